@@ -1,0 +1,1 @@
+"""Accounts: people, their roles and hospitals, sign-in and API tokens."""

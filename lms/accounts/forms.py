@@ -1,0 +1,84 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+
+from lms.accounts.logins import InvalidLogin, normalize_login
+from lms.accounts.roles import Profession, Role
+
+
+def profession_choices():
+    return [
+        (Profession.DOCTOR.value, _l("Doctor")),
+        (Profession.NURSE.value, _l("Nurse")),
+        (Profession.TECHNICIAN.value, _l("Medical technician")),
+        (Profession.PHARMACIST.value, _l("Pharmacist")),
+        (Profession.OTHER.value, _l("Other")),
+    ]
+
+
+def role_choices():
+    return [
+        (Role.LEARNER.value, _l("Learner")),
+        (Role.LECTURER.value, _l("Lecturer")),
+        (Role.SITE_COORDINATOR.value, _l("Site coordinator")),
+        (Role.ADMINISTRATOR.value, _l("Administrator")),
+    ]
+
+
+def language_choices():
+    return [("", _l("Follow my browser")), ("zh_Hans_CN", "中文"), ("en", "English")]
+
+
+def valid_login(form, field):
+    try:
+        normalize_login(field.data)
+    except InvalidLogin:
+        raise ValidationError(
+            _l("Enter an email address or an 11-digit mobile number.")
+        ) from None
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        _l("Email or mobile number"), [InputRequired(), Length(max=254)]
+    )
+    password = PasswordField(_l("Password"), [InputRequired(), Length(max=256)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Full name"), [InputRequired(), Length(max=100)])
+    login = StringField(
+        _l("Email or mobile number"), [InputRequired(), Length(max=254), valid_login]
+    )
+    password = PasswordField(_l("Password"), [InputRequired(), Length(min=8, max=256)])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        [InputRequired(), EqualTo("password", _l("The passwords do not match."))],
+    )
+    hospital_id = SelectField(_l("Hospital"), coerce=int, validators=[InputRequired()])
+    profession = SelectField(_l("Profession"), choices=profession_choices())
+    professional_title = StringField(_l("Professional title"), [Length(max=100)])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Full name"), [InputRequired(), Length(max=100)])
+    profession = SelectField(_l("Profession"), choices=profession_choices())
+    professional_title = StringField(_l("Professional title"), [Length(max=100)])
+    locale = SelectField(_l("Interface language"), choices=language_choices())
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), [InputRequired()])
+    new = PasswordField(_l("New password"), [InputRequired(), Length(min=8, max=256)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        [InputRequired(), EqualTo("new", _l("The passwords do not match."))],
+    )
+
+
+class UserAdminForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=role_choices())
+    hospital_id = SelectField(_l("Hospital"), coerce=int)
+    is_active = BooleanField(_l("Active"))

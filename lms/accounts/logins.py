@@ -1,0 +1,48 @@
+"""What counts as a login (an email address or a mainland mobile number).
+
+No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
+"""
+
+import re
+import unicodedata
+
+MAX_LOGIN_LENGTH = 254
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Mainland China mobile numbers: 11 digits starting 1[3-9].
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class InvalidLogin(ValueError):
+    """The text is neither an email address nor a mobile number."""
+
+
+def normalize_login(text):
+    """The canonical form of a login: a lower-case email or 11 mobile digits.
+
+    Full-width characters fold to half-width (NFKC), spaces and dashes inside a
+    phone number are dropped, and a +86 / 0086 prefix is removed.
+    """
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    if not value or len(value) > MAX_LOGIN_LENGTH:
+        raise InvalidLogin(text)
+    if "@" in value:
+        value = value.lower()
+        if not _EMAIL.match(value):
+            raise InvalidLogin(text)
+        return value
+    digits = re.sub(r"[\s\-()]", "", value)
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    if not _MOBILE.match(digits):
+        raise InvalidLogin(text)
+    return digits
+
+
+def password_problem(password, min_length):
+    """Why a new password is unacceptable, or None."""
+    if len(password) < min_length:
+        return "too_short"
+    if len(set(password)) < 4:
+        return "too_simple"
+    return None

@@ -1,0 +1,61 @@
+"""Reading accounts."""
+
+import hashlib
+
+import sqlalchemy as sa
+
+from lms.accounts.logins import InvalidLogin, normalize_login
+from lms.accounts.models import ApiToken, User
+from lms.db import db, utcnow
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_user_by_login(text):
+    """The user with this login (any accepted spelling of it), or None."""
+    try:
+        login = normalize_login(text)
+    except InvalidLogin:
+        return None
+    return db.session.scalar(sa.select(User).where(User.login == login))
+
+
+def get_user_by_session_id(session_id):
+    """The active user behind a session id ``"<id>:<session_version>"``, or None."""
+    user_id, _, version = str(session_id).partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def get_api_token(token):
+    """The valid token row for a bearer token, or None (unknown, expired, revoked)."""
+    row = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+    )
+    if row is None or not row.is_valid_at(utcnow()) or not row.user.is_active:
+        return None
+    return row
+
+
+def list_users(*, q="", role=None, hospital_id=None, page=1, per_page=50):
+    """Users matching the filters, newest first, as a Flask-SQLAlchemy page."""
+    query = sa.select(User).order_by(User.id.desc())
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(sa.or_(User.name.ilike(like), User.login.ilike(like)))
+    if role:
+        query = query.where(User.role == role)
+    if hospital_id:
+        query = query.where(User.hospital_id == hospital_id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def count_users_by_role():
+    rows = db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role))
+    return dict(rows)

@@ -1,0 +1,65 @@
+"""The application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from lms.config import instance_path_from_env, load_config
+
+#: Alembic scripts live at the top of the repository (the design card's layout).
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config=None):
+    """Build the app: configuration, extensions, blueprints, errors and CLI."""
+    app = Flask(
+        "lms",
+        instance_path=(config or {}).get("INSTANCE_PATH") or instance_path_from_env(),
+        instance_relative_config=True,
+    )
+    load_config(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from lms import errors
+    from lms.cli import register_cli
+
+    errors.register(app)
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app):
+    import lms.models  # noqa: F401  (every table on the metadata)
+    from lms import i18n, labels
+    from lms.accounts import auth
+    from lms.db import db
+    from lms.extensions import babel, csrf, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+    )
+    login_manager.init_app(app)
+    auth.init_login_manager(login_manager)
+    i18n.init_app(app)
+    labels.init_app(app)
+
+
+def _register_blueprints(app):
+    from lms.accounts.admin import bp as users_admin_bp
+    from lms.accounts.views import bp as accounts_bp
+    from lms.api import bp as api_bp
+    from lms.hospitals.views import bp as hospitals_bp
+    from lms.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(users_admin_bp)
+    app.register_blueprint(hospitals_bp)
+    app.register_blueprint(api_bp)

@@ -1,0 +1,63 @@
+"""Commands of ``flask --app lms``."""
+
+import click
+from flask import current_app
+
+from lms.accounts.logins import InvalidLogin
+from lms.accounts.messages import account_error_message
+from lms.accounts.operations import AccountError, create_user
+from lms.accounts.roles import Role
+from lms.db import db
+
+
+@click.command("create-admin")
+@click.option("--login", prompt="Login (email or mobile)")
+@click.option("--name", prompt="Name")
+@click.password_option("--password")
+def create_admin_command(login, name, password):
+    """Create an administrator account."""
+    try:
+        user = create_user(
+            login=login,
+            name=name,
+            password=password,
+            role=Role.ADMINISTRATOR,
+            min_password_length=current_app.config["MIN_PASSWORD_LENGTH"],
+        )
+    except InvalidLogin:
+        raise click.ClickException(
+            "The login must be an email address or a mobile number."
+        ) from None
+    except AccountError as error:
+        raise click.ClickException(account_error_message(error.code)) from None
+    db.session.commit()
+    click.echo(f"Administrator {user.login} created.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
+def seed_demo_command(if_empty):
+    """Fill an empty database with a demo network and demo logins."""
+    from lms.demo import DEMO_PASSWORD, is_empty, seed_demo
+
+    if not is_empty():
+        if if_empty:
+            click.echo("The database already has data; demo data not added.")
+            return
+        raise click.ClickException(
+            "The database already has data; refusing to add demo data."
+        )
+    hospitals, people = seed_demo()
+    db.session.commit()
+    click.echo(
+        f"Demo data: {hospitals} hospitals, {people} people, "
+        f"password {DEMO_PASSWORD!r}."
+    )
+
+
+def register_cli(app):
+    from lms.hospitals.cli import hospitals_cli
+
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(hospitals_cli)

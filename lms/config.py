@@ -1,0 +1,104 @@
+"""Configuration: defaults, then ``instance/lms.cfg``, then ``LMS_*`` variables."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+#: Secret keys that appear in tutorials and sample files; never accepted.
+WEAK_SECRET_KEYS = frozenset(
+    {"dev", "development", "secret", "secret-key", "changeme", "change-me", "test"}
+)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the app; the message says how to fix it."""
+
+
+class DefaultConfig:
+    SECRET_KEY = None
+    #: Filled in by :func:`load_config` from the instance path when left empty.
+    SQLALCHEMY_DATABASE_URI = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: Seconds a SQLite writer waits for the lock before failing.
+    SQLITE_BUSY_TIMEOUT = 30
+
+    SESSION_COOKIE_NAME = "telecme_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: Production serves over HTTPS; ``make run`` on loopback turns this off.
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    #: Forms and JSON bodies; media uploads get their own limit.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    #: The interface languages, as Babel locale identifiers.
+    LANGUAGES = ("zh_Hans_CN", "en")
+
+    #: Failed sign-ins allowed per client address and per login.
+    LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"
+    REGISTER_RATE_LIMIT = "10 per hour"
+    #: ``memory://`` on one machine; ``redis://host:6379/1`` when scaled out.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    API_TOKEN_LIFETIME = timedelta(days=30)
+    MIN_PASSWORD_LENGTH = 8
+
+
+def load_config(app, config=None):
+    """Layer the configuration onto ``app`` and check it."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("lms.cfg", silent=True)
+    app.config.from_prefixed_env(prefix="LMS")
+    if "DATABASE_URL" in app.config:
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config.pop("DATABASE_URL")
+    if config:
+        app.config.from_mapping(config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        path = Path(app.instance_path) / "lms.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[11:]
+    elif uri.startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]
+    if uri.startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault(
+            "connect_args", {"timeout": app.config["SQLITE_BUSY_TIMEOUT"]}
+        )
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    check_config(app.config)
+
+
+def check_config(config):
+    """Refuse to start with settings that are unsafe or cannot work."""
+    if config.get("TESTING"):
+        return
+    key = config.get("SECRET_KEY")
+    if not key:
+        raise ConfigError(
+            "SECRET_KEY is not set. Put SECRET_KEY = '<random string>' in "
+            "instance/lms.cfg or set LMS_SECRET_KEY; generate one with: "
+            "python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if str(key).lower() in WEAK_SECRET_KEYS or len(str(key)) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is too weak: use at least {MIN_SECRET_KEY_LENGTH} random "
+            "characters, e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+
+
+def instance_path_from_env():
+    """The instance folder named by ``LMS_INSTANCE_PATH``, or None for Flask's."""
+    path = os.environ.get("LMS_INSTANCE_PATH")
+    return str(Path(path).resolve()) if path else None

@@ -1,0 +1,66 @@
+"""Error responses: JSON ``{error: {code, message}}`` under the API, pages elsewhere."""
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from lms.api import API_PREFIX
+
+
+def wants_json():
+    return request.path.startswith(API_PREFIX + "/") or request.path == API_PREFIX
+
+
+def error_messages():
+    return {
+        400: _("The request could not be understood."),
+        401: _("Please sign in first."),
+        403: _("You do not have permission to do this."),
+        404: _("This page does not exist."),
+        405: _("This method is not allowed here."),
+        409: _("This conflicts with the current state."),
+        413: _("The upload is too large."),
+        422: _("Some of the data is not valid."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+        500: _("Something went wrong on our side. Please try again later."),
+    }
+
+
+def json_error(status, code, message):
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+def handle_http_exception(error):
+    status = error.code or 500
+    message = error_messages().get(status, error.description)
+    if isinstance(error, CSRFError):
+        message = _("The form expired or came from another site. Please try again.")
+    if wants_json():
+        code = "csrf_failed" if isinstance(error, CSRFError) else _slug(error)
+        detail = getattr(error, "description", None)
+        if status in (400, 409, 422) and detail and not isinstance(error, CSRFError):
+            message = detail
+        response = json_error(status, code, message)
+    else:
+        response = render_template("errors/error.html", status=status, message=message)
+        response = (response, status)
+    if status == 401 and wants_json():
+        response.headers["WWW-Authenticate"] = 'Bearer realm="telecme"'
+    return response
+
+
+def handle_unexpected(error):
+    return handle_http_exception(InternalServerError(original_exception=error))
+
+
+def _slug(error):
+    return (error.name or "error").lower().replace(" ", "_").replace("'", "")
+
+
+def register(app):
+    app.register_error_handler(HTTPException, handle_http_exception)
+    if not app.config.get("PROPAGATE_EXCEPTIONS") and not app.testing:
+        app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,1 @@
+"""The hospital network: the hub and its alliance hospitals, by tier and province."""

@@ -1,0 +1,112 @@
+"""Reading a hospital list from CSV text: every bad row named, nothing guessed.
+
+No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
+"""
+
+import csv
+from dataclasses import dataclass
+
+from lms.hospitals.network import Tier, find_province, find_tier
+
+#: Columns a hospital CSV must have (a header row names them, in any order).
+REQUIRED_COLUMNS = ("code", "name_zh", "tier", "province")
+OPTIONAL_COLUMNS = ("name_en", "city")
+MAX_CODE_LENGTH = 32
+MAX_NAME_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class HospitalRow:
+    line: int
+    code: str
+    name_zh: str
+    name_en: str
+    tier: Tier
+    province_code: str
+    city: str
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self):
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ParsedHospitals:
+    rows: tuple[HospitalRow, ...]
+    errors: tuple[RowError, ...]
+
+
+def decode_csv_bytes(data):
+    """Decode CSV bytes as UTF-8 (BOM or not), else GB18030 (Excel in China)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def parse_hospital_csv(text):
+    """Parse CSV text into hospital rows and per-line errors."""
+    lines = text.lstrip("\ufeff").splitlines()
+    reader = csv.DictReader(lines)
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        return ParsedHospitals(
+            (), (RowError(1, f"missing columns: {', '.join(missing)}"),)
+        )
+    reader.fieldnames = header
+    rows, errors, seen = [], [], {}
+    for raw in reader:
+        line = reader.line_num
+        if raw.get(None):
+            errors.append(RowError(line, "more fields than the header has"))
+            continue
+        values = {k: (v or "").strip() for k, v in raw.items() if k}
+        if not any(values.values()):
+            continue
+        row, problems = _parse_row(line, values)
+        if row and row.code in seen:
+            problems.append(f"code {row.code} already on line {seen[row.code]}")
+        if problems:
+            errors.extend(RowError(line, p) for p in problems)
+        else:
+            seen[row.code] = line
+            rows.append(row)
+    return ParsedHospitals(tuple(rows), tuple(errors))
+
+
+def _parse_row(line, values):
+    problems = []
+    for column in REQUIRED_COLUMNS:
+        if not values.get(column):
+            problems.append(f"{column} is empty")
+    code = values.get("code", "")
+    if len(code) > MAX_CODE_LENGTH:
+        problems.append(f"code is longer than {MAX_CODE_LENGTH} characters")
+    for column in ("name_zh", "name_en"):
+        if len(values.get(column, "")) > MAX_NAME_LENGTH:
+            problems.append(f"{column} is longer than {MAX_NAME_LENGTH} characters")
+    tier = find_tier(values["tier"]) if values.get("tier") else None
+    if values.get("tier") and tier is None:
+        allowed = ", ".join(t.value for t in Tier)
+        problems.append(f"tier {values['tier']!r} is not one of {allowed}")
+    province = find_province(values["province"]) if values.get("province") else None
+    if values.get("province") and province is None:
+        problems.append(f"province {values['province']!r} is unknown")
+    if problems:
+        return None, problems
+    row = HospitalRow(
+        line=line,
+        code=code,
+        name_zh=values["name_zh"],
+        name_en=values.get("name_en", ""),
+        tier=tier,
+        province_code=province.code,
+        city=values.get("city", ""),
+    )
+    return row, problems

@@ -1,0 +1,1 @@
+"""The home page, the per-role dashboard and the language switch."""

@@ -1,0 +1,49 @@
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from lms.accounts.queries import count_users_by_role, list_users
+from lms.accounts.roles import Role
+from lms.accounts.views import safe_next_url
+from lms.db import db
+from lms.hospitals.network import Tier
+from lms.hospitals.queries import count_hospitals_by_tier, list_network_provinces
+from lms.i18n import locale_for_code
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home():
+    counts = count_hospitals_by_tier()
+    return render_template(
+        "main/home.html",
+        hospital_counts=counts,
+        township_count=counts.get(Tier.TOWNSHIP, 0),
+        province_count=len(list_network_provinces()),
+    )
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    context = {}
+    if current_user.role == Role.SITE_COORDINATOR:
+        context["learners"] = list_users(
+            role=Role.LEARNER, hospital_id=current_user.hospital_id, per_page=100
+        )
+    elif current_user.role == Role.ADMINISTRATOR:
+        context["hospital_counts"] = count_hospitals_by_tier()
+        context["user_counts"] = count_users_by_role()
+    return render_template("main/dashboard.html", **context)
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code):
+    locale = locale_for_code(code)
+    if locale is None:
+        abort(404)
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        current_user.locale = locale
+        db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or url_for(".home"))

@@ -1,0 +1,263 @@
+"""Fixtures: one app per test session, a database rolled back after each test,
+the test client, the CLI runner, sign-in helpers and factories.
+
+``pytest --db=postgresql`` runs the same tests on a real PostgreSQL server that
+the session starts on loopback (``tests/services.py``); SQLite is the default.
+"""
+
+import itertools
+import re
+import secrets
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests import services
+
+ROOT = Path(__file__).resolve().parent.parent
+_counter = itertools.count(1)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="database the app fixture runs on",
+    )
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):
+        compile_translations()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
+        if parts[0] in ("integration", "web"):
+            item.add_marker(pytest.mark.db)
+        if parts[0] == "browser":
+            item.add_marker(pytest.mark.browser)
+
+
+def compile_translations():
+    """Compile the .po catalogs when their .mo is missing or older (as `make` does)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "lms" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        tmp = mo.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        with tmp.open("wb") as f:
+            write_mo(f, catalog)
+        tmp.replace(mo)
+
+
+def unique(prefix="x"):
+    return f"{prefix}{next(_counter)}{secrets.token_hex(3)}"
+
+
+# --- real servers -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of this test session's own."""
+    try:
+        server = services.start_postgres()
+    except services.ServiceUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    try:
+        server = services.start_redis()
+    except services.ServiceUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()
+
+
+# --- the app ------------------------------------------------------------------
+
+
+def base_config(instance_path, database_url):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "SERVER_NAME": None,
+        "INSTANCE_PATH": str(instance_path),
+    }
+
+
+def make_app(instance_path, database_url, **overrides):
+    """A new app on ``database_url``, its schema upgraded to head."""
+    from flask_migrate import upgrade
+
+    from lms import create_app
+
+    app = create_app({**base_config(instance_path, database_url), **overrides})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory):
+    if request.config.getoption("--db") == "postgresql":
+        server = request.getfixturevalue("postgres")
+        return server.create_database(unique("telecme_test_"))
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'lms.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, database_url):
+    instance = tmp_path_factory.mktemp("instance")
+    app = make_app(instance, database_url)
+    yield app
+    from lms.db import db
+
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Rate-limit counters start at zero in every test."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    from lms.extensions import limiter
+
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        limiter.reset()
+    yield
+
+
+@pytest.fixture
+def db(app):
+    """The database, inside a transaction rolled back after the test.
+
+    Requests made during the test share the connection; their commits end
+    SAVEPOINTs, so nothing outlives the test.
+    """
+    from lms.db import db as _db
+
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        _db.session = _db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+# --- factories ----------------------------------------------------------------
+
+
+@pytest.fixture
+def create_hospital(db):
+    from lms.hospitals.network import Tier
+    from lms.hospitals.operations import create_hospital as _create
+
+    def factory(**kw):
+        values = {
+            "code": unique("H"),
+            "name_zh": "测试县人民医院",
+            "name_en": "Test County People's Hospital",
+            "tier": Tier.COUNTY,
+            "province_code": "51",
+            "city": "成都",
+        }
+        values.update(kw)
+        return _create(**values)
+
+    return factory
+
+
+@pytest.fixture
+def create_user(db, create_hospital):
+    from lms.accounts.operations import create_user as _create
+    from lms.accounts.roles import Role
+
+    def factory(**kw):
+        values = {
+            "login": f"{unique('user')}@example.org",
+            "name": "测试用户",
+            "password": "correct-horse-battery",
+            "role": Role.LEARNER,
+        }
+        values.update(kw)
+        if "hospital" not in kw and values["role"] != Role.ADMINISTRATOR:
+            values["hospital"] = create_hospital()
+        return _create(**values)
+
+    return factory
+
+
+# --- signing in ---------------------------------------------------------------
+
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token_from(html):
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def csrf_token(self, path="/login"):
+        return csrf_token_from(self.client.get(path).get_data(as_text=True))
+
+    def login(self, login, password="correct-horse-battery"):
+        token = self.csrf_token("/login")
+        return self.client.post(
+            "/login",
+            data={"login": login, "password": password, "csrf_token": token},
+        )
+
+    def logout(self):
+        token = self.csrf_token("/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
