@@ -6,7 +6,7 @@ from lms.hospitals.forms import tier_choices
 
 def _label(choices, value):
     value = getattr(value, "value", value)
-    return dict(choices()).get(value, value)
+    return {choice.value: choice.label for choice in choices()}.get(value, value)
 
 
 def role_label(role):

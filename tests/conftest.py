@@ -5,6 +5,7 @@ the test client, the CLI runner, sign-in helpers and factories.
 the session starts on loopback (``tests/services.py``); SQLite is the default.
 """
 
+import contextvars
 import itertools
 import re
 import secrets
@@ -12,6 +13,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
 from tests import services
 
@@ -122,10 +126,27 @@ def database_url(request, tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'lms.sqlite3'}"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets an app context of its own.
+
+    Flask reuses an app context that is already pushed (the ``db`` fixture pushes
+    one), which would carry ``g`` (the signed-in user, the locale) from one
+    request to the next; a browser never sees that, so neither should a test.
+    """
+
+    def open(self, *args, **kwargs):
+        def request_in_fresh_context():
+            _cv_app.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+
+        return contextvars.copy_context().run(request_in_fresh_context)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, database_url):
     instance = tmp_path_factory.mktemp("instance")
     app = make_app(instance, database_url)
+    app.test_client_class = IsolatedClient
     yield app
     from lms.db import db
 
@@ -147,6 +168,13 @@ def _fresh_rate_limits(request):
     yield
 
 
+class _ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy picks the engine per model; in tests, use the test's connection."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
 @pytest.fixture
 def db(app):
     """The database, inside a transaction rolled back after the test.
@@ -161,7 +189,11 @@ def db(app):
         transaction = connection.begin()
         original = _db.session
         _db.session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": _ConnectionBoundSession,
+            }
         )
         try:
             yield _db

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.auth import roles_required
 from lms.accounts.forms import UserAdminForm, role_choices
@@ -38,7 +39,7 @@ def edit(user_id):
     form = UserAdminForm(
         obj=user, role=user.role.value, hospital_id=user.hospital_id or 0
     )
-    form.hospital_id.choices = [(0, "—"), *hospital_choices()]
+    form.hospital_id.choices = [SelectChoice(0, "—"), *hospital_choices()]
     if form.validate_on_submit():
         new_role = Role(form.role.data)
         if not can_change_role(current_user.role, current_user.id, user.id, new_role):

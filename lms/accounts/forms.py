@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from lms.accounts.logins import InvalidLogin, normalize_login
@@ -9,25 +10,29 @@ from lms.accounts.roles import Profession, Role
 
 def profession_choices():
     return [
-        (Profession.DOCTOR.value, _l("Doctor")),
-        (Profession.NURSE.value, _l("Nurse")),
-        (Profession.TECHNICIAN.value, _l("Medical technician")),
-        (Profession.PHARMACIST.value, _l("Pharmacist")),
-        (Profession.OTHER.value, _l("Other")),
+        SelectChoice(Profession.DOCTOR.value, _l("Doctor")),
+        SelectChoice(Profession.NURSE.value, _l("Nurse")),
+        SelectChoice(Profession.TECHNICIAN.value, _l("Medical technician")),
+        SelectChoice(Profession.PHARMACIST.value, _l("Pharmacist")),
+        SelectChoice(Profession.OTHER.value, _l("Other")),
     ]
 
 
 def role_choices():
     return [
-        (Role.LEARNER.value, _l("Learner")),
-        (Role.LECTURER.value, _l("Lecturer")),
-        (Role.SITE_COORDINATOR.value, _l("Site coordinator")),
-        (Role.ADMINISTRATOR.value, _l("Administrator")),
+        SelectChoice(Role.LEARNER.value, _l("Learner")),
+        SelectChoice(Role.LECTURER.value, _l("Lecturer")),
+        SelectChoice(Role.SITE_COORDINATOR.value, _l("Site coordinator")),
+        SelectChoice(Role.ADMINISTRATOR.value, _l("Administrator")),
     ]
 
 
 def language_choices():
-    return [("", _l("Follow my browser")), ("zh_Hans_CN", "中文"), ("en", "English")]
+    return [
+        SelectChoice("", _l("Follow my browser")),
+        SelectChoice("zh_Hans_CN", "中文"),
+        SelectChoice("en", "English"),
+    ]
 
 
 def valid_login(form, field):

@@ -58,4 +58,4 @@ def list_users(*, q="", role=None, hospital_id=None, page=1, per_page=50):
 
 def count_users_by_role():
     rows = db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role))
-    return dict(rows)
+    return dict(rows.all())

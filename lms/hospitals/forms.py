@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from lms.hospitals.network import Tier
@@ -8,10 +9,10 @@ from lms.hospitals.network import Tier
 
 def tier_choices():
     return [
-        (Tier.HUB.value, _l("Hub hospital")),
-        (Tier.MUNICIPAL.value, _l("Municipal hospital")),
-        (Tier.COUNTY.value, _l("County hospital")),
-        (Tier.TOWNSHIP.value, _l("Township clinic")),
+        SelectChoice(Tier.HUB.value, _l("Hub hospital")),
+        SelectChoice(Tier.MUNICIPAL.value, _l("Municipal hospital")),
+        SelectChoice(Tier.COUNTY.value, _l("County hospital")),
+        SelectChoice(Tier.TOWNSHIP.value, _l("Township clinic")),
     ]
 
 

@@ -45,7 +45,7 @@ def count_hospitals_by_tier():
     rows = db.session.execute(
         sa.select(Hospital.tier, sa.func.count()).group_by(Hospital.tier)
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def count_hospitals():

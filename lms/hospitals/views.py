@@ -2,6 +2,7 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.auth import roles_required
 from lms.accounts.roles import Role
@@ -28,18 +29,23 @@ def province_name(code):
 
 
 def province_choices():
-    return [(p.code, province_name(p.code)) for p in PROVINCES]
+    return [SelectChoice(p.code, province_name(p.code)) for p in PROVINCES]
 
 
 def hospital_choices(include_hub=True):
-    """Active hospitals as ``(id, "Province · Name")`` choices, grouped by province."""
+    """Active hospitals as choices, grouped by province."""
     language = current_language()
     choices = []
     for hospital in list_hospitals(active_only=True):
         if hospital.tier == Tier.HUB and not include_hub:
             continue
-        province = province_name(hospital.province_code)
-        choices.append((hospital.id, f"{province} · {hospital.display_name(language)}"))
+        choices.append(
+            SelectChoice(
+                hospital.id,
+                hospital.display_name(language),
+                optgroup=province_name(hospital.province_code),
+            )
+        )
     return choices
 
 

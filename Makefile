@@ -1,0 +1,42 @@
+# The two commands of the README, and a few helpers.
+VENV ?= .venv
+PORT ?= 5000
+PYTEST ?= $(VENV)/bin/python -m pytest
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test setup setup-test test-sqlite test-postgresql lint format translations
+
+run: setup
+	PORT=$(PORT) VENV=$(VENV) scripts/serve.sh
+
+test: setup-test
+	$(MAKE) --no-print-directory test-sqlite test-postgresql
+
+setup:
+	VENV=$(VENV) scripts/setup.sh run
+
+setup-test:
+	VENV=$(VENV) scripts/setup.sh test
+
+# The whole suite on SQLite, then the database tests again on PostgreSQL.
+test-sqlite:
+	$(PYTEST) -n $(PYTEST_WORKERS)
+
+test-postgresql:
+	$(PYTEST) -n $(PYTEST_WORKERS) --db=postgresql -m db
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Extract new interface text into the catalog; translate it, then commit the .po.
+translations:
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+		--omit-header -o lms/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i lms/translations/messages.pot -d lms/translations \
+		--no-location --omit-header --width 88
+	$(VENV)/bin/pybabel compile -d lms/translations

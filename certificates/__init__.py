@@ -1,0 +1,1 @@
+"""CME credits: rule sets, ledger, transcripts, certificates and their verification."""

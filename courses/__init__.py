@@ -1,0 +1,1 @@
+"""Courses, lectures, class hours, enrolment, watch progress, post-tests, evaluations."""

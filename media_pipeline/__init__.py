@@ -1,0 +1,1 @@
+"""Media: probe, ladder planning, ffmpeg commands, runner, storage, transcode jobs."""

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Serve TeleCME on http://127.0.0.1:$PORT with the embedded defaults:
+# SQLite and files in instance/, demo data on an empty database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${VENV:-.venv}"
+port="${PORT:-5000}"
+instance="${LMS_INSTANCE_PATH:-instance}"
+mkdir -p "$instance"
+
+if [[ ! -f "$instance/lms.cfg" ]]; then
+  echo "==> Writing $instance/lms.cfg with a new random SECRET_KEY" >&2
+  secret="$("$venv/bin/python" -c 'import secrets; print(secrets.token_hex(32))')"
+  umask 077
+  printf '# Local settings of this TeleCME instance (not in git).\nSECRET_KEY = "%s"\n' \
+    "$secret" > "$instance/lms.cfg"
+fi
+
+# Plain HTTP on loopback: cookies cannot be marked Secure here.
+export LMS_SESSION_COOKIE_SECURE="${LMS_SESSION_COOKIE_SECURE:-false}"
+export LMS_REMEMBER_COOKIE_SECURE="${LMS_REMEMBER_COOKIE_SECURE:-false}"
+export LMS_INSTANCE_PATH="$(cd "$instance" && pwd)"
+
+flask=("$venv/bin/flask" --app lms)
+"${flask[@]}" db upgrade
+"${flask[@]}" seed-demo --if-empty
+
+echo "==> TeleCME on http://127.0.0.1:$port (demo logins in README.md; Ctrl-C stops)" >&2
+exec "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 2 --threads 4 \
+  --access-logfile - "lms:create_app()"

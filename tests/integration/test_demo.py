@@ -1,0 +1,38 @@
+"""The demo network: on an empty database of its own, as `make run` sees it."""
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.accounts.operations import authenticate
+from lms.accounts.roles import Role
+from lms.db import db
+from lms.demo import DEMO_PASSWORD, is_empty, seed_demo
+from lms.hospitals.models import Hospital
+from lms.hospitals.network import Tier
+from tests.conftest import make_app
+
+
+def test_seed_demo_makes_the_documented_logins_and_network(tmp_path):
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    with app.app_context():
+        assert is_empty()
+        seed_demo()
+        db.session.commit()
+        assert not is_empty()
+        hospitals = db.session.scalars(sa.select(Hospital)).all()
+        assert len(hospitals) >= 30
+        assert {h.tier for h in hospitals} == set(Tier)
+        assert len({h.province_code for h in hospitals}) >= 10
+        assert sum(h.tier == Tier.HUB for h in hospitals) == 1
+        for login, role in [
+            ("admin@example.com", Role.ADMINISTRATOR),
+            ("lecturer@example.com", Role.LECTURER),
+            ("learner@example.com", Role.LEARNER),
+        ]:
+            user = authenticate(login, DEMO_PASSWORD)
+            assert user is not None and user.role == role
+        learner = db.session.scalar(
+            sa.select(User).filter_by(login="learner@example.com")
+        )
+        assert learner.hospital.tier == Tier.COUNTY
+        db.engine.dispose()
