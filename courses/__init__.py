@@ -1,1 +1,1 @@
-"""Courses, lectures, class hours, enrolment, watch progress, post-tests, evaluations."""
+"""Courses, lectures, class hours, enrolment, progress, post-tests, evaluations."""

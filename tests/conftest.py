@@ -169,7 +169,7 @@ def _fresh_rate_limits(request):
 
 
 class _ConnectionBoundSession(FlaskSQLAlchemySession):
-    """Flask-SQLAlchemy picks the engine per model; in tests, use the test's connection."""
+    """Flask-SQLAlchemy picks an engine per model; tests use their connection."""
 
     def get_bind(self, *args, **kwargs):
         return self.bind

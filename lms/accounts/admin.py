@@ -11,7 +11,7 @@ from lms.accounts.messages import account_error_message
 from lms.accounts.models import User
 from lms.accounts.operations import AccountError, update_user_as_admin
 from lms.accounts.queries import list_users
-from lms.accounts.roles import Role, can_change_role
+from lms.accounts.roles import Role, can_update_user
 from lms.db import db
 from lms.hospitals.models import Hospital
 from lms.hospitals.views import hospital_choices
@@ -42,7 +42,9 @@ def edit(user_id):
     form.hospital_id.choices = [SelectChoice(0, "—"), *hospital_choices()]
     if form.validate_on_submit():
         new_role = Role(form.role.data)
-        if not can_change_role(current_user.role, current_user.id, user.id, new_role):
+        if not can_update_user(
+            current_user.role, current_user.id, user.id, new_role, form.is_active.data
+        ):
             abort(403)
         hospital = (
             db.session.get(Hospital, form.hospital_id.data)

@@ -30,11 +30,14 @@ def can_administer(role):
     return role == Role.ADMINISTRATOR
 
 
-def can_change_role(actor_role, actor_id, target_id, new_role):
-    """An administrator may change roles, but never demote themself (no lock-out)."""
+def can_update_user(actor_role, actor_id, target_id, new_role, is_active=True):
+    """An administrator may change roles and accounts, but never demote or
+    deactivate themself: the CME office must not lock itself out."""
     if not can_administer(actor_role):
         return False
-    return not (actor_id == target_id and new_role != Role.ADMINISTRATOR)
+    if actor_id == target_id:
+        return new_role == Role.ADMINISTRATOR and is_active
+    return True
 
 
 def can_view_hospital_learners(role, own_hospital_id, hospital_id):

@@ -15,23 +15,49 @@ from tests.conftest import unique
 @pytest.fixture
 def county_hospital(committed):
     code = unique("BR")
-    committed(create_hospital, code=code, name_zh=f"浏览器县人民医院{code}",
-              name_en=f"Browser County Hospital {code}", tier=Tier.COUNTY,
-              province_code="53", city="曲靖")
+    committed(
+        create_hospital,
+        code=code,
+        name_zh=f"浏览器县人民医院{code}",
+        name_en=f"Browser County Hospital {code}",
+        tier=Tier.COUNTY,
+        province_code="53",
+        city="曲靖",
+    )
     return code
 
 
 def hospital_option(page, code):
-    return page.locator("#hospital_id option", has_text=code).first.get_attribute("value")
+    return page.locator("#hospital_id option", has_text=code).first.get_attribute(
+        "value"
+    )
 
 
 @pytest.mark.parametrize(
     ("locale", "texts"),
     [
-        ("zh-CN", {"register": "注册", "sign_in": "登录", "sign_out": "退出",
-                   "hello": "您好", "lang": "zh-CN", "bad": "账号或密码不正确"}),
-        ("en-US", {"register": "Register", "sign_in": "Sign in", "sign_out": "Sign out",
-                   "hello": "Hello", "lang": "en", "bad": "Login or password is incorrect"}),
+        (
+            "zh-CN",
+            {
+                "register": "注册",
+                "sign_in": "登录",
+                "sign_out": "退出",
+                "hello": "您好",
+                "lang": "zh-CN",
+                "bad": "账号或密码不正确",
+            },
+        ),
+        (
+            "en-US",
+            {
+                "register": "Register",
+                "sign_in": "Sign in",
+                "sign_out": "Sign out",
+                "hello": "Hello",
+                "lang": "en",
+                "bad": "Login or password is incorrect",
+            },
+        ),
     ],
 )
 def test_a_learner_registers_signs_out_and_signs_in(
@@ -86,8 +112,13 @@ def test_the_language_switch_changes_every_page(new_page):
 
 def test_administrator_pages(new_page, screenshot, committed, county_hospital):
     login = f"{unique('admin')}@example.cn"
-    committed(create_user, login=login, name="管理员测试", password="admin-password",
-              role=Role.ADMINISTRATOR)
+    committed(
+        create_user,
+        login=login,
+        name="管理员测试",
+        password="admin-password",
+        role=Role.ADMINISTRATOR,
+    )
     page = new_page(locale="zh-CN")
     page.goto("/login")
     page.fill("#login", login)

@@ -18,7 +18,9 @@ def test_configuration_layers_instance_file_then_environment_then_argument(
     tmp_path, monkeypatch
 ):
     (tmp_path / "lms.cfg").write_text(
-        'SECRET_KEY = "f" * 64\nLOGIN_RATE_LIMIT = "1 per day"\nMIN_PASSWORD_LENGTH = 9\n'
+        'SECRET_KEY = "f" * 64\n'
+        'LOGIN_RATE_LIMIT = "1 per day"\n'
+        "MIN_PASSWORD_LENGTH = 9\n"
     )
     monkeypatch.setenv("LMS_MIN_PASSWORD_LENGTH", "10")
     monkeypatch.setenv("LMS_DATABASE_URL", "postgresql://u@db.example/telecme")

@@ -1,4 +1,4 @@
-"""`flask db upgrade` builds the schema the models describe, on SQLite and PostgreSQL."""
+"""`flask db upgrade` builds the models' schema, on SQLite and PostgreSQL."""
 
 import pytest
 import sqlalchemy as sa

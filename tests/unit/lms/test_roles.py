@@ -3,7 +3,7 @@ import pytest
 from lms.accounts.roles import (
     Role,
     can_administer,
-    can_change_role,
+    can_update_user,
     can_view_hospital_learners,
 )
 
@@ -23,7 +23,17 @@ A, L = Role.ADMINISTRATOR, Role.LEARNER
     ],
 )
 def test_who_may_change_roles(actor_role, actor_id, target_id, new_role, allowed):
-    assert can_change_role(actor_role, actor_id, target_id, new_role) is allowed
+    assert can_update_user(actor_role, actor_id, target_id, new_role) is allowed
+
+
+@pytest.mark.parametrize(
+    ("actor_id", "target_id", "is_active", "allowed"),
+    [(1, 2, False, True), (1, 1, False, False), (1, 1, True, True)],
+)
+def test_an_administrator_cannot_deactivate_themself(
+    actor_id, target_id, is_active, allowed
+):
+    assert can_update_user(A, actor_id, target_id, A, is_active) is allowed
 
 
 @pytest.mark.parametrize(
