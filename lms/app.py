@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from lms.config import instance_path_from_env, load_config
 
@@ -33,7 +33,7 @@ def _init_extensions(app):
     import lms.models  # noqa: F401  (every table on the metadata)
     from lms import i18n, labels
     from lms.accounts import auth
-    from lms.db import db
+    from lms.db import begin_write_transaction, db
     from lms.extensions import babel, csrf, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -49,6 +49,11 @@ def _init_extensions(app):
     auth.init_login_manager(login_manager)
     i18n.init_app(app)
     labels.init_app(app)
+
+    @app.before_request
+    def _writers_take_the_lock_first():
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            begin_write_transaction()
 
 
 def _register_blueprints(app):

@@ -83,4 +83,28 @@ def _configure_sqlite(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get("sqlite_immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write_transaction():
+    """Start the session's transaction as a writer.
+
+    On SQLite the transaction takes the write lock at once (``BEGIN IMMEDIATE``):
+    a transaction that read first and wrote later could not upgrade its lock
+    once another writer had committed, and would fail instead of waiting. On
+    PostgreSQL this is an ordinary transaction; rows are locked where they are read.
+    Does nothing when a transaction is already open.
+    """
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"sqlite_immediate": True})
+
+
+def insert_ignoring_duplicates(table, values):
+    """``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(table).values(**values).on_conflict_do_nothing())

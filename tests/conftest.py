@@ -293,3 +293,90 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+# --- courses ------------------------------------------------------------------
+
+
+def sample_questions(count):
+    """``count`` single-choice questions whose right answer is the option "对"."""
+    return [
+        {
+            "text_zh": f"第{i + 1}题：高血压的诊断标准？",
+            "text_en": f"Question {i + 1}: the threshold for hypertension?",
+            "options": [
+                {"text_zh": "对", "text_en": "right", "is_correct": True},
+                {"text_zh": "错一", "text_en": "wrong one"},
+                {"text_zh": "错二", "text_en": "wrong two"},
+            ],
+        }
+        for i in range(count)
+    ]
+
+
+@pytest.fixture
+def create_course(db, create_user):
+    """An approved course with lectures (durations in seconds) and questions."""
+    from courses import operations as ops
+    from lms.accounts.roles import Role
+    from lms.db import utcnow
+
+    def factory(
+        durations=(30.0, 20.0), questions=3, status="approved", lecturer=None, **fields
+    ):
+        lecturer = lecturer or create_user(role=Role.LECTURER, name="授课专家")
+        admin = create_user(role=Role.ADMINISTRATOR)
+        fields.setdefault("title_zh", "高血压基层管理")
+        fields.setdefault("title_en", "Hypertension in primary care")
+        course = ops.create_course(lecturer, specialty="cardiology", **fields)
+        for i, duration in enumerate(durations):
+            ops.add_lecture(
+                course,
+                lecturer,
+                title_zh=f"第{i + 1}讲",
+                title_en=f"Lecture {i + 1}",
+                duration_seconds=duration,
+            )
+        for question in sample_questions(questions):
+            ops.add_question(course, lecturer, **question)
+        if status in ("submitted", "approved"):
+            ops.change_course_status(course, lecturer, "submit", utcnow())
+        if status == "approved":
+            ops.change_course_status(
+                course,
+                admin,
+                "approve",
+                utcnow(),
+                approval={"project_number": "2026-04-01-001"},
+            )
+        return course
+
+    return factory
+
+
+@pytest.fixture
+def api_token(db):
+    """A bearer-token header for a user (the API's own way in)."""
+    from datetime import timedelta
+
+    from lms.accounts.operations import issue_api_token
+
+    def factory(user):
+        issued = issue_api_token(user, lifetime=timedelta(hours=1))
+        return {"Authorization": f"Bearer {issued.token}"}
+
+    return factory
+
+
+def backdate_play_session(token, seconds):
+    """Move a play session's start into the past, as if watched for ``seconds``."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from courses.models import PlaySession
+    from lms.db import db
+
+    session = db.session.scalar(sa.select(PlaySession).filter_by(token=token))
+    session.started_dt -= timedelta(seconds=seconds)
+    db.session.flush()

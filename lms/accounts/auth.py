@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from lms.accounts.operations import touch_api_token
 from lms.accounts.queries import get_api_token, get_user_by_session_id
+from lms.db import utcnow
 
 
 def init_login_manager(manager):
@@ -35,7 +36,9 @@ def load_user_from_bearer_token(req):
     row = get_api_token(token)
     if row is None:
         return None
-    touch_api_token(row)
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        # Writes only: a read must not turn into a write transaction.
+        touch_api_token(row, utcnow())
     g.api_token = row
     return row.user
 

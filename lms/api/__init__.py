@@ -4,7 +4,6 @@ from flask import Blueprint, abort, g, request
 from flask_login import current_user
 
 from lms.api.openapi import api_route_factory, openapi_view
-from lms.db import db
 from lms.extensions import csrf
 
 API_PREFIX = "/api/v1"
@@ -47,13 +46,6 @@ def _protect_session_requests():
         csrf.protect()
 
 
-@bp.after_request
-def _record_token_use(response):
-    if g.get("api_token") is not None and request.method in SAFE_METHODS:
-        db.session.commit()
-    return response
-
-
 def json_body():
     """The request's JSON object, or a 400 that says what was expected."""
     data = request.get_json(silent=True)
@@ -70,4 +62,4 @@ def require_user():
     return current_user
 
 
-from lms.api import auth, hospitals  # noqa: E402, F401  (register the endpoints)
+from lms.api import auth, courses, hospitals  # noqa: E402, F401  (the endpoints)

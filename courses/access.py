@@ -1,0 +1,53 @@
+"""Who may see and do what with a course and its learners' records.
+
+No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
+"""
+
+from dataclasses import dataclass
+
+from courses.workflow import CourseStatus
+from lms.accounts.roles import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    role: Role
+    hospital_id: int | None
+
+
+def can_view_course(actor, status, is_lecturer_of_course):
+    """Learners see only approved courses; lecturers their own; the office all."""
+    if status == CourseStatus.APPROVED:
+        return True
+    if actor is None:
+        return False
+    return actor.role == Role.ADMINISTRATOR or is_lecturer_of_course
+
+
+def can_manage_course(actor, is_lecturer_of_course):
+    """Edit content, see the course's learners and statistics."""
+    return actor.role == Role.ADMINISTRATOR or (
+        actor.role == Role.LECTURER and is_lecturer_of_course
+    )
+
+
+def can_view_learner_record(
+    actor, learner_id, learner_hospital_id, is_lecturer_of_course
+):
+    """A learner sees their own; lecturers their course's; coordinators their
+    hospital's; the office everyone's."""
+    if actor.id == learner_id or actor.role == Role.ADMINISTRATOR:
+        return True
+    if actor.role == Role.LECTURER:
+        return is_lecturer_of_course
+    return (
+        actor.role == Role.SITE_COORDINATOR and actor.hospital_id == learner_hospital_id
+    )
+
+
+def can_enrol_others(actor, hospital_id):
+    """Coordinators enrol their own hospital's learners; the office anyone."""
+    if actor.role == Role.ADMINISTRATOR:
+        return True
+    return actor.role == Role.SITE_COORDINATOR and actor.hospital_id == hospital_id

@@ -1,0 +1,51 @@
+"""The completion gates of a course, in order (DESIGN §2.2), and class hours.
+
+No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
+"""
+
+import enum
+import math
+from dataclasses import dataclass
+
+DEFAULT_COMPLETION_THRESHOLD = 0.95
+
+
+class Step(enum.StrEnum):
+    WATCH = "watch"
+    TEST = "test"
+    EVALUATE = "evaluate"
+    COMPLETE = "complete"
+    #: Every attempt used without a pass: an administrator may grant another.
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class EnrolmentFacts:
+    lectures_total: int
+    lectures_complete: int
+    has_passed: bool
+    attempts_used: int
+    max_attempts: int
+    has_evaluated: bool
+
+
+def next_step(facts):
+    """Where a learner stands: each gate opens only when the one before is passed."""
+    if facts.lectures_total == 0 or facts.lectures_complete < facts.lectures_total:
+        return Step.WATCH
+    if not facts.has_passed:
+        return Step.FAILED if facts.attempts_used >= facts.max_attempts else Step.TEST
+    if not facts.has_evaluated:
+        return Step.EVALUATE
+    return Step.COMPLETE
+
+
+def calculate_class_hours(total_seconds, minutes_per_class_hour):
+    """Class hours (学时) delivered by lectures totalling ``total_seconds``.
+
+    Counted in half hours, rounded down: a course never claims time it did not teach.
+    """
+    if total_seconds <= 0:
+        return 0.0
+    hours = total_seconds / 60 / minutes_per_class_hour
+    return math.floor(hours * 2 + 1e-9) / 2

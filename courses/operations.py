@@ -1,0 +1,691 @@
+"""Writing courses, enrolments, progress, attempts and evaluations.
+
+Operations flush; the view, CLI command or task commits. Every rule lives in a
+pure module (``workflow``, ``progress``, ``posttest``, ``gates``); this module
+loads rows, calls the rule and stores the result.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from certificates.rule_sets import DEFAULT_RULE_SET, RULE_SETS_BY_CODE
+from courses.disciplines import DISCIPLINES_BY_CODE
+from courses.gates import Step, next_step
+from courses.models import (
+    Course,
+    Enrolment,
+    Evaluation,
+    Lecture,
+    LectureProgress,
+    Option,
+    PlaySession,
+    Question,
+    TestAttempt,
+)
+from courses.posttest import (
+    AnswerRejected,
+    BankQuestion,
+    DrawnQuestion,
+    QuestionKind,
+    draw_attempt,
+    grade_attempt,
+)
+from courses.progress import (
+    BeatRejected,
+    PlaySessionState,
+    covered_seconds,
+    decide_beat,
+    is_complete,
+    merge_ranges,
+    parse_ranges,
+    resume_position,
+)
+from courses.queries import (
+    enrolment_facts,
+    get_enrolment,
+    get_evaluation,
+    get_play_session,
+    get_progress,
+    is_lecturer_of,
+    list_attempts,
+)
+from courses.workflow import (
+    TRANSITIONS,
+    CourseAction,
+    CourseStatus,
+    can_edit_course,
+    next_status,
+    submission_problems,
+)
+from lms.accounts.models import User
+from lms.accounts.roles import Profession, Role
+from lms.db import db, insert_ignoring_duplicates
+from lms.enums import CourseFormat, ProjectLevel
+
+
+class CourseError(ValueError):
+    """A request that cannot be carried out; ``code`` and ``status`` for the API."""
+
+    def __init__(self, code, message, status=409):
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+@dataclass(frozen=True)
+class ProgressState:
+    lecture_id: int
+    duration: float
+    covered_seconds: float
+    complete: bool
+    resume_position: float
+    coverage: tuple
+    #: False when the beat was a replay and changed nothing.
+    accepted: bool = True
+
+
+# --- courses -------------------------------------------------------------------
+
+COURSE_FIELDS = {
+    "title_zh",
+    "title_en",
+    "description_zh",
+    "description_en",
+    "specialty",
+    "target_professions",
+    "project_level",
+    "format",
+    "rule_set_code",
+    "credit_category",
+    "enrol_opens_dt",
+    "enrol_closes_dt",
+    "completion_threshold",
+    "pass_mark",
+    "max_attempts",
+    "questions_per_attempt",
+}
+
+
+def _clean_course_fields(values):
+    """Check and convert course fields; unknown keys are dropped, bad values refused."""
+    clean = {k: v for k, v in values.items() if k in COURSE_FIELDS}
+    if "title_zh" in clean:
+        clean["title_zh"] = str(clean["title_zh"] or "").strip()
+        if not clean["title_zh"] or len(clean["title_zh"]) > 200:
+            raise CourseError(
+                "invalid_title", "A Chinese title of 1–200 characters is required.", 422
+            )
+    if "title_en" in clean and len(str(clean["title_en"] or "")) > 200:
+        raise CourseError(
+            "invalid_title", "The English title is longer than 200 characters.", 422
+        )
+    if "specialty" in clean and clean["specialty"] not in DISCIPLINES_BY_CODE:
+        raise CourseError("invalid_specialty", "Unknown specialty.", 422)
+    if "target_professions" in clean:
+        professions = clean["target_professions"] or []
+        valid = {p.value for p in Profession}
+        if not isinstance(professions, list) or not set(professions) <= valid:
+            raise CourseError("invalid_professions", "Unknown profession.", 422)
+        clean["target_professions"] = sorted(set(professions))
+    for key, enum_class in (("project_level", ProjectLevel), ("format", CourseFormat)):
+        if key in clean:
+            try:
+                clean[key] = enum_class(clean[key])
+            except ValueError:
+                raise CourseError(f"invalid_{key}", f"Unknown {key}.", 422) from None
+    if "rule_set_code" in clean and clean["rule_set_code"] not in RULE_SETS_BY_CODE:
+        raise CourseError("invalid_rule_set", "Unknown credit rule set.", 422)
+    for key, low, high in (("completion_threshold", 0.5, 1.0), ("pass_mark", 0.1, 1.0)):
+        if key in clean:
+            value = clean[key]
+            if (
+                not isinstance(value, int | float)
+                or isinstance(value, bool)
+                or not low <= value <= high
+            ):
+                raise CourseError(
+                    f"invalid_{key}", f"{key} must be between {low} and {high}.", 422
+                )
+            clean[key] = float(value)
+    for key in ("max_attempts", "questions_per_attempt"):
+        if key in clean and clean[key] is not None:
+            value = clean[key]
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not 1 <= value <= 100
+            ):
+                raise CourseError(
+                    f"invalid_{key}", f"{key} must be a whole number 1–100.", 422
+                )
+    return clean
+
+
+def create_course(owner, **values):
+    """A new draft course owned (and taught) by ``owner``."""
+    values.setdefault("rule_set_code", DEFAULT_RULE_SET)
+    values.setdefault("specialty", "general_practice")
+    clean = _clean_course_fields(values)
+    if "title_zh" not in clean:
+        raise CourseError("invalid_title", "A Chinese title is required.", 422)
+    rule_set = RULE_SETS_BY_CODE[clean["rule_set_code"]]
+    clean.setdefault("credit_category", rule_set.categories[0])
+    course = Course(owner=owner, lecturers=[owner], **clean)
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def update_course(course, actor, **values):
+    if not can_edit_course(
+        course.status,
+        role=actor.role,
+        is_lecturer_of_course=is_lecturer_of(course, actor),
+    ):
+        raise CourseError("not_editable", "This course cannot be edited now.", 403)
+    for key, value in _clean_course_fields(values).items():
+        setattr(course, key, value)
+    db.session.flush()
+
+
+def add_lecture(
+    course, actor, *, title_zh, title_en="", lecturer=None, duration_seconds=None
+):
+    if not can_edit_course(
+        course.status,
+        role=actor.role,
+        is_lecturer_of_course=is_lecturer_of(course, actor),
+    ):
+        raise CourseError("not_editable", "This course cannot be edited now.", 403)
+    title_zh = str(title_zh or "").strip()
+    if not title_zh or len(title_zh) > 200:
+        raise CourseError(
+            "invalid_title", "A Chinese title of 1–200 characters is required.", 422
+        )
+    if duration_seconds is not None and (
+        not isinstance(duration_seconds, int | float)
+        or isinstance(duration_seconds, bool)
+        or not 0 < duration_seconds <= 24 * 3600
+    ):
+        raise CourseError("invalid_duration", "Duration must be 0–86400 seconds.", 422)
+    lecture = Lecture(
+        course=course,
+        position=len(course.lectures),
+        title_zh=title_zh,
+        title_en=str(title_en or "").strip()[:200],
+        lecturer=lecturer or actor,
+        duration_seconds=duration_seconds,
+    )
+    db.session.add(lecture)
+    db.session.flush()
+    return lecture
+
+
+def add_question(
+    course,
+    actor,
+    *,
+    text_zh,
+    options,
+    kind=QuestionKind.SINGLE,
+    text_en="",
+    explanation_zh="",
+    explanation_en="",
+):
+    """Add a question; ``options`` is ``[{"text_zh", "text_en", "is_correct"}]``."""
+    if not can_edit_course(
+        course.status,
+        role=actor.role,
+        is_lecturer_of_course=is_lecturer_of(course, actor),
+    ):
+        raise CourseError("not_editable", "This course cannot be edited now.", 403)
+    try:
+        kind = QuestionKind(kind)
+    except ValueError:
+        raise CourseError(
+            "invalid_kind", "kind must be single or multiple.", 422
+        ) from None
+    if not str(text_zh or "").strip():
+        raise CourseError("invalid_question", "The question needs a text.", 422)
+    if not isinstance(options, list) or not 2 <= len(options) <= 8:
+        raise CourseError("invalid_options", "A question needs 2–8 options.", 422)
+    correct = sum(
+        1 for o in options if isinstance(o, dict) and o.get("is_correct") is True
+    )
+    if any(
+        not isinstance(o, dict) or not str(o.get("text_zh") or "").strip()
+        for o in options
+    ):
+        raise CourseError("invalid_options", "Every option needs a text.", 422)
+    if (kind == QuestionKind.SINGLE and correct != 1) or correct == 0:
+        raise CourseError(
+            "invalid_options",
+            "A single-choice question has exactly one right option; "
+            "a multiple-choice question at least one.",
+            422,
+        )
+    question = Question(
+        course=course,
+        position=len(course.questions),
+        kind=kind,
+        text_zh=str(text_zh).strip(),
+        text_en=str(text_en or "").strip(),
+        explanation_zh=str(explanation_zh or "").strip(),
+        explanation_en=str(explanation_en or "").strip(),
+        options=[
+            Option(
+                position=i,
+                text_zh=str(o["text_zh"]).strip(),
+                text_en=str(o.get("text_en") or "").strip(),
+                is_correct=o.get("is_correct") is True,
+            )
+            for i, o in enumerate(options)
+        ],
+    )
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def change_course_status(course, actor, action, now, *, comment="", approval=None):
+    """Submit, approve, return or archive ``course``.
+
+    ``approval`` may carry the office's decisions at approval: ``project_number``,
+    ``project_level``, ``credit_category``, ``class_hours_override`` with
+    ``class_hours_override_reason``.
+    """
+    try:
+        action = CourseAction(action)
+    except ValueError:
+        raise CourseError("invalid_action", "Unknown action.", 422) from None
+    target = next_status(
+        course.status,
+        action,
+        role=actor.role,
+        is_lecturer_of_course=is_lecturer_of(course, actor),
+    )
+    if target is None:
+        allowed = any(k[0] == action and k[1] == course.status for k in TRANSITIONS)
+        if allowed:
+            raise CourseError("forbidden", "You may not do this to this course.", 403)
+        raise CourseError(
+            "invalid_transition",
+            f"A {course.status.value} course cannot be {action.value}ed.",
+        )
+    if action == CourseAction.SUBMIT:
+        problems = submission_problems(
+            lecture_count=len(course.lectures),
+            playable_lectures=sum(1 for lec in course.lectures if lec.is_playable),
+            question_count=len(course.questions),
+            questions_per_attempt=course.questions_per_attempt,
+        )
+        if problems:
+            raise CourseError(
+                "not_ready", "Not ready to submit: " + ", ".join(problems), 422
+            )
+        course.submitted_dt = now
+    elif action == CourseAction.RETURN:
+        if not comment.strip():
+            raise CourseError(
+                "comment_required", "Say why the course is returned.", 422
+            )
+    elif action == CourseAction.APPROVE:
+        _apply_approval(course, approval or {})
+        course.approved_dt = now
+        course.approved_by_id = actor.id
+    course.review_comment = comment.strip()
+    course.status = target
+    db.session.flush()
+    return course
+
+
+def _apply_approval(course, approval):
+    if "project_number" in approval:
+        course.project_number = str(approval["project_number"] or "").strip()[:64]
+    if "project_level" in approval:
+        course.project_level = _clean_course_fields(
+            {"project_level": approval["project_level"]}
+        )["project_level"]
+    if "credit_category" in approval:
+        categories = RULE_SETS_BY_CODE[course.rule_set_code].categories
+        if approval["credit_category"] not in categories:
+            raise CourseError(
+                "invalid_credit_category",
+                f"Credit category must be one of {', '.join(categories)}.",
+                422,
+            )
+        course.credit_category = approval["credit_category"]
+    hours = approval.get("class_hours_override")
+    if hours is not None:
+        reason = str(approval.get("class_hours_override_reason") or "").strip()
+        if (
+            not isinstance(hours, int | float)
+            or isinstance(hours, bool)
+            or not 0 < hours <= 500
+        ):
+            raise CourseError("invalid_class_hours", "Class hours must be 0–500.", 422)
+        if not reason:
+            raise CourseError(
+                "reason_required", "Say why the class hours are changed.", 422
+            )
+        course.class_hours_override = hours
+        course.class_hours_override_reason = reason[:500]
+
+
+# --- enrolment -----------------------------------------------------------------
+
+
+def enrol(course, learner, now, *, by=None):
+    """Enrol ``learner``; enrolling twice returns the first enrolment."""
+    if course.status != CourseStatus.APPROVED:
+        raise CourseError("not_open", "This course is not open for enrolment.", 409)
+    if learner.role != Role.LEARNER:
+        raise CourseError("not_a_learner", "Only learners enrol in courses.", 422)
+    existing = get_enrolment(course.id, learner.id)
+    if existing is not None:
+        return existing
+    if (course.enrol_opens_dt and now < course.enrol_opens_dt) or (
+        course.enrol_closes_dt and now > course.enrol_closes_dt
+    ):
+        raise CourseError(
+            "enrolment_closed", "Enrolment for this course is closed.", 409
+        )
+    insert_ignoring_duplicates(
+        Enrolment.__table__,
+        {
+            "course_id": course.id,
+            "user_id": learner.id,
+            "enrolled_by_id": by.id if by else None,
+            "enrolled_dt": now,
+        },
+    )
+    return get_enrolment(course.id, learner.id)
+
+
+def enrol_hospital(course, hospital_id, by, now):
+    """Enrol every active learner of a hospital; returns how many were new."""
+    learners = db.session.scalars(
+        sa.select(User).filter_by(
+            hospital_id=hospital_id, role=Role.LEARNER, is_active=True
+        )
+    ).all()
+    new = 0
+    for learner in learners:
+        if get_enrolment(course.id, learner.id) is None:
+            enrol(course, learner, now, by=by)
+            new += 1
+    return new
+
+
+# --- watch progress ------------------------------------------------------------
+
+
+def start_play_session(learner, lecture, now):
+    """A play session for an enrolled learner; returns it and the progress state."""
+    enrolment = get_enrolment(lecture.course_id, learner.id)
+    if enrolment is None or lecture.course.status != CourseStatus.APPROVED:
+        raise CourseError("not_enrolled", "Enrol in the course to watch it.", 403)
+    if not lecture.is_playable:
+        raise CourseError("not_playable", "This lecture is not ready to play yet.", 409)
+    insert_ignoring_duplicates(
+        LectureProgress.__table__,
+        {
+            "user_id": learner.id,
+            "lecture_id": lecture.id,
+            "coverage": [],
+            "covered_seconds": 0.0,
+            "last_position": 0.0,
+            "updated_dt": now,
+        },
+    )
+    session = PlaySession(
+        token=secrets.token_urlsafe(32),
+        user_id=learner.id,
+        lecture_id=lecture.id,
+        started_dt=now,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session, progress_state(get_progress(learner.id, lecture.id), lecture)
+
+
+def progress_state(progress, lecture, accepted=True):
+    duration = lecture.duration_seconds or 0.0
+    coverage = tuple(tuple(pair) for pair in (progress.coverage if progress else []))
+    return ProgressState(
+        lecture_id=lecture.id,
+        duration=duration,
+        covered_seconds=covered_seconds(coverage),
+        complete=bool(progress and progress.completed_dt),
+        resume_position=resume_position(
+            coverage, progress.last_position if progress else 0.0, duration
+        ),
+        coverage=coverage,
+        accepted=accepted,
+    )
+
+
+def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=None):
+    """Merge a heartbeat's played ranges into the learner's coverage.
+
+    The caller has begun a write transaction (``begin_write_transaction``), so on
+    SQLite nothing else writes between the read and the write; on PostgreSQL the
+    rows are locked here. A replayed beat changes nothing and returns the state.
+    """
+    session = get_play_session(token) if isinstance(token, str) else None
+    if (
+        session is None
+        or session.user_id != learner.id
+        or session.lecture_id != lecture.id
+    ):
+        raise CourseError("unknown_play_session", "Unknown play session.", 404)
+    progress = get_progress(learner.id, lecture.id, for_update=True)
+    session = db.session.scalar(
+        sa.select(PlaySession).filter_by(id=session.id).with_for_update()
+    )
+    db.session.refresh(session)
+    db.session.refresh(progress)
+    duration = lecture.duration_seconds or 0.0
+    try:
+        ranges = parse_ranges(raw_ranges, duration)
+        decision = decide_beat(
+            PlaySessionState(
+                session.started_dt, session.last_seq, session.credited_seconds
+            ),
+            seq,
+            ranges,
+            now,
+        )
+    except BeatRejected as rejected:
+        if rejected.code == "replayed":
+            return progress_state(progress, lecture, accepted=False)
+        raise CourseError(rejected.code, str(rejected), 422) from None
+    coverage = merge_ranges(tuple(tuple(p) for p in progress.coverage), decision.ranges)
+    progress.coverage = [list(pair) for pair in coverage]
+    progress.covered_seconds = covered_seconds(coverage)
+    if _is_position(position, duration):
+        progress.last_position = float(position)
+    elif decision.ranges:
+        progress.last_position = decision.ranges[-1][1]
+    progress.updated_dt = now
+    if progress.completed_dt is None and is_complete(
+        coverage, duration, lecture.course.completion_threshold
+    ):
+        progress.completed_dt = now
+    session.last_seq = decision.seq
+    session.last_beat_dt = now
+    session.credited_seconds = decision.credited_seconds
+    db.session.flush()
+    return progress_state(progress, lecture)
+
+
+def _is_position(value, duration):
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 <= value <= duration
+    )
+
+
+# --- post-test -----------------------------------------------------------------
+
+
+def _bank(course):
+    return tuple(
+        BankQuestion(
+            id=q.id,
+            kind=q.kind,
+            option_ids=tuple(o.id for o in q.options),
+            correct_ids=frozenset(o.id for o in q.options if o.is_correct),
+        )
+        for q in course.questions
+    )
+
+
+def _drawn(attempt):
+    return tuple(
+        DrawnQuestion(d["question_id"], tuple(d["option_ids"])) for d in attempt.drawn
+    )
+
+
+def open_attempt(enrolment, rng, now):
+    """The learner's unsubmitted attempt, or a new one drawn with ``rng``."""
+    facts = enrolment_facts(enrolment)
+    if facts.lectures_complete < facts.lectures_total or facts.lectures_total == 0:
+        raise CourseError(
+            "test_locked", "Watch every lecture before the post-test.", 403
+        )
+    if facts.has_passed:
+        raise CourseError(
+            "already_passed", "You have already passed this post-test.", 409
+        )
+    attempts = list_attempts(enrolment)
+    for attempt in attempts:
+        if attempt.submitted_dt is None:
+            return attempt
+    if len(attempts) >= enrolment.course.max_attempts:
+        raise CourseError(
+            "no_attempts_left", "No attempts are left for this post-test.", 409
+        )
+    drawn = draw_attempt(
+        _bank(enrolment.course), enrolment.course.questions_per_attempt, rng
+    )
+    attempt = TestAttempt(
+        enrolment=enrolment,
+        number=len(attempts) + 1,
+        drawn=[
+            {"question_id": d.question_id, "option_ids": list(d.option_ids)}
+            for d in drawn
+        ],
+        started_dt=now,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def submit_attempt(enrolment, attempt_id, raw_answers, now):
+    """Grade a submitted attempt; a second submission of the same attempt is refused."""
+    attempt = (
+        db.session.scalar(
+            sa.select(TestAttempt)
+            .filter_by(id=attempt_id, enrolment_id=enrolment.id)
+            .with_for_update()
+        )
+        if isinstance(attempt_id, int) and not isinstance(attempt_id, bool)
+        else None
+    )
+    if attempt is None:
+        raise CourseError("unknown_attempt", "Unknown attempt.", 404)
+    if attempt.submitted_dt is not None:
+        raise CourseError(
+            "already_submitted", "This attempt was already submitted.", 409
+        )
+    answers = _parse_answers(raw_answers)
+    try:
+        grade = grade_attempt(
+            _drawn(attempt),
+            _bank(enrolment.course),
+            answers,
+            enrolment.course.pass_mark,
+        )
+    except AnswerRejected as rejected:
+        raise CourseError(rejected.code, str(rejected), 422) from None
+    attempt.answers = {str(k): sorted(v) for k, v in answers.items()}
+    attempt.submitted_dt = now
+    attempt.score = grade.score
+    attempt.is_passed = grade.passed
+    db.session.flush()
+    return attempt, grade
+
+
+def _parse_answers(raw):
+    if not isinstance(raw, dict):
+        raise CourseError(
+            "invalid_answers", "answers must map question ids to option ids.", 422
+        )
+    answers = {}
+    for key, value in raw.items():
+        try:
+            question_id = int(key)
+        except (TypeError, ValueError):
+            raise CourseError(
+                "invalid_answers", "Question ids are numbers.", 422
+            ) from None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            raise CourseError(
+                "invalid_answers", "Answers are lists of option ids.", 422
+            )
+        answers[question_id] = value
+    return answers
+
+
+# --- evaluation ----------------------------------------------------------------
+
+
+def submit_evaluation(
+    enrolment, now, *, course_quality, lecturer_quality, relevance, comments=""
+):
+    """Record the course evaluation; it completes the course. Only once."""
+    step = _step(enrolment)
+    if step in (Step.WATCH, Step.TEST, Step.FAILED):
+        raise CourseError(
+            "evaluation_locked", "Pass the post-test before the evaluation.", 403
+        )
+    if get_evaluation(enrolment) is not None:
+        raise CourseError(
+            "already_evaluated", "You have already evaluated this course.", 409
+        )
+    ratings = (course_quality, lecturer_quality, relevance)
+    if not all(
+        isinstance(r, int) and not isinstance(r, bool) and 1 <= r <= 5 for r in ratings
+    ):
+        raise CourseError(
+            "invalid_rating", "Ratings are whole numbers from 1 to 5.", 422
+        )
+    if not isinstance(comments, str) or len(comments) > 4000:
+        raise CourseError(
+            "invalid_comments", "Comments are text of at most 4000 characters.", 422
+        )
+    db.session.add(
+        Evaluation(
+            enrolment_id=enrolment.id,
+            course_quality=course_quality,
+            lecturer_quality=lecturer_quality,
+            relevance=relevance,
+            comments=comments.strip(),
+            submitted_dt=now,
+        )
+    )
+    enrolment.completed_dt = now
+    db.session.flush()
+    return enrolment
+
+
+def _step(enrolment):
+    return next_step(enrolment_facts(enrolment))

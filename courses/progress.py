@@ -1,0 +1,182 @@
+"""Watch progress: which seconds of a lecture a learner has seen, and which
+heartbeats are believable.
+
+No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+#: The fastest playback the player offers; no beat may cover media faster.
+MAX_PLAYBACK_RATE = 2.0
+#: Seconds of media allowed beyond wall time x rate (timer jitter, seek rounding).
+PLAUSIBILITY_SLACK = 5.0
+#: Ranges a single beat may carry (a beat is sent every ~15 s).
+MAX_RANGES_PER_BEAT = 64
+#: Ranges shorter than this are noise from seeking and cover nothing.
+MIN_RANGE_SECONDS = 0.25
+
+
+class BeatRejected(ValueError):
+    """A heartbeat that changes nothing; ``code`` says why, for the API."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class PlaySessionState:
+    """What the server knows of a play session before the beat."""
+
+    started_at: datetime
+    last_seq: int
+    credited_seconds: float
+
+
+@dataclass(frozen=True)
+class BeatDecision:
+    """An accepted beat: the ranges to merge and the session's new totals."""
+
+    ranges: tuple[tuple[float, float], ...]
+    media_seconds: float
+    credited_seconds: float
+    seq: int
+
+
+def parse_ranges(raw, duration):
+    """Check ``[[from, to], ...]`` against ``[0, duration]``; raise on anything odd."""
+    if not isinstance(raw, list | tuple):
+        raise BeatRejected(
+            "invalid_ranges", "ranges must be a list of [from, to] pairs"
+        )
+    if len(raw) > MAX_RANGES_PER_BEAT:
+        raise BeatRejected(
+            "invalid_ranges", f"at most {MAX_RANGES_PER_BEAT} ranges a beat"
+        )
+    ranges = []
+    for pair in raw:
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise BeatRejected("invalid_ranges", "each range must be [from, to]")
+        start, end = pair
+        if not all(_is_number(v) for v in (start, end)):
+            raise BeatRejected("invalid_ranges", "range bounds must be finite numbers")
+        start, end = float(start), float(end)
+        if start < 0 or end < 0:
+            raise BeatRejected("invalid_ranges", "range bounds cannot be negative")
+        if end < start:
+            raise BeatRejected("invalid_ranges", "a range cannot end before it starts")
+        if end > duration + 0.5:
+            raise BeatRejected(
+                "invalid_ranges", "a range goes past the end of the lecture"
+            )
+        end = min(end, duration)
+        if end - start >= MIN_RANGE_SECONDS:
+            ranges.append((start, end))
+    return tuple(ranges)
+
+
+def _is_number(value):
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def merge_ranges(coverage, ranges):
+    """The union of ``coverage`` and ``ranges`` as sorted, disjoint intervals."""
+    merged = []
+    for start, end in sorted([*coverage, *ranges]):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def covered_seconds(coverage):
+    """Distinct seconds in a union of intervals."""
+    return sum(end - start for start, end in coverage)
+
+
+def is_complete(coverage, duration, threshold):
+    """Enough distinct seconds seen: ``threshold`` (0..1) of the lecture."""
+    if duration <= 0:
+        return False
+    return covered_seconds(coverage) >= threshold * duration - 1e-6
+
+
+def decide_beat(
+    state, seq, ranges, now, *, max_rate=MAX_PLAYBACK_RATE, slack=PLAUSIBILITY_SLACK
+):
+    """Accept or reject a heartbeat of a play session.
+
+    A sequence number at or below the last accepted one is a replay: it raises
+    ``BeatRejected("replayed")`` and the caller answers with the state unchanged.
+    The media time a play session may claim, over all its beats, is the wall time
+    since it started times ``max_rate`` plus ``slack``; counting over the session
+    rather than per beat lets a browser resend beats it kept while offline.
+    """
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise BeatRejected("invalid_seq", "seq must be a positive integer")
+    if seq <= state.last_seq:
+        raise BeatRejected("replayed", "this beat was already received")
+    media = covered_seconds(merge_ranges((), ranges))
+    wall = max(0.0, (now - state.started_at).total_seconds())
+    allowed = wall * max_rate + slack
+    credited = state.credited_seconds + media
+    if credited > allowed:
+        raise BeatRejected(
+            "implausible",
+            f"{credited:.1f} s of media in {wall:.1f} s of wall time is more than "
+            f"{max_rate:g}x playback allows",
+        )
+    return BeatDecision(
+        ranges=ranges, media_seconds=media, credited_seconds=credited, seq=seq
+    )
+
+
+def resume_position(coverage, last_position, duration):
+    """Where the player should start: the last position, unless at the very end."""
+    if duration <= 0 or last_position is None:
+        return 0.0
+    if last_position >= duration - 2:
+        gaps = uncovered_gaps(coverage, duration)
+        return gaps[0][0] if gaps else 0.0
+    return max(0.0, float(last_position))
+
+
+def uncovered_gaps(coverage, duration):
+    """The parts of ``[0, duration]`` not yet seen."""
+    gaps, cursor = [], 0.0
+    for start, end in coverage:
+        if start > cursor:
+            gaps.append((cursor, start))
+        cursor = max(cursor, end)
+    if cursor < duration:
+        gaps.append((cursor, duration))
+    return [g for g in gaps if g[1] - g[0] >= 1.0]
+
+
+def retention_curve(coverages, duration, buckets=20):
+    """For a lecture, the share of viewers who saw each of ``buckets`` equal parts.
+
+    ``coverages`` holds one union of intervals per viewer; a part counts as seen
+    when at least half of it is covered. Where the curve drops, viewers stop.
+    """
+    if duration <= 0 or not coverages:
+        return [0.0] * buckets
+    width = duration / buckets
+    counts = [0] * buckets
+    for coverage in coverages:
+        for i in range(buckets):
+            lo, hi = i * width, (i + 1) * width
+            seen = sum(
+                max(0.0, min(end, hi) - max(start, lo)) for start, end in coverage
+            )
+            if seen >= width / 2:
+                counts[i] += 1
+    return [c / len(coverages) for c in counts]

@@ -1,0 +1,210 @@
+"""Reading courses, enrolments and progress."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from certificates.rule_sets import RULE_SETS_BY_CODE
+from courses.access import Actor
+from courses.gates import EnrolmentFacts, calculate_class_hours, next_step
+from courses.models import (
+    Course,
+    Enrolment,
+    Evaluation,
+    Lecture,
+    LectureProgress,
+    PlaySession,
+    TestAttempt,
+    course_lecturers,
+)
+from courses.progress import retention_curve
+from courses.workflow import CourseStatus
+from lms.db import db
+
+
+def actor_of(user):
+    """The plain facts of a signed-in user that access rules need."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Actor(id=user.id, role=user.role, hospital_id=user.hospital_id)
+
+
+def is_lecturer_of(course, user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.id == course.owner_id or any(u.id == user.id for u in course.lecturers)
+
+
+def class_hours(course):
+    """The course's class hours: the office's override, else computed from lectures."""
+    if course.class_hours_override is not None:
+        return float(course.class_hours_override)
+    seconds = sum(lecture.duration_seconds or 0 for lecture in course.lectures)
+    minutes = RULE_SETS_BY_CODE[course.rule_set_code].minutes_per_class_hour
+    return calculate_class_hours(seconds, minutes)
+
+
+def list_catalog(
+    *,
+    specialty=None,
+    profession=None,
+    format=None,
+    credit_category=None,
+    page=1,
+    per_page=20,
+):
+    """Approved courses, newest approval first, filtered."""
+    query = (
+        sa.select(Course)
+        .where(Course.status == CourseStatus.APPROVED)
+        .options(selectinload(Course.lectures), selectinload(Course.lecturers))
+        .order_by(Course.approved_dt.desc(), Course.id.desc())
+    )
+    if specialty:
+        query = query.where(Course.specialty == specialty)
+    if format:
+        query = query.where(Course.format == format)
+    if credit_category:
+        query = query.where(Course.credit_category == credit_category)
+    if profession:
+        # JSON lists are searched as text on both SQLite and PostgreSQL.
+        query = query.where(
+            sa.cast(Course.target_professions, sa.String).like(f'%"{profession}"%')
+        )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def list_courses_of_lecturer(user):
+    query = (
+        sa.select(Course)
+        .outerjoin(course_lecturers, course_lecturers.c.course_id == Course.id)
+        .where(
+            sa.or_(Course.owner_id == user.id, course_lecturers.c.user_id == user.id)
+        )
+        .distinct()
+        .order_by(Course.id.desc())
+    )
+    return db.session.scalars(query).all()
+
+
+def list_courses_awaiting_approval():
+    query = (
+        sa.select(Course)
+        .where(Course.status == CourseStatus.SUBMITTED)
+        .order_by(Course.submitted_dt)
+    )
+    return db.session.scalars(query).all()
+
+
+def get_enrolment(course_id, user_id):
+    return db.session.scalar(
+        sa.select(Enrolment).filter_by(course_id=course_id, user_id=user_id)
+    )
+
+
+def get_play_session(token):
+    return db.session.scalar(sa.select(PlaySession).filter_by(token=token))
+
+
+def get_progress(user_id, lecture_id, *, for_update=False):
+    query = sa.select(LectureProgress).filter_by(user_id=user_id, lecture_id=lecture_id)
+    if for_update:
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def progress_by_lecture(user_id, course):
+    """``{lecture id: LectureProgress}`` of one learner in one course."""
+    ids = [lecture.id for lecture in course.lectures]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(LectureProgress).where(
+            LectureProgress.user_id == user_id, LectureProgress.lecture_id.in_(ids)
+        )
+    )
+    return {row.lecture_id: row for row in rows}
+
+
+def list_attempts(enrolment):
+    return db.session.scalars(
+        sa.select(TestAttempt)
+        .filter_by(enrolment_id=enrolment.id)
+        .order_by(TestAttempt.number)
+    ).all()
+
+
+def get_evaluation(enrolment):
+    return db.session.scalar(sa.select(Evaluation).filter_by(enrolment_id=enrolment.id))
+
+
+def enrolment_facts(enrolment):
+    course = enrolment.course
+    progress = progress_by_lecture(enrolment.user_id, course)
+    complete = sum(1 for p in progress.values() if p.completed_dt is not None)
+    attempts = [a for a in list_attempts(enrolment) if a.submitted_dt is not None]
+    return EnrolmentFacts(
+        lectures_total=len(course.lectures),
+        lectures_complete=complete,
+        has_passed=any(a.is_passed for a in attempts),
+        attempts_used=len(attempts),
+        max_attempts=course.max_attempts,
+        has_evaluated=get_evaluation(enrolment) is not None,
+    )
+
+
+def enrolment_step(enrolment):
+    return next_step(enrolment_facts(enrolment))
+
+
+def list_enrolments_of_user(user_id):
+    return db.session.scalars(
+        sa.select(Enrolment)
+        .filter_by(user_id=user_id)
+        .options(selectinload(Enrolment.course).selectinload(Course.lectures))
+        .order_by(Enrolment.enrolled_dt.desc())
+    ).all()
+
+
+def course_statistics(course):
+    """Enrolled, completed, completion rate, average best score of a course."""
+    enrolled = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Enrolment).filter_by(course_id=course.id)
+    )
+    completed = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Enrolment)
+        .where(Enrolment.course_id == course.id, Enrolment.completed_dt.is_not(None))
+    )
+    best = (
+        sa.select(sa.func.max(TestAttempt.score).label("best"))
+        .join(Enrolment, Enrolment.id == TestAttempt.enrolment_id)
+        .where(Enrolment.course_id == course.id, TestAttempt.submitted_dt.is_not(None))
+        .group_by(TestAttempt.enrolment_id)
+        .subquery()
+    )
+    average = db.session.scalar(sa.select(sa.func.avg(best.c.best)))
+    return {
+        "enrolled": enrolled,
+        "completed": completed,
+        "completion_rate": completed / enrolled if enrolled else 0.0,
+        "average_score": float(average) if average is not None else None,
+    }
+
+
+def lecture_retention(lecture, buckets=20):
+    """Share of the lecture's viewers who watched each part (where viewers stop)."""
+    coverages = [
+        [tuple(pair) for pair in row]
+        for row in db.session.scalars(
+            sa.select(LectureProgress.coverage).filter_by(lecture_id=lecture.id)
+        )
+        if row
+    ]
+    return {
+        "viewers": len(coverages),
+        "curve": retention_curve(coverages, lecture.duration_seconds or 0, buckets),
+    }
+
+
+def get_lecture(lecture_id):
+    return db.session.get(Lecture, lecture_id)

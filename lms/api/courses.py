@@ -1,0 +1,566 @@
+"""Courses, lectures, enrolment, watch progress, post-tests and evaluations."""
+
+import random
+
+from flask import abort, jsonify, request
+from flask_login import current_user
+
+from courses import operations as ops
+from courses import queries
+from courses.access import can_manage_course, can_view_course, can_view_learner_record
+from courses.models import Course, Lecture
+from lms.accounts.models import User
+from lms.accounts.roles import Role
+from lms.api import ApiError, api_route, json_body, require_user
+from lms.api.openapi import error_response, json_response
+from lms.api.serializers import (
+    serialize_attempt,
+    serialize_course,
+    serialize_lecture,
+    serialize_progress,
+)
+from lms.db import db, utcnow
+from lms.i18n import current_language
+
+OBJ = {"type": "object"}
+ERRORS = {
+    "401": error_response("Not signed in"),
+    "403": error_response("Not allowed"),
+    "404": error_response("Not found (or not visible to you)"),
+    "409": error_response("Conflicts with the current state"),
+    "422": error_response("Invalid data"),
+}
+
+
+def ok(description, schema=OBJ):
+    return {"200": json_response(description, schema), **ERRORS}
+
+
+def created(description, schema=OBJ):
+    return {"201": json_response(description, schema), **ERRORS}
+
+
+def course_error(error):
+    return ApiError(error.status, error.code, str(error))
+
+
+def load_course(course_id):
+    """The course if the requester may see it; a 404 otherwise (no existence leak)."""
+    course = db.session.get(Course, course_id)
+    if course is None or not can_view_course(
+        queries.actor_of(current_user),
+        course.status,
+        queries.is_lecturer_of(course, current_user),
+    ):
+        abort(404)
+    return course
+
+
+def load_managed_course(course_id):
+    user = require_user()
+    course = load_course(course_id)
+    if not can_manage_course(
+        queries.actor_of(user), queries.is_lecturer_of(course, user)
+    ):
+        abort(403)
+    return course
+
+
+def load_lecture(lecture_id):
+    lecture = db.session.get(Lecture, lecture_id)
+    if lecture is None:
+        abort(404)
+    load_course(lecture.course_id)
+    return lecture
+
+
+def require_enrolment(course):
+    user = require_user()
+    enrolment = queries.get_enrolment(course.id, user.id)
+    if enrolment is None:
+        raise ApiError(403, "not_enrolled", "Enrol in the course first.")
+    return enrolment
+
+
+def course_json(course):
+    step = None
+    if current_user.is_authenticated:
+        enrolment = queries.get_enrolment(course.id, current_user.id)
+        step = queries.enrolment_step(enrolment).value if enrolment else None
+    return serialize_course(
+        course,
+        language=current_language(),
+        class_hours=queries.class_hours(course),
+        step=step,
+    )
+
+
+def call(operation, *args, **kwargs):
+    try:
+        return operation(*args, **kwargs)
+    except ops.CourseError as error:
+        raise course_error(error) from None
+
+
+# --- catalog and course editing ---------------------------------------------------
+
+
+@api_route(
+    "/courses",
+    ["GET"],
+    summary="The published catalog",
+    auth="none",
+    parameters=[
+        {"name": name, "in": "query", "schema": {"type": "string"}}
+        for name in (
+            "q",
+            "specialty",
+            "profession",
+            "format",
+            "credit_category",
+            "page",
+        )
+    ],
+    responses=ok("A page of approved courses"),
+)
+def list_courses():
+    page = queries.list_catalog(
+        specialty=request.args.get("specialty") or None,
+        profession=request.args.get("profession") or None,
+        format=request.args.get("format") or None,
+        credit_category=request.args.get("credit_category") or None,
+        page=request.args.get("page", 1, type=int),
+    )
+    return jsonify(
+        {
+            "items": [course_json(c) for c in page.items],
+            "page": page.page,
+            "pages": page.pages,
+            "total": page.total,
+        }
+    )
+
+
+@api_route(
+    "/courses",
+    ["POST"],
+    summary="Create a draft course (lecturers)",
+    request_body=OBJ,
+    responses=created("The new draft"),
+)
+def create_course():
+    user = require_user()
+    if user.role not in (Role.LECTURER, Role.ADMINISTRATOR):
+        abort(403)
+    course = call(ops.create_course, user, **json_body())
+    db.session.commit()
+    return jsonify(course_json(course)), 201
+
+
+@api_route(
+    "/courses/<int:course_id>",
+    ["GET"],
+    summary="A course",
+    auth="none",
+    responses=ok("The course"),
+)
+def get_course(course_id):
+    return jsonify(course_json(load_course(course_id)))
+
+
+@api_route(
+    "/courses/<int:course_id>",
+    ["PATCH"],
+    summary="Edit a draft course",
+    request_body=OBJ,
+    responses=ok("The course"),
+)
+def edit_course(course_id):
+    course = load_managed_course(course_id)
+    call(ops.update_course, course, current_user, **json_body())
+    db.session.commit()
+    return jsonify(course_json(course))
+
+
+@api_route(
+    "/courses/<int:course_id>/lectures",
+    ["POST"],
+    summary="Add a lecture",
+    request_body={
+        "type": "object",
+        "required": ["title_zh"],
+        "properties": {
+            "title_zh": {"type": "string"},
+            "title_en": {"type": "string"},
+            "duration": {"type": "number"},
+        },
+    },
+    responses=created("The lecture"),
+)
+def add_lecture(course_id):
+    course = load_managed_course(course_id)
+    data = json_body()
+    lecture = call(
+        ops.add_lecture,
+        course,
+        current_user,
+        title_zh=data.get("title_zh"),
+        title_en=data.get("title_en", ""),
+        duration_seconds=data.get("duration"),
+    )
+    db.session.commit()
+    return jsonify(serialize_lecture(lecture)), 201
+
+
+@api_route(
+    "/courses/<int:course_id>/questions",
+    ["POST"],
+    summary="Add a post-test question with its options",
+    request_body={"type": "object", "required": ["text_zh", "options"]},
+    responses=created("The question (with its answer key, for its authors)"),
+)
+def add_question(course_id):
+    course = load_managed_course(course_id)
+    data = json_body()
+    question = call(
+        ops.add_question,
+        course,
+        current_user,
+        text_zh=data.get("text_zh"),
+        text_en=data.get("text_en", ""),
+        kind=data.get("kind", "single"),
+        options=data.get("options"),
+        explanation_zh=data.get("explanation_zh", ""),
+        explanation_en=data.get("explanation_en", ""),
+    )
+    db.session.commit()
+    return jsonify(
+        {
+            "id": question.id,
+            "kind": question.kind.value,
+            "options": [
+                {"id": o.id, "text_zh": o.text_zh, "is_correct": o.is_correct}
+                for o in question.options
+            ],
+        }
+    ), 201
+
+
+def _status_change(course_id, action):
+    user = require_user()
+    course = load_course(course_id)
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise ApiError(
+            400, "bad_request", "Expected a JSON object as the request body."
+        )
+    call(
+        ops.change_course_status,
+        course,
+        user,
+        action,
+        utcnow(),
+        comment=str(data.get("comment") or ""),
+        approval=data,
+    )
+    db.session.commit()
+    return jsonify(course_json(course))
+
+
+@api_route(
+    "/courses/<int:course_id>/submit",
+    ["POST"],
+    summary="Submit for approval (its lecturers)",
+    responses=ok("The course"),
+)
+def submit_course(course_id):
+    return _status_change(course_id, "submit")
+
+
+@api_route(
+    "/courses/<int:course_id>/approve",
+    ["POST"],
+    summary="Approve and publish (administrators); may set project number, "
+    "credit category and class hours with a reason",
+    request_body=OBJ,
+    responses=ok("The course"),
+)
+def approve_course(course_id):
+    return _status_change(course_id, "approve")
+
+
+@api_route(
+    "/courses/<int:course_id>/return",
+    ["POST"],
+    summary="Return to its lecturers with a comment (administrators)",
+    request_body=OBJ,
+    responses=ok("The course"),
+)
+def return_course(course_id):
+    return _status_change(course_id, "return")
+
+
+@api_route(
+    "/courses/<int:course_id>/archive",
+    ["POST"],
+    summary="Archive (administrators)",
+    responses=ok("The course"),
+)
+def archive_course(course_id):
+    return _status_change(course_id, "archive")
+
+
+# --- enrolment and progress ---------------------------------------------------------
+
+
+@api_route(
+    "/courses/<int:course_id>/enrol",
+    ["POST"],
+    summary="Enrol (learners)",
+    responses=ok("The enrolment"),
+)
+def enrol(course_id):
+    user = require_user()
+    course = load_course(course_id)
+    enrolment = call(ops.enrol, course, user, utcnow())
+    db.session.commit()
+    return jsonify(
+        {
+            "course_id": course.id,
+            "enrolled_at": enrolment.enrolled_dt.isoformat(),
+            "step": queries.enrolment_step(enrolment).value,
+        }
+    )
+
+
+@api_route(
+    "/lectures/<int:lecture_id>",
+    ["GET"],
+    summary="A lecture",
+    auth="none",
+    responses=ok("The lecture"),
+)
+def get_lecture(lecture_id):
+    return jsonify(serialize_lecture(load_lecture(lecture_id)))
+
+
+@api_route(
+    "/lectures/<int:lecture_id>/play-sessions",
+    ["POST"],
+    summary="Start watching (enrolled learners); returns the play session id "
+    "and where to resume",
+    responses=created("The play session and the learner's progress"),
+)
+def start_play_session(lecture_id):
+    user = require_user()
+    lecture = load_lecture(lecture_id)
+    session, state = call(ops.start_play_session, user, lecture, utcnow())
+    db.session.commit()
+    return jsonify(
+        {
+            "play_session": session.token,
+            "heartbeat_seconds": 15,
+            "progress": serialize_progress(state),
+        }
+    ), 201
+
+
+@api_route(
+    "/lectures/<int:lecture_id>/progress",
+    ["POST"],
+    summary="A heartbeat: the media ranges played since the last one",
+    request_body={
+        "type": "object",
+        "required": ["play_session", "seq", "ranges"],
+        "properties": {
+            "play_session": {"type": "string"},
+            "seq": {"type": "integer", "minimum": 1},
+            "ranges": {
+                "type": "array",
+                "items": {
+                    "type": "array",
+                    "items": {"type": "number"},
+                    "minItems": 2,
+                    "maxItems": 2,
+                },
+            },
+            "position": {"type": "number"},
+        },
+    },
+    responses=ok("The learner's coverage of the lecture"),
+)
+def post_progress(lecture_id):
+    user = require_user()
+    lecture = load_lecture(lecture_id)
+    data = json_body()
+    # Only these fields are read: a client's "completed" or "credits" is ignored.
+    state = call(
+        ops.record_heartbeat,
+        user,
+        lecture,
+        data.get("play_session"),
+        data.get("seq"),
+        data.get("ranges"),
+        utcnow(),
+        position=data.get("position"),
+    )
+    db.session.commit()
+    return jsonify(serialize_progress(state))
+
+
+@api_route(
+    "/lectures/<int:lecture_id>/progress",
+    ["GET"],
+    summary="A learner's progress in a lecture (their own by default)",
+    parameters=[{"name": "user_id", "in": "query", "schema": {"type": "integer"}}],
+    responses=ok("Coverage, completion and the resume position"),
+)
+def get_progress(lecture_id):
+    user = require_user()
+    lecture = load_lecture(lecture_id)
+    learner = _learner_for_record(lecture.course, request.args.get("user_id", type=int))
+    progress = queries.get_progress(learner.id, lecture.id)
+    return jsonify(
+        serialize_progress(ops.progress_state(progress, lecture))
+        | {"user_id": learner.id if learner else user.id}
+    )
+
+
+@api_route(
+    "/courses/<int:course_id>/progress",
+    ["GET"],
+    summary="A learner's progress in a course: each lecture and the next step",
+    parameters=[{"name": "user_id", "in": "query", "schema": {"type": "integer"}}],
+    responses=ok("Per-lecture progress and the next gate"),
+)
+def get_course_progress(course_id):
+    require_user()
+    course = load_course(course_id)
+    learner = _learner_for_record(course, request.args.get("user_id", type=int))
+    enrolment = queries.get_enrolment(course.id, learner.id)
+    if enrolment is None:
+        raise ApiError(404, "not_enrolled", "Not enrolled in this course.")
+    progress = queries.progress_by_lecture(learner.id, course)
+    return jsonify(
+        {
+            "user_id": learner.id,
+            "step": queries.enrolment_step(enrolment).value,
+            "completed_at": enrolment.completed_dt.isoformat()
+            if enrolment.completed_dt
+            else None,
+            "lectures": [
+                serialize_progress(ops.progress_state(progress.get(lec.id), lec))
+                for lec in course.lectures
+            ],
+        }
+    )
+
+
+def _learner_for_record(course, user_id):
+    """The learner whose record is asked for, if the requester may read it."""
+    if user_id is None or user_id == current_user.id:
+        return current_user._get_current_object()
+    learner = db.session.get(User, user_id)
+    if learner is None or not can_view_learner_record(
+        queries.actor_of(current_user),
+        learner.id,
+        learner.hospital_id,
+        queries.is_lecturer_of(course, current_user),
+    ):
+        abort(404)
+    return learner
+
+
+# --- post-test and evaluation ---------------------------------------------------------
+
+
+@api_route(
+    "/courses/<int:course_id>/post-test",
+    ["GET"],
+    summary="The learner's current attempt: questions with shuffled options, "
+    "no answer key",
+    responses=ok("The attempt"),
+)
+def get_post_test(course_id):
+    course = load_course(course_id)
+    enrolment = require_enrolment(course)
+    attempt = call(ops.open_attempt, enrolment, random.SystemRandom(), utcnow())
+    db.session.commit()
+    questions = {q.id: q for q in course.questions}
+    return jsonify(
+        serialize_attempt(attempt, questions, current_language())
+        | {"attempts_left": course.max_attempts - attempt.number + 1}
+    )
+
+
+@api_route(
+    "/courses/<int:course_id>/post-test",
+    ["POST"],
+    summary="Submit an attempt's answers",
+    request_body={
+        "type": "object",
+        "required": ["attempt_id", "answers"],
+        "properties": {
+            "attempt_id": {"type": "integer"},
+            "answers": {"type": "object"},
+        },
+    },
+    responses=ok("The result"),
+)
+def submit_post_test(course_id):
+    course = load_course(course_id)
+    enrolment = require_enrolment(course)
+    data = json_body()
+    attempt, grade = call(
+        ops.submit_attempt,
+        enrolment,
+        data.get("attempt_id"),
+        data.get("answers"),
+        utcnow(),
+    )
+    db.session.commit()
+    used = len([a for a in queries.list_attempts(enrolment) if a.submitted_dt])
+    return jsonify(
+        {
+            "attempt_id": attempt.id,
+            "score": grade.score,
+            "correct": grade.correct,
+            "total": grade.total,
+            "passed": grade.passed,
+            "pass_mark": course.pass_mark,
+            "attempts_left": max(0, course.max_attempts - used),
+            "step": queries.enrolment_step(enrolment).value,
+        }
+    )
+
+
+@api_route(
+    "/courses/<int:course_id>/evaluation",
+    ["POST"],
+    summary="The course evaluation (after passing the post-test)",
+    request_body={
+        "type": "object",
+        "required": ["course_quality", "lecturer_quality", "relevance"],
+    },
+    responses=ok("The course is complete"),
+)
+def submit_evaluation(course_id):
+    course = load_course(course_id)
+    enrolment = require_enrolment(course)
+    data = json_body()
+    call(
+        ops.submit_evaluation,
+        enrolment,
+        utcnow(),
+        course_quality=data.get("course_quality"),
+        lecturer_quality=data.get("lecturer_quality"),
+        relevance=data.get("relevance"),
+        comments=data.get("comments", ""),
+    )
+    db.session.commit()
+    return jsonify(
+        {
+            "step": queries.enrolment_step(enrolment).value,
+            "completed_at": enrolment.completed_dt.isoformat(),
+        }
+    )

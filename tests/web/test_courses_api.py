@@ -1,0 +1,496 @@
+"""The learner's path through the API with the real timing rules (DESIGN §2.2, §2.3)."""
+
+import json
+
+import pytest
+
+from lms.accounts.roles import Role
+from tests.conftest import backdate_play_session, sample_questions
+
+
+def post(client, url, headers, body=None):
+    return client.post(url, json=body if body is not None else {}, headers=headers)
+
+
+def start(client, headers, lecture_id):
+    response = post(client, f"/api/v1/lectures/{lecture_id}/play-sessions", headers)
+    assert response.status_code == 201, response.json
+    return response.json["play_session"]
+
+
+def beat(client, headers, lecture_id, session, seq, ranges, **extra):
+    return post(
+        client,
+        f"/api/v1/lectures/{lecture_id}/progress",
+        headers,
+        {"play_session": session, "seq": seq, "ranges": ranges, **extra},
+    )
+
+
+def test_the_whole_path_from_draft_to_a_completed_course(
+    client, create_user, api_token
+):
+    lecturer = api_token(create_user(role=Role.LECTURER, name="李建国"))
+    admin = api_token(create_user(role=Role.ADMINISTRATOR))
+    learner = api_token(create_user(name="张晓燕"))
+
+    # The lecturer builds the course; the office approves it.
+    course = post(
+        client,
+        "/api/v1/courses",
+        lecturer,
+        {
+            "title_zh": "基层高血压管理",
+            "title_en": "Hypertension in primary care",
+            "specialty": "cardiology",
+            "target_professions": ["doctor", "nurse"],
+            "questions_per_attempt": 3,
+            "status": "approved",
+            "owner_id": 1,
+        },
+    )
+    assert course.status_code == 201 and course.json["status"] == "draft"
+    cid = course.json["id"]
+    lectures = [
+        post(
+            client,
+            f"/api/v1/courses/{cid}/lectures",
+            lecturer,
+            {"title_zh": f"第{i}讲", "duration": d},
+        ).json["id"]
+        for i, d in ((1, 30.0), (2, 20.0))
+    ]
+    for question in sample_questions(4):
+        assert (
+            post(
+                client, f"/api/v1/courses/{cid}/questions", lecturer, question
+            ).status_code
+            == 201
+        )
+    assert post(client, f"/api/v1/courses/{cid}/enrol", learner).status_code == 404
+    assert post(client, f"/api/v1/courses/{cid}/submit", lecturer).status_code == 200
+    assert post(client, f"/api/v1/courses/{cid}/approve", lecturer).status_code == 403
+    approved = post(
+        client,
+        f"/api/v1/courses/{cid}/approve",
+        admin,
+        {"project_number": "2026-04-01-017", "credit_category": "CME"},
+    )
+    assert approved.json["status"] == "approved"
+    assert approved.json["project_number"] == "2026-04-01-017"
+
+    # The learner enrols; the post-test stays locked until every lecture is watched.
+    assert post(client, f"/api/v1/courses/{cid}/enrol", learner).json["step"] == "watch"
+    assert (
+        client.get(f"/api/v1/courses/{cid}/post-test", headers=learner).json["error"][
+            "code"
+        ]
+        == "test_locked"
+    )
+
+    first = start(client, learner, lectures[0])
+    backdate_play_session(first, 16)
+    assert (
+        beat(client, learner, lectures[0], first, 1, [[0, 15]]).json["covered_seconds"]
+        == 15
+    )
+    backdate_play_session(first, 15)
+    done = beat(client, learner, lectures[0], first, 2, [[15, 30]]).json
+    assert done["complete"] is True and done["covered_seconds"] == 30
+
+    # Seeking ahead covers nothing: 20 s of media claimed at once is refused.
+    second = start(client, learner, lectures[1])
+    ahead = beat(client, learner, lectures[1], second, 1, [[0, 20]])
+    assert ahead.status_code == 422 and ahead.json["error"]["code"] == "implausible"
+    assert (
+        client.get(f"/api/v1/lectures/{lectures[1]}/progress", headers=learner).json[
+            "covered_seconds"
+        ]
+        == 0
+    )
+    backdate_play_session(second, 10)
+    assert beat(client, learner, lectures[1], second, 2, [[0, 20]]).json["complete"]
+
+    # A failed attempt, then a pass.
+    attempt = client.get(f"/api/v1/courses/{cid}/post-test", headers=learner).json
+    assert len(attempt["questions"]) == 3 and attempt["attempts_left"] == 3
+    assert "is_correct" not in json.dumps(attempt)
+    wrong = {
+        q["id"]: [next(o["id"] for o in q["options"] if o["text"] != "对")]
+        for q in attempt["questions"]
+    }
+    failed = post(
+        client,
+        f"/api/v1/courses/{cid}/post-test",
+        learner,
+        {"attempt_id": attempt["attempt_id"], "answers": wrong},
+    ).json
+    assert (failed["passed"], failed["attempts_left"], failed["step"]) == (
+        False,
+        2,
+        "test",
+    )
+
+    attempt = client.get(f"/api/v1/courses/{cid}/post-test", headers=learner).json
+    assert attempt["number"] == 2
+    right = {
+        q["id"]: [next(o["id"] for o in q["options"] if o["text"] == "对")]
+        for q in attempt["questions"]
+    }
+    passed = post(
+        client,
+        f"/api/v1/courses/{cid}/post-test",
+        learner,
+        {"attempt_id": attempt["attempt_id"], "answers": right},
+    ).json
+    assert (passed["passed"], passed["score"], passed["step"]) == (
+        True,
+        1.0,
+        "evaluate",
+    )
+
+    evaluation = post(
+        client,
+        f"/api/v1/courses/{cid}/evaluation",
+        learner,
+        {
+            "course_quality": 5,
+            "lecturer_quality": 4,
+            "relevance": 5,
+            "comments": "很实用",
+        },
+    )
+    assert evaluation.status_code == 200 and evaluation.json["step"] == "complete"
+    progress = client.get(f"/api/v1/courses/{cid}/progress", headers=learner).json
+    assert progress["step"] == "complete" and progress["completed_at"]
+    assert all(lecture["complete"] for lecture in progress["lectures"])
+
+
+@pytest.fixture
+def enrolled(client, create_course, create_user, api_token):
+    """(course, learner headers, learner) with the learner enrolled."""
+    course = create_course(durations=(60.0,))
+    learner = create_user()
+    headers = api_token(learner)
+    assert (
+        post(client, f"/api/v1/courses/{course.id}/enrol", headers).status_code == 200
+    )
+    return course, headers, learner
+
+
+@pytest.mark.parametrize(
+    "ranges",
+    [[[70, 80]], [[-5, 5]], [[10, 5]], [["a", 5]], [[0, 5, 9]], "0-5", None],
+)
+def test_impossible_ranges_are_refused_and_change_nothing(client, enrolled, ranges):
+    course, headers, _ = enrolled
+    lecture = course.lectures[0].id
+    session = start(client, headers, lecture)
+    backdate_play_session(session, 120)
+    response = beat(client, headers, lecture, session, 1, ranges)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "invalid_ranges"
+    assert (
+        client.get(f"/api/v1/lectures/{lecture}/progress", headers=headers).json[
+            "covered_seconds"
+        ]
+        == 0
+    )
+
+
+def test_nan_in_a_beat_is_refused(client, enrolled):
+    course, headers, _ = enrolled
+    lecture = course.lectures[0].id
+    session = start(client, headers, lecture)
+    body = f'{{"play_session": "{session}", "seq": 1, "ranges": [[NaN, 5]]}}'
+    response = client.post(
+        f"/api/v1/lectures/{lecture}/progress",
+        data=body,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 422
+
+
+def test_a_replayed_beat_changes_nothing(client, enrolled):
+    course, headers, _ = enrolled
+    lecture = course.lectures[0].id
+    session = start(client, headers, lecture)
+    backdate_play_session(session, 30)
+    first = beat(client, headers, lecture, session, 1, [[0, 15]]).json
+    replay = beat(client, headers, lecture, session, 1, [[0, 15]]).json
+    forged_replay = beat(client, headers, lecture, session, 1, [[15, 30]]).json
+    assert first["covered_seconds"] == replay["covered_seconds"] == 15
+    assert forged_replay["covered_seconds"] == 15 and forged_replay["accepted"] is False
+
+
+def test_a_client_cannot_declare_completion_or_credits(client, enrolled):
+    course, headers, _ = enrolled
+    lecture = course.lectures[0].id
+    session = start(client, headers, lecture)
+    response = beat(
+        client,
+        headers,
+        lecture,
+        session,
+        1,
+        [[0, 3]],
+        completed=True,
+        complete=True,
+        credits=99,
+        covered_seconds=60,
+    )
+    assert response.status_code == 200
+    assert response.json["complete"] is False and response.json["covered_seconds"] == 3
+
+
+def test_a_beat_on_another_learners_play_session_is_refused(
+    client, enrolled, create_user, api_token
+):
+    course, headers, _ = enrolled
+    lecture = course.lectures[0].id
+    victim_session = start(client, headers, lecture)
+    other = api_token(create_user())
+    post(client, f"/api/v1/courses/{course.id}/enrol", other)
+    start(client, other, lecture)
+    response = beat(client, other, lecture, victim_session, 1, [[0, 2]])
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "unknown_play_session"
+
+
+def test_a_learner_cannot_read_another_learners_progress(
+    client, enrolled, create_user, api_token
+):
+    course, headers, learner = enrolled
+    snoop = api_token(create_user())
+    lecture = course.lectures[0].id
+    for url in (
+        f"/api/v1/lectures/{lecture}/progress?user_id={learner.id}",
+        f"/api/v1/courses/{course.id}/progress?user_id={learner.id}",
+    ):
+        assert client.get(url, headers=snoop).status_code == 404
+        assert client.get(url, headers=headers).status_code == 200
+
+
+def test_the_courses_lecturer_can_read_its_learners_progress(
+    client, enrolled, api_token
+):
+    course, _, learner = enrolled
+    lecturer = api_token(course.owner)
+    url = f"/api/v1/courses/{course.id}/progress?user_id={learner.id}"
+    assert client.get(url, headers=lecturer).json["user_id"] == learner.id
+
+
+def test_a_play_session_needs_an_enrolment(
+    client, create_course, create_user, api_token
+):
+    course = create_course()
+    stranger = api_token(create_user())
+    response = post(
+        client, f"/api/v1/lectures/{course.lectures[0].id}/play-sessions", stranger
+    )
+    assert response.status_code == 403
+
+
+def test_drafts_are_invisible_and_closed_courses_refuse_enrolment(
+    client, create_course, create_user, api_token
+):
+    from datetime import timedelta
+
+    from lms.db import utcnow
+
+    learner = api_token(create_user())
+    draft = create_course(status="draft")
+    assert post(client, f"/api/v1/courses/{draft.id}/enrol", learner).status_code == 404
+    assert client.get(f"/api/v1/courses/{draft.id}").status_code == 404
+    closed = create_course(enrol_closes_dt=utcnow() - timedelta(days=1))
+    response = post(client, f"/api/v1/courses/{closed.id}/enrol", learner)
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "enrolment_closed"
+
+
+def test_enrolling_twice_keeps_one_enrolment(client, enrolled):
+    course, headers, _ = enrolled
+    assert (
+        post(client, f"/api/v1/courses/{course.id}/enrol", headers).status_code == 200
+    )
+
+
+def test_a_lecturer_cannot_edit_another_lecturers_course(
+    client, create_course, create_user, api_token
+):
+    course = create_course(status="draft")
+    rival = api_token(create_user(role=Role.LECTURER))
+    assert (
+        client.patch(
+            f"/api/v1/courses/{course.id}", json={"title_zh": "改"}, headers=rival
+        ).status_code
+        == 404
+    )
+    assert (
+        post(
+            client, f"/api/v1/courses/{course.id}/lectures", rival, {"title_zh": "插入"}
+        ).status_code
+        == 404
+    )
+    owner = api_token(course.owner)
+    assert (
+        client.patch(
+            f"/api/v1/courses/{course.id}", json={"title_zh": "改"}, headers=owner
+        ).status_code
+        == 200
+    )
+
+
+def test_submitted_courses_are_not_editable_by_their_lecturer(
+    client, create_course, api_token
+):
+    course = create_course(status="submitted")
+    owner = api_token(course.owner)
+    response = client.patch(
+        f"/api/v1/courses/{course.id}", json={"title_zh": "改"}, headers=owner
+    )
+    assert response.status_code == 403
+
+
+def test_returning_a_course_needs_a_comment(
+    client, create_course, create_user, api_token
+):
+    course = create_course(status="submitted")
+    admin = api_token(create_user(role=Role.ADMINISTRATOR))
+    assert post(client, f"/api/v1/courses/{course.id}/return", admin).status_code == 422
+    response = post(
+        client,
+        f"/api/v1/courses/{course.id}/return",
+        admin,
+        {"comment": "请补充参考文献"},
+    )
+    assert response.json["status"] == "returned"
+
+
+def test_an_override_of_class_hours_needs_a_reason(
+    client, create_course, create_user, api_token
+):
+    course = create_course(status="submitted")
+    admin = api_token(create_user(role=Role.ADMINISTRATOR))
+    url = f"/api/v1/courses/{course.id}/approve"
+    assert post(client, url, admin, {"class_hours_override": 2}).status_code == 422
+    approved = post(
+        client,
+        url,
+        admin,
+        {"class_hours_override": 2, "class_hours_override_reason": "含实操"},
+    )
+    assert approved.json["class_hours"] == 2.0
+
+
+def passed_lectures(client, course, headers):
+    for lecture in course.lectures:
+        session = start(client, headers, lecture.id)
+        backdate_play_session(session, lecture.duration_seconds)
+        response = beat(
+            client, headers, lecture.id, session, 1, [[0, lecture.duration_seconds]]
+        )
+        assert response.json["complete"], response.json
+
+
+def answers_for(attempt, right):
+    return {
+        q["id"]: [next(o["id"] for o in q["options"] if (o["text"] == "对") == right)]
+        for q in attempt["questions"]
+    }
+
+
+def test_attempts_run_out(client, enrolled):
+    course, headers, _ = enrolled
+    passed_lectures(client, course, headers)
+    url = f"/api/v1/courses/{course.id}/post-test"
+    for _ in range(course.max_attempts):
+        attempt = client.get(url, headers=headers).json
+        post(
+            client,
+            url,
+            headers,
+            {
+                "attempt_id": attempt["attempt_id"],
+                "answers": answers_for(attempt, right=False),
+            },
+        )
+    response = client.get(url, headers=headers)
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "no_attempts_left"
+    progress = client.get(f"/api/v1/courses/{course.id}/progress", headers=headers)
+    assert progress.json["step"] == "failed"
+
+
+def test_an_attempt_cannot_be_submitted_twice(client, enrolled):
+    course, headers, _ = enrolled
+    passed_lectures(client, course, headers)
+    url = f"/api/v1/courses/{course.id}/post-test"
+    attempt = client.get(url, headers=headers).json
+    body = {"attempt_id": attempt["attempt_id"], "answers": answers_for(attempt, False)}
+    assert post(client, url, headers, body).status_code == 200
+    second = post(client, url, headers, body | {"answers": answers_for(attempt, True)})
+    assert second.status_code == 409
+    assert second.json["error"]["code"] == "already_submitted"
+
+
+@pytest.mark.parametrize(
+    ("answers", "code"),
+    [
+        ({"999999": [1]}, "unknown_question"),
+        ([1, 2], "invalid_answers"),
+        ({"x": [1]}, "invalid_answers"),
+    ],
+)
+def test_answers_outside_the_attempt_are_refused(client, enrolled, answers, code):
+    course, headers, _ = enrolled
+    passed_lectures(client, course, headers)
+    url = f"/api/v1/courses/{course.id}/post-test"
+    attempt = client.get(url, headers=headers).json
+    response = post(
+        client, url, headers, {"attempt_id": attempt["attempt_id"], "answers": answers}
+    )
+    assert response.status_code == 422 and response.json["error"]["code"] == code
+    assert client.get(url, headers=headers).json["attempt_id"] == attempt["attempt_id"]
+
+
+def test_another_learners_attempt_cannot_be_submitted(
+    client, enrolled, create_user, api_token
+):
+    course, headers, _ = enrolled
+    passed_lectures(client, course, headers)
+    url = f"/api/v1/courses/{course.id}/post-test"
+    attempt = client.get(url, headers=headers).json
+    other = api_token(create_user())
+    post(client, f"/api/v1/courses/{course.id}/enrol", other)
+    response = post(
+        client, url, other, {"attempt_id": attempt["attempt_id"], "answers": {}}
+    )
+    assert response.status_code == 404
+
+
+def test_the_evaluation_waits_for_a_pass_and_is_taken_once(client, enrolled):
+    course, headers, _ = enrolled
+    url = f"/api/v1/courses/{course.id}/evaluation"
+    body = {"course_quality": 5, "lecturer_quality": 5, "relevance": 5}
+    assert post(client, url, headers, body).status_code == 403
+    passed_lectures(client, course, headers)
+    test_url = f"/api/v1/courses/{course.id}/post-test"
+    attempt = client.get(test_url, headers=headers).json
+    post(
+        client,
+        test_url,
+        headers,
+        {"attempt_id": attempt["attempt_id"], "answers": answers_for(attempt, True)},
+    )
+    assert post(client, url, headers, body | {"relevance": 9}).status_code == 422
+    assert post(client, url, headers, body).status_code == 200
+    assert post(client, url, headers, body).status_code == 409
+
+
+def test_catalog_lists_only_approved_courses(client, create_course):
+    approved = create_course(title_zh="已发布课程")
+    draft = create_course(status="draft", title_zh="草稿课程")
+    ids = {c["id"] for c in client.get("/api/v1/courses?page=1").json["items"]}
+    assert approved.id in ids and draft.id not in ids
