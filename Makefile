@@ -37,6 +37,5 @@ format:
 translations:
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
 		--omit-header -o lms/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i lms/translations/messages.pot -d lms/translations \
-		--no-location --omit-header --width 88
+	$(VENV)/bin/python scripts/update_catalog.py lms/translations/messages.pot
 	$(VENV)/bin/pybabel compile -d lms/translations

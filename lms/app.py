@@ -61,10 +61,16 @@ def _register_blueprints(app):
     from lms.accounts.views import bp as accounts_bp
     from lms.api import bp as api_bp
     from lms.hospitals.views import bp as hospitals_bp
+    from lms.learning.review import bp as review_bp
+    from lms.learning.teach import bp as teaching_bp
+    from lms.learning.views import bp as learning_bp
     from lms.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(users_admin_bp)
     app.register_blueprint(hospitals_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(teaching_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(api_bp)

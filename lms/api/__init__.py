@@ -1,10 +1,11 @@
 """The JSON API (v1): one blueprint; each endpoint declares its OpenAPI operation."""
 
-from flask import Blueprint, abort, g, request
+from flask import Blueprint, abort, request
 from flask_login import current_user
 
+from lms.accounts.auth import bearer_token_from_request, load_user_from_bearer_token
 from lms.api.openapi import api_route_factory, openapi_view
-from lms.extensions import csrf
+from lms.extensions import csrf, login_manager
 
 API_PREFIX = "/api/v1"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -38,11 +39,16 @@ def _handle_api_error(error):
 
 
 @bp.before_request
-def _protect_session_requests():
-    """A browser session needs the CSRF header for writes; a bearer token does not."""
-    if request.method in SAFE_METHODS or g.get("api_token") is not None:
+def _authenticate():
+    """A bearer token, when sent, decides who is asking (never the cookie beside it)
+    and needs no CSRF token; a browser session needs the CSRF header for writes."""
+    if bearer_token_from_request() is not None:
+        user = load_user_from_bearer_token(request)
+        if user is None:
+            abort(401)
+        login_manager._update_request_context_with_user(user)
         return
-    if current_user.is_authenticated and g.get("api_token") is None:
+    if request.method not in SAFE_METHODS and current_user.is_authenticated:
         csrf.protect()
 
 

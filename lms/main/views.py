@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from courses import queries as course_queries
 from lms.accounts.queries import count_users_by_role, list_users
 from lms.accounts.roles import Role
 from lms.accounts.views import safe_next_url
@@ -27,7 +28,17 @@ def home():
 @login_required
 def dashboard():
     context = {}
-    if current_user.role == Role.SITE_COORDINATOR:
+    if current_user.role == Role.LEARNER:
+        context["enrolments"] = [
+            (e, course_queries.enrolment_step(e), _watched_share(e))
+            for e in course_queries.list_enrolments_of_user(current_user.id)
+        ]
+    elif current_user.role == Role.LECTURER:
+        context["courses"] = [
+            (c, course_queries.course_statistics(c))
+            for c in course_queries.list_courses_of_lecturer(current_user)
+        ]
+    elif current_user.role == Role.SITE_COORDINATOR:
         context["learners"] = list_users(
             role=Role.LEARNER, hospital_id=current_user.hospital_id, per_page=100
         )
@@ -35,6 +46,14 @@ def dashboard():
         context["hospital_counts"] = count_hospitals_by_tier()
         context["user_counts"] = count_users_by_role()
     return render_template("main/dashboard.html", **context)
+
+
+def _watched_share(enrolment):
+    """Share of the course's lecture time the learner has covered."""
+    total = sum(lec.duration_seconds or 0 for lec in enrolment.course.lectures)
+    progress = course_queries.progress_by_lecture(enrolment.user_id, enrolment.course)
+    covered = sum(p.covered_seconds for p in progress.values())
+    return min(1.0, covered / total) if total else 0.0
 
 
 @bp.route("/language/<code>", methods=["POST"])

@@ -184,3 +184,18 @@ def test_login_limit_works_on_redis_storage_too(tmp_path, redis_server, create_u
         ).status_code
         == 429
     )
+
+
+def test_a_bearer_token_decides_who_asks_even_beside_a_session_cookie(
+    client, auth, create_user, api_token
+):
+    create_user(login="cookie-user@example.cn", name="会话用户")
+    token_user = create_user(name="令牌用户")
+    auth.login("cookie-user@example.cn")
+    assert client.get("/api/v1/me").json["name"] == "会话用户"
+    assert (
+        client.get("/api/v1/me", headers=api_token(token_user)).json["name"]
+        == "令牌用户"
+    )
+    bad = {"Authorization": "Bearer tcme_forged"}
+    assert client.get("/api/v1/me", headers=bad).status_code == 401

@@ -1,0 +1,150 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from certificates.rule_sets import RULE_SETS
+from courses.disciplines import DISCIPLINES
+from lms.accounts.forms import profession_choices
+from lms.enums import CourseFormat, ProjectLevel
+
+
+def specialty_choices(language):
+    return [
+        SelectChoice(d.code, d.name_en if language == "en" else d.name_zh)
+        for d in DISCIPLINES
+    ]
+
+
+def rule_set_choices(language):
+    return [
+        SelectChoice(r.code, r.name_en if language == "en" else r.name_zh)
+        for r in RULE_SETS
+    ]
+
+
+def format_choices():
+    return [
+        SelectChoice(CourseFormat.RECORDED.value, _l("Recorded")),
+        SelectChoice(CourseFormat.LIVE.value, _l("Live broadcast")),
+        SelectChoice(CourseFormat.ONSITE.value, _l("On site")),
+    ]
+
+
+def level_choices():
+    return [
+        SelectChoice(ProjectLevel.NATIONAL.value, _l("National")),
+        SelectChoice(ProjectLevel.PROVINCIAL.value, _l("Provincial")),
+        SelectChoice(ProjectLevel.MUNICIPAL.value, _l("Municipal")),
+        SelectChoice(ProjectLevel.HOSPITAL.value, _l("Hospital")),
+    ]
+
+
+def rating_choices():
+    return [SelectChoice(str(i), str(i)) for i in range(5, 0, -1)]
+
+
+class CourseForm(FlaskForm):
+    title_zh = StringField(_l("Title (Chinese)"), [InputRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), [Length(max=200)])
+    description_zh = TextAreaField(_l("Description (Chinese)"), [Length(max=5000)])
+    description_en = TextAreaField(_l("Description (English)"), [Length(max=5000)])
+    specialty = SelectField(_l("Specialty"))
+    target_professions = SelectMultipleField(
+        _l("For"), choices=profession_choices(), validators=[Optional()]
+    )
+    format = SelectField(_l("Format"), choices=format_choices())
+    project_level = SelectField(_l("Project level"), choices=level_choices())
+    rule_set_code = SelectField(_l("Credit rules"))
+    completion_threshold = IntegerField(
+        _l("Share of each lecture to watch (%)"), [NumberRange(50, 100)], default=95
+    )
+    pass_mark = IntegerField(_l("Pass mark (%)"), [NumberRange(10, 100)], default=60)
+    max_attempts = IntegerField(_l("Attempts allowed"), [NumberRange(1, 10)], default=3)
+    questions_per_attempt = IntegerField(
+        _l("Questions per attempt (empty: all)"), [Optional(), NumberRange(1, 100)]
+    )
+
+
+class LectureForm(FlaskForm):
+    title_zh = StringField(
+        _l("Lecture title (Chinese)"), [InputRequired(), Length(max=200)]
+    )
+    title_en = StringField(_l("Lecture title (English)"), [Length(max=200)])
+    duration_minutes = DecimalField(
+        _l("Length in minutes (until the recording is uploaded)"),
+        [Optional(), NumberRange(0.1, 1440)],
+    )
+
+
+class QuestionForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("single", _l("Single choice")),
+            SelectChoice("multiple", _l("Multiple choice")),
+        ],
+    )
+    text_zh = TextAreaField(
+        _l("Question (Chinese)"), [InputRequired(), Length(max=2000)]
+    )
+    text_en = TextAreaField(_l("Question (English)"), [Length(max=2000)])
+    option_1 = StringField(_l("Option A"), [InputRequired(), Length(max=500)])
+    option_2 = StringField(_l("Option B"), [InputRequired(), Length(max=500)])
+    option_3 = StringField(_l("Option C"), [Length(max=500)])
+    option_4 = StringField(_l("Option D"), [Length(max=500)])
+    correct_1 = BooleanField(_l("A is right"))
+    correct_2 = BooleanField(_l("B is right"))
+    correct_3 = BooleanField(_l("C is right"))
+    correct_4 = BooleanField(_l("D is right"))
+    explanation_zh = TextAreaField(_l("Explanation"), [Length(max=2000)])
+
+
+class ApprovalForm(FlaskForm):
+    project_number = StringField(_l("Project number"), [Length(max=64)])
+    project_level = SelectField(_l("Project level"), choices=level_choices())
+    credit_category = SelectField(_l("Credit category"))
+    class_hours_override = DecimalField(
+        _l("Class hours (empty: computed from the lectures)"),
+        [Optional(), NumberRange(0.5, 500)],
+    )
+    class_hours_override_reason = StringField(
+        _l("Reason for changing class hours"), [Length(max=500)]
+    )
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(
+        _l("What should the lecturers change?"), [InputRequired(), Length(max=2000)]
+    )
+
+
+class EvaluationForm(FlaskForm):
+    course_quality = RadioField(
+        _l("Quality of the course"),
+        choices=rating_choices(),
+        validators=[InputRequired()],
+    )
+    lecturer_quality = RadioField(
+        _l("The lecturers"), choices=rating_choices(), validators=[InputRequired()]
+    )
+    relevance = RadioField(
+        _l("Relevance to my daily work"),
+        choices=rating_choices(),
+        validators=[InputRequired()],
+    )
+    comments = TextAreaField(_l("Comments (optional)"), [Length(max=4000)])
+
+
+class EnrolHospitalForm(FlaskForm):
+    hospital_id = SelectField(_l("Hospital"), coerce=int)

@@ -1,0 +1,191 @@
+"""Lecturers' pages: create and edit a course, its lectures and questions, submit
+it, and see who watched what."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from courses import operations as ops
+from courses import queries
+from courses.access import can_manage_course
+from courses.models import Course
+from courses.workflow import can_edit_course
+from lms.accounts.auth import roles_required
+from lms.accounts.roles import Role
+from lms.db import db, utcnow
+from lms.i18n import current_language
+from lms.learning.forms import CourseForm, LectureForm, QuestionForm, rule_set_choices
+from lms.learning.forms import specialty_choices as specialties
+from lms.learning.messages import course_error_message
+
+bp = Blueprint("teaching", __name__, url_prefix="/teach")
+TEACHERS = (Role.LECTURER, Role.ADMINISTRATOR)
+
+
+def course_form(**kwargs):
+    form = CourseForm(**kwargs)
+    form.specialty.choices = specialties(current_language())
+    form.rule_set_code.choices = rule_set_choices(current_language())
+    return form
+
+
+def course_values(form):
+    return {
+        "title_zh": form.title_zh.data,
+        "title_en": form.title_en.data or "",
+        "description_zh": form.description_zh.data or "",
+        "description_en": form.description_en.data or "",
+        "specialty": form.specialty.data,
+        "target_professions": list(form.target_professions.data or []),
+        "format": form.format.data,
+        "project_level": form.project_level.data,
+        "rule_set_code": form.rule_set_code.data,
+        "completion_threshold": form.completion_threshold.data / 100,
+        "pass_mark": form.pass_mark.data / 100,
+        "max_attempts": form.max_attempts.data,
+        "questions_per_attempt": form.questions_per_attempt.data,
+    }
+
+
+def load_managed(course_id):
+    course = db.session.get(Course, course_id)
+    if course is None or not can_manage_course(
+        queries.actor_of(current_user), queries.is_lecturer_of(course, current_user)
+    ):
+        abort(404)
+    return course
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@roles_required(*TEACHERS)
+def new_course():
+    form = course_form()
+    if form.validate_on_submit():
+        try:
+            course = ops.create_course(current_user, **course_values(form))
+        except ops.CourseError as error:
+            flash(course_error_message(error), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("The course was created. Add its lectures and questions."), "success"
+            )
+            return redirect(url_for(".manage", course_id=course.id))
+    return render_template("learning/teach_new.html", form=form)
+
+
+@bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
+@roles_required(*TEACHERS)
+def manage(course_id):
+    course = load_managed(course_id)
+    form = course_form(
+        obj=course,
+        completion_threshold=round(course.completion_threshold * 100),
+        pass_mark=round(course.pass_mark * 100),
+        format=course.format.value,
+        project_level=course.project_level.value,
+    )
+    if form.validate_on_submit():
+        try:
+            ops.update_course(course, current_user, **course_values(form))
+        except ops.CourseError as error:
+            flash(course_error_message(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The course was saved."), "success")
+            return redirect(url_for(".manage", course_id=course.id))
+    editable = can_edit_course(
+        course.status,
+        role=current_user.role,
+        is_lecturer_of_course=queries.is_lecturer_of(course, current_user),
+    )
+    return render_template(
+        "learning/teach_course.html",
+        course=course,
+        form=form,
+        editable=editable,
+        lecture_form=LectureForm(prefix="lecture"),
+        question_form=QuestionForm(prefix="question"),
+        stats=queries.course_statistics(course),
+        retention={lec.id: queries.lecture_retention(lec) for lec in course.lectures},
+        class_hours=queries.class_hours(course),
+    )
+
+
+@bp.route("/courses/<int:course_id>/lectures", methods=["POST"])
+@roles_required(*TEACHERS)
+def add_lecture(course_id):
+    course = load_managed(course_id)
+    form = LectureForm(prefix="lecture")
+    if form.validate_on_submit():
+        minutes = form.duration_minutes.data
+        try:
+            ops.add_lecture(
+                course,
+                current_user,
+                title_zh=form.title_zh.data,
+                title_en=form.title_en.data or "",
+                duration_seconds=float(minutes) * 60 if minutes else None,
+            )
+        except ops.CourseError as error:
+            flash(course_error_message(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The lecture was added."), "success")
+    else:
+        flash(_("Some of the data is not valid."), "error")
+    return redirect(url_for(".manage", course_id=course.id) + "#lectures")
+
+
+@bp.route("/courses/<int:course_id>/questions", methods=["POST"])
+@roles_required(*TEACHERS)
+def add_question(course_id):
+    course = load_managed(course_id)
+    form = QuestionForm(prefix="question")
+    if form.validate_on_submit():
+        options = [
+            {
+                "text_zh": getattr(form, f"option_{i}").data,
+                "is_correct": bool(getattr(form, f"correct_{i}").data),
+            }
+            for i in range(1, 5)
+            if (getattr(form, f"option_{i}").data or "").strip()
+        ]
+        try:
+            ops.add_question(
+                course,
+                current_user,
+                kind=form.kind.data,
+                text_zh=form.text_zh.data,
+                text_en=form.text_en.data or "",
+                explanation_zh=form.explanation_zh.data or "",
+                options=options,
+            )
+        except ops.CourseError:
+            flash(
+                _(
+                    "A single-choice question needs exactly one right option; a "
+                    "multiple-choice question at least one."
+                ),
+                "error",
+            )
+        else:
+            db.session.commit()
+            flash(_("The question was added."), "success")
+    else:
+        flash(_("Some of the data is not valid."), "error")
+    return redirect(url_for(".manage", course_id=course.id) + "#questions")
+
+
+@bp.route("/courses/<int:course_id>/submit", methods=["POST"])
+@roles_required(*TEACHERS)
+def submit(course_id):
+    course = load_managed(course_id)
+    try:
+        ops.change_course_status(course, current_user, "submit", utcnow())
+    except ops.CourseError as error:
+        flash(course_error_message(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The course was submitted to the CME office for approval."), "success")
+    return redirect(url_for(".manage", course_id=course.id))

@@ -1,0 +1,226 @@
+"""Learners' pages: the catalog, a course, its post-test and evaluation."""
+
+import random
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from courses import operations as ops
+from courses import queries
+from courses.access import can_enrol_others, can_view_course
+from courses.disciplines import DISCIPLINES_BY_CODE
+from courses.gates import Step
+from courses.models import Course
+from lms.accounts.roles import Profession
+from lms.db import db, utcnow
+from lms.hospitals.views import hospital_choices
+from lms.i18n import current_language
+from lms.learning.forms import (
+    EnrolHospitalForm,
+    EvaluationForm,
+    format_choices,
+    specialty_choices,
+)
+from lms.learning.messages import course_error_message
+
+bp = Blueprint("learning", __name__, url_prefix="/courses")
+
+
+def load_visible_course(course_id):
+    course = db.session.get(Course, course_id)
+    if course is None or not can_view_course(
+        queries.actor_of(current_user),
+        course.status,
+        queries.is_lecturer_of(course, current_user),
+    ):
+        abort(404)
+    return course
+
+
+def load_enrolment(course):
+    enrolment = queries.get_enrolment(course.id, current_user.id)
+    if enrolment is None:
+        flash(_("Enrol in the course first."), "error")
+        return None
+    return enrolment
+
+
+@bp.app_template_global()
+def specialty_label(code):
+    discipline = DISCIPLINES_BY_CODE.get(code)
+    if discipline is None:
+        return code
+    return discipline.name_en if current_language() == "en" else discipline.name_zh
+
+
+@bp.route("/")
+def catalog():
+    filters = {
+        k: request.args.get(k) or None
+        for k in ("specialty", "profession", "format", "credit_category")
+    }
+    page = queries.list_catalog(page=request.args.get("page", 1, type=int), **filters)
+    return render_template(
+        "learning/catalog.html",
+        page=page,
+        filters=filters,
+        specialties=specialty_choices(current_language()),
+        formats=format_choices(),
+        professions=[p.value for p in Profession],
+        class_hours=queries.class_hours,
+    )
+
+
+@bp.route("/<int:course_id>")
+def course(course_id):
+    course = load_visible_course(course_id)
+    enrolment, progress, step, attempts = None, {}, None, []
+    if current_user.is_authenticated:
+        enrolment = queries.get_enrolment(course.id, current_user.id)
+        if enrolment:
+            progress = queries.progress_by_lecture(current_user.id, course)
+            step = queries.enrolment_step(enrolment)
+            attempts = [a for a in queries.list_attempts(enrolment) if a.submitted_dt]
+    enrol_form = None
+    if current_user.is_authenticated and can_enrol_others(
+        queries.actor_of(current_user), current_user.hospital_id
+    ):
+        enrol_form = EnrolHospitalForm()
+        enrol_form.hospital_id.choices = (
+            hospital_choices()
+            if current_user.role.value == "administrator"
+            else [
+                (
+                    current_user.hospital_id,
+                    current_user.hospital.display_name(current_language()),
+                )
+            ]
+        )
+    return render_template(
+        "learning/course.html",
+        course=course,
+        enrolment=enrolment,
+        progress=progress,
+        step=step,
+        Step=Step,
+        attempts=attempts,
+        class_hours=queries.class_hours(course),
+        enrol_form=enrol_form,
+    )
+
+
+@bp.route("/<int:course_id>/enrol", methods=["POST"])
+@login_required
+def enrol(course_id):
+    course = load_visible_course(course_id)
+    try:
+        ops.enrol(course, current_user, utcnow())
+    except ops.CourseError as error:
+        flash(course_error_message(error), "error")
+    else:
+        db.session.commit()
+        flash(_("You are enrolled. Start with the first lecture."), "success")
+    return redirect(url_for(".course", course_id=course.id))
+
+
+@bp.route("/<int:course_id>/enrol-hospital", methods=["POST"])
+@login_required
+def enrol_hospital(course_id):
+    course = load_visible_course(course_id)
+    form = EnrolHospitalForm()
+    form.hospital_id.choices = hospital_choices()
+    if not form.validate_on_submit():
+        abort(400)
+    if not can_enrol_others(queries.actor_of(current_user), form.hospital_id.data):
+        abort(403)
+    try:
+        count = ops.enrol_hospital(
+            course, form.hospital_id.data, current_user, utcnow()
+        )
+    except ops.CourseError as error:
+        flash(course_error_message(error), "error")
+    else:
+        db.session.commit()
+        flash(_("%(count)s learners were enrolled.", count=count), "success")
+    return redirect(url_for(".course", course_id=course.id))
+
+
+@bp.route("/<int:course_id>/post-test", methods=["GET", "POST"])
+@login_required
+def post_test(course_id):
+    course = load_visible_course(course_id)
+    enrolment = load_enrolment(course)
+    if enrolment is None:
+        return redirect(url_for(".course", course_id=course.id))
+    if request.method == "POST":
+        return _grade(course, enrolment)
+    try:
+        attempt = ops.open_attempt(enrolment, random.SystemRandom(), utcnow())
+    except ops.CourseError as error:
+        flash(course_error_message(error), "error")
+        return redirect(url_for(".course", course_id=course.id))
+    db.session.commit()
+    questions = {q.id: q for q in course.questions}
+    return render_template(
+        "learning/post_test.html", course=course, attempt=attempt, questions=questions
+    )
+
+
+def _grade(course, enrolment):
+    answers = {}
+    for key in request.form:
+        if key.startswith("q-"):
+            answers[key[2:]] = [
+                int(v) for v in request.form.getlist(key) if v.isdigit()
+            ]
+    try:
+        attempt, grade = ops.submit_attempt(
+            enrolment, request.form.get("attempt_id", type=int), answers, utcnow()
+        )
+    except ops.CourseError as error:
+        flash(course_error_message(error), "error")
+        return redirect(url_for(".course", course_id=course.id))
+    db.session.commit()
+    questions = {q.id: q for q in course.questions}
+    return render_template(
+        "learning/post_test_result.html",
+        course=course,
+        attempt=attempt,
+        grade=grade,
+        questions=questions,
+        step=queries.enrolment_step(enrolment),
+        attempts_left=course.max_attempts - attempt.number,
+    )
+
+
+@bp.route("/<int:course_id>/evaluation", methods=["GET", "POST"])
+@login_required
+def evaluation(course_id):
+    course = load_visible_course(course_id)
+    enrolment = load_enrolment(course)
+    if enrolment is None:
+        return redirect(url_for(".course", course_id=course.id))
+    step = queries.enrolment_step(enrolment)
+    if step != Step.EVALUATE:
+        if step != Step.COMPLETE:
+            flash(_("Pass the post-test before the evaluation."), "error")
+        return redirect(url_for(".course", course_id=course.id))
+    form = EvaluationForm()
+    if form.validate_on_submit():
+        try:
+            ops.submit_evaluation(
+                enrolment,
+                utcnow(),
+                course_quality=int(form.course_quality.data),
+                lecturer_quality=int(form.lecturer_quality.data),
+                relevance=int(form.relevance.data),
+                comments=form.comments.data or "",
+            )
+        except ops.CourseError as error:
+            flash(course_error_message(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Thank you! You have completed this course."), "success")
+            return redirect(url_for(".course", course_id=course.id))
+    return render_template("learning/evaluation.html", course=course, form=form)

@@ -1,0 +1,50 @@
+"""Rebuild the Chinese catalog from the code's messages, keeping every translation.
+
+Usage: python scripts/update_catalog.py POT_FILE [TRANSLATIONS.py]
+Obsolete messages are dropped; new ones are added (translated when the optional
+Python file's ``ZH`` dictionary has them, else empty, which the tests catch).
+"""
+
+import runpy
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+CATALOG = Path(__file__).resolve().parent.parent / (
+    "lms/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
+)
+
+
+def main(pot_path, extra=None):
+    with open(pot_path, "rb") as f:
+        template = read_po(f)
+    with CATALOG.open("rb") as f:
+        current = read_po(f)
+    known = {m.id: m.string for m in current if m.id}
+    if extra:
+        for name, value in runpy.run_path(extra).items():
+            if name.startswith("ZH") and isinstance(value, dict):
+                known.update(value)
+    catalog = Catalog(
+        locale="zh_Hans_CN",
+        project="TeleCME",
+        version="1",
+        header_comment="# Simplified Chinese interface text of TeleCME.",
+        fuzzy=False,
+    )
+    missing = []
+    for message in template:
+        if message.id:
+            catalog.add(message.id, known.get(message.id, ""))
+            if not known.get(message.id):
+                missing.append(message.id)
+    with CATALOG.open("wb") as f:
+        write_po(f, catalog, no_location=True, omit_header=False, width=88)
+    for message_id in missing:
+        print(f"untranslated: {message_id}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
