@@ -47,10 +47,10 @@ def seed_demo_command(if_empty):
         raise click.ClickException(
             "The database already has data; refusing to add demo data."
         )
-    hospitals, people = seed_demo()
+    hospitals, people, courses = seed_demo()
     db.session.commit()
     click.echo(
-        f"Demo data: {hospitals} hospitals, {people} people, "
+        f"Demo data: {hospitals} hospitals, {people} people, {courses} courses, "
         f"password {DEMO_PASSWORD!r}."
     )
 

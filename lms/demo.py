@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.accounts.operations import create_user
 from lms.accounts.roles import Profession, Role
-from lms.db import db
+from lms.db import db, utcnow
+from lms.demo_courses import seed_demo_courses
 from lms.hospitals.models import Hospital
 from lms.hospitals.network import Tier
 from lms.hospitals.operations import create_hospital
@@ -351,7 +352,7 @@ def is_empty():
 
 
 def seed_demo():
-    """Create the demo network and people; the caller commits."""
+    """Create the demo network, people and courses; the caller commits."""
     by_code = {}
     for code, name_zh, name_en, tier, province, city in HOSPITALS:
         by_code[code] = create_hospital(
@@ -362,8 +363,9 @@ def seed_demo():
             province_code=province,
             city=city,
         )
+    people = {}
     for login, name, role, hospital_code, profession, title in PEOPLE:
-        create_user(
+        people[login] = create_user(
             login=login,
             name=name,
             password=DEMO_PASSWORD,
@@ -372,4 +374,5 @@ def seed_demo():
             profession=profession,
             professional_title=title,
         )
-    return len(HOSPITALS), len(PEOPLE)
+    courses = seed_demo_courses(people, utcnow())
+    return len(HOSPITALS), len(PEOPLE), courses

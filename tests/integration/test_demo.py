@@ -36,3 +36,24 @@ def test_seed_demo_makes_the_documented_logins_and_network(tmp_path):
         )
         assert learner.hospital.tier == Tier.COUNTY
         db.engine.dispose()
+
+
+def test_demo_courses_put_learners_at_every_stage(tmp_path):
+    from courses.gates import Step
+    from courses.models import Course, Enrolment
+    from courses.queries import enrolment_step
+    from courses.workflow import CourseStatus
+
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'demo2.sqlite3'}")
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        statuses = {c.status for c in db.session.scalars(sa.select(Course))}
+        assert {
+            CourseStatus.APPROVED,
+            CourseStatus.SUBMITTED,
+            CourseStatus.DRAFT,
+        } <= statuses
+        steps = {enrolment_step(e) for e in db.session.scalars(sa.select(Enrolment))}
+        assert {Step.WATCH, Step.TEST, Step.COMPLETE} <= steps
+        db.engine.dispose()
