@@ -473,7 +473,10 @@ def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=
     SQLite nothing else writes between the read and the write; on PostgreSQL the
     rows are locked here. A replayed beat changes nothing and returns the state.
     """
-    session = get_play_session(token) if isinstance(token, str) else None
+    if not isinstance(token, str):
+        raise CourseError("unknown_play_session", "Unknown play session.", 404)
+    # Lock order: the play session, then the progress row (PostgreSQL row locks).
+    session = get_play_session(token, for_update=True)
     if (
         session is None
         or session.user_id != learner.id
@@ -481,11 +484,6 @@ def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=
     ):
         raise CourseError("unknown_play_session", "Unknown play session.", 404)
     progress = get_progress(learner.id, lecture.id, for_update=True)
-    session = db.session.scalar(
-        sa.select(PlaySession).filter_by(id=session.id).with_for_update()
-    )
-    db.session.refresh(session)
-    db.session.refresh(progress)
     duration = lecture.duration_seconds or 0.0
     try:
         ranges = parse_ranges(raw_ranges, duration)

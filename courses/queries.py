@@ -101,15 +101,21 @@ def get_enrolment(course_id, user_id):
     )
 
 
-def get_play_session(token):
-    return db.session.scalar(sa.select(PlaySession).filter_by(token=token))
+def _locked(query, for_update):
+    """Lock the row (PostgreSQL) and read it afresh, not from the identity map."""
+    if not for_update:
+        return query
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
+def get_play_session(token, *, for_update=False):
+    query = sa.select(PlaySession).filter_by(token=token)
+    return db.session.scalar(_locked(query, for_update))
 
 
 def get_progress(user_id, lecture_id, *, for_update=False):
     query = sa.select(LectureProgress).filter_by(user_id=user_id, lecture_id=lecture_id)
-    if for_update:
-        query = query.with_for_update()
-    return db.session.scalar(query)
+    return db.session.scalar(_locked(query, for_update))
 
 
 def progress_by_lecture(user_id, course):

@@ -24,6 +24,12 @@ def home():
     )
 
 
+@bp.route("/healthz")
+def healthz():
+    """For load balancers: the process answers (no database round trip)."""
+    return {"status": "ok"}
+
+
 @bp.route("/dashboard")
 @login_required
 def dashboard():
