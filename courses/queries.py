@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from certificates.rule_sets import RULE_SETS_BY_CODE
-from courses.access import Actor
+from courses.access import Actor, can_view_course
 from courses.gates import EnrolmentFacts, calculate_class_hours, next_step
 from courses.models import (
     Course,
@@ -32,6 +32,13 @@ def is_lecturer_of(course, user):
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return user.id == course.owner_id or any(u.id == user.id for u in course.lecturers)
+
+
+def may_view(course, user):
+    """Whether ``user`` (maybe anonymous) may see ``course``."""
+    # Who teaches the course matters only before it is published (saves a query).
+    teaches = course.status != CourseStatus.APPROVED and is_lecturer_of(course, user)
+    return can_view_course(actor_of(user), course.status, teaches)
 
 
 def class_hours(course):

@@ -3,6 +3,7 @@
 import hashlib
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from lms.accounts.logins import InvalidLogin, normalize_login
 from lms.accounts.models import ApiToken, User
@@ -36,7 +37,9 @@ def get_user_by_session_id(session_id):
 def get_api_token(token):
     """The valid token row for a bearer token, or None (unknown, expired, revoked)."""
     row = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token))
+        .options(joinedload(ApiToken.user))
     )
     if row is None or not row.is_valid_at(utcnow()) or not row.user.is_active:
         return None

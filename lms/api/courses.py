@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from courses import operations as ops
 from courses import queries
-from courses.access import can_manage_course, can_view_course, can_view_learner_record
+from courses.access import can_manage_course, can_view_learner_record
 from courses.models import Course, Lecture
 from lms.accounts.models import User
 from lms.accounts.roles import Role
@@ -47,11 +47,7 @@ def course_error(error):
 def load_course(course_id):
     """The course if the requester may see it; a 404 otherwise (no existence leak)."""
     course = db.session.get(Course, course_id)
-    if course is None or not can_view_course(
-        queries.actor_of(current_user),
-        course.status,
-        queries.is_lecturer_of(course, current_user),
-    ):
+    if course is None or not queries.may_view(course, current_user):
         abort(404)
     return course
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from courses import operations as ops
 from courses import queries
-from courses.access import can_enrol_others, can_view_course
+from courses.access import can_enrol_others
 from courses.disciplines import DISCIPLINES_BY_CODE
 from courses.gates import Step
 from courses.models import Course
@@ -29,11 +29,7 @@ bp = Blueprint("learning", __name__, url_prefix="/courses")
 
 def load_visible_course(course_id):
     course = db.session.get(Course, course_id)
-    if course is None or not can_view_course(
-        queries.actor_of(current_user),
-        course.status,
-        queries.is_lecturer_of(course, current_user),
-    ):
+    if course is None or not queries.may_view(course, current_user):
         abort(404)
     return course
 
