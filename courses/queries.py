@@ -81,13 +81,14 @@ def list_catalog(
 
 
 def list_courses_of_lecturer(user):
+    teaches = (
+        sa.select(course_lecturers.c.course_id)
+        .where(course_lecturers.c.user_id == user.id)
+        .scalar_subquery()
+    )
     query = (
         sa.select(Course)
-        .outerjoin(course_lecturers, course_lecturers.c.course_id == Course.id)
-        .where(
-            sa.or_(Course.owner_id == user.id, course_lecturers.c.user_id == user.id)
-        )
-        .distinct()
+        .where(sa.or_(Course.owner_id == user.id, Course.id.in_(teaches)))
         .order_by(Course.id.desc())
     )
     return db.session.scalars(query).all()
