@@ -37,50 +37,15 @@ def build_data(app, learners):
 
     from courses import operations as ops
     from courses.models import PlaySession
-    from lms.accounts.operations import create_user, issue_api_token
-    from lms.accounts.roles import Role
+    from lms.accounts.operations import issue_api_token
     from lms.db import db, utcnow
-    from lms.hospitals.operations import create_hospital
-    from tests.conftest import sample_questions
+    from tests.builders import build_scene
 
     with app.app_context():
-        hospital = create_hospital(
-            code=secrets.token_hex(4),
-            name_zh="基准医院",
-            tier="county",
-            province_code="51",
-        )
-        lecturer = create_user(
-            login=f"{secrets.token_hex(4)}@bench.cn",
-            name="讲者",
-            password="bench-password",
-            role=Role.LECTURER,
-            hospital=hospital,
-        )
-        admin = create_user(
-            login=f"{secrets.token_hex(4)}@bench.cn",
-            name="办",
-            password="bench-password",
-            role=Role.ADMINISTRATOR,
-        )
-        course = ops.create_course(
-            lecturer, title_zh="基准课程", specialty="cardiology"
-        )
-        lecture = ops.add_lecture(
-            course, lecturer, title_zh="一", duration_seconds=7200.0
-        )
-        ops.add_question(course, lecturer, **sample_questions(1)[0])
-        ops.change_course_status(course, lecturer, "submit", utcnow())
-        ops.change_course_status(course, admin, "approve", utcnow())
+        scene = build_scene(durations=(7200.0,), learners=learners, enrol=True)
+        lecture = scene.course.lectures[0]
         people = []
-        for i in range(learners):
-            learner = create_user(
-                login=f"b{i}-{secrets.token_hex(3)}@bench.cn",
-                name=f"学员{i}",
-                password="bench-password",
-                hospital=hospital,
-            )
-            ops.enrol(course, learner, utcnow())
+        for learner in scene.learners:
             session, _ = ops.start_play_session(learner, lecture, utcnow())
             token = issue_api_token(learner, lifetime=timedelta(hours=2)).token
             people.append((learner.id, token, session.token))

@@ -6,56 +6,20 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from courses import operations as ops
-from lms.accounts.operations import create_user
-from lms.accounts.roles import Role
 from lms.db import utcnow
-from lms.hospitals.network import Tier
-from lms.hospitals.operations import create_hospital
-from tests.conftest import sample_questions, unique
+from tests.builders import PASSWORD, build_scene
 
 
 def make_course(committed):
     def build():
-        hospital = create_hospital(
-            code=unique("BC"),
-            name_zh="浏览器测试医院",
-            tier=Tier.COUNTY,
-            province_code="51",
+        scene = build_scene(durations=(120.0, 120.0), questions=3)
+        return (
+            scene.course.id,
+            scene.learners[0].id,
+            scene.learners[0].login,
+            scene.lecturer.login,
+            scene.admin.login,
         )
-        lecturer = create_user(
-            login=f"{unique('lec')}@example.cn",
-            name="李建国",
-            password="lecturer-password",
-            role=Role.LECTURER,
-            hospital=hospital,
-        )
-        admin = create_user(
-            login=f"{unique('adm')}@example.cn",
-            name="王敏",
-            password="admin-password",
-            role=Role.ADMINISTRATOR,
-        )
-        learner = create_user(
-            login=f"{unique('stu')}@example.cn",
-            name="张晓燕",
-            password="learner-password",
-            hospital=hospital,
-        )
-        course = ops.create_course(
-            lecturer,
-            title_zh=f"急性脑卒中的早期识别{unique('')}",
-            title_en="Early recognition of stroke",
-            specialty="neurology",
-        )
-        for i in range(2):
-            ops.add_lecture(
-                course, lecturer, title_zh=f"第{i + 1}讲", duration_seconds=120.0
-            )
-        for question in sample_questions(3):
-            ops.add_question(course, lecturer, **question)
-        ops.change_course_status(course, lecturer, "submit", utcnow())
-        ops.change_course_status(course, admin, "approve", utcnow())
-        return course.id, learner.id, learner.login, lecturer.login, admin.login
 
     return committed(build)
 
@@ -103,7 +67,7 @@ def test_a_learner_enrols_passes_the_post_test_and_evaluates(
 ):
     course_id, learner_id, login, _, _ = make_course(committed)
     page = new_page(locale="zh-CN")
-    sign_in(page, login, "learner-password")
+    sign_in(page, login, PASSWORD)
 
     page.get_by_role("link", name="课程", exact=True).click()
     page.locator(f"a[href='/courses/{course_id}']").click()
@@ -161,7 +125,7 @@ def test_lecturer_and_office_pages(new_page, screenshot, committed):
     watch_all(committed, course_id, learner_id)
 
     page = new_page(locale="zh-CN")
-    sign_in(page, lecturer_login, "lecturer-password")
+    sign_in(page, lecturer_login, PASSWORD)
     page.locator(f"a[href='/teach/courses/{course_id}']").click()
     expect(page.locator(".retention").first.locator("span")).to_have_count(20)
     screenshot(page, "teach-course-zh-CN")
@@ -183,7 +147,7 @@ def test_lecturer_and_office_pages(new_page, screenshot, committed):
     expect(page.locator(".badge")).to_have_text("待审核")
 
     office = new_page(locale="zh-CN")
-    sign_in(office, admin_login, "admin-password")
+    sign_in(office, admin_login, PASSWORD)
     office.get_by_role("link", name="课程审核").click()
     office.get_by_role("link", name="社区获得性肺炎").first.click()
     screenshot(office, "review-course-zh-CN")

@@ -10,13 +10,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from courses import operations as ops
 from courses.models import LectureProgress, PlaySession
-from lms.accounts.operations import create_user, issue_api_token
-from lms.accounts.roles import Role
+from lms.accounts.operations import issue_api_token
 from lms.db import db, utcnow
-from lms.hospitals.operations import create_hospital
-from tests.conftest import make_app, sample_questions, unique
+from tests.builders import build_scene
+from tests.conftest import make_app, unique
 
 DURATION = 600.0
 SESSIONS = 8  # one learner in eight tabs at once, each beating in order
@@ -43,39 +41,11 @@ def racing_app(request, tmp_path):
 
 def setup_course(app):
     with app.app_context():
-        hospital = create_hospital(
-            code=unique("R"), name_zh="甲", tier="county", province_code="51"
-        )
-        lecturer = create_user(
-            login=f"{unique('l')}@x.cn",
-            name="讲者",
-            password="long-password",
-            role=Role.LECTURER,
-            hospital=hospital,
-        )
-        admin = create_user(
-            login=f"{unique('a')}@x.cn",
-            name="办",
-            password="long-password",
-            role=Role.ADMINISTRATOR,
-        )
-        learner = create_user(
-            login=f"{unique('s')}@x.cn",
-            name="学",
-            password="long-password",
-            hospital=hospital,
-        )
-        course = ops.create_course(lecturer, title_zh="并发", specialty="cardiology")
-        lecture = ops.add_lecture(
-            course, lecturer, title_zh="一", duration_seconds=DURATION
-        )
-        ops.add_question(course, lecturer, **sample_questions(1)[0])
-        ops.change_course_status(course, lecturer, "submit", utcnow())
-        ops.change_course_status(course, admin, "approve", utcnow())
-        ops.enrol(course, learner, utcnow())
+        scene = build_scene(durations=(DURATION,), enrol=True)
+        learner = scene.learners[0]
         token = issue_api_token(learner, lifetime=timedelta(hours=1)).token
         db.session.commit()
-        return lecture.id, learner.id, token
+        return scene.course.lectures[0].id, learner.id, token
 
 
 def test_concurrent_beats_of_one_learner_lose_no_second(racing_app):
