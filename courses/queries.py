@@ -80,6 +80,19 @@ def list_catalog(
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
+def get_published_courses(ids):
+    """Published courses with these ids, in the order given (search results)."""
+    if not ids:
+        return []
+    rows = db.session.scalars(
+        sa.select(Course)
+        .where(Course.id.in_(ids), Course.status == CourseStatus.APPROVED)
+        .options(selectinload(Course.lectures), selectinload(Course.lecturers))
+    )
+    by_id = {course.id: course for course in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def list_courses_of_lecturer(user):
     teaches = (
         sa.select(course_lecturers.c.course_id)

@@ -31,7 +31,7 @@ def create_app(config=None):
 
 def _init_extensions(app):
     import lms.models  # noqa: F401  (every table on the metadata)
-    from lms import i18n, labels
+    from lms import i18n, labels, queue
     from lms.accounts import auth
     from lms.db import begin_write_transaction, db
     from lms.extensions import babel, csrf, limiter, login_manager, migrate
@@ -49,6 +49,7 @@ def _init_extensions(app):
     auth.init_login_manager(login_manager)
     i18n.init_app(app)
     labels.init_app(app)
+    queue.init_app(app)
 
     @app.before_request
     def _writers_take_the_lock_first():

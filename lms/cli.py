@@ -55,9 +55,24 @@ def seed_demo_command(if_empty):
     )
 
 
+@click.command("worker")
+@click.option(
+    "--workers", default=1, show_default=True, help="Threads consuming tasks."
+)
+def worker_command(workers):
+    """Run the background worker (transcoding, search index, bulk jobs)."""
+    import lms.search.tasks  # noqa: F401  (register the tasks)
+    from lms.queue import run_worker
+
+    run_worker(workers)
+
+
 def register_cli(app):
     from lms.hospitals.cli import hospitals_cli
+    from lms.search.cli import search_cli
 
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(hospitals_cli)
+    app.cli.add_command(search_cli)
+    app.cli.add_command(worker_command)

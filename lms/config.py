@@ -50,6 +50,15 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
 
+    #: Empty: Huey on SQLite in the instance folder; ``redis://host:6379/0`` scales out.
+    QUEUE_URL = ""
+    #: Run tasks in the calling process at once (tests and one-off scripts).
+    QUEUE_IMMEDIATE = False
+    #: The whoosh index; empty means ``instance/search-index``.
+    SEARCH_INDEX_DIR = ""
+    #: Seconds a search index writer waits for the lock.
+    SEARCH_WRITER_TIMEOUT = 30.0
+
     API_TOKEN_LIFETIME = timedelta(days=30)
     MIN_PASSWORD_LENGTH = 8
 
@@ -66,6 +75,8 @@ def load_config(app, config=None):
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         path = Path(app.instance_path) / "lms.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config["SEARCH_INDEX_DIR"]:
+        app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[11:]

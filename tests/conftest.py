@@ -102,6 +102,9 @@ def base_config(instance_path, database_url):
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "SERVER_NAME": None,
+        # Tasks run in the test's own process at once; tests/integration/test_worker.py
+        # runs the real worker.
+        "QUEUE_IMMEDIATE": True,
         "INSTANCE_PATH": str(instance_path),
     }
 
@@ -155,8 +158,8 @@ def app(tmp_path_factory, database_url):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits(request):
-    """Rate-limit counters start at zero in every test."""
+def _fresh_state(request, tmp_path):
+    """Rate-limit counters at zero and an empty search index in every test."""
     if "app" not in request.fixturenames:
         yield
         return
@@ -165,6 +168,8 @@ def _fresh_rate_limits(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         limiter.reset()
+    app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "search-index")
+    app.extensions.pop("telecme_search", None)
     yield
 
 

@@ -21,6 +21,9 @@ from lms.api.serializers import (
 )
 from lms.db import db, utcnow
 from lms.i18n import current_language
+from lms.search import get_search
+from lms.search.query import clean_query
+from lms.search.tasks import course_changed
 
 OBJ = {"type": "object"}
 ERRORS = {
@@ -120,6 +123,9 @@ def call(operation, *args, **kwargs):
     responses=ok("A page of approved courses"),
 )
 def list_courses():
+    q = request.args.get("q", "")
+    if clean_query(q):
+        return jsonify(search_catalog(q))
     page = queries.list_catalog(
         specialty=request.args.get("specialty") or None,
         profession=request.args.get("profession") or None,
@@ -135,6 +141,48 @@ def list_courses():
             "total": page.total,
         }
     )
+
+
+def catalog_filters():
+    return {
+        k: request.args.get(k) or None
+        for k in ("specialty", "profession", "format", "credit_category")
+    }
+
+
+def search_catalog(q):
+    """A page of search results with highlights and facet counts."""
+    filters = catalog_filters()
+    found = get_search().search(
+        q,
+        filters={
+            "specialty": filters["specialty"],
+            "format": filters["format"],
+            "credit_category": filters["credit_category"],
+            "professions": filters["profession"],
+        },
+        page=max(1, request.args.get("page", 1, type=int)),
+        per_page=20,
+    )
+    ids = [hit.course_id for hit in found.hits]
+    courses = {c.id: c for c in queries.get_published_courses(ids)}
+    items = [
+        course_json(courses[hit.course_id])
+        | {
+            "score": round(hit.score, 3),
+            "title_html": hit.title_html,
+            "snippet_html": hit.snippet_html,
+        }
+        for hit in found.hits
+        if hit.course_id in courses
+    ]
+    return {
+        "items": items,
+        "page": found.page,
+        "pages": found.pages,
+        "total": found.total,
+        "facets": found.facets,
+    }
 
 
 @api_route(
@@ -175,6 +223,7 @@ def edit_course(course_id):
     course = load_managed_course(course_id)
     call(ops.update_course, course, current_user, **json_body())
     db.session.commit()
+    course_changed(course.id)
     return jsonify(course_json(course))
 
 
@@ -260,6 +309,7 @@ def _status_change(course_id, action):
         approval=data,
     )
     db.session.commit()
+    course_changed(course.id)
     return jsonify(course_json(course))
 
 

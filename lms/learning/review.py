@@ -14,6 +14,7 @@ from lms.accounts.roles import Role
 from lms.db import db, utcnow
 from lms.learning.forms import ApprovalForm, ReturnForm
 from lms.learning.messages import course_error_message
+from lms.search.tasks import course_changed
 
 bp = Blueprint("review", __name__, url_prefix="/admin/courses")
 
@@ -105,5 +106,6 @@ def _change(course, action, *, done, comment="", approval=None):
         flash(course_error_message(error), "error")
         return redirect(url_for(".review", course_id=course.id))
     db.session.commit()
+    course_changed(course.id)
     flash(done, "success")
     return redirect(url_for(".queue"))

@@ -17,6 +17,7 @@ from lms.i18n import current_language
 from lms.learning.forms import CourseForm, LectureForm, QuestionForm, rule_set_choices
 from lms.learning.forms import specialty_choices as specialties
 from lms.learning.messages import course_error_message
+from lms.search.tasks import course_changed
 
 bp = Blueprint("teaching", __name__, url_prefix="/teach")
 TEACHERS = (Role.LECTURER, Role.ADMINISTRATOR)
@@ -92,6 +93,7 @@ def manage(course_id):
             flash(course_error_message(error), "error")
         else:
             db.session.commit()
+            course_changed(course.id)
             flash(_("The course was saved."), "success")
             return redirect(url_for(".manage", course_id=course.id))
     editable = can_edit_course(
@@ -131,6 +133,7 @@ def add_lecture(course_id):
             flash(course_error_message(error), "error")
         else:
             db.session.commit()
+            course_changed(course.id)
             flash(_("The lecture was added."), "success")
     else:
         flash(_("Some of the data is not valid."), "error")

@@ -23,6 +23,8 @@ from lms.learning.forms import (
     specialty_choices,
 )
 from lms.learning.messages import course_error_message
+from lms.search import get_search
+from lms.search.query import clean_query
 
 bp = Blueprint("learning", __name__, url_prefix="/courses")
 
@@ -56,10 +58,35 @@ def catalog():
         k: request.args.get(k) or None
         for k in ("specialty", "profession", "format", "credit_category")
     }
-    page = queries.list_catalog(page=request.args.get("page", 1, type=int), **filters)
+    q = request.args.get("q", "")
+    page_number = max(1, request.args.get("page", 1, type=int))
+    found, page = None, None
+    if clean_query(q):
+        found = get_search().search(
+            q,
+            page=page_number,
+            per_page=20,
+            filters={
+                "specialty": filters["specialty"],
+                "format": filters["format"],
+                "credit_category": filters["credit_category"],
+                "professions": filters["profession"],
+            },
+        )
+        ids = [hit.course_id for hit in found.hits]
+        courses = {c.id: c for c in queries.get_published_courses(ids)}
+        results = [
+            (courses[h.course_id], h) for h in found.hits if h.course_id in courses
+        ]
+    else:
+        page = queries.list_catalog(page=page_number, **filters)
+        results = [(course, None) for course in page.items]
     return render_template(
         "learning/catalog.html",
         page=page,
+        found=found,
+        results=results,
+        q=q,
         filters=filters,
         specialties=specialty_choices(current_language()),
         formats=format_choices(),

@@ -128,7 +128,7 @@ def test_administrator_pages(new_page, screenshot, committed, county_hospital):
     screenshot(page, "dashboard-admin-zh-CN")
 
     page.get_by_role("link", name="医院", exact=True).click()
-    page.fill("input[name=q]", county_hospital)
+    page.fill("main input[name=q]", county_hospital)
     page.get_by_role("button", name="筛选").click()
     expect(page.locator("tbody tr")).to_have_count(1)
     screenshot(page, "admin-hospitals-zh-CN")

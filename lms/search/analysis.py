@@ -1,0 +1,141 @@
+"""Analyzers for whoosh: jieba for Chinese (with the medical dictionary), words and
+stems for English, character bigrams so short terms inside long words are found."""
+
+import functools
+import logging
+from pathlib import Path
+
+import jieba
+from whoosh.analysis import StemFilter, StopFilter, Token, Tokenizer
+from whoosh.analysis.filters import STOP_WORDS
+from whoosh.lang.porter import stem
+
+from lms.search.query import CJK, WORD, char_bigrams, fold, load_synonyms
+
+DATA = Path(__file__).resolve().parent / "data"
+CHINESE_STOP_WORDS = frozenset(
+    ["的", "了", "与", "和", "及", "在", "是", "对", "之", "或", "等", "为", "其", "以"]
+)
+
+
+@functools.cache
+def segmenter():
+    """A jieba tokenizer that knows the medical terms (loaded once per process)."""
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.load_userdict(str(DATA / "medical_terms.txt"))
+    return tokenizer
+
+
+@functools.cache
+def synonyms():
+    return load_synonyms(
+        (DATA / "synonyms.tsv").read_text(encoding="utf-8").splitlines()
+    )
+
+
+def segment(text, *, for_search=True):
+    """``(word, start, end)`` for the words of ``text``, folded, offsets kept.
+
+    In search mode jieba also yields the dictionary words inside a long word
+    (``心力衰竭`` gives ``心力``, ``衰竭`` and ``心力衰竭``).
+    """
+    folded = fold(text)
+    pieces = []
+    for match in CJK.finditer(folded):
+        mode = "search" if for_search else "default"
+        for word, start, end in segmenter().tokenize(match.group(), mode=mode):
+            pieces.append((word, match.start() + start, match.start() + end))
+    for match in WORD.finditer(folded):
+        pieces.append((match.group(), match.start(), match.end()))
+    pieces.sort(key=lambda piece: (piece[1], piece[2]))
+    return pieces
+
+
+class MixedTokenizer(Tokenizer):
+    """Chinese words from jieba and Latin words, with positions and offsets."""
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (word, start, end) in enumerate(segment(value), start_pos):
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+class BigramTokenizer(Tokenizer):
+    """Overlapping character bigrams of the Chinese runs (Latin text is ignored)."""
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for match in CJK.finditer(fold(value)):
+            for i, bigram in enumerate(char_bigrams(match.group())):
+                token.text = bigram
+                token.boost = 1.0
+                token.stopped = False
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + match.start() + i
+                    token.endchar = token.startchar + len(bigram)
+                pos += 1
+                yield token
+            pos += 1  # a gap between runs, so phrases do not span them
+
+
+def text_analyzer():
+    stops = frozenset(STOP_WORDS) | CHINESE_STOP_WORDS
+    return MixedTokenizer() | StopFilter(stoplist=stops, minsize=1) | StemFilter()
+
+
+def bigram_analyzer():
+    return BigramTokenizer()
+
+
+def query_words(text):
+    """The query's words as the index holds them: whole Chinese words (jieba's
+    default mode), English words stemmed, stop words dropped."""
+    stops = frozenset(STOP_WORDS) | CHINESE_STOP_WORDS
+    words = []
+    for word, _, _ in segment(text, for_search=False):
+        if word in stops:
+            continue
+        words.append(stem(word) if WORD.fullmatch(word) else word)
+    return words
+
+
+def index_terms(word):
+    """The text-field term for a word or synonym (its stem for English)."""
+    return stem(word) if WORD.fullmatch(word) else word

@@ -1,0 +1,48 @@
+"""Course rows to search documents, and the index kept in step with the database."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from courses.models import Course
+from courses.workflow import CourseStatus
+from lms.db import db
+from lms.search import CourseDocument, get_search
+
+
+def document_for(course):
+    return CourseDocument(
+        id=course.id,
+        title_zh=course.title_zh,
+        title_en=course.title_en,
+        description_zh=course.description_zh,
+        description_en=course.description_en,
+        lecture_titles=tuple(
+            f"{lecture.title_zh} {lecture.title_en}".strip()
+            for lecture in course.lectures
+        ),
+        lecturer_names=tuple(u.name for u in course.lecturers),
+        project_number=course.project_number,
+        specialty=course.specialty,
+        format=course.format.value,
+        credit_category=course.credit_category,
+        professions=tuple(course.target_professions or ()),
+    )
+
+
+def sync_course(course_id):
+    """Index the course if it is published, else make sure it is not in the index."""
+    course = db.session.get(Course, course_id)
+    if course is not None and course.status == CourseStatus.APPROVED:
+        get_search().index_course(document_for(course))
+    else:
+        get_search().remove_course(course_id)
+
+
+def rebuild_index():
+    """Index every published course from scratch; returns how many."""
+    courses = db.session.scalars(
+        sa.select(Course)
+        .where(Course.status == CourseStatus.APPROVED)
+        .options(selectinload(Course.lectures), selectinload(Course.lecturers))
+    )
+    return get_search().rebuild(document_for(course) for course in courses)

@@ -1,0 +1,165 @@
+"""The search interface on a whoosh index in a folder (one writer at a time)."""
+
+import math
+from pathlib import Path
+
+from whoosh import index
+from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.query import And, NullQuery, Or, Phrase, Term
+from whoosh.sorting import Count, FieldFacet
+
+from lms.search import FACETS, SearchHit, SearchPage
+from lms.search.analysis import bigram_analyzer, index_terms, query_words, synonyms
+from lms.search.query import CJK, char_bigrams, clean_query, plan_query
+
+#: Where a word may match, and how much a match there counts: titles first.
+TEXT_FIELDS = (("title", 4.0), ("lecturers", 2.5), ("lectures", 1.5), ("body", 1.0))
+BIGRAM_FIELDS = (("title_bigrams", 3.0), ("body_bigrams", 0.8))
+
+
+def make_schema():
+    from lms.search.analysis import text_analyzer
+
+    text = text_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=text, stored=True),
+        lecturers=TEXT(analyzer=text, stored=True),
+        lectures=TEXT(analyzer=text, stored=True),
+        body=TEXT(analyzer=text, stored=True),
+        title_bigrams=TEXT(analyzer=bigram_analyzer(), phrase=True),
+        body_bigrams=TEXT(analyzer=bigram_analyzer(), phrase=True),
+        project_number=ID(stored=True),
+        specialty=ID(stored=True, sortable=True),
+        format=ID(stored=True, sortable=True),
+        credit_category=ID(stored=True, sortable=True),
+        professions=KEYWORD(stored=True, commas=True),
+    )
+
+
+def to_fields(doc):
+    title = f"{doc.title_zh} {doc.title_en}".strip()
+    body = f"{doc.description_zh}\n{doc.description_en}".strip()
+    lectures = "\n".join(doc.lecture_titles)
+    lecturers = " ".join(doc.lecturer_names)
+    return {
+        "id": str(doc.id),
+        "title": title,
+        "lecturers": lecturers,
+        "lectures": lectures,
+        "body": body,
+        "title_bigrams": title,
+        "body_bigrams": f"{body}\n{lectures}\n{lecturers}",
+        "project_number": doc.project_number.strip().casefold(),
+        "specialty": doc.specialty,
+        "format": doc.format,
+        "credit_category": doc.credit_category,
+        "professions": ",".join(doc.professions),
+    }
+
+
+def build_query(text):
+    """A whoosh query for what was typed, or None when nothing searchable is left."""
+    plan = plan_query(query_words(clean_query(text)), synonyms())
+    if not plan:
+        return None
+    groups = []
+    for group in plan:
+        alternatives = []
+        for word in group.alternatives:
+            term = index_terms(word)
+            alternatives += [
+                Term(name, term, boost=boost) for name, boost in TEXT_FIELDS
+            ]
+            alternatives.append(Term("project_number", word, boost=3.0))
+            if CJK.fullmatch(word) and len(word) >= 2:
+                bigrams = char_bigrams(word)
+                for name, boost in BIGRAM_FIELDS:
+                    alternatives.append(
+                        Phrase(name, bigrams, boost=boost)
+                        if len(bigrams) > 1
+                        else Term(name, bigrams[0], boost=boost)
+                    )
+        groups.append(Or(alternatives))
+    return And(groups) if len(groups) > 1 else groups[0]
+
+
+class WhooshSearch:
+    def __init__(self, directory, *, writer_timeout=30.0):
+        self.directory = Path(directory)
+        self.writer_timeout = writer_timeout
+
+    # --- writing (the worker, or `flask search reindex`) ---------------------------
+
+    def _index(self, create=False):
+        if create or not index.exists_in(self.directory):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            return index.create_in(self.directory, make_schema())
+        return index.open_dir(self.directory)
+
+    def index_course(self, doc):
+        writer = self._index().writer(timeout=self.writer_timeout)
+        writer.update_document(**to_fields(doc))
+        writer.commit()
+
+    def remove_course(self, course_id):
+        if not index.exists_in(self.directory):
+            return
+        writer = self._index().writer(timeout=self.writer_timeout)
+        writer.delete_by_term("id", str(course_id))
+        writer.commit()
+
+    def rebuild(self, documents):
+        ix = self._index(create=True)
+        writer = ix.writer(timeout=self.writer_timeout, limitmb=256)
+        count = 0
+        for doc in documents:
+            writer.add_document(**to_fields(doc))
+            count += 1
+        writer.commit()
+        return count
+
+    # --- reading (every web process) -------------------------------------------------
+
+    def search(self, text, *, filters=None, page=1, per_page=20):
+        query = build_query(text)
+        if query is None or not index.exists_in(self.directory):
+            return SearchPage(hits=(), total=0, page=1, pages=0, facets={})
+        filter_terms = [Term(k, v) for k, v in (filters or {}).items() if v]
+        facets = {
+            name: FieldFacet(name, maptype=Count, allow_overlap=name == "professions")
+            for name in FACETS
+        }
+        with index.open_dir(self.directory).searcher() as searcher:
+            results = searcher.search(
+                query,
+                limit=page * per_page,
+                filter=And(filter_terms) if filter_terms else None,
+                groupedby=facets,
+                terms=True,
+            )
+            results.fragmenter = ContextFragmenter(maxchars=160, surround=50)
+            results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+            hits = [
+                SearchHit(
+                    course_id=int(hit["id"]),
+                    score=hit.score,
+                    title_html=hit.highlights("title", minscore=0) or "",
+                    snippet_html=hit.highlights("body")
+                    or hit.highlights("lectures")
+                    or "",
+                )
+                for hit in results[(page - 1) * per_page : page * per_page]
+            ]
+            total = len(results)
+            return SearchPage(
+                hits=tuple(hits),
+                total=total,
+                page=page,
+                pages=math.ceil(total / per_page),
+                facets={name: dict(results.groups(name)) for name in FACETS},
+            )
+
+
+__all__ = ["NullQuery", "WhooshSearch", "build_query"]
