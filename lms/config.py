@@ -61,6 +61,8 @@ class DefaultConfig:
 
     API_TOKEN_LIFETIME = timedelta(days=30)
     MIN_PASSWORD_LENGTH = 8
+    #: werkzeug's method for new password hashes (tests use a cheap one).
+    PASSWORD_HASH_METHOD = "scrypt"
 
 
 def load_config(app, config=None):

@@ -21,6 +21,8 @@ def init_app(app):
     """Point the queue at the configured storage."""
     global _app
     _app = app
+    # Leave immediate mode first: turning it off restores the storage it replaced.
+    huey.immediate = False
     url = app.config.get("QUEUE_URL")
     if url and url.startswith(("redis://", "rediss://", "unix://")):
         from huey.storage import PriorityRedisStorage

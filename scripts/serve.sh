@@ -24,8 +24,16 @@ export LMS_INSTANCE_PATH="$(cd "$instance" && pwd)"
 
 flask=("$venv/bin/flask" --app lms)
 "${flask[@]}" db upgrade
-"${flask[@]}" seed-demo --if-empty
+if "${flask[@]}" seed-demo --if-empty | tee /dev/stderr | grep -q "^Demo data"; then
+  "${flask[@]}" search reindex
+fi
+[[ -d "$LMS_INSTANCE_PATH/search-index" ]] || "${flask[@]}" search reindex
+
+# The background worker (search index, and later transcoding and bulk jobs).
+"${flask[@]}" worker &
+worker=$!
+trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT INT TERM
 
 echo "==> TeleCME on http://127.0.0.1:$port (demo logins in README.md; Ctrl-C stops)" >&2
-exec "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 2 --threads 4 \
+"$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 2 --threads 4 \
   --access-logfile - "lms:create_app()"

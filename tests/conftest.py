@@ -105,6 +105,7 @@ def base_config(instance_path, database_url):
         # Tasks run in the test's own process at once; tests/integration/test_worker.py
         # runs the real worker.
         "QUEUE_IMMEDIATE": True,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "INSTANCE_PATH": str(instance_path),
     }
 
@@ -163,6 +164,7 @@ def _fresh_state(request, tmp_path):
     if "app" not in request.fixturenames:
         yield
         return
+    from lms import queue
     from lms.extensions import limiter
 
     app = request.getfixturevalue("app")
@@ -170,6 +172,7 @@ def _fresh_state(request, tmp_path):
         limiter.reset()
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "search-index")
     app.extensions.pop("telecme_search", None)
+    queue.init_app(app)  # the queue is process-wide; another test's app may have moved it
     yield
 
 
@@ -333,7 +336,8 @@ def create_course(db, create_user):
         admin = create_user(role=Role.ADMINISTRATOR)
         fields.setdefault("title_zh", "高血压基层管理")
         fields.setdefault("title_en", "Hypertension in primary care")
-        course = ops.create_course(lecturer, specialty="cardiology", **fields)
+        fields.setdefault("specialty", "cardiology")
+        course = ops.create_course(lecturer, **fields)
         for i, duration in enumerate(durations):
             ops.add_lecture(
                 course,

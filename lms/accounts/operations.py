@@ -4,6 +4,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.logins import normalize_login, password_problem
@@ -57,7 +58,7 @@ def create_user(
     user = User(
         login=login,
         name=name,
-        password_hash=generate_password_hash(password),
+        password_hash=_hash(password),
         role=role,
         hospital=hospital,
         profession=profession,
@@ -66,6 +67,12 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _hash(password):
+    return generate_password_hash(
+        password, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
 
 
 def authenticate(login, password):
@@ -91,7 +98,7 @@ def change_password(user, current, new, *, min_password_length=8):
 def set_password(user, new, *, min_password_length=8):
     if problem := password_problem(new, min_password_length):
         raise AccountError(f"password_{problem}")
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = _hash(new)
     user.session_version += 1
     db.session.flush()
 

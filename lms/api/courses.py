@@ -171,6 +171,7 @@ def search_catalog(q):
         | {
             "score": round(hit.score, 3),
             "title_html": hit.title_html,
+            "title_en_html": hit.title_en_html,
             "snippet_html": hit.snippet_html,
         }
         for hit in found.hits

@@ -36,6 +36,7 @@ class SearchHit:
     score: float
     #: Escaped HTML with the matches in <mark>; safe to render.
     title_html: str
+    title_en_html: str
     snippet_html: str
 
 

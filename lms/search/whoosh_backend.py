@@ -14,7 +14,13 @@ from lms.search.analysis import bigram_analyzer, index_terms, query_words, synon
 from lms.search.query import CJK, char_bigrams, clean_query, plan_query
 
 #: Where a word may match, and how much a match there counts: titles first.
-TEXT_FIELDS = (("title", 4.0), ("lecturers", 2.5), ("lectures", 1.5), ("body", 1.0))
+TEXT_FIELDS = (
+    ("title", 4.0),
+    ("title_en", 4.0),
+    ("lecturers", 2.5),
+    ("lectures", 1.5),
+    ("body", 1.0),
+)
 BIGRAM_FIELDS = (("title_bigrams", 3.0), ("body_bigrams", 0.8))
 
 
@@ -25,6 +31,7 @@ def make_schema():
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=text, stored=True),
+        title_en=TEXT(analyzer=text, stored=True),
         lecturers=TEXT(analyzer=text, stored=True),
         lectures=TEXT(analyzer=text, stored=True),
         body=TEXT(analyzer=text, stored=True),
@@ -39,17 +46,17 @@ def make_schema():
 
 
 def to_fields(doc):
-    title = f"{doc.title_zh} {doc.title_en}".strip()
     body = f"{doc.description_zh}\n{doc.description_en}".strip()
     lectures = "\n".join(doc.lecture_titles)
     lecturers = " ".join(doc.lecturer_names)
     return {
         "id": str(doc.id),
-        "title": title,
+        "title": doc.title_zh,
+        "title_en": doc.title_en,
         "lecturers": lecturers,
         "lectures": lectures,
         "body": body,
-        "title_bigrams": title,
+        "title_bigrams": doc.title_zh,
         "body_bigrams": f"{body}\n{lectures}\n{lecturers}",
         "project_number": doc.project_number.strip().casefold(),
         "specialty": doc.specialty,
@@ -146,6 +153,7 @@ class WhooshSearch:
                     course_id=int(hit["id"]),
                     score=hit.score,
                     title_html=hit.highlights("title", minscore=0) or "",
+                    title_en_html=hit.highlights("title_en", minscore=0) or "",
                     snippet_html=hit.highlights("body")
                     or hit.highlights("lectures")
                     or "",
@@ -158,7 +166,10 @@ class WhooshSearch:
                 total=total,
                 page=page,
                 pages=math.ceil(total / per_page),
-                facets={name: dict(results.groups(name)) for name in FACETS},
+                facets={
+                    name: {k: v for k, v in results.groups(name).items() if k}
+                    for name in FACETS
+                },
             )
 
 
