@@ -172,7 +172,7 @@ def _fresh_state(request, tmp_path):
         limiter.reset()
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "search-index")
     app.extensions.pop("telecme_search", None)
-    queue.init_app(app)  # the queue is process-wide; another test's app may have moved it
+    queue.init_app(app)  # process-wide: another test's app may have moved it
     yield
 
 

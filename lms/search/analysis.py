@@ -24,7 +24,7 @@ def segmenter():
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.load_userdict(str(DATA / "medical_terms.txt"))
-    # Abbreviations must stay whole words (慢阻肺, not 慢阻 + 肺) to find their synonyms.
+    # Abbreviations stay whole words (慢阻肺, not 慢阻 + 肺) to find their synonyms.
     for term in synonyms():
         if CJK.fullmatch(term):
             tokenizer.add_word(term, freq=2000)

@@ -45,8 +45,10 @@ def catalog(create_course, create_user):
             target_professions=["nurse"],
         ),
         "copd": create_course(
-            title_zh="慢性阻塞性肺疾病的吸入治疗", title_en="Inhaled therapy",
-            specialty="respiratory"),
+            title_zh="慢性阻塞性肺疾病的吸入治疗",
+            title_en="Inhaled therapy",
+            specialty="respiratory",
+        ),
         "draft": create_course(title_zh="糖尿病足草稿", status="draft"),
     }
     courses["stroke"].project_number = "2026-04-01-017"

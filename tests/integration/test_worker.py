@@ -28,20 +28,35 @@ def queue_url(request):
 def test_the_worker_indexes_a_course_published_by_the_web_process(tmp_path, queue_url):
     database = f"sqlite:///{tmp_path / 'lms.sqlite3'}"
     index_dir = tmp_path / "search-index"
-    app = make_app(tmp_path, database, QUEUE_IMMEDIATE=False, QUEUE_URL=queue_url,
-                   SEARCH_INDEX_DIR=str(index_dir))
+    app = make_app(
+        tmp_path,
+        database,
+        QUEUE_IMMEDIATE=False,
+        QUEUE_URL=queue_url,
+        SEARCH_INDEX_DIR=str(index_dir),
+    )
     with app.app_context():
         course_id = build_scene(title_zh="慢性阻塞性肺疾病的吸入治疗").course.id
         db.session.commit()
         reindex_course(course_id)  # queued: this process does not write the index
         assert get_search().search("慢阻肺").total == 0
 
-    env = dict(os.environ, LMS_SECRET_KEY="w" * 40, LMS_DATABASE_URL=database,
-               LMS_INSTANCE_PATH=str(tmp_path), LMS_QUEUE_URL=queue_url,
-               LMS_SEARCH_INDEX_DIR=str(index_dir))
+    env = dict(
+        os.environ,
+        LMS_SECRET_KEY="w" * 40,
+        LMS_DATABASE_URL=database,
+        LMS_INSTANCE_PATH=str(tmp_path),
+        LMS_QUEUE_URL=queue_url,
+        LMS_SEARCH_INDEX_DIR=str(index_dir),
+    )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "lms", "worker"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        [sys.executable, "-m", "flask", "--app", "lms", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 30
         with app.app_context():
