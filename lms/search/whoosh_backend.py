@@ -66,7 +66,18 @@ def to_fields(doc):
     }
 
 
-def build_query(text):
+def _needs_bigrams(word, searcher):
+    """Bigram phrases find a word inside longer words. Two-character words always
+    get one (a single cheap term); longer words only when the index does not hold
+    them as a word already (phrases over positions are the costly part)."""
+    if not (CJK.fullmatch(word) and len(word) >= 2):
+        return False
+    if len(word) == 2 or searcher is None:
+        return True
+    return not any(searcher.doc_frequency(name, word) for name, _ in TEXT_FIELDS)
+
+
+def build_query(text, searcher=None):
     """A whoosh query for what was typed, or None when nothing searchable is left."""
     plan = plan_query(query_words(clean_query(text)), synonyms())
     if not plan:
@@ -80,7 +91,7 @@ def build_query(text):
                 Term(name, term, boost=boost) for name, boost in TEXT_FIELDS
             ]
             alternatives.append(Term("project_number", word, boost=3.0))
-            if CJK.fullmatch(word) and len(word) >= 2:
+            if _needs_bigrams(word, searcher):
                 bigrams = char_bigrams(word)
                 for name, boost in BIGRAM_FIELDS:
                     alternatives.append(
@@ -130,15 +141,18 @@ class WhooshSearch:
     # --- reading (every web process) -------------------------------------------------
 
     def search(self, text, *, filters=None, page=1, per_page=20):
-        query = build_query(text)
-        if query is None or not index.exists_in(self.directory):
-            return SearchPage(hits=(), total=0, page=1, pages=0, facets={})
+        empty = SearchPage(hits=(), total=0, page=1, pages=0, facets={})
+        if not index.exists_in(self.directory):
+            return empty
         filter_terms = [Term(k, v) for k, v in (filters or {}).items() if v]
         facets = {
             name: FieldFacet(name, maptype=Count, allow_overlap=name == "professions")
             for name in FACETS
         }
         with index.open_dir(self.directory).searcher() as searcher:
+            query = build_query(text, searcher)
+            if query is None:
+                return empty
             results = searcher.search(
                 query,
                 limit=page * per_page,
