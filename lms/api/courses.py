@@ -463,14 +463,12 @@ def post_progress(lecture_id):
     responses=ok("Coverage, completion and the resume position"),
 )
 def get_progress(lecture_id):
-    user = require_user()
+    require_user()
     lecture = load_lecture(lecture_id)
     learner = _learner_for_record(lecture.course, request.args.get("user_id", type=int))
     progress = queries.get_progress(learner.id, lecture.id)
-    return jsonify(
-        serialize_progress(ops.progress_state(progress, lecture))
-        | {"user_id": learner.id if learner else user.id}
-    )
+    state = ops.progress_state(progress, lecture)
+    return jsonify(serialize_progress(state) | {"user_id": learner.id})
 
 
 @api_route(

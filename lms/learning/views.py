@@ -16,6 +16,7 @@ from lms.accounts.roles import Profession
 from lms.db import db, utcnow
 from lms.hospitals.views import hospital_choices
 from lms.i18n import current_language
+from lms.labels import profession_label
 from lms.learning.forms import (
     EnrolHospitalForm,
     EvaluationForm,
@@ -50,6 +51,25 @@ def specialty_label(code):
     if discipline is None:
         return code
     return discipline.name_en if current_language() == "en" else discipline.name_zh
+
+
+@bp.app_template_global()
+def facet_label(name, value):
+    """The label of a facet value: a specialty, profession, format or category."""
+    if name == "specialty":
+        return specialty_label(value)
+    if name == "professions":
+        return profession_label(value)
+    if name == "format":
+        return {c.value: c.label for c in format_choices()}.get(value, value)
+    return value
+
+
+@bp.app_template_global()
+def facet_url(filters, q, name, value):
+    """The catalog with this facet value as a filter, or without it when it is on."""
+    args = {**filters, "q": q, name: None if filters.get(name) == value else value}
+    return url_for("learning.catalog", **{k: v for k, v in args.items() if v})
 
 
 @bp.route("/")

@@ -204,3 +204,12 @@ def test_reindex_rebuilds_from_the_database(runner, catalog):
 def test_courses_without_a_value_add_no_empty_facet(catalog):
     page = get_search().search("吸入")
     assert page.total == 1 and page.facets["professions"] == {}
+
+
+def test_facet_chips_filter_the_results_page(client, catalog):
+    html = client.get("/courses/", query_string={"q": "糖尿病"}).text
+    assert "内分泌学 <span>1</span>" in html and "护理学 <span>1</span>" in html
+    narrowed = client.get(
+        "/courses/", query_string={"q": "糖尿病", "specialty": "nursing"}
+    )
+    assert "静脉输液护理" in narrowed.text and "胰岛素治疗" not in narrowed.text
