@@ -1,0 +1,102 @@
+"""Which uploads are accepted, judged from ffprobe's JSON (DESIGN §4)."""
+
+import pytest
+
+from media_pipeline.probe import ProbeRejected, parse_probe, parse_rate
+
+MP4 = "mov,mp4,m4a,3gp,3g2,mj2"
+
+
+def probe(container=MP4, duration="60.0", streams=None):
+    if streams is None:
+        streams = [video(), audio()]
+    return {
+        "format": {"format_name": container, "duration": duration},
+        "streams": streams,
+    }
+
+
+def video(width=1280, height=720, avg="30/1", rate="30/1", **extra):
+    return {
+        "codec_type": "video",
+        "width": width,
+        "height": height,
+        "avg_frame_rate": avg,
+        "r_frame_rate": rate,
+        **extra,
+    }
+
+
+def audio(channels=2):
+    return {"codec_type": "audio", "channels": channels}
+
+
+def test_a_normal_recording_is_described():
+    info = parse_probe(probe())
+    assert (info.width, info.height, info.fps, info.duration) == (1280, 720, 30.0, 60.0)
+    assert info.has_video and info.has_audio and not info.is_variable_frame_rate
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ({}, "not_media"),
+        ("text", "not_media"),
+        (probe(container="hls"), "unsupported_container"),  # a playlist saved as .mp4
+        (probe(container="concat"), "unsupported_container"),  # an ffconcat file
+        (probe(container="tty"), "unsupported_container"),  # a text file
+        (probe(container="image2"), "unsupported_container"),
+        (probe(streams=[]), "no_streams"),
+        (probe(streams=[{"codec_type": "subtitle"}]), "no_streams"),
+        (probe(duration="N/A", streams=[video()]), "no_duration"),
+        (probe(duration="0", streams=[video()]), "no_duration"),
+        (probe(duration=str(100 * 3600)), "too_long"),  # 100 hours
+        (probe(streams=[video(100000, 100000)]), "too_large"),
+        (probe(streams=[video(0, 0)]), "bad_dimensions"),
+        (probe(streams=[video(avg="0/0", rate="0/0")]), "bad_frame_rate"),
+        (probe(streams=[audio()] * 40), "too_many_streams"),
+    ],
+)
+def test_bad_uploads_are_refused_with_a_reason(data, code):
+    with pytest.raises(ProbeRejected) as info:
+        parse_probe(data)
+    assert info.value.code == code and str(info.value)
+
+
+def test_audio_only_uploads_are_accepted():
+    info = parse_probe(probe(streams=[audio(6)]))
+    assert not info.has_video and info.audio_channels == 6
+
+
+def test_cover_art_is_not_video():
+    art = video(disposition={"attached_pic": 1})
+    info = parse_probe(probe(streams=[art, audio()]))
+    assert not info.has_video
+
+
+def test_a_rotated_phone_video_is_portrait():
+    rotated = video(1920, 1080, side_data_list=[{"rotation": -90}])
+    info = parse_probe(probe(streams=[rotated, audio()]))
+    assert (info.width, info.height, info.is_portrait) == (1080, 1920, True)
+
+
+def test_variable_frame_rate_is_noticed():
+    info = parse_probe(probe(streams=[video(avg="2217000/88943", rate="30/1")]))
+    assert info.is_variable_frame_rate and 24 < info.fps < 25
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("30000/1001", 29.97),
+        ("25/1", 25.0),
+        ("0/0", None),
+        ("", None),
+        (None, None),
+        ("abc", None),
+        ("30", 30.0),
+    ],
+)
+def test_parse_rate(text, value):
+    result = parse_rate(text)
+    assert (result is None and value is None) or round(result, 2) == value
