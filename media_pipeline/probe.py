@@ -6,16 +6,16 @@ No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 import math
 from dataclasses import dataclass
 
-#: ffprobe ``format_name`` values of containers lecture recorders produce.
-ALLOWED_CONTAINERS = frozenset(
-    {
-        "mov,mp4,m4a,3gp,3g2,mj2",
-        "matroska,webm",
-        "mpegts",
-        "flv",
-        "avi",
-    }
-)
+#: ffprobe ``format_name`` of the containers lecture recorders produce -> the demuxer
+#: the transcode forces (so a file cannot turn into a playlist on the second read).
+DEMUXERS = {
+    "mov,mp4,m4a,3gp,3g2,mj2": "mov",
+    "matroska,webm": "matroska",
+    "mpegts": "mpegts",
+    "flv": "flv",
+    "avi": "avi",
+}
+ALLOWED_CONTAINERS = frozenset(DEMUXERS)
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,35 @@ def test_a_silent_video_gets_no_audio_rendition():
 )
 def test_scaled_size_keeps_the_aspect(w, h, short, size):
     assert scaled_size(w, h, short) == size
+
+
+def test_playlists_measure_peak_and_average_and_rewrite_the_master():
+    from media_pipeline.playlists import (
+        Bandwidth,
+        measure_bandwidth,
+        parse_media_playlist,
+        rewrite_master,
+    )
+
+    assert parse_media_playlist(
+        '#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:6.0,\nseg_0.m4s\n'
+        "#EXTINF:2.0,\nseg_1.m4s\n#EXT-X-ENDLIST\n"
+    ) == [(6.0, "seg_0.m4s"), (2.0, "seg_1.m4s")]
+    # 6 s of 60 kB (+1 kB init) and 2 s of 30 kB: peak 120 kbit/s, average 91 kbit/s.
+    assert measure_bandwidth([(6.0, 60_000), (2.0, 30_000)], 1_000) == Bandwidth(
+        120_000, 91_000
+    )
+    master = (
+        '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",URI="audio/index.m3u8"\n'
+        '#EXT-X-STREAM-INF:BANDWIDTH=1720400,RESOLUTION=1280x720,AUDIO="aud"\n'
+        "720p/index.m3u8\n"
+    )
+    rewritten = rewrite_master(
+        master,
+        {"720p/index.m3u8": Bandwidth(400_000, 300_000)},
+        audio=Bandwidth(70_000, 64_000),
+    )
+    assert (
+        "#EXT-X-STREAM-INF:BANDWIDTH=470000,AVERAGE-BANDWIDTH=364000,"
+        'RESOLUTION=1280x720,AUDIO="aud"'
+    ) in rewritten

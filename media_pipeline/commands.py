@@ -1,0 +1,148 @@
+"""The ffmpeg and ffprobe argument lists of the pipeline, built with ffmpeg-python.
+
+Nothing here runs a process: ``media_pipeline.runner`` is the only module that does.
+"""
+
+import ffmpeg
+
+#: Seconds between thumbnails on the seek bar.
+THUMBNAIL_SECONDS = 10
+
+
+def probe_args(path, binary="ffprobe"):
+    """ffprobe of a local file only: no network or other protocols, JSON out."""
+    return [
+        binary,
+        "-v",
+        "error",
+        "-protocol_whitelist",
+        "file",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        str(path),
+    ]
+
+
+def transcode_args(
+    source_path,
+    demuxer,
+    ladder,
+    out_dir,
+    *,
+    language="zh",
+    binary="ffmpeg",
+    preset="veryfast",
+):
+    """One ffmpeg process: one decode, ``split``, one encoder per rung, one HLS muxer.
+
+    Keyframes are forced every ``keyframe_seconds`` by time, so rungs at different
+    frame rates cut their segments at the same instants; scene-cut keyframes are off.
+    """
+    source = ffmpeg.input(str(source_path), f=demuxer, protocol_whitelist="file")
+    outputs, options, stream_map = [], {}, []
+    if ladder.rungs:
+        branches = source["v:0"].filter_multi_output("split", len(ladder.rungs))
+        for index, rung in enumerate(ladder.rungs):
+            scaled = (
+                branches[index]
+                .filter("scale", rung.width, rung.height)
+                .filter("fps", rung.fps)
+                .filter("format", "yuv420p")
+            )
+            outputs.append(scaled)
+            options.update(
+                {
+                    f"crf:v:{index}": rung.crf,
+                    f"maxrate:v:{index}": f"{rung.maxrate_kbps}k",
+                    f"bufsize:v:{index}": f"{rung.bufsize_kbps}k",
+                }
+            )
+            entry = f"v:{index},name:{rung.name}"
+            stream_map.append(entry + (",agroup:aud" if ladder.audio else ""))
+        keyframe = ladder.keyframe_seconds
+        options.update(
+            {
+                "c:v": "libx264",
+                "preset": preset,
+                "tune": ladder.tune,
+                "profile:v": "high",
+                "force_key_frames": f"expr:gte(t,n_forced*{keyframe:g})",
+                "sc_threshold": 0,
+                "x264-params": "scenecut=0:open-gop=0",
+            }
+        )
+    if ladder.audio:
+        outputs.append(source["a:0"])
+        options.update(
+            {
+                "c:a": "aac",
+                "b:a": f"{ladder.audio.kbps}k",
+                "ac": ladder.audio.channels,
+                "ar": 48000,
+            }
+        )
+        audio_entry = f"a:0,name:audio,language:{language}"
+        if ladder.rungs:
+            audio_entry += ",agroup:aud,default:yes"
+        stream_map.append(audio_entry)
+    options.update(
+        {
+            "f": "hls",
+            "hls_time": f"{ladder.segment_seconds:g}",
+            "hls_playlist_type": "vod",
+            "hls_segment_type": "fmp4",
+            "hls_flags": "independent_segments",
+            "hls_fmp4_init_filename": "init.mp4",
+            "hls_segment_filename": f"{out_dir}/%v/seg_%05d.m4s",
+            "master_pl_name": "master.m3u8",
+            "var_stream_map": " ".join(stream_map),
+        }
+    )
+    output = ffmpeg.output(*outputs, f"{out_dir}/%v/index.m3u8", **options)
+    compiled = ffmpeg.compile(output, cmd=binary)
+    return [
+        compiled[0],
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-v",
+        "error",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        *compiled[1:],
+    ]
+
+
+def poster_args(
+    source_path, demuxer, out_path, *, at_seconds, width=1280, binary="ffmpeg"
+):
+    """A JPEG poster frame at ``at_seconds`` (scaled down, never up)."""
+    stream = ffmpeg.input(
+        str(source_path), f=demuxer, protocol_whitelist="file", ss=f"{at_seconds:.3f}"
+    ).filter("scale", f"min({width},iw)", -2)
+    output = ffmpeg.output(stream, str(out_path), vframes=1, q=3)
+    compiled = ffmpeg.compile(output, cmd=binary)
+    return [compiled[0], "-hide_banner", "-nostdin", "-y", "-v", "error", *compiled[1:]]
+
+
+def thumbnails_args(
+    source_path,
+    demuxer,
+    out_pattern,
+    *,
+    every=THUMBNAIL_SECONDS,
+    width=160,
+    binary="ffmpeg",
+):
+    """One small JPEG every ``every`` seconds, for previews on the seek bar."""
+    stream = (
+        ffmpeg.input(str(source_path), f=demuxer, protocol_whitelist="file")
+        .filter("fps", f"1/{every}")
+        .filter("scale", width, -2)
+    )
+    output = ffmpeg.output(stream, str(out_pattern), q=5)
+    compiled = ffmpeg.compile(output, cmd=binary)
+    return [compiled[0], "-hide_banner", "-nostdin", "-y", "-v", "error", *compiled[1:]]

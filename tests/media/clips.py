@@ -1,0 +1,37 @@
+"""Tiny recordings generated with ffmpeg's lavfi sources (no binary files in git)."""
+
+import subprocess
+
+
+def make_clip(
+    path,
+    *,
+    seconds=14,
+    size="640x360",
+    rate=30,
+    video=True,
+    audio=True,
+    channels=2,
+    rotate=None,
+):
+    """A lecture-like clip: a test pattern with a clock, and a tone."""
+    args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
+    if video:
+        args += ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}"]
+    if audio:
+        layout = {1: "mono", 2: "stereo", 6: "5.1"}[channels]
+        args += [
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=48000,aformat=channel_layouts={layout}",
+        ]
+    args += ["-t", str(seconds)]
+    if video:
+        args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+        if rotate is not None:
+            args += ["-metadata:s:v:0", f"rotate={rotate}"]
+    if audio:
+        args += ["-c:a", "aac", "-ac", str(channels)]
+    subprocess.run([*args, str(path)], check=True)
+    return path
