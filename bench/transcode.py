@@ -217,10 +217,11 @@ def folder_bytes(path):
     )
 
 
-def quality(clip, rung, playlist):
-    """SSIM and PSNR of a rung against the source scaled to the rung's size and rate."""
+def quality(clip, rung, playlist, fps=None):
+    """SSIM and PSNR of a rung against the source scaled to the rung's size and to
+    the frame rate it was encoded at (``fps``; the plan's by default)."""
     graph = (
-        f"[1:v]scale={rung.width}:{rung.height},fps={rung.fps}[ref];"
+        f"[1:v]scale={rung.width}:{rung.height},fps={fps or rung.fps}[ref];"
         "[0:v]split[a][b];[ref]split[r1][r2];[a][r1]ssim;[b][r2]psnr"
     )
     result = subprocess.run(
@@ -300,7 +301,7 @@ def main():
     for rung in ladder.rungs:
         ssim, psnr = quality(clip, rung, work / "ours0" / rung.name / "index.m3u8")
         fixed_ssim, fixed_psnr = quality(
-            clip, rung, work / "fixed0" / rung.name / "index.m3u8"
+            clip, rung, work / "fixed0" / rung.name / "index.m3u8", fps=source.fps
         )
         ours_bytes = folder_bytes(work / "ours0" / rung.name)
         fixed_bytes = folder_bytes(work / "fixed0" / rung.name)
