@@ -7,6 +7,7 @@ from courses.posttest import QuestionKind
 from courses.workflow import CourseStatus
 from lms.db import UTCDateTime, db, enum_column, utcnow
 from lms.enums import CourseFormat, ProjectLevel
+from media_pipeline.states import MediaStatus
 
 course_lecturers = sa.Table(
     "course_lecturers",
@@ -113,6 +114,9 @@ class Lecture(db.Model):
     lecturer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     #: Length of the media in seconds; set by the media pipeline (or directly).
     duration_seconds: Mapped[float | None] = mapped_column()
+    media_status: Mapped[MediaStatus] = mapped_column(
+        enum_column(MediaStatus, "media_status"), default=MediaStatus.NONE
+    )
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course = relationship("Course", back_populates="lectures")

@@ -66,6 +66,7 @@ def _register_blueprints(app):
     from lms.learning.teach import bp as teaching_bp
     from lms.learning.views import bp as learning_bp
     from lms.main.views import bp as main_bp
+    from lms.media.views import bp as media_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -74,4 +75,5 @@ def _register_blueprints(app):
     app.register_blueprint(learning_bp)
     app.register_blueprint(teaching_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(api_bp)

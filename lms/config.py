@@ -59,6 +59,16 @@ class DefaultConfig:
     #: Seconds a search index writer waits for the lock.
     SEARCH_WRITER_TIMEOUT = 30.0
 
+    #: Uploads, work folders and published HLS; empty means ``instance/media``.
+    MEDIA_DIR = ""
+    MAX_UPLOAD_BYTES = 4 * 1024**3
+    #: Largest chunk of a resumable upload one request may carry.
+    UPLOAD_CHUNK_BYTES = 16 * 1024**2
+    #: "nginx": media answered with X-Accel-Redirect (see docs/nginx.conf).
+    MEDIA_ACCEL = ""
+    #: A running transcode whose heartbeat is older than this is re-queued.
+    JOB_STALE_SECONDS = 120
+
     API_TOKEN_LIFETIME = timedelta(days=30)
     MIN_PASSWORD_LENGTH = 8
     #: werkzeug's method for new password hashes (tests use a cheap one).
@@ -77,6 +87,8 @@ def load_config(app, config=None):
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         path = Path(app.instance_path) / "lms.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config["MEDIA_DIR"]:
+        app.config["MEDIA_DIR"] = str(Path(app.instance_path) / "media")
     if not app.config["SEARCH_INDEX_DIR"]:
         app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
     uri = app.config["SQLALCHEMY_DATABASE_URI"]

@@ -13,6 +13,7 @@ from courses.models import (
 )
 from lms.accounts.models import ApiToken, User
 from lms.hospitals.models import Hospital
+from media_pipeline.models import MediaUpload, TranscodeJob
 
 __all__ = [
     "ApiToken",
@@ -22,9 +23,11 @@ __all__ = [
     "Hospital",
     "Lecture",
     "LectureProgress",
+    "MediaUpload",
     "Option",
     "PlaySession",
     "Question",
     "TestAttempt",
+    "TranscodeJob",
     "User",
 ]

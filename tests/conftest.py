@@ -171,6 +171,7 @@ def _fresh_state(request, tmp_path):
     with app.app_context():
         limiter.reset()
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "search-index")
+    app.config["MEDIA_DIR"] = str(tmp_path / "media")
     app.extensions.pop("telecme_search", None)
     queue.init_app(app)  # process-wide: another test's app may have moved it
     yield

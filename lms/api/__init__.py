@@ -68,4 +68,4 @@ def require_user():
     return current_user
 
 
-from lms.api import auth, courses, hospitals  # noqa: E402, F401  (the endpoints)
+from lms.api import auth, courses, hospitals, media  # noqa: E402, F401  (endpoints)

@@ -57,6 +57,8 @@ def serialize_course(course, *, language="zh", class_hours=None, step=None):
 
 
 def serialize_lecture(lecture):
+    from lms.media.views import hls_url
+
     return {
         "id": lecture.id,
         "course_id": lecture.course_id,
@@ -65,8 +67,9 @@ def serialize_lecture(lecture):
         "title_en": lecture.title_en,
         "lecturer": lecture.lecturer.name if lecture.lecturer else None,
         "duration": lecture.duration_seconds,
-        "status": "ready" if lecture.is_playable else "no_media",
-        "hls_url": None,
+        "status": lecture.media_status.value,
+        "is_playable": lecture.is_playable,
+        "hls_url": hls_url(lecture) if lecture.media_status.value == "ready" else None,
     }
 
 

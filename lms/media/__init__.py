@@ -1,0 +1,1 @@
+"""Serving published ladders to the people who may watch them."""

@@ -1,0 +1,74 @@
+import re
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, send_file
+from flask_login import current_user
+
+from courses import queries as course_queries
+from courses.models import Lecture
+from courses.workflow import CourseStatus
+from lms.accounts.roles import Role
+from lms.db import db
+from media_pipeline.storage import Storage
+
+bp = Blueprint("media", __name__, url_prefix="/media")
+
+VERSION = re.compile(r"^job-\d+-\d+$")
+FILE = re.compile(r"^(?:[a-z0-9]+/)?[A-Za-z0-9_.-]+\.(m3u8|m4s|mp4|jpg)$")
+TYPES = {
+    "m3u8": "application/vnd.apple.mpegurl",
+    "m4s": "video/iso.segment",
+    "mp4": "video/mp4",
+    "jpg": "image/jpeg",
+}
+
+
+def may_watch(user, lecture):
+    """Enrolled learners of a published course, its lecturers, and the office."""
+    if not user.is_authenticated:
+        return False
+    course = lecture.course
+    if user.role == Role.ADMINISTRATOR or course_queries.is_lecturer_of(course, user):
+        return True
+    return (
+        course.status == CourseStatus.APPROVED
+        and course_queries.get_enrolment(course.id, user.id) is not None
+    )
+
+
+def published_version(lecture_id):
+    """The name of the folder the lecture's ``current`` link points at, or None."""
+    link = Storage(current_app.config["MEDIA_DIR"]).published(lecture_id)
+    return link.resolve().name if link.is_symlink() else None
+
+
+def hls_url(lecture):
+    version = published_version(lecture.id)
+    return f"/media/lectures/{lecture.id}/{version}/master.m3u8" if version else None
+
+
+@bp.route("/lectures/<int:lecture_id>/<version>/<path:name>")
+def lecture_file(lecture_id, version, name):
+    lecture = db.session.get(Lecture, lecture_id)
+    if lecture is None or not may_watch(current_user, lecture):
+        abort(404)
+    match = FILE.match(name)
+    if not VERSION.match(version) or not match:
+        abort(404)
+    folder = Storage(current_app.config["MEDIA_DIR"]).lecture_dir(lecture_id) / version
+    path = folder / name
+    if not path.is_file():
+        abort(404)
+    kind = match.group(1)
+    if current_app.config.get("MEDIA_ACCEL") == "nginx":
+        response = current_app.response_class(mimetype=TYPES[kind])
+        response.headers["X-Accel-Redirect"] = (
+            f"/protected-media/lectures/{lecture_id}/{version}/{name}"
+        )
+    else:
+        response = send_file(
+            Path(path), mimetype=TYPES[kind], conditional=True, max_age=None
+        )
+    # A version folder never changes: segments can be cached for long, privately.
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response

@@ -1,0 +1,70 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import UTCDateTime, db, enum_column, utcnow
+from media_pipeline.states import JobState
+
+
+class MediaUpload(db.Model):
+    """A recording arriving in chunks; a dropped link resumes at ``received``."""
+
+    __tablename__ = "media_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The unguessable id clients send with each chunk.
+    token: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    lecture_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lectures.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: The client's file name, cleaned, for display only (never a path).
+    filename: Mapped[str] = mapped_column(sa.String(200), default="")
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    received: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint("size > 0", name="size_positive"),
+        sa.CheckConstraint("received >= 0 AND received <= size", name="received_range"),
+    )
+
+    def __repr__(self):
+        progress = f"{self.received}/{self.size}"
+        return f"<MediaUpload {self.id} lecture={self.lecture_id} {progress}>"
+
+
+class TranscodeJob(db.Model):
+    """The durable truth of a transcode (the queue delivers at most once)."""
+
+    __tablename__ = "transcode_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lectures.id", ondelete="CASCADE"), index=True
+    )
+    upload_id: Mapped[int] = mapped_column(sa.ForeignKey("media_uploads.id"))
+    state: Mapped[JobState] = mapped_column(
+        enum_column(JobState, "job_state"), default=JobState.PENDING, index=True
+    )
+    policy: Mapped[str] = mapped_column(sa.String(32), default="lecture")
+    attempts: Mapped[int] = mapped_column(default=0)
+    progress: Mapped[float] = mapped_column(default=0.0)
+    #: Set by the running worker every few seconds; a stale one means it died.
+    heartbeat_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    upload = relationship("MediaUpload")
+    lecture = relationship("Lecture")
+
+    __table_args__ = (
+        sa.CheckConstraint("progress >= 0 AND progress <= 1", name="progress_range"),
+    )
+
+    def __repr__(self):
+        return f"<TranscodeJob {self.id} lecture={self.lecture_id} {self.state.value}>"
