@@ -11,7 +11,7 @@ from courses import queries
 from courses.access import can_enrol_others
 from courses.disciplines import DISCIPLINES_BY_CODE
 from courses.gates import Step
-from courses.models import Course
+from courses.models import Course, Lecture
 from lms.accounts.roles import Profession
 from lms.db import db, utcnow
 from lms.hospitals.views import hospital_choices
@@ -24,8 +24,10 @@ from lms.learning.forms import (
     specialty_choices,
 )
 from lms.learning.messages import course_error_message
+from lms.media.views import hls_url, may_watch
 from lms.search import get_search
 from lms.search.query import clean_query
+from media_pipeline.states import MediaStatus
 
 bp = Blueprint("learning", __name__, url_prefix="/courses")
 
@@ -150,6 +152,40 @@ def course(course_id):
         attempts=attempts,
         class_hours=queries.class_hours(course),
         enrol_form=enrol_form,
+    )
+
+
+@bp.route("/lectures/<int:lecture_id>")
+@login_required
+def lecture(lecture_id):
+    lecture = db.session.get(Lecture, lecture_id)
+    if lecture is None or not may_watch(current_user, lecture):
+        abort(404)
+    url = hls_url(lecture) if lecture.media_status == MediaStatus.READY else None
+    if url is None:
+        flash(_("This lecture is not ready to play yet."), "error")
+        return redirect(url_for(".course", course_id=lecture.course_id))
+    base = url.rsplit("/", 1)[0]
+    tracked = queries.get_enrolment(lecture.course_id, current_user.id) is not None
+    config = {
+        "lectureId": lecture.id,
+        "hlsUrl": url,
+        "audioUrl": f"{base}/audio/index.m3u8",
+        "poster": f"{base}/poster.jpg",
+        "tracked": tracked,
+        "sessionUrl": url_for("api.start_play_session", lecture_id=lecture.id),
+        "progressUrl": url_for("api.post_progress", lecture_id=lecture.id),
+        "heartbeatSeconds": 15,
+        "text": {
+            "watched": _("%(pct)s%% watched", pct="%s"),
+            "offline": _(
+                "Offline: your progress is kept and sent when the link returns."
+            ),
+            "reconnecting": _("Reconnecting…"),
+        },
+    }
+    return render_template(
+        "learning/lecture.html", lecture=lecture, config=config, poster=config["poster"]
     )
 
 

@@ -1,0 +1,164 @@
+/* TeleCME lecture player: hls.js with a quality menu, data saver, audio-only and
+   speed; heartbeats of the media ranges played, kept in localStorage until the
+   server has them, so a dropped link loses no watched time. */
+(function () {
+  "use strict";
+  var root = document.getElementById("player");
+  if (!root) return;
+  var video = root.querySelector("video");
+  var cfg = JSON.parse(root.dataset.config);
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var queueKey = "telecme-beats-" + cfg.lectureId;
+  var hls = null, session = null, seq = 0, ranges = [], current = null;
+  var mode = "video", wantedLevel = -1, wantedCap = -1;
+  var quality = root.querySelector("select[name=quality]");
+  var speed = root.querySelector("select[name=speed]");
+  var status = root.querySelector(".player-status");
+
+  function say(text) { status.textContent = text || ""; }
+
+  function load(url, startAt) {
+    if (hls) { hls.destroy(); hls = null; }
+    if (window.Hls && Hls.isSupported()) {
+      hls = new Hls({ startPosition: startAt || 0, capLevelToPlayerSize: true });
+      hls.loadSource(url);
+      hls.attachMedia(video);
+      hls.on(Hls.Events.MANIFEST_PARSED, function () {
+        if (mode === "video") { fillLevels(); applyLevel(); }
+      });
+      hls.on(Hls.Events.ERROR, function (_, data) {
+        if (data.fatal && data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+          say(cfg.text.reconnecting); hls.startLoad();
+        }
+      });
+    } else {
+      video.src = url;  // Safari plays HLS itself
+      video.addEventListener("loadedmetadata", function () {
+        if (startAt) video.currentTime = startAt;
+      }, { once: true });
+    }
+  }
+
+  function fillLevels() {
+    var keep = quality.value;
+    while (quality.options.length > 3) quality.remove(3);
+    hls.levels.forEach(function (level, i) {
+      var option = document.createElement("option");
+      option.value = String(i);
+      option.textContent = level.height + "p";
+      quality.add(option);
+    });
+    quality.value = keep || "auto";
+  }
+
+  function applyLevel() {
+    if (!hls || mode !== "video") return;
+    hls.autoLevelCapping = wantedCap;
+    hls.currentLevel = wantedLevel;
+  }
+
+  quality.addEventListener("change", function () {
+    var value = quality.value, at = video.currentTime, playing = !video.paused;
+    wantedLevel = /^\d+$/.test(value) ? Number(value) : -1;
+    wantedCap = value === "saver" ? 0 : -1;
+    root.classList.toggle("audio-only", value === "audio");
+    root.dataset.quality = value;
+    var wanted = value === "audio" ? "audio" : "video";
+    if (wanted !== mode) {
+      // hls.js drops audio-only variants from a master with video: load the
+      // audio rendition's own playlist instead, with the poster on screen.
+      mode = wanted;
+      video.poster = mode === "audio" ? cfg.poster : "";
+      load(mode === "audio" ? cfg.audioUrl : cfg.hlsUrl, at);
+    } else {
+      applyLevel();
+    }
+    if (playing) video.play();
+  });
+
+  speed.addEventListener("change", function () { video.playbackRate = Number(speed.value); });
+
+  /* --- played ranges and heartbeats ------------------------------------------ */
+  video.addEventListener("timeupdate", function () {
+    var t = video.currentTime;
+    if (current && t >= current[1] && t - current[1] < 3) { current[1] = t; }
+    else { if (current) ranges.push(current); current = [t, t]; }
+  });
+  video.addEventListener("seeking", function () {
+    if (current) { ranges.push(current); current = null; }
+  });
+
+  function takeRanges() {
+    if (current) { ranges.push(current); current = [current[1], current[1]]; }
+    var out = ranges.filter(function (r) { return r[1] - r[0] >= 0.25; })
+      .map(function (r) { return [Math.round(r[0] * 1000) / 1000, Math.round(r[1] * 1000) / 1000]; });
+    ranges = [];
+    return out;
+  }
+
+  function queued() {
+    try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
+  }
+  function saveQueue(items) { localStorage.setItem(queueKey, JSON.stringify(items)); }
+
+  function beat() {
+    if (!session) return;
+    var played = takeRanges();
+    if (played.length) {
+      seq += 1;
+      var items = queued();
+      items.push({ play_session: session, seq: seq, ranges: played, position: video.currentTime });
+      saveQueue(items);
+    }
+    flush();
+  }
+
+  var flushing = false;
+  function flush() {
+    var items = queued();
+    if (flushing || !items.length) return;
+    flushing = true;
+    var item = items[0];
+    fetch(cfg.progressUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(item), keepalive: true
+    }).then(function (response) {
+      flushing = false;
+      if (response.ok || (response.status >= 400 && response.status < 500 && response.status !== 429)) {
+        saveQueue(queued().slice(1));  // accepted, or refused for good: never resend
+        if (response.ok) response.json().then(showProgress);
+        flush();
+      } else { say(cfg.text.offline); }
+    }).catch(function () { flushing = false; say(cfg.text.offline); });
+  }
+
+  function showProgress(state) {
+    say("");
+    var pct = state.duration ? Math.round(100 * state.covered_seconds / state.duration) : 0;
+    root.querySelector(".player-progress").textContent = cfg.text.watched.replace("%s", pct);
+    root.dataset.covered = String(state.covered_seconds);
+    if (state.complete) root.classList.add("complete");
+  }
+
+  function start() {
+    if (!cfg.tracked) { load(cfg.hlsUrl, 0); return; }  // a lecturer's preview
+    fetch(cfg.sessionUrl, { method: "POST", credentials: "same-origin",
+                            headers: { "X-CSRFToken": csrf } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        session = data.play_session;
+        showProgress(data.progress);
+        load(cfg.hlsUrl, data.progress.resume_position);
+        flush();  // beats kept from an earlier visit
+      });
+  }
+
+  ["pause", "ended"].forEach(function (name) { video.addEventListener(name, beat); });
+  document.addEventListener("visibilitychange", function () { if (document.hidden) beat(); });
+  window.addEventListener("pagehide", beat);
+  window.addEventListener("online", flush);
+  setInterval(beat, (cfg.heartbeatSeconds || 15) * 1000);
+  start();
+  window.telecmePlayer = { video: video, beat: beat, hls: function () { return hls; } };
+})();
