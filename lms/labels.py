@@ -45,9 +45,20 @@ def step_label(step):
     }.get(value, value)
 
 
+def media_label(status):
+    value = getattr(status, "value", status)
+    return {
+        "none": _l("No recording yet"),
+        "processing": _l("Processing"),
+        "ready": _l("Ready"),
+        "failed": _l("Failed"),
+    }.get(value, value)
+
+
 def init_app(app):
     app.add_template_global(role_label)
     app.add_template_global(profession_label)
     app.add_template_global(tier_label)
     app.add_template_global(status_label)
     app.add_template_global(step_label)
+    app.add_template_global(media_label)

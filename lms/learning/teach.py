@@ -111,6 +111,15 @@ def manage(course_id):
         stats=queries.course_statistics(course),
         retention={lec.id: queries.lecture_retention(lec) for lec in course.lectures},
         class_hours=queries.class_hours(course),
+        upload_text={
+            "uploading": _("Uploading…"),
+            "retrying": _("The connection dropped; resuming…"),
+            "pending": _("Waiting for the transcoder…"),
+            "running": _("Transcoding…"),
+            "succeeded": _("Ready to play."),
+            "failed": _("Transcoding failed:"),
+            "cancelled": _("Cancelled."),
+        },
     )
 
 

@@ -97,3 +97,34 @@ def test_a_learner_plays_a_lecture_changes_quality_and_progress_is_saved(
     at = page.evaluate("window.telecmePlayer.video.currentTime")
     page.wait_for_function(f"window.telecmePlayer.video.currentTime > {at + 0.5}")
     screenshot(page, "player-audio-only-zh-CN")
+
+
+def test_a_lecturer_uploads_a_recording_and_watches_it_become_ready(
+    new_page, screenshot, committed, clip, tmp_path
+):
+    def build():
+        scene = build_scene(durations=(12.0,))
+        return scene.course.id, scene.course.lectures[0].id, scene.lecturer.login
+
+    course_id, lecture_id, login = committed(build)
+    recording = tmp_path / "讲座 录像.mp4"
+    recording.write_bytes(clip)
+    page = new_page(locale="zh-CN")
+    page.goto("/login")
+    page.fill("#login", login)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.goto(f"/teach/courses/{course_id}")
+    form = page.locator("form.upload").first
+    form.locator("input[type=file]").set_input_files(str(recording))
+    form.get_by_role("button", name="上传").click()
+    expect(form).to_have_attribute("data-state", "ready", timeout=60_000)
+    expect(form.locator(".upload-status")).to_have_text("转码完成，可以播放。")
+    screenshot(page, "lecturer-upload-zh-CN")
+    page.reload()
+    page.get_by_role("link", name=re.compile("第1讲")).click()
+    expect(page).to_have_url(re.compile(rf"/courses/lectures/{lecture_id}$"))
+    page.wait_for_function(
+        "window.telecmePlayer && window.telecmePlayer.hls()"
+        " && window.telecmePlayer.hls().levels.length === 3"
+    )

@@ -1,0 +1,73 @@
+/* Resumable upload of a lecture recording: chunks with offsets, so a dropped link
+   resumes where the server says it stopped; then the transcode job's progress. */
+(function () {
+  "use strict";
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  document.querySelectorAll("form.upload").forEach(function (form) {
+    var input = form.querySelector("input[type=file]");
+    var bar = form.querySelector(".progress span");
+    var note = form.querySelector(".upload-status");
+    var text = JSON.parse(form.dataset.text);
+
+    function api(method, url, body, headers) {
+      return fetch(url, { method: method, credentials: "same-origin", body: body,
+        headers: Object.assign({ "X-CSRFToken": csrf }, headers || {}) });
+    }
+    function show(fraction, message) {
+      bar.style.width = Math.round(fraction * 100) + "%";
+      bar.parentNode.setAttribute("aria-valuenow", String(Math.round(fraction * 100)));
+      note.textContent = message;
+    }
+    function wait(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+    function sendFrom(file, upload, offset, chunk) {
+      if (offset >= file.size) return Promise.resolve(null);
+      var body = file.slice(offset, Math.min(file.size, offset + chunk));
+      return api("PATCH", "/api/v1/uploads/" + upload, body,
+                 { "Upload-Offset": String(offset), "Content-Type": "application/octet-stream" })
+        .then(function (r) {
+          return r.json().then(function (data) {
+            if (r.status === 409 && data.error && data.error.code === "offset_mismatch") {
+              return api("GET", "/api/v1/uploads/" + upload).then(function (s) { return s.json(); })
+                .then(function (s) { return sendFrom(file, upload, s.offset, chunk); });
+            }
+            if (!r.ok) throw new Error(data.error ? data.error.message : r.statusText);
+            show(data.offset / file.size, text.uploading);
+            return data.complete ? data.job : sendFrom(file, upload, data.offset, chunk);
+          });
+        }, function () {  // the link dropped: ask the server where to resume
+          note.textContent = text.retrying;
+          return wait(2000).then(function () {
+            return api("GET", "/api/v1/uploads/" + upload).then(function (s) { return s.json(); })
+              .then(function (s) { return sendFrom(file, upload, s.offset, chunk); });
+          });
+        });
+    }
+
+    function follow(job) {
+      show(job.progress, text[job.state] || job.state);
+      if (job.state === "succeeded") { form.dataset.state = "ready"; return; }
+      if (job.state === "failed" || job.state === "cancelled") {
+        form.dataset.state = job.state; note.textContent = text.failed + " " + (job.error || "");
+        return;
+      }
+      wait(1500).then(function () {
+        api("GET", "/api/v1/jobs/" + job.id).then(function (r) { return r.json(); }).then(follow);
+      });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var file = input.files[0];
+      if (!file) return;
+      form.dataset.state = "uploading";
+      api("POST", form.dataset.start, JSON.stringify({ size: file.size, filename: file.name }),
+          { "Content-Type": "application/json" })
+        .then(function (r) { return r.json().then(function (d) {
+          if (!r.ok) throw new Error(d.error.message); return d; }); })
+        .then(function (d) { return sendFrom(file, d.upload, d.offset, d.chunk_size); })
+        .then(function (job) { if (job) follow(job); })
+        .catch(function (error) { form.dataset.state = "failed"; note.textContent = error.message; });
+    });
+  });
+})();
