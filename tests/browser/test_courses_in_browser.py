@@ -144,7 +144,7 @@ def test_lecturer_and_office_pages(new_page, screenshot, committed):
     page.fill("#question-option_2", "万古霉素")
     page.get_by_role("button", name="添加测试题").click()
     page.get_by_role("button", name="提交审核").click()
-    expect(page.locator(".badge")).to_have_text("待审核")
+    expect(page.locator(".heading-row .badge")).to_have_text("待审核")
 
     office = new_page(locale="zh-CN")
     sign_in(office, admin_login, PASSWORD)
