@@ -53,8 +53,21 @@ def _init_extensions(app):
 
     @app.before_request
     def _writers_take_the_lock_first():
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            begin_write_transaction()
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        # Read small bodies (forms, JSON; MAX_CONTENT_LENGTH) before taking the lock,
+        # so a slow link never holds it. Raw uploads stream for minutes: they take
+        # the lock only to record what arrived (``lms.api.media``).
+        if request.mimetype == "application/json":
+            request.get_data(cache=True)
+        elif request.mimetype in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            request.form  # noqa: B018  (parse and keep the form)
+        else:
+            return
+        begin_write_transaction()
 
 
 def _register_blueprints(app):

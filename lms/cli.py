@@ -71,9 +71,11 @@ def worker_command(workers):
 def register_cli(app):
     from lms.hospitals.cli import hospitals_cli
     from lms.search.cli import search_cli
+    from media_pipeline.cli import media_cli
 
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(hospitals_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(media_cli)
     app.cli.add_command(worker_command)

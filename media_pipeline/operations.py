@@ -24,7 +24,7 @@ class MediaError(ValueError):
         self.code, self.status = code, status
 
 
-def start_upload(lecture, user, *, filename, size, max_bytes):
+def start_upload(lecture, user, *, filename, size, max_bytes, token=None):
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         raise MediaError(
             "invalid_size", "size must be the file's length in bytes.", 422
@@ -34,7 +34,7 @@ def start_upload(lecture, user, *, filename, size, max_bytes):
             "too_large", f"Recordings may be at most {max_bytes} bytes.", 413
         )
     upload = MediaUpload(
-        token=secrets.token_urlsafe(32),
+        token=token or secrets.token_urlsafe(32),
         lecture_id=lecture.id,
         user_id=user.id,
         filename=clean_filename(filename),
@@ -52,17 +52,21 @@ def get_upload(token, *, for_update=False):
     return db.session.scalar(query) if isinstance(token, str) else None
 
 
-def receive_chunk(upload, offset, stream, storage, now, *, chunk_limit):
-    """Append a chunk at ``offset``; returns the job when the upload is complete."""
+def check_chunk(upload, offset, chunk_limit):
+    """How many bytes a chunk at ``offset`` may carry; refuses a wrong offset."""
     if upload.completed_dt is not None:
         raise MediaError("upload_complete", "This upload is already complete.")
     if offset != upload.received:
         raise MediaError(
             "offset_mismatch", f"Expected offset {upload.received}; resume from there."
         )
-    limit = min(chunk_limit, upload.size - upload.received)
+    return min(chunk_limit, upload.size - upload.received)
+
+
+def write_chunk(storage, token, offset, stream, limit):
+    """Stream a chunk to the upload's file (outside any database transaction)."""
     try:
-        written = storage.append(upload.token, offset, stream, limit)
+        return storage.append(token, offset, stream, limit)
     except OverflowError:
         raise MediaError(
             "chunk_too_large",
@@ -70,12 +74,27 @@ def receive_chunk(upload, offset, stream, storage, now, *, chunk_limit):
             "or the chunk limit; nothing of it was kept.",
             413,
         ) from None
+
+
+def record_chunk(upload, offset, written, now):
+    """Note a written chunk; returns the new job when the upload is complete."""
+    if offset != upload.received or upload.completed_dt is not None:
+        raise MediaError(
+            "offset_mismatch", f"Expected offset {upload.received}; resume from there."
+        )
     upload.received = offset + written
     if upload.received < upload.size:
         db.session.flush()
         return None
     upload.completed_dt = now
     return create_job(upload, now)
+
+
+def receive_chunk(upload, offset, stream, storage, now, *, chunk_limit):
+    """Check, write and record a chunk in one go (tests, scripts, small files)."""
+    limit = check_chunk(upload, offset, chunk_limit)
+    written = write_chunk(storage, upload.token, offset, stream, limit)
+    return record_chunk(upload, offset, written, now)
 
 
 def create_job(upload, now, policy="lecture"):

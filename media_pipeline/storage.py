@@ -1,5 +1,6 @@
 """Where uploads, work folders and published ladders live on disk."""
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class Storage:
         path.parent.mkdir(parents=True, exist_ok=True)
         written = 0
         with open(path, "ab") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # one writer per upload at a time
             handle.truncate(offset)
             handle.seek(offset)
             while True:

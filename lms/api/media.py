@@ -1,13 +1,17 @@
 """Uploading recordings (resumable) and following their transcode jobs."""
 
+import secrets
+
 from flask import abort, current_app, jsonify, request
 from flask_login import current_user
 
 from courses import queries as course_queries
 from courses.access import can_manage_course
+from courses.models import Lecture
+from lms.accounts.models import User
 from lms.api import ApiError, api_route, json_body, require_user
 from lms.api.openapi import error_response, json_response
-from lms.db import db, utcnow
+from lms.db import begin_write_transaction, db, utcnow
 from media_pipeline import operations as ops
 from media_pipeline.models import TranscodeJob
 from media_pipeline.storage import Storage
@@ -131,20 +135,21 @@ def upload_status(token):
 )
 def upload_chunk(token):
     raw_body_limit(current_app.config["UPLOAD_CHUNK_BYTES"] + 1)
-    upload = load_own_upload(token, for_update=True)
+    upload = load_own_upload(token)
     try:
         offset = int(request.headers.get("Upload-Offset", ""))
     except ValueError:
         raise ApiError(400, "bad_offset", "Send the Upload-Offset header.") from None
-    job = media_call(
-        ops.receive_chunk,
-        upload,
-        offset,
-        request.stream,
-        storage(),
-        utcnow(),
-        chunk_limit=current_app.config["UPLOAD_CHUNK_BYTES"],
+    limit = media_call(
+        ops.check_chunk, upload, offset, current_app.config["UPLOAD_CHUNK_BYTES"]
     )
+    db.session.commit()  # hold no transaction while the body streams in
+    written = media_call(
+        ops.write_chunk, storage(), token, offset, request.stream, limit
+    )
+    begin_write_transaction()
+    upload = ops.get_upload(token, for_update=True)
+    job = media_call(ops.record_chunk, upload, offset, written, utcnow())
     db.session.commit()
     if job is not None:
         enqueue(job)
@@ -167,25 +172,25 @@ def put_media(lecture_id):
         raise ApiError(
             411, "length_required", "Send Content-Length with the recording."
         )
+    if size > limit:
+        raise ApiError(413, "too_large", f"Recordings may be at most {limit} bytes.")
+    user_id = current_user.id
+    db.session.commit()  # hold no transaction while the body streams in
+    token = secrets.token_urlsafe(32)
+    written = media_call(ops.write_chunk, storage(), token, 0, request.stream, size)
+    if written != size:
+        raise ApiError(400, "incomplete", "The body was shorter than Content-Length.")
+    begin_write_transaction()
     upload = media_call(
         ops.start_upload,
-        lecture,
-        current_user,
+        db.session.get(Lecture, lecture.id),
+        db.session.get(User, user_id),
         filename=request.headers.get("X-Filename", ""),
         size=size,
         max_bytes=limit,
+        token=token,
     )
-    job = media_call(
-        ops.receive_chunk,
-        upload,
-        0,
-        request.stream,
-        storage(),
-        utcnow(),
-        chunk_limit=size,
-    )
-    if job is None:
-        raise ApiError(400, "incomplete", "The body was shorter than Content-Length.")
+    job = ops.record_chunk(upload, 0, written, utcnow())
     db.session.commit()
     enqueue(job)
     db.session.refresh(job)

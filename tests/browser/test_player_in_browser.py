@@ -89,6 +89,25 @@ def test_a_learner_plays_a_lecture_changes_quality_and_progress_is_saved(
     covered = float(page.locator("#player").get_attribute("data-covered") or 0)
     assert covered > 1.0
 
+    # The link drops: the beat waits in localStorage and goes out when it returns.
+    key = f"telecme-beats-{lecture_id}"
+    page.context.set_offline(True)
+    page.wait_for_function("window.telecmePlayer.video.currentTime > 0")
+    played = page.evaluate("window.telecmePlayer.video.currentTime")
+    page.wait_for_function(f"window.telecmePlayer.video.currentTime > {played + 1}")
+    page.evaluate("window.telecmePlayer.beat()")
+    page.wait_for_function(
+        f"JSON.parse(localStorage.getItem('{key}') || '[]').length > 0"
+    )
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function(
+        f"JSON.parse(localStorage.getItem('{key}') || '[]').length === 0"
+    )
+    page.wait_for_function(
+        f"Number(document.querySelector('#player').dataset.covered) > {covered}"
+    )
+
     page.select_option("select[name=quality]", "audio")
     page.wait_for_function(
         "window.telecmePlayer.hls().url.endsWith('audio/index.m3u8')"

@@ -82,7 +82,8 @@ def test_media_is_served_only_to_those_who_may_watch(
         data=clip,
         headers=lecturer | {"Content-Type": "video/mp4"},
     )
-    assert response.status_code == 202 and response.json["job"]["state"] == "succeeded"
+    assert response.status_code == 202, response.json
+    assert response.json["job"]["state"] == "succeeded", response.json
     url = client.get(f"/api/v1/lectures/{lecture.id}", headers=learner).json["hls_url"]
     stranger = api_token(create_user())
     assert client.get(url, headers=stranger).status_code == 404
@@ -211,3 +212,37 @@ def test_hostile_file_names_are_only_displayed_clean(client, lecture_setup, db):
     assert upload.filename == "gpj.mp4"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TranscodeJob)) == 0
     assert MediaStatus(lecture.media_status) == MediaStatus.NONE
+
+
+def test_nginx_mode_answers_with_x_accel_redirect(client, lecture_setup, clip, app):
+    lecture, lecturer, learner = lecture_setup
+    client.put(f"/api/v1/lectures/{lecture.id}/media", data=clip, headers=lecturer)
+    url = client.get(f"/api/v1/lectures/{lecture.id}", headers=learner).json["hls_url"]
+    app.config["MEDIA_ACCEL"] = "nginx"
+    try:
+        response = client.get(url, headers=learner)
+    finally:
+        app.config["MEDIA_ACCEL"] = ""
+    assert response.status_code == 200 and response.data == b""
+    assert response.headers["X-Accel-Redirect"] == url.replace(
+        "/media/", "/protected-media/", 1
+    )
+
+
+def test_retranscode_queues_a_new_job_per_lecture(
+    client, lecture_setup, clip, runner, db
+):
+    lecture, lecturer, learner = lecture_setup
+    client.put(f"/api/v1/lectures/{lecture.id}/media", data=clip, headers=lecturer)
+    before = client.get(f"/api/v1/lectures/{lecture.id}", headers=learner).json
+    result = runner.invoke(
+        args=["media", "retranscode", "--all", "--policy", "high_motion"]
+    )
+    assert "Queued 1 transcode jobs." in result.output, result.output
+    jobs = db.session.scalars(sa.select(TranscodeJob).order_by(TranscodeJob.id)).all()
+    assert [j.state for j in jobs] == [JobState.SUCCEEDED, JobState.SUCCEEDED]
+    assert jobs[-1].policy == "high_motion"
+    after = client.get(f"/api/v1/lectures/{lecture.id}", headers=learner).json
+    assert after["hls_url"] != before["hls_url"]
+    assert client.get(after["hls_url"], headers=learner).status_code == 200
+    assert client.get(before["hls_url"], headers=learner).status_code == 404
