@@ -128,6 +128,18 @@ def poster_args(
     return [compiled[0], "-hide_banner", "-nostdin", "-y", "-v", "error", *compiled[1:]]
 
 
+def waveform_poster_args(
+    source_path, demuxer, out_path, *, width=1280, height=720, binary="ffmpeg"
+):
+    """A poster for an audio-only recording: a picture of its waveform."""
+    stream = ffmpeg.input(str(source_path), f=demuxer, protocol_whitelist="file")[
+        "a:0"
+    ].filter("showwavespic", s=f"{width}x{height}", colors="#0b6e4f")
+    output = ffmpeg.output(stream, str(out_path), vframes=1)
+    compiled = ffmpeg.compile(output, cmd=binary)
+    return [compiled[0], "-hide_banner", "-nostdin", "-y", "-v", "error", *compiled[1:]]
+
+
 def thumbnails_args(
     source_path,
     demuxer,

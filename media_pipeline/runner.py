@@ -88,20 +88,24 @@ def write_measured_master(out_dir):
 
 
 def make_stills(source_path, source, out_dir):
-    """A poster frame (10 % in) and seek thumbnails; none for audio-only uploads."""
-    if not source.has_video:
-        return
+    """A poster frame (10 % in) and seek thumbnails; a waveform for audio only."""
     demuxer = DEMUXERS[source.container]
     out_dir = Path(out_dir)
-    for args in (
-        commands.poster_args(
-            source_path,
-            demuxer,
-            out_dir / "poster.jpg",
-            at_seconds=source.duration * 0.1,
-        ),
-        commands.thumbnails_args(source_path, demuxer, out_dir / "thumb_%04d.jpg"),
-    ):
+    if not source.has_video:
+        jobs = [
+            commands.waveform_poster_args(source_path, demuxer, out_dir / "poster.jpg")
+        ]
+    else:
+        jobs = [
+            commands.poster_args(
+                source_path,
+                demuxer,
+                out_dir / "poster.jpg",
+                at_seconds=source.duration * 0.1,
+            ),
+            commands.thumbnails_args(source_path, demuxer, out_dir / "thumb_%04d.jpg"),
+        ]
+    for args in jobs:
         result = subprocess.run(args, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise TranscodeFailed(result.stderr.strip()[-2000:])
@@ -117,7 +121,41 @@ def build_ladder(source_path, work_dir, *, policy=None, on_progress=None):
     work_dir.mkdir(parents=True)
     transcode(source_path, source, ladder, work_dir, on_progress=on_progress)
     make_stills(source_path, source, work_dir)
+    verify_output(work_dir, ladder, source)
     return source, ladder
+
+
+def verify_output(out_dir, ladder, source):
+    """Check what ffmpeg wrote with ffprobe before anything is published."""
+    out_dir = Path(out_dir)
+    expected = {r.name: (r.width, r.height) for r in ladder.rungs}
+    if ladder.audio:
+        expected["audio"] = None
+    for name, size in expected.items():
+        playlist = out_dir / name / "index.m3u8"
+        if not playlist.is_file():
+            raise TranscodeFailed(f"the {name} playlist is missing")
+        result = subprocess.run(
+            commands.probe_args(playlist),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise TranscodeFailed(f"the {name} rendition cannot be read back")
+        data = json.loads(result.stdout or "{}")
+        streams = data.get("streams") or []
+        duration = float((data.get("format") or {}).get("duration") or 0)
+        if abs(duration - source.duration) > max(1.0, 0.02 * source.duration):
+            raise TranscodeFailed(
+                f"the {name} rendition lasts {duration:.1f} s, "
+                f"not {source.duration:.1f} s"
+            )
+        if size is not None and not any(
+            (s.get("width"), s.get("height")) == size for s in streams
+        ):
+            raise TranscodeFailed(f"the {name} rendition is not {size[0]}x{size[1]}")
 
 
 def publish(work_dir, link):

@@ -2,6 +2,7 @@
 
 import http.server
 import json
+import shutil
 import subprocess
 import threading
 
@@ -10,7 +11,13 @@ import pytest
 
 from media_pipeline.ladder import LECTURE_POLICY
 from media_pipeline.probe import ProbeRejected
-from media_pipeline.runner import build_ladder, probe, publish
+from media_pipeline.runner import (
+    TranscodeFailed,
+    build_ladder,
+    probe,
+    publish,
+    verify_output,
+)
 from tests.media.clips import make_clip
 
 
@@ -133,6 +140,17 @@ def test_an_audio_only_upload_gets_an_audio_only_ladder(tmp_path):
     assert not source.has_video and ladder.rungs == ()
     master = m3u8.load(str(tmp_path / "out" / "master.m3u8"))
     assert [p.uri for p in master.playlists] == ["audio/index.m3u8"]
+    assert (tmp_path / "out" / "poster.jpg").stat().st_size > 0  # its waveform
+
+
+def test_output_is_checked_before_it_may_be_published(lecture, tmp_path):
+    source, ladder, out, _ = lecture
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    verify_output(copy, ladder, source)
+    (copy / "240p" / "index.m3u8").unlink()
+    with pytest.raises(TranscodeFailed, match="240p"):
+        verify_output(copy, ladder, source)
 
 
 def test_a_text_file_renamed_mp4_is_refused(tmp_path):
