@@ -59,6 +59,8 @@ class Course(db.Model):
         index=True,
     )
     review_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The ladder policy for its recordings (``media_pipeline.ladder.POLICIES``).
+    media_policy: Mapped[str] = mapped_column(sa.String(32), default="lecture")
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -117,6 +119,8 @@ class Lecture(db.Model):
     media_status: Mapped[MediaStatus] = mapped_column(
         enum_column(MediaStatus, "media_status"), default=MediaStatus.NONE
     )
+    #: Overrides the course's ladder policy for this lecture (e.g. a surgery video).
+    media_policy: Mapped[str | None] = mapped_column(sa.String(32))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course = relationship("Course", back_populates="lectures")

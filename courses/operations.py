@@ -63,6 +63,7 @@ from lms.accounts.models import User
 from lms.accounts.roles import Profession, Role
 from lms.db import db, insert_ignoring_duplicates
 from lms.enums import CourseFormat, ProjectLevel
+from media_pipeline.ladder import POLICIES
 
 
 class CourseError(ValueError):
@@ -341,6 +342,14 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
 
 
 def _apply_approval(course, approval):
+    if approval.get("media_policy") is not None:
+        if approval["media_policy"] not in POLICIES:
+            raise CourseError(
+                "invalid_media_policy",
+                f"media_policy must be one of {', '.join(POLICIES)}.",
+                422,
+            )
+        course.media_policy = approval["media_policy"]
     if "project_number" in approval:
         course.project_number = str(approval["project_number"] or "").strip()[:64]
     if "project_level" in approval:

@@ -51,7 +51,9 @@ def retranscode_command(everything, lecture_ids, policy):
         query = query.where(TranscodeJob.lecture_id.in_(lecture_ids))
     jobs = []
     for done in db.session.scalars(query):
-        jobs.append(ops.create_job(done.upload, utcnow(), policy=policy or done.policy))
+        if policy and lecture_ids:
+            done.lecture.media_policy = policy  # this lecture's choice from now on
+        jobs.append(ops.create_job(done.upload, utcnow(), policy=policy))
     db.session.commit()
     for job in jobs:
         enqueue(job)

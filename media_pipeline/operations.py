@@ -97,7 +97,7 @@ def receive_chunk(upload, offset, stream, storage, now, *, chunk_limit):
     return record_chunk(upload, offset, written, now)
 
 
-def create_job(upload, now, policy="lecture"):
+def create_job(upload, now, policy=None):
     """A pending job for a complete upload; older unfinished jobs are superseded."""
     for older in db.session.scalars(
         sa.select(TranscodeJob).where(
@@ -108,6 +108,8 @@ def create_job(upload, now, policy="lecture"):
         older.state = JobState.CANCELLED
         older.error = "superseded by a newer upload"
         older.finished_dt = now
+    lecture = db.session.get(Lecture, upload.lecture_id)
+    policy = policy or lecture.media_policy or lecture.course.media_policy or "lecture"
     job = TranscodeJob(
         lecture_id=upload.lecture_id, upload=upload, policy=policy, created_dt=now
     )

@@ -110,6 +110,13 @@ class QuestionForm(FlaskForm):
     explanation_zh = TextAreaField(_l("Explanation"), [Length(max=2000)])
 
 
+def media_policy_choices():
+    return [
+        SelectChoice("lecture", _l("Lecture (slides and a speaker)")),
+        SelectChoice("high_motion", _l("High motion (surgery, camera work)")),
+    ]
+
+
 class ApprovalForm(FlaskForm):
     project_number = StringField(_l("Project number"), [Length(max=64)])
     project_level = SelectField(_l("Project level"), choices=level_choices())
@@ -118,6 +125,7 @@ class ApprovalForm(FlaskForm):
         _l("Class hours (empty: computed from the lectures)"),
         [Optional(), NumberRange(0.5, 500)],
     )
+    media_policy = SelectField(_l("Video ladder"), choices=media_policy_choices())
     class_hours_override_reason = StringField(
         _l("Reason for changing class hours"), [Length(max=500)]
     )

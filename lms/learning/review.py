@@ -62,6 +62,7 @@ def approve(course_id):
         "project_number": form.project_number.data or "",
         "project_level": form.project_level.data,
         "credit_category": form.credit_category.data,
+        "media_policy": form.media_policy.data,
     }
     if form.class_hours_override.data is not None:
         approval["class_hours_override"] = float(form.class_hours_override.data)

@@ -246,3 +246,26 @@ def test_retranscode_queues_a_new_job_per_lecture(
     assert after["hls_url"] != before["hls_url"]
     assert client.get(after["hls_url"], headers=learner).status_code == 200
     assert client.get(before["hls_url"], headers=learner).status_code == 404
+
+
+def test_the_office_picks_the_high_motion_ladder_for_a_course(
+    client, create_course, create_user, api_token, clip, db
+):
+    course = create_course(status="submitted", durations=(60.0,))
+    admin = api_token(create_user(role=Role.ADMINISTRATOR))
+    bad = client.post(
+        f"/api/v1/courses/{course.id}/approve",
+        headers=admin,
+        json={"media_policy": "cinema"},
+    )
+    assert bad.status_code == 422
+    client.post(
+        f"/api/v1/courses/{course.id}/approve",
+        headers=admin,
+        json={"media_policy": "high_motion"},
+    )
+    lecturer = api_token(course.owner)
+    job = client.put(
+        f"/api/v1/lectures/{course.lectures[0].id}/media", data=clip, headers=lecturer
+    ).json["job"]
+    assert db.session.get(TranscodeJob, job["id"]).policy == "high_motion"
