@@ -1,5 +1,6 @@
 """The ladder for real: ffprobe and one ffmpeg process on tiny generated clips."""
 
+import dataclasses
 import http.server
 import json
 import shutil
@@ -16,9 +17,10 @@ from media_pipeline.runner import (
     build_ladder,
     probe,
     publish,
+    transcode,
     verify_output,
 )
-from tests.media.clips import make_clip
+from tests.media.clips import make_clip, make_variable_frame_rate_clip
 
 
 def ffprobe_json(*args):
@@ -29,6 +31,11 @@ def ffprobe_json(*args):
         text=True,
     )
     return json.loads(result.stdout)
+
+
+def eval_rate(text):
+    numerator, denominator = text.split("/")
+    return int(numerator) / int(denominator)
 
 
 def keyframe_times(playlist):
@@ -151,6 +158,35 @@ def test_output_is_checked_before_it_may_be_published(lecture, tmp_path):
     (copy / "240p" / "index.m3u8").unlink()
     with pytest.raises(TranscodeFailed, match="240p"):
         verify_output(copy, ladder, source)
+
+
+def test_a_variable_frame_rate_source_becomes_constant_rate_rungs(tmp_path):
+    clip = make_variable_frame_rate_clip(tmp_path / "phone.mp4")
+    source, ladder = build_ladder(clip, tmp_path / "out")
+    assert source.is_variable_frame_rate
+    playlist = tmp_path / "out" / ladder.rungs[0].name / "index.m3u8"
+    stream = ffprobe_json("-show_streams", "-select_streams", "v:0", str(playlist))
+    video = stream["streams"][0]
+    nominal, average = (eval_rate(video[k]) for k in ("r_frame_rate", "avg_frame_rate"))
+    assert nominal == pytest.approx(ladder.rungs[0].fps, abs=0.01)
+    assert average == pytest.approx(nominal, rel=0.01)  # constant from here on
+    times = keyframe_times(playlist)
+    assert [round(t - times[0]) for t in times] == [0, 2, 4, 6, 8, 10][: len(times)]
+
+
+def test_ffmpeg_failing_gives_a_readable_error_and_no_output(lecture, tmp_path):
+    _source, ladder, _, _ = lecture
+    impossible = dataclasses.replace(
+        ladder,
+        rungs=(
+            dataclasses.replace(ladder.rungs[0], width=853),
+        ),  # an odd width: x264 refuses it
+    )
+    clip = make_clip(tmp_path / "short.mp4", seconds=2, size="854x480")
+    with pytest.raises(TranscodeFailed) as info:
+        transcode(clip, probe(clip), impossible, tmp_path / "out")
+    assert str(info.value).strip() and "Traceback" not in str(info.value)
+    assert not (tmp_path / "out" / "master.m3u8").exists()
 
 
 def test_a_text_file_renamed_mp4_is_refused(tmp_path):

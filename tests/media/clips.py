@@ -35,3 +35,34 @@ def make_clip(
         args += ["-c:a", "aac", "-ac", str(channels)]
     subprocess.run([*args, str(path)], check=True)
     return path
+
+
+def make_variable_frame_rate_clip(path):
+    """Two seconds and a half at 24 fps, then the rest at 12 fps (a phone does this)."""
+    args = [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-nostdin",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=426x240:rate=30",
+        "-t",
+        "6",
+        "-vf",
+        "setpts='N/(24*TB)+if(gt(N,60),N/(24*TB),0)'",
+        "-vsync",
+        "passthrough",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        str(path),
+    ]
+    subprocess.run(args, check=True)
+    return path
