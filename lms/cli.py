@@ -49,8 +49,12 @@ def seed_demo_command(if_empty):
         )
     hospitals, people, courses = seed_demo()
     db.session.commit()
+    from lms.demo_courses import seed_demo_media
+
+    recordings = seed_demo_media(current_app.config["MEDIA_DIR"])
     click.echo(
-        f"Demo data: {hospitals} hospitals, {people} people, {courses} courses, "
+        f"Demo data: {hospitals} hospitals, {people} people, {courses} courses "
+        f"({recordings} lectures with video), "
         f"password {DEMO_PASSWORD!r}."
     )
 

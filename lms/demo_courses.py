@@ -234,7 +234,7 @@ def seed_demo_courses(people, now):
         specialty="respiratory",
     )
 
-    hypertension, diabetes, stroke, _ = courses
+    hypertension, diabetes, stroke, nursing = courses
     clock = start + timedelta(days=1)
     # 张晓燕: stroke course complete; hypertension half-way.
     zhang = people["learner@example.com"]
@@ -258,6 +258,8 @@ def seed_demo_courses(people, now):
     ops.enrol(hypertension, yang, clock)
     for lecture in hypertension.lectures:
         clock = _watch(yang, lecture, 0.97, clock)
+    # 张晓燕 has also just enrolled in the nursing course, whose lectures have video.
+    ops.enrol(nursing, zhang, clock)
     # Others: enrolled, some watching.
     for login, course, share in (
         ("learner3@example.com", diabetes, 0.6),
@@ -267,3 +269,43 @@ def seed_demo_courses(people, now):
         ops.enrol(course, people[login], clock)
         clock = _watch(people[login], course.lectures[0], share, clock)
     return len(courses) + 2
+
+
+def seed_demo_media(media_dir, lecturer_login="lecturer@example.com"):
+    """Give the nursing course's lectures real recordings, transcoded now.
+
+    Call after the demo data is committed; returns the number of lectures.
+    """
+    import tempfile
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    from courses.models import Course
+    from lms.accounts.models import User
+    from lms.db import db, utcnow
+    from media_pipeline import operations as media_ops
+    from media_pipeline.runner import generate_demo_recording
+    from media_pipeline.storage import Storage
+    from media_pipeline.tasks import transcode_job
+
+    course = db.session.scalar(
+        sa.select(Course).filter_by(specialty="nursing", title_zh=COURSES[3][0])
+    )
+    lecturer = db.session.scalar(sa.select(User).filter_by(login=lecturer_login))
+    storage = Storage(media_dir)
+    jobs = []
+    with tempfile.TemporaryDirectory() as folder:
+        for lecture in course.lectures:
+            clip = generate_demo_recording(Path(folder) / f"{lecture.id}.mp4")
+            size = clip.stat().st_size
+            upload = media_ops.start_upload(
+                lecture, lecturer, filename=clip.name, size=size, max_bytes=size
+            )
+            with clip.open("rb") as stream:
+                written = media_ops.write_chunk(storage, upload.token, 0, stream, size)
+            jobs.append(media_ops.record_chunk(upload, 0, written, utcnow()).id)
+        db.session.commit()
+    for job_id in jobs:
+        transcode_job.call_local(job_id)
+    return len(jobs)

@@ -158,6 +158,45 @@ def verify_output(out_dir, ladder, source):
             raise TranscodeFailed(f"the {name} rendition is not {size[0]}x{size[1]}")
 
 
+def generate_demo_recording(path, seconds=20):
+    """A lecture-like recording for demo data: a slide that changes, a speaker
+    picture in the corner, and a tone (ffmpeg's lavfi sources, no files needed)."""
+    slides = "smptehdbars=size=854x480:rate=25,hue=h=floor(t/5)*60"
+    speaker = "testsrc2=size=214x120:rate=25"
+    graph = f"{slides}[bg];{speaker}[pip];[bg][pip]overlay=W-w-16:H-h-16"
+    args = [
+        "ffmpeg",
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-v",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        graph,
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=220:sample_rate=48000",
+        "-t",
+        str(seconds),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        str(path),
+    ]
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise TranscodeFailed(result.stderr.strip()[-2000:])
+    return Path(path)
+
+
 def publish(work_dir, link):
     """Make ``link`` (a symlink) point at ``work_dir``, atomically.
 

@@ -40,7 +40,7 @@ def test_seed_demo_makes_the_documented_logins_and_network(tmp_path):
 
 def test_demo_courses_put_learners_at_every_stage(tmp_path):
     from courses.gates import Step
-    from courses.models import Course, Enrolment
+    from courses.models import Course, Enrolment, Lecture
     from courses.queries import enrolment_step
     from courses.workflow import CourseStatus
 
@@ -56,4 +56,13 @@ def test_demo_courses_put_learners_at_every_stage(tmp_path):
         } <= statuses
         steps = {enrolment_step(e) for e in db.session.scalars(sa.select(Enrolment))}
         assert {Step.WATCH, Step.TEST, Step.COMPLETE} <= steps
+
+        from lms.demo_courses import seed_demo_media
+        from media_pipeline.states import MediaStatus
+
+        assert seed_demo_media(str(tmp_path / "media")) == 2
+        ready = db.session.scalars(
+            sa.select(Lecture).filter_by(media_status=MediaStatus.READY)
+        ).all()
+        assert len(ready) == 2 and all(lec.duration_seconds > 19 for lec in ready)
         db.engine.dispose()
