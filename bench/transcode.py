@@ -1,6 +1,6 @@
 """Transcoding: our one-process ladder against one ffmpeg process per rung and
 against a hand-written single command with fixed bitrates, on a generated 60 s
-720p lecture-like clip (static slides that change every 10 s, a small speaker
+720p lecture-like clip (static slides that change every 5 s, a small speaker
 picture in a corner, a tone). Prints the realtime factor, wall-time ratios, bytes
 and SSIM/PSNR of each rung against the source; medians of several runs.
 
@@ -22,7 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 from media_pipeline.ladder import LECTURE_POLICY, plan_ladder  # noqa: E402
 from media_pipeline.probe import DEMUXERS  # noqa: E402
-from media_pipeline.runner import build_ladder, probe  # noqa: E402
+from media_pipeline.runner import (  # noqa: E402
+    build_ladder,
+    generate_demo_recording,
+    probe,
+)
 
 FFMPEG = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error"]
 #: A typical hand-written ladder: fixed bitrates, every rung at the source rate.
@@ -30,38 +34,7 @@ FIXED_KBPS = {"720p": 2500, "480p": 1200, "360p": 700, "240p": 400}
 
 
 def make_lecture_clip(path, seconds):
-    slides = "smptehdbars=size=1280x720:rate=30,hue=h=floor(t/10)*60"
-    speaker = "testsrc2=size=320x180:rate=30"
-    graph = f"{slides}[bg];{speaker}[pip];[bg][pip]overlay=x=W-w-24:y=H-h-24"
-    subprocess.run(
-        [
-            *FFMPEG,
-            "-f",
-            "lavfi",
-            "-i",
-            graph,
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=220:sample_rate=48000",
-            "-t",
-            str(seconds),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "16",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "128k",
-            str(path),
-        ],
-        check=True,
-    )
+    generate_demo_recording(path, seconds, width=1280, height=720, rate=30)
 
 
 def hls_args(extra, out):

@@ -158,11 +158,11 @@ def verify_output(out_dir, ladder, source):
             raise TranscodeFailed(f"the {name} rendition is not {size[0]}x{size[1]}")
 
 
-def generate_demo_recording(path, seconds=20):
-    """A lecture-like recording for demo data: a slide that changes, a speaker
-    picture in the corner, and a tone (ffmpeg's lavfi sources, no files needed)."""
-    slides = "smptehdbars=size=854x480:rate=25,hue=h=floor(t/5)*60"
-    speaker = "testsrc2=size=214x120:rate=25"
+def generate_demo_recording(path, seconds=20, *, width=854, height=480, rate=25):
+    """A lecture-like recording for demo data and benchmarks: a slide that changes
+    every 5 s, a speaker picture in a corner, and a tone (lavfi, no files needed)."""
+    slides = f"smptehdbars=size={width}x{height}:rate={rate},hue=h=floor(t/5)*60"
+    speaker = f"testsrc2=size={width // 4 // 2 * 2}x{height // 4 // 2 * 2}:rate={rate}"
     graph = f"{slides}[bg];{speaker}[pip];[bg][pip]overlay=W-w-16:H-h-16"
     args = [
         "ffmpeg",
@@ -185,10 +185,14 @@ def generate_demo_recording(path, seconds=20):
         "libx264",
         "-preset",
         "veryfast",
+        "-crf",
+        "16",
         "-pix_fmt",
         "yuv420p",
         "-c:a",
         "aac",
+        "-b:a",
+        "128k",
         str(path),
     ]
     result = subprocess.run(args, capture_output=True, text=True, check=False)
