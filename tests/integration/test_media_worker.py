@@ -56,6 +56,18 @@ def wait_for(app, job_id, states, seconds):
     raise AssertionError(f"job {job_id} did not reach {states} in {seconds} s")
 
 
+def wait_for_progress(app, job_id, seconds):
+    deadline = time.monotonic() + seconds
+    with app.app_context():
+        while time.monotonic() < deadline:
+            db.session.rollback()
+            job = db.session.get(TranscodeJob, job_id)
+            if job.progress > 0 and job.state == JobState.RUNNING:
+                return job.progress
+            time.sleep(0.05)
+    raise AssertionError(f"job {job_id} reported no progress in {seconds} s")
+
+
 def test_a_killed_worker_publishes_nothing_and_the_job_runs_again(tmp_path, queue_url):
     media = tmp_path / "media"
     database = f"sqlite:///{tmp_path / 'lms.sqlite3'}"
@@ -94,7 +106,7 @@ def test_a_killed_worker_publishes_nothing_and_the_job_runs_again(tmp_path, queu
     worker = start_worker(env)
     try:
         wait_for(app, job_id, {JobState.RUNNING}, 60)
-        time.sleep(1.0)  # let ffmpeg get going; the kill must land mid-transcode
+        wait_for_progress(app, job_id, 60)  # ffmpeg is part-way through: kill now
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
     finally:
