@@ -52,10 +52,10 @@ from courses.queries import (
     list_attempts,
 )
 from courses.workflow import (
-    TRANSITIONS,
     CourseAction,
     CourseStatus,
     can_edit_course,
+    is_transition,
     next_status,
     submission_problems,
 )
@@ -307,8 +307,7 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
         is_lecturer_of_course=is_lecturer_of(course, actor),
     )
     if target is None:
-        allowed = any(k[0] == action and k[1] == course.status for k in TRANSITIONS)
-        if allowed:
+        if is_transition(course.status, action):
             raise CourseError("forbidden", "You may not do this to this course.", 403)
         raise CourseError(
             "invalid_transition",

@@ -139,6 +139,12 @@ def decide_beat(
     )
 
 
+def watched_share(durations, covered):
+    """Share (0..1) of a course's lecture time covered, from per-lecture seconds."""
+    total = sum(durations)
+    return min(1.0, sum(covered) / total) if total > 0 else 0.0
+
+
 def resume_position(coverage, last_position, duration):
     """Where the player should start: the last position, unless at the very end."""
     if duration <= 0 or last_position is None:

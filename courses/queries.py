@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from certificates.rule_sets import RULE_SETS_BY_CODE
-from courses.access import Actor, can_view_course
+from courses.access import Actor, can_manage_course, can_view_course
 from courses.gates import EnrolmentFacts, calculate_class_hours, next_step
 from courses.models import (
     Course,
@@ -16,7 +16,7 @@ from courses.models import (
     TestAttempt,
     course_lecturers,
 )
-from courses.progress import retention_curve
+from courses.progress import retention_curve, watched_share
 from courses.workflow import CourseStatus
 from lms.db import db
 
@@ -39,6 +39,11 @@ def may_view(course, user):
     # Who teaches the course matters only before it is published (saves a query).
     teaches = course.status != CourseStatus.APPROVED and is_lecturer_of(course, user)
     return can_view_course(actor_of(user), course.status, teaches)
+
+
+def may_manage(course, user):
+    """Whether ``user`` may edit ``course`` and see its learners (lecturers, office)."""
+    return can_manage_course(actor_of(user), is_lecturer_of(course, user))
 
 
 def class_hours(course):
@@ -129,6 +134,18 @@ def _locked(query, for_update):
     return query.with_for_update().execution_options(populate_existing=True)
 
 
+def get_enrolments(user_id, course_ids):
+    """``{course id: Enrolment}`` of one user among ``course_ids`` (one query)."""
+    if not course_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Enrolment).where(
+            Enrolment.user_id == user_id, Enrolment.course_id.in_(course_ids)
+        )
+    )
+    return {row.course_id: row for row in rows}
+
+
 def get_play_session(token, *, for_update=False):
     query = sa.select(PlaySession).filter_by(token=token)
     return db.session.scalar(_locked(query, for_update))
@@ -164,9 +181,11 @@ def get_evaluation(enrolment):
     return db.session.scalar(sa.select(Evaluation).filter_by(enrolment_id=enrolment.id))
 
 
-def enrolment_facts(enrolment):
+def enrolment_facts(enrolment, progress=None):
+    """The gate facts of an enrolment; pass ``progress`` when already loaded."""
     course = enrolment.course
-    progress = progress_by_lecture(enrolment.user_id, course)
+    if progress is None:
+        progress = progress_by_lecture(enrolment.user_id, course)
     complete = sum(1 for p in progress.values() if p.completed_dt is not None)
     attempts = [a for a in list_attempts(enrolment) if a.submitted_dt is not None]
     return EnrolmentFacts(
@@ -181,6 +200,16 @@ def enrolment_facts(enrolment):
 
 def enrolment_step(enrolment):
     return next_step(enrolment_facts(enrolment))
+
+
+def enrolment_overview(enrolment):
+    """``(step, watched share)`` for a dashboard row, from one read of the progress."""
+    progress = progress_by_lecture(enrolment.user_id, enrolment.course)
+    share = watched_share(
+        [lecture.duration_seconds or 0 for lecture in enrolment.course.lectures],
+        [row.covered_seconds for row in progress.values()],
+    )
+    return next_step(enrolment_facts(enrolment, progress)), share
 
 
 def list_enrolments_of_user(user_id):

@@ -48,6 +48,11 @@ def next_status(status, action, *, role, is_lecturer_of_course):
     return None
 
 
+def is_transition(status, action):
+    """Whether ``action`` exists for a course in ``status`` (for anyone at all)."""
+    return (CourseAction(action), CourseStatus(status)) in TRANSITIONS
+
+
 def can_edit_course(status, *, role, is_lecturer_of_course):
     """Lecturers edit their own courses while draft or returned; the office always."""
     if role == Role.ADMINISTRATOR:

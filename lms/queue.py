@@ -51,6 +51,20 @@ def task(**options):
     return decorator
 
 
+def periodic_task(schedule):
+    """A Huey periodic task whose body runs in the worker's app context."""
+
+    def decorator(function):
+        @functools.wraps(function)
+        def in_app_context():
+            with _app.app_context():
+                return function()
+
+        return huey.periodic_task(schedule)(in_app_context)
+
+    return decorator
+
+
 def run_worker(workers=1):
     """Consume tasks until stopped (SIGINT/SIGTERM)."""
     from huey.consumer import Consumer

@@ -114,7 +114,6 @@ def create_job(upload, now, policy=None):
         lecture_id=upload.lecture_id, upload=upload, policy=policy, created_dt=now
     )
     db.session.add(job)
-    lecture = db.session.get(Lecture, upload.lecture_id)
     if lecture.media_status != MediaStatus.READY:
         lecture.media_status = MediaStatus.PROCESSING
     db.session.flush()

@@ -4,7 +4,6 @@ No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 """
 
 import enum
-from datetime import timedelta
 
 
 class JobState(enum.StrEnum):
@@ -24,11 +23,6 @@ def is_stale(state, heartbeat_at, now, stale_after):
     if state != JobState.RUNNING:
         return False
     return heartbeat_at is None or now - heartbeat_at > stale_after
-
-
-def retry_delay(attempts, base=timedelta(seconds=30)):
-    """Back off: 30 s, 60 s, 120 s ... between attempts."""
-    return base * (2 ** max(0, attempts - 1))
 
 
 #: Bidirectional overrides and marks: they make "gpj.exe" read as "exe.jpg".

@@ -7,7 +7,7 @@ from flask import current_app
 from huey import crontab
 
 from lms.db import db, utcnow
-from lms.queue import huey, task
+from lms.queue import periodic_task, task
 from media_pipeline import operations as ops
 from media_pipeline.ladder import POLICIES
 from media_pipeline.models import TranscodeJob
@@ -67,16 +67,13 @@ def transcode_job(job_id):
     db.session.commit()
 
 
-@huey.periodic_task(crontab(minute="*"))
+@periodic_task(crontab(minute="*"))
 def requeue_stale_jobs():
-    from lms import queue
-
-    with queue._app.app_context():
-        stale_after = timedelta(seconds=current_app.config["JOB_STALE_SECONDS"])
-        for job_id in ops.requeue_stale_jobs(utcnow(), stale_after):
-            db.session.commit()
-            transcode_job(job_id)
-        db.session.commit()
+    stale_after = timedelta(seconds=current_app.config["JOB_STALE_SECONDS"])
+    job_ids = ops.requeue_stale_jobs(utcnow(), stale_after)
+    db.session.commit()
+    for job_id in job_ids:
+        transcode_job(job_id)
 
 
 def enqueue(job):

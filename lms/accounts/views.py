@@ -28,6 +28,7 @@ from lms.accounts.operations import (
 from lms.accounts.roles import Profession, Role
 from lms.db import db
 from lms.extensions import limiter
+from lms.hospitals.models import Hospital
 from lms.hospitals.views import hospital_choices
 
 bp = Blueprint("accounts", __name__)
@@ -110,8 +111,6 @@ def register():
     form = RegisterForm()
     form.hospital_id.choices = hospital_choices(include_hub=False)
     if form.validate_on_submit():
-        from lms.hospitals.models import Hospital
-
         try:
             user = create_user(
                 login=form.login.data,

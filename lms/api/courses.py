@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from courses import operations as ops
 from courses import queries
-from courses.access import can_manage_course, can_view_learner_record
+from courses.access import can_view_learner_record
 from courses.models import Course, Lecture
 from lms.accounts.models import User
 from lms.accounts.roles import Role
@@ -21,7 +21,7 @@ from lms.api.serializers import (
 )
 from lms.db import db, utcnow
 from lms.i18n import current_language
-from lms.search import get_search
+from lms.search.documents import search_published
 from lms.search.query import clean_query
 from lms.search.tasks import course_changed
 
@@ -58,9 +58,7 @@ def load_course(course_id):
 def load_managed_course(course_id):
     user = require_user()
     course = load_course(course_id)
-    if not can_manage_course(
-        queries.actor_of(user), queries.is_lecturer_of(course, user)
-    ):
+    if not queries.may_manage(course, user):
         abort(403)
     return course
 
@@ -81,10 +79,15 @@ def require_enrolment(course):
     return enrolment
 
 
-def course_json(course):
+def course_json(course, enrolments=None):
+    """The course as JSON with the requester's step; ``enrolments`` (course id →
+    enrolment) saves a query per course in lists."""
     step = None
     if current_user.is_authenticated:
-        enrolment = queries.get_enrolment(course.id, current_user.id)
+        if enrolments is None:
+            enrolment = queries.get_enrolment(course.id, current_user.id)
+        else:
+            enrolment = enrolments.get(course.id)
         step = queries.enrolment_step(enrolment).value if enrolment else None
     return serialize_course(
         course,
@@ -92,6 +95,12 @@ def course_json(course):
         class_hours=queries.class_hours(course),
         step=step,
     )
+
+
+def my_enrolments(courses):
+    if not current_user.is_authenticated:
+        return {}
+    return queries.get_enrolments(current_user.id, [c.id for c in courses])
 
 
 def call(operation, *args, **kwargs):
@@ -127,15 +136,12 @@ def list_courses():
     if clean_query(q):
         return jsonify(search_catalog(q))
     page = queries.list_catalog(
-        specialty=request.args.get("specialty") or None,
-        profession=request.args.get("profession") or None,
-        format=request.args.get("format") or None,
-        credit_category=request.args.get("credit_category") or None,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=int), **catalog_filters()
     )
+    enrolments = my_enrolments(page.items)
     return jsonify(
         {
-            "items": [course_json(c) for c in page.items],
+            "items": [course_json(c, enrolments) for c in page.items],
             "page": page.page,
             "pages": page.pages,
             "total": page.total,
@@ -152,30 +158,19 @@ def catalog_filters():
 
 def search_catalog(q):
     """A page of search results with highlights and facet counts."""
-    filters = catalog_filters()
-    found = get_search().search(
-        q,
-        filters={
-            "specialty": filters["specialty"],
-            "format": filters["format"],
-            "credit_category": filters["credit_category"],
-            "professions": filters["profession"],
-        },
-        page=max(1, request.args.get("page", 1, type=int)),
-        per_page=20,
+    found, results = search_published(
+        q, catalog_filters(), page=max(1, request.args.get("page", 1, type=int))
     )
-    ids = [hit.course_id for hit in found.hits]
-    courses = {c.id: c for c in queries.get_published_courses(ids)}
+    enrolments = my_enrolments([course for course, _ in results])
     items = [
-        course_json(courses[hit.course_id])
+        course_json(course, enrolments)
         | {
             "score": round(hit.score, 3),
             "title_html": hit.title_html,
             "title_en_html": hit.title_en_html,
             "snippet_html": hit.snippet_html,
         }
-        for hit in found.hits
-        if hit.course_id in courses
+        for course, hit in results
     ]
     return {
         "items": items,

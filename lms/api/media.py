@@ -6,7 +6,6 @@ from flask import abort, current_app, jsonify, request
 from flask_login import current_user
 
 from courses import queries as course_queries
-from courses.access import can_manage_course
 from courses.models import Lecture
 from lms.accounts.models import User
 from lms.api import ApiError, api_route, json_body, require_user
@@ -38,10 +37,7 @@ def load_managed_lecture(lecture_id):
 
     user = require_user()
     lecture = load_lecture(lecture_id)
-    actor = course_queries.actor_of(user)
-    if not can_manage_course(
-        actor, course_queries.is_lecturer_of(lecture.course, user)
-    ):
+    if not course_queries.may_manage(lecture.course, user):
         abort(403)
     return lecture
 
@@ -200,10 +196,7 @@ def put_media(lecture_id):
 def load_visible_job(job_id):
     user = require_user()
     job = db.session.get(TranscodeJob, job_id)
-    if job is None or not can_manage_course(
-        course_queries.actor_of(user),
-        course_queries.is_lecturer_of(job.lecture.course, user),
-    ):
+    if job is None or not course_queries.may_manage(job.lecture.course, user):
         abort(404)
     return job
 

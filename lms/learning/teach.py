@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from courses import operations as ops
 from courses import queries
-from courses.access import can_manage_course
 from courses.models import Course
 from courses.workflow import can_edit_course
 from lms.accounts.auth import roles_required
@@ -50,9 +49,7 @@ def course_values(form):
 
 def load_managed(course_id):
     course = db.session.get(Course, course_id)
-    if course is None or not can_manage_course(
-        queries.actor_of(current_user), queries.is_lecturer_of(course, current_user)
-    ):
+    if course is None or not queries.may_manage(course, current_user):
         abort(404)
     return course
 

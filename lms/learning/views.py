@@ -25,7 +25,7 @@ from lms.learning.forms import (
 )
 from lms.learning.messages import course_error_message
 from lms.media.views import hls_url, may_watch
-from lms.search import get_search
+from lms.search.documents import search_published
 from lms.search.query import clean_query
 from media_pipeline.states import MediaStatus
 
@@ -84,22 +84,7 @@ def catalog():
     page_number = max(1, request.args.get("page", 1, type=int))
     found, page = None, None
     if clean_query(q):
-        found = get_search().search(
-            q,
-            page=page_number,
-            per_page=20,
-            filters={
-                "specialty": filters["specialty"],
-                "format": filters["format"],
-                "credit_category": filters["credit_category"],
-                "professions": filters["profession"],
-            },
-        )
-        ids = [hit.course_id for hit in found.hits]
-        courses = {c.id: c for c in queries.get_published_courses(ids)}
-        results = [
-            (courses[h.course_id], h) for h in found.hits if h.course_id in courses
-        ]
+        found, results = search_published(q, filters, page=page_number)
     else:
         page = queries.list_catalog(page=page_number, **filters)
         results = [(course, None) for course in page.items]

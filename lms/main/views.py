@@ -36,7 +36,7 @@ def dashboard():
     context = {}
     if current_user.role == Role.LEARNER:
         context["enrolments"] = [
-            (e, course_queries.enrolment_step(e), _watched_share(e))
+            (e, *course_queries.enrolment_overview(e))
             for e in course_queries.list_enrolments_of_user(current_user.id)
         ]
     elif current_user.role == Role.LECTURER:
@@ -52,14 +52,6 @@ def dashboard():
         context["hospital_counts"] = count_hospitals_by_tier()
         context["user_counts"] = count_users_by_role()
     return render_template("main/dashboard.html", **context)
-
-
-def _watched_share(enrolment):
-    """Share of the course's lecture time the learner has covered."""
-    total = sum(lec.duration_seconds or 0 for lec in enrolment.course.lectures)
-    progress = course_queries.progress_by_lecture(enrolment.user_id, enrolment.course)
-    covered = sum(p.covered_seconds for p in progress.values())
-    return min(1.0, covered / total) if total else 0.0
 
 
 @bp.route("/language/<code>", methods=["POST"])

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from courses.models import Course
+from courses.queries import get_published_courses
 from courses.workflow import CourseStatus
 from lms.db import db
 from lms.search import CourseDocument, get_search
@@ -46,3 +47,27 @@ def rebuild_index():
         .options(selectinload(Course.lectures), selectinload(Course.lecturers))
     )
     return get_search().rebuild(document_for(course) for course in courses)
+
+
+#: Catalog filters (as in URLs) → the index's facet fields.
+FILTER_FIELDS = {
+    "specialty": "specialty",
+    "profession": "professions",
+    "format": "format",
+    "credit_category": "credit_category",
+}
+
+
+def search_published(text, filters, *, page=1, per_page=20):
+    """A search page and its ``(course, hit)`` pairs, published courses only."""
+    found = get_search().search(
+        text,
+        filters={FILTER_FIELDS[k]: v for k, v in filters.items() if k in FILTER_FIELDS},
+        page=page,
+        per_page=per_page,
+    )
+    ids = [hit.course_id for hit in found.hits]
+    courses = {course.id: course for course in get_published_courses(ids)}
+    return found, [
+        (courses[h.course_id], h) for h in found.hits if h.course_id in courses
+    ]

@@ -6,7 +6,7 @@ from pathlib import Path
 from whoosh import index
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
-from whoosh.query import And, NullQuery, Or, Phrase, Term
+from whoosh.query import And, Or, Phrase, Term
 from whoosh.sorting import Count, FieldFacet
 
 from lms.search import FACETS, SearchHit, SearchPage
@@ -185,6 +185,3 @@ class WhooshSearch:
                     for name in FACETS
                 },
             )
-
-
-__all__ = ["NullQuery", "WhooshSearch", "build_query"]

@@ -153,3 +153,18 @@ def test_retention_curve_shows_where_viewers_stop():
     assert curve == [1.0, 0.75, 0.5, 0.5]
     assert retention_curve([], 100, 4) == [0.0] * 4
     assert all(not math.isnan(v) for v in retention_curve([((0, 1),)], 0, 4))
+
+
+@pytest.mark.parametrize(
+    ("durations", "covered", "share"),
+    [
+        ([100, 100], [100, 50], 0.75),
+        ([100], [120], 1.0),
+        ([], [], 0.0),
+        ([0], [5], 0.0),
+    ],
+)
+def test_watched_share_of_a_course(durations, covered, share):
+    from courses.progress import watched_share
+
+    assert watched_share(durations, covered) == share
