@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import current_app
 from huey import crontab
 
-from lms.db import db, utcnow
+from lms.db import begin_write_transaction, db, utcnow
 from lms.queue import periodic_task, task
 from media_pipeline import operations as ops
 from media_pipeline.ladder import POLICIES
@@ -25,6 +25,9 @@ def storage():
 
 @task(retries=2, retry_delay=30)
 def transcode_job(job_id):
+    # Every write below starts as a writer: on SQLite a transaction that read
+    # first could not take the lock once the web process had written meanwhile.
+    begin_write_transaction()
     job = ops.claim_job(job_id, utcnow())
     db.session.commit()
     if job is None:
@@ -32,6 +35,8 @@ def transcode_job(job_id):
     store = storage()
     upload_path = store.upload_path(job.upload.token)
     work = store.work_dir(job.lecture_id, job.id, job.attempts)
+    policy = POLICIES.get(job.policy)
+    db.session.commit()  # end the read: nothing is held while ffmpeg runs
     for leftover in store.lecture_dir(job.lecture_id).glob(f"job-{job.id}-*"):
         ops.discard_work(leftover)  # an earlier attempt's worker was killed mid-way
     last = [0.0]
@@ -40,6 +45,7 @@ def transcode_job(job_id):
         now = time.monotonic()
         if now - last[0] >= BEAT_SECONDS:
             last[0] = now
+            begin_write_transaction()
             db.session.execute(
                 TranscodeJob.__table__.update()
                 .where(TranscodeJob.id == job_id)
@@ -49,18 +55,21 @@ def transcode_job(job_id):
 
     try:
         source, _ = build_ladder(
-            upload_path, work, policy=POLICIES.get(job.policy), on_progress=on_progress
+            upload_path, work, policy=policy, on_progress=on_progress
         )
     except (ProbeRejected, TranscodeFailed) as error:
         ops.discard_work(work)
+        begin_write_transaction()
         job = db.session.get(TranscodeJob, job_id)
         ops.finish_job(job, utcnow(), error=str(error))
         db.session.commit()
         return
+    begin_write_transaction()
     job = db.session.get(TranscodeJob, job_id)
     db.session.refresh(job)
     if not ops.is_latest_job(job):
         ops.discard_work(work)  # a newer upload won; nothing of this one is shown
+        db.session.rollback()
         return
     publish(work, store.published(job.lecture_id))
     ops.finish_job(job, utcnow(), duration=source.duration)
@@ -70,6 +79,7 @@ def transcode_job(job_id):
 @periodic_task(crontab(minute="*"))
 def requeue_stale_jobs():
     stale_after = timedelta(seconds=current_app.config["JOB_STALE_SECONDS"])
+    begin_write_transaction()
     job_ids = ops.requeue_stale_jobs(utcnow(), stale_after)
     db.session.commit()
     for job_id in job_ids:

@@ -89,10 +89,12 @@ def screenshot():
 @pytest.fixture
 def committed(app):
     """Run a function in an app context and commit: data the live server can see."""
-    from lms.db import db
+    from lms.db import begin_write_transaction, db
 
     def run(function, *args, **kwargs):
         with app.app_context():
+            # As the app's writers do: the live server may write at the same time.
+            begin_write_transaction()
             result = function(*args, **kwargs)
             db.session.commit()
             return result
