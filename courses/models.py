@@ -45,6 +45,8 @@ class Course(db.Model):
     #: Set by an administrator to replace the hours computed from the lectures.
     class_hours_override: Mapped[float | None] = mapped_column(sa.Numeric(6, 1))
     class_hours_override_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: Completions wait in the CME office's queue before credits are awarded.
+    has_credit_review: Mapped[bool] = mapped_column(default=False)
     enrol_opens_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     enrol_closes_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Share (0..1) of each lecture a learner must watch.

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from certificates.rule_sets import DEFAULT_RULE_SET, RULE_SETS_BY_CODE
+from certificates.operations import award_completion, award_teaching
+from certificates.queries import get_rule_set
+from certificates.rule_sets import DEFAULT_RULE_SET
 from courses.disciplines import DISCIPLINES_BY_CODE
 from courses.gates import Step, next_step
 from courses.models import (
@@ -135,7 +137,7 @@ def _clean_course_fields(values):
                 clean[key] = enum_class(clean[key])
             except ValueError:
                 raise CourseError(f"invalid_{key}", f"Unknown {key}.", 422) from None
-    if "rule_set_code" in clean and clean["rule_set_code"] not in RULE_SETS_BY_CODE:
+    if "rule_set_code" in clean and get_rule_set(clean["rule_set_code"]) is None:
         raise CourseError("invalid_rule_set", "Unknown credit rule set.", 422)
     for key, low, high in (("completion_threshold", 0.5, 1.0), ("pass_mark", 0.1, 1.0)):
         if key in clean:
@@ -170,7 +172,7 @@ def create_course(owner, **values):
     clean = _clean_course_fields(values)
     if "title_zh" not in clean:
         raise CourseError("invalid_title", "A Chinese title is required.", 422)
-    rule_set = RULE_SETS_BY_CODE[clean["rule_set_code"]]
+    rule_set = get_rule_set(clean["rule_set_code"])
     clean.setdefault("credit_category", rule_set.categories[0])
     course = Course(owner=owner, lecturers=[owner], **clean)
     db.session.add(course)
@@ -337,6 +339,8 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
     course.review_comment = comment.strip()
     course.status = target
     db.session.flush()
+    if action == CourseAction.APPROVE:
+        award_teaching(course, now)  # a published course is a delivered one
     return course
 
 
@@ -355,8 +359,10 @@ def _apply_approval(course, approval):
         course.project_level = _clean_course_fields(
             {"project_level": approval["project_level"]}
         )["project_level"]
+    if "has_credit_review" in approval:
+        course.has_credit_review = bool(approval["has_credit_review"])
     if "credit_category" in approval:
-        categories = RULE_SETS_BY_CODE[course.rule_set_code].categories
+        categories = get_rule_set(course.rule_set_code).categories
         if approval["credit_category"] not in categories:
             raise CourseError(
                 "invalid_credit_category",
@@ -690,6 +696,7 @@ def submit_evaluation(
     )
     enrolment.completed_dt = now
     db.session.flush()
+    award_completion(enrolment, now)  # or the office's queue (has_credit_review)
     return enrolment
 
 

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from certificates.rule_sets import RULE_SETS_BY_CODE
+from certificates.queries import get_rule_set
 from courses.access import Actor, can_manage_course, can_view_course
 from courses.gates import EnrolmentFacts, calculate_class_hours, next_step
 from courses.models import (
@@ -51,7 +51,7 @@ def class_hours(course):
     if course.class_hours_override is not None:
         return float(course.class_hours_override)
     seconds = sum(lecture.duration_seconds or 0 for lecture in course.lectures)
-    minutes = RULE_SETS_BY_CODE[course.rule_set_code].minutes_per_class_hour
+    minutes = get_rule_set(course.rule_set_code).minutes_per_class_hour
     return calculate_class_hours(seconds, minutes)
 
 

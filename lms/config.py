@@ -69,6 +69,16 @@ class DefaultConfig:
     #: A running transcode whose heartbeat is older than this is re-queued.
     JOB_STALE_SECONDS = 120
 
+    #: The signing key of certificates (Ed25519, PEM); empty means
+    #: ``instance/certificate-signing-key.pem``, created on first use. Every web
+    #: process and worker must read the same file.
+    CERTIFICATE_KEY_FILE = ""
+    #: Verification links in certificates' QR codes start with this.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    #: The unit that awards credits and signs certificates.
+    AWARDING_BODY_ZH = "TeleCME 远程继续医学教育中心"
+    AWARDING_BODY_EN = "TeleCME Remote CME Centre"
+
     API_TOKEN_LIFETIME = timedelta(days=30)
     MIN_PASSWORD_LENGTH = 8
     #: werkzeug's method for new password hashes (tests use a cheap one).

@@ -1,5 +1,11 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
+from certificates.models import (
+    Certificate,
+    CertificateBatch,
+    CreditAward,
+    RuleSetVariant,
+)
 from courses.models import (
     Course,
     Enrolment,
@@ -17,6 +23,10 @@ from media_pipeline.models import MediaUpload, TranscodeJob
 
 __all__ = [
     "ApiToken",
+    "Certificate",
+    "CertificateBatch",
+    "CreditAward",
+    "RuleSetVariant",
     "Course",
     "Enrolment",
     "Evaluation",

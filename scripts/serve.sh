@@ -20,6 +20,7 @@ fi
 # Plain HTTP on loopback: cookies cannot be marked Secure here.
 export LMS_SESSION_COOKIE_SECURE="${LMS_SESSION_COOKIE_SECURE:-false}"
 export LMS_REMEMBER_COOKIE_SECURE="${LMS_REMEMBER_COOKIE_SECURE:-false}"
+export LMS_PUBLIC_BASE_URL="${LMS_PUBLIC_BASE_URL:-http://127.0.0.1:$port}"
 export LMS_INSTANCE_PATH="$(cd "$instance" && pwd)"
 
 flask=("$venv/bin/flask" --app lms)

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from certificates.rule_sets import RULE_SETS
+from certificates.queries import list_current_rule_sets
 from courses.disciplines import DISCIPLINES
 from lms.accounts.forms import profession_choices
 from lms.enums import CourseFormat, ProjectLevel
@@ -29,7 +29,7 @@ def specialty_choices(language):
 def rule_set_choices(language):
     return [
         SelectChoice(r.code, r.name_en if language == "en" else r.name_zh)
-        for r in RULE_SETS
+        for r in list_current_rule_sets()
     ]
 
 

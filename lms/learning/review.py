@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from certificates.rule_sets import RULE_SETS_BY_CODE
+from certificates.queries import get_rule_set
 from courses import operations as ops
 from courses import queries
 from courses.models import Course
@@ -24,7 +24,7 @@ def approval_form(course):
         prefix="approve", obj=course, project_level=course.project_level.value
     )
     form.credit_category.choices = [
-        SelectChoice(c, c) for c in RULE_SETS_BY_CODE[course.rule_set_code].categories
+        SelectChoice(c, c) for c in get_rule_set(course.rule_set_code).categories
     ]
     return form
 

@@ -1,0 +1,514 @@
+"""Writes: rule set variants, ledger lines, certificates. They flush, never commit."""
+
+import secrets
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import current_app
+
+from certificates import queries
+from certificates.facts import CertificateFacts, facts_to_payload
+from certificates.models import (
+    Certificate,
+    CertificateBatch,
+    CreditAward,
+    RuleSetVariant,
+)
+from certificates.rule_sets import RULE_SETS_BY_CODE
+from certificates.rules import (
+    Activity,
+    ManualKind,
+    RuleSetError,
+    Source,
+    calculate_credits,
+    plan_variant,
+)
+from certificates.signing import sign
+from courses.models import Lecture, TestAttempt
+from lms.db import db
+from lms.enums import CourseFormat
+
+#: Crockford's base32: no I, L, O or U to misread.
+SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class CreditError(ValueError):
+    """A request that cannot be carried out; ``code`` and ``status`` for the API."""
+
+    def __init__(self, code, message, status=409):
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+# --- rule sets -------------------------------------------------------------------
+
+
+def add_rule_set_variant(base_code, created_by, now, **form):
+    """Save an administrator's variant of a built-in rule set (a new version when
+    the code exists). Bad values raise ``CreditError`` and save nothing."""
+    base = RULE_SETS_BY_CODE.get(base_code)
+    if base is None:
+        raise CreditError("invalid_rule_set", "Choose a built-in rule set.", 422)
+    code = str(form.get("code") or "").strip().upper()
+    if code in RULE_SETS_BY_CODE:
+        raise CreditError(
+            "invalid_rule_set", "A built-in rule set keeps its code.", 422
+        )
+    previous = [r for r in queries.list_rule_sets() if r.code == code]
+    values = {
+        key: str(value).strip()
+        for key, value in (form.get("values") or {}).items()
+        if value not in (None, "")
+    }
+    try:
+        planned = plan_variant(
+            base,
+            code=code,
+            version=1 + max((r.version for r in previous), default=0),
+            name_zh=form.get("name_zh") or "",
+            name_en=form.get("name_en") or "",
+            valid_from=form.get("valid_from") or now.date(),
+            valid_until=form.get("valid_until"),
+            province_code=form.get("province_code") or "",
+            tier=form.get("tier") or "",
+            **values,
+        )
+    except RuleSetError as error:
+        raise CreditError("invalid_rule_set", str(error), 422) from None
+    if previous and previous[-1].based_on != base.code:
+        raise CreditError(
+            "invalid_rule_set", f"{code} is based on {previous[-1].based_on}.", 422
+        )
+    variant = RuleSetVariant(
+        code=planned.code,
+        version=planned.version,
+        based_on=base.code,
+        name_zh=planned.name_zh,
+        name_en=planned.name_en,
+        valid_from=planned.valid_from,
+        valid_until=planned.valid_until,
+        province_code=planned.province_code,
+        tier=planned.tier,
+        values=values,
+        created_dt=now,
+        created_by_id=created_by.id,
+    )
+    db.session.add(variant)
+    db.session.flush()
+    return variant
+
+
+# --- the ledger --------------------------------------------------------------------
+
+
+def _course_activity(course, source, on, *, minutes, test_passed=None):
+    return Activity(
+        source=source,
+        on=on,
+        category=course.credit_category,
+        project_level=course.project_level.value,
+        minutes=Decimal(str(round(minutes, 3))),
+        class_hours=(
+            Decimal(str(course.class_hours_override))
+            if course.class_hours_override is not None and source == Source.ONLINE
+            else None
+        ),
+        is_distance=course.format != CourseFormat.ONSITE,
+        test_passed=test_passed,
+    )
+
+
+def _add_line(user_id, decision, rule_set, *, source, on, awarding_unit, **values):
+    award = CreditAward(
+        user_id=user_id,
+        source=source,
+        rule_set_code=rule_set.code,
+        rule_set_version=rule_set.version,
+        scale=rule_set.scale,
+        category=decision.category,
+        class_hours=decision.class_hours,
+        credits=decision.credits,
+        awarding_unit=awarding_unit,
+        activity_date=on,
+        year=on.year,
+        **values,
+    )
+    db.session.add(award)
+    db.session.flush()
+    return award
+
+
+def _course_line(course, user_id, decision, rule_set, source, on, issuer_name, **kw):
+    return _add_line(
+        user_id,
+        decision,
+        rule_set,
+        source=source,
+        on=on,
+        awarding_unit=issuer_name,
+        course_id=course.id,
+        title_zh=course.title_zh,
+        title_en=course.title_en,
+        project_number=course.project_number,
+        project_level=course.project_level.value,
+        reason="; ".join(decision.reasons),
+        **kw,
+    )
+
+
+def awarding_unit():
+    """The unit every award and certificate names (``AWARDING_BODY_ZH``)."""
+    return current_app.config["AWARDING_BODY_ZH"]
+
+
+def award_completion(enrolment, now, *, approved_by=None):
+    """The online-completion award of a completed enrolment, once.
+
+    Returns the award, or None when the rules give nothing (a course too short,
+    a rule set not in force). A course under credit review waits for an
+    administrator (``approved_by``).
+    """
+    course = enrolment.course
+    if enrolment.completed_dt is None:
+        raise CreditError("not_completed", "The course is not completed yet.", 409)
+    if course.has_credit_review and approved_by is None:
+        return None
+    existing = queries.get_live_award(enrolment.user_id, course.id, Source.ONLINE)
+    if existing is not None:
+        return existing
+    on = enrolment.completed_dt.date()
+    rule_set = queries.get_rule_set(course.rule_set_code, on)
+    minutes = sum(lecture.duration_seconds or 0 for lecture in course.lectures) / 60
+    decision = calculate_credits(
+        _course_activity(
+            course, Source.ONLINE, on, minutes=minutes, test_passed=_passed(enrolment)
+        ),
+        rule_set,
+    )
+    if not decision.is_eligible:
+        return None
+    return _course_line(
+        course,
+        enrolment.user_id,
+        decision,
+        rule_set,
+        Source.ONLINE,
+        on,
+        awarding_unit(),
+        created_by_id=approved_by.id if approved_by else None,
+    )
+
+
+def _passed(enrolment):
+    if not enrolment.course.questions:
+        return None
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                TestAttempt.enrolment_id == enrolment.id,
+                TestAttempt.is_passed.is_(True),
+            )
+        )
+    )
+
+
+def award_teaching(course, now):
+    """Teaching credits for each lecturer of a delivered (approved) course, once."""
+    on = (course.approved_dt or now).date()
+    rule_set = queries.get_rule_set(course.rule_set_code, on)
+    minutes_by_lecturer = {}
+    for lecture in course.lectures:
+        lecturer_id = lecture.lecturer_id or course.owner_id
+        minutes_by_lecturer[lecturer_id] = (
+            minutes_by_lecturer.get(lecturer_id, 0)
+            + (lecture.duration_seconds or 0) / 60
+        )
+    awards = []
+    for lecturer_id, minutes in sorted(minutes_by_lecturer.items()):
+        if queries.get_live_award(lecturer_id, course.id, Source.TEACHING):
+            continue
+        decision = calculate_credits(
+            _course_activity(course, Source.TEACHING, on, minutes=minutes), rule_set
+        )
+        if decision.is_eligible:
+            awards.append(
+                _course_line(
+                    course,
+                    lecturer_id,
+                    decision,
+                    rule_set,
+                    Source.TEACHING,
+                    on,
+                    awarding_unit(),
+                )
+            )
+    return awards
+
+
+def _decimal(value, name, low, high):
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise CreditError("invalid_value", f"{name} must be a number.", 422) from None
+    if not number.is_finite() or not low <= number <= high:
+        raise CreditError("invalid_value", f"{name} must be {low}–{high}.", 422)
+    return number.quantize(Decimal("0.01"))
+
+
+def record_manual_award(
+    user,
+    entered_by,
+    now,
+    *,
+    title,
+    rule_set_code,
+    category,
+    credits,
+    class_hours,
+    kind,
+    on,
+    reason,
+):
+    """A line an administrator enters (external activity, visiting study)."""
+    title = str(title or "").strip()
+    if not title or len(title) > 200:
+        raise CreditError("invalid_title", "Name the activity (1–200 characters).", 422)
+    reason = str(reason or "").strip()
+    if not reason:
+        raise CreditError("reason_required", "Say why the credits are entered.", 422)
+    try:
+        kind = ManualKind(kind)
+    except ValueError:
+        raise CreditError("invalid_kind", "Unknown kind of activity.", 422) from None
+    if not isinstance(on, date) or on > now.date():
+        raise CreditError(
+            "invalid_date", "The activity date is not in the future.", 422
+        )
+    rule_set = queries.get_rule_set(rule_set_code, on)
+    if rule_set is None:
+        raise CreditError("invalid_rule_set", "Unknown credit rule set.", 422)
+    activity = Activity(
+        Source.MANUAL,
+        on=on,
+        category=category,
+        credits=_decimal(credits, "Credits", Decimal("0.01"), Decimal(100)),
+        class_hours=_decimal(class_hours, "Class hours", Decimal(0), Decimal(500)),
+    )
+    decision = calculate_credits(activity, rule_set)
+    if not decision.is_eligible:
+        raise CreditError("not_eligible", decision.reasons[0], 422)
+    return _add_line(
+        user.id,
+        decision,
+        rule_set,
+        source=Source.MANUAL,
+        on=on,
+        awarding_unit=awarding_unit(),
+        manual_kind=kind.value,
+        title_zh=title,
+        title_en=title,
+        reason=reason,
+        created_by_id=entered_by.id,
+    )
+
+
+def revoke_award(award, revoked_by, now, reason):
+    """A revocation line for ``award``; its certificate is revoked with it."""
+    reason = str(reason or "").strip()
+    if not reason:
+        raise CreditError("reason_required", "Say why the credits are revoked.", 422)
+    if award.revokes_id is not None:
+        raise CreditError("invalid_award", "A revocation cannot be revoked.", 409)
+    if queries.is_revoked(award):
+        raise CreditError("already_revoked", "These credits are already revoked.", 409)
+    line = CreditAward(
+        user_id=award.user_id,
+        course_id=award.course_id,
+        source=award.source,
+        manual_kind=award.manual_kind,
+        title_zh=award.title_zh,
+        title_en=award.title_en,
+        project_number=award.project_number,
+        project_level=award.project_level,
+        rule_set_code=award.rule_set_code,
+        rule_set_version=award.rule_set_version,
+        scale=award.scale,
+        category=award.category,
+        class_hours=award.class_hours,
+        credits=-award.credits,
+        awarding_unit=award.awarding_unit,
+        activity_date=award.activity_date,
+        year=award.year,
+        reason=reason,
+        revokes_id=award.id,
+        created_dt=now,
+        created_by_id=revoked_by.id,
+    )
+    db.session.add(line)
+    if award.course_id is not None:
+        current = queries.get_current_certificate(award.user_id, award.course_id)
+        if current is not None and current.award_id == award.id:
+            revoke_certificate(current, revoked_by, now, reason)
+    db.session.flush()
+    return line
+
+
+# --- certificates ------------------------------------------------------------------
+
+
+def new_serial():
+    """An unguessable serial: 80 random bits in Crockford base32, grouped."""
+    number = secrets.randbits(80)
+    chars = "".join(SERIAL_ALPHABET[(number >> (5 * i)) & 31] for i in range(16))
+    return "TC-" + "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+def normalise_serial(text):
+    """A serial as typed or scanned: case, spaces and look-alikes forgiven."""
+    text = str(text or "").strip().upper().replace(" ", "")
+    return text.translate(str.maketrans("OIL", "011"))[:32]
+
+
+def learner_number(user):
+    return f"L{user.id:07d}"
+
+
+def _score_percent(enrolment):
+    best = db.session.scalar(
+        sa.select(sa.func.max(TestAttempt.score)).where(
+            TestAttempt.enrolment_id == enrolment.id, TestAttempt.is_passed.is_(True)
+        )
+    )
+    return None if best is None else round(best * 100)
+
+
+def _plain(number):
+    return format(Decimal(number).normalize(), "f")
+
+
+def plan_facts(enrolment, award, issuer, serial, version, now):
+    """What the certificate states, from server state only."""
+    user, course = enrolment.user, enrolment.course
+    hospital = user.hospital
+    rule_set = queries.get_rule_set_version(
+        award.rule_set_code, award.rule_set_version
+    ) or queries.get_rule_set(award.rule_set_code)
+    return CertificateFacts(
+        serial=serial,
+        version=version,
+        learner_name=user.name,
+        learner_number=learner_number(user),
+        hospital_zh=hospital.name_zh if hospital else "",
+        hospital_en=hospital.name_en if hospital else "",
+        course_title_zh=course.title_zh,
+        course_title_en=course.title_en,
+        project_number=course.project_number,
+        project_level=course.project_level.value,
+        format=course.format.value,
+        start_date=enrolment.enrolled_dt.date(),
+        end_date=enrolment.completed_dt.date(),
+        class_hours=_plain(award.class_hours),
+        credit_category=award.category,
+        credits=_plain(award.credits),
+        score_percent=_score_percent(enrolment),
+        awarding_body_zh=issuer.awarding_body_zh,
+        awarding_body_en=issuer.awarding_body_en,
+        rule_set_code=rule_set.code,
+        rule_set_name_zh=rule_set.name_zh,
+        rule_set_name_en=rule_set.name_en,
+        issued_date=now.date(),
+        verify_url=issuer.verify_url(serial),
+    )
+
+
+def _signed(facts, issuer):
+    payload = {**facts_to_payload(facts), "key_id": issuer.key_id}
+    return payload, sign(payload, issuer.private_pem)
+
+
+def issue_certificate(enrolment, issuer, now, *, issued_by=None):
+    """The learner's certificate of the course: the current one when it exists.
+
+    Only a completed course whose online award stands has one.
+    """
+    current = queries.get_current_certificate(enrolment.user_id, enrolment.course_id)
+    if current is not None:
+        return current
+    award = (
+        queries.get_live_award(enrolment.user_id, enrolment.course_id, Source.ONLINE)
+        if enrolment.completed_dt is not None
+        else None
+    )
+    if award is None:
+        raise CreditError(
+            "not_eligible",
+            "A certificate follows a completed course with its credits awarded.",
+            409,
+        )
+    newest = queries.list_certificate_history(enrolment.user_id, enrolment.course_id)
+    return _issue(enrolment, award, issuer, now, len(newest) + 1, issued_by)
+
+
+def _issue(enrolment, award, issuer, now, version, issued_by):
+    serial = new_serial()
+    payload, signature = _signed(
+        plan_facts(enrolment, award, issuer, serial, version, now), issuer
+    )
+    certificate = Certificate(
+        serial=serial,
+        version=version,
+        user_id=enrolment.user_id,
+        course_id=enrolment.course_id,
+        award_id=award.id,
+        payload=payload,
+        signature=signature,
+        key_id=issuer.key_id,
+        issued_dt=now,
+        issued_by_id=issued_by.id if issued_by else None,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
+
+
+def reissue_certificate(certificate, enrolment, issuer, now, issued_by):
+    """A new version from today's facts (a corrected name); the old one is kept,
+    marked replaced, and verifies as replaced."""
+    if not certificate.is_current:
+        raise CreditError(
+            "not_current", "Only the current certificate can be re-issued.", 409
+        )
+    if queries.is_revoked(certificate.award):
+        raise CreditError("revoked", "The credits of this course were revoked.", 409)
+    certificate.replaced_dt = now
+    db.session.flush()
+    return _issue(
+        enrolment, certificate.award, issuer, now, certificate.version + 1, issued_by
+    )
+
+
+def revoke_certificate(certificate, revoked_by, now, reason):
+    reason = str(reason or "").strip()
+    if not reason:
+        raise CreditError("reason_required", "Say why it is revoked.", 422)
+    if certificate.revoked_dt is not None:
+        raise CreditError("already_revoked", "It is already revoked.", 409)
+    certificate.revoked_dt = now
+    certificate.revoke_reason = reason[:2000]
+    certificate.revoked_by_id = revoked_by.id
+    db.session.flush()
+    return certificate
+
+
+def start_batch(course, requested_by, now):
+    """A bulk issue for every eligible learner of ``course``."""
+    batch = CertificateBatch(
+        course_id=course.id,
+        requested_by_id=requested_by.id,
+        total=len(queries.list_eligible_enrolments(course.id)),
+        created_dt=now,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch

@@ -1,0 +1,316 @@
+"""Reads: rule sets, the ledger, transcripts, certificates, exports."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+
+from certificates.models import (
+    Certificate,
+    CertificateBatch,
+    CreditAward,
+    RuleSetVariant,
+)
+from certificates.rule_sets import BUILT_IN, RULE_SETS_BY_CODE
+from certificates.rules import (
+    LedgerLine,
+    calculate_transcript,
+    choose_requirement,
+    plan_variant,
+)
+from courses.models import Course, Enrolment
+from lms.accounts.models import User
+from lms.db import db
+from lms.hospitals.models import Hospital
+
+# --- rule sets -------------------------------------------------------------------
+
+
+def rule_set_of_variant(variant):
+    """The ``RuleSet`` a saved variant stands for."""
+    return plan_variant(
+        RULE_SETS_BY_CODE[variant.based_on],
+        code=variant.code,
+        version=variant.version,
+        name_zh=variant.name_zh,
+        name_en=variant.name_en,
+        valid_from=variant.valid_from,
+        valid_until=variant.valid_until,
+        province_code=variant.province_code,
+        tier=variant.tier,
+        **variant.values,
+    )
+
+
+def list_rule_sets():
+    """Every rule set: the built-in ones and every version of every variant."""
+    variants = db.session.scalars(
+        sa.select(RuleSetVariant).order_by(RuleSetVariant.code, RuleSetVariant.version)
+    )
+    return [*BUILT_IN, *(rule_set_of_variant(v) for v in variants)]
+
+
+def list_current_rule_sets():
+    """The newest version of each rule set, built-in first (for choosing one)."""
+    newest = {}
+    for rule_set in list_rule_sets():
+        known = newest.get(rule_set.code)
+        if known is None or rule_set.version > known.version:
+            newest[rule_set.code] = rule_set
+    return list(newest.values())
+
+
+def get_rule_set(code, on=None):
+    """The version of ``code`` in force on ``on`` (the newest when not given)."""
+    versions = [r for r in list_rule_sets() if r.code == code]
+    if on is not None:
+        in_force = [r for r in versions if r.is_in_force(on)]
+        versions = in_force or versions
+    return max(versions, key=lambda r: r.version, default=None)
+
+
+def get_rule_set_version(code, version):
+    return next(
+        (r for r in list_rule_sets() if r.code == code and r.version == version), None
+    )
+
+
+def requirement_of(user, year):
+    """The rule set whose yearly requirement ``user`` meets in ``year``."""
+    hospital = user.hospital
+    return choose_requirement(
+        list_rule_sets(),
+        date(year, 12, 31),
+        province_code=hospital.province_code if hospital else "",
+        tier=hospital.tier.value if hospital else "",
+    )
+
+
+# --- the ledger --------------------------------------------------------------------
+
+
+def list_awards(user_id, year=None):
+    """A person's ledger lines (revocations included), oldest first."""
+    query = sa.select(CreditAward).where(CreditAward.user_id == user_id)
+    if year is not None:
+        query = query.where(CreditAward.year == year)
+    return list(
+        db.session.scalars(query.order_by(CreditAward.activity_date, CreditAward.id))
+    )
+
+
+def revoked_ids(awards):
+    return {a.revokes_id for a in awards if a.revokes_id is not None}
+
+
+def ledger_lines(awards):
+    """The ledger as the transcript rule reads it: revocation lines fold into
+    the lines they revoke."""
+    revoked = revoked_ids(awards)
+    return [
+        LedgerLine(
+            award_id=a.id,
+            on=a.activity_date,
+            source=a.source,
+            scale=a.scale,
+            category=a.category,
+            class_hours=a.class_hours,
+            credits=a.credits,
+            manual_kind=a.manual_kind,
+            is_revoked=a.id in revoked,
+        )
+        for a in awards
+        if a.revokes_id is None
+    ]
+
+
+def get_transcript(user, year):
+    """(transcript, awards by id) for ``user``'s ``year``."""
+    awards = list_awards(user.id, year)
+    transcript = calculate_transcript(
+        ledger_lines(awards), requirement_of(user, year), year
+    )
+    return transcript, {a.id: a for a in awards}
+
+
+def transcript_years(user_id):
+    return list(
+        db.session.scalars(
+            sa.select(CreditAward.year)
+            .where(CreditAward.user_id == user_id)
+            .distinct()
+            .order_by(CreditAward.year.desc())
+        )
+    )
+
+
+def get_award(award_id):
+    return db.session.get(CreditAward, award_id)
+
+
+def get_live_award(user_id, course_id, source):
+    """The award of this source for this course that is not revoked, if any."""
+    revocation = aliased(CreditAward)
+    return db.session.scalar(
+        sa.select(CreditAward)
+        .outerjoin(revocation, revocation.revokes_id == CreditAward.id)
+        .where(
+            CreditAward.user_id == user_id,
+            CreditAward.course_id == course_id,
+            CreditAward.source == source,
+            CreditAward.revokes_id.is_(None),
+            revocation.id.is_(None),
+        )
+    )
+
+
+def is_revoked(award):
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(CreditAward.revokes_id == award.id)
+        )
+        > 0
+    )
+
+
+def list_review_queue():
+    """Completions of courses under credit review that wait for the office."""
+    awarded = sa.select(CreditAward.id).where(
+        CreditAward.user_id == Enrolment.user_id,
+        CreditAward.course_id == Enrolment.course_id,
+        CreditAward.source == "online",
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .join(Course, Course.id == Enrolment.course_id)
+            .where(
+                Course.has_credit_review.is_(True),
+                Enrolment.completed_dt.is_not(None),
+                ~awarded.exists(),
+            )
+            .options(selectinload(Enrolment.user), selectinload(Enrolment.course))
+            .order_by(Enrolment.completed_dt)
+        )
+    )
+
+
+def list_awards_for_export(
+    *, year=None, hospital_id=None, province=None, course_id=None
+):
+    """(award, learner, hospital) rows, revocation lines included, for exports."""
+    query = (
+        sa.select(CreditAward, User, Hospital)
+        .join(User, User.id == CreditAward.user_id)
+        .outerjoin(Hospital, Hospital.id == User.hospital_id)
+        .order_by(CreditAward.id)
+    )
+    if year:
+        query = query.where(CreditAward.year == year)
+    if hospital_id:
+        query = query.where(User.hospital_id == hospital_id)
+    if province:
+        query = query.where(Hospital.province_code == province)
+    if course_id:
+        query = query.where(CreditAward.course_id == course_id)
+    return list(db.session.execute(query))
+
+
+# --- certificates ------------------------------------------------------------------
+
+
+def get_certificate(serial):
+    return db.session.scalar(sa.select(Certificate).filter_by(serial=serial))
+
+
+def get_current_certificate(user_id, course_id):
+    return db.session.scalar(
+        sa.select(Certificate).where(
+            Certificate.user_id == user_id,
+            Certificate.course_id == course_id,
+            Certificate.revoked_dt.is_(None),
+            Certificate.replaced_dt.is_(None),
+        )
+    )
+
+
+def list_certificate_history(user_id, course_id):
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .filter_by(user_id=user_id, course_id=course_id)
+            .order_by(Certificate.version)
+        )
+    )
+
+
+def get_newest_version(certificate):
+    return db.session.scalar(
+        sa.select(Certificate)
+        .filter_by(user_id=certificate.user_id, course_id=certificate.course_id)
+        .order_by(Certificate.version.desc())
+        .limit(1)
+    )
+
+
+def list_certificates_of_user(user_id):
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.user_id == user_id)
+            .options(selectinload(Certificate.course))
+            .order_by(Certificate.issued_dt.desc(), Certificate.id.desc())
+        )
+    )
+
+
+def list_certificates_of_course(course_id):
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.course_id == course_id)
+            .options(selectinload(Certificate.user))
+            .order_by(Certificate.user_id, Certificate.version)
+        )
+    )
+
+
+def list_eligible_enrolments(course_id):
+    """Completed enrolments whose online award stands: they may have a certificate."""
+    revocation = aliased(CreditAward)
+    return list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .join(
+                CreditAward,
+                sa.and_(
+                    CreditAward.user_id == Enrolment.user_id,
+                    CreditAward.course_id == Enrolment.course_id,
+                    CreditAward.source == "online",
+                    CreditAward.revokes_id.is_(None),
+                ),
+            )
+            .outerjoin(revocation, revocation.revokes_id == CreditAward.id)
+            .where(
+                Enrolment.course_id == course_id,
+                Enrolment.completed_dt.is_not(None),
+                revocation.id.is_(None),
+            )
+            .options(selectinload(Enrolment.user))
+            .order_by(Enrolment.id)
+        )
+    )
+
+
+def get_batch(batch_id):
+    return db.session.get(CertificateBatch, batch_id)
+
+
+def list_batches(course_id):
+    return list(
+        db.session.scalars(
+            sa.select(CertificateBatch)
+            .filter_by(course_id=course_id)
+            .order_by(CertificateBatch.id.desc())
+        )
+    )
