@@ -25,7 +25,7 @@ from certificates.rules import (
     plan_variant,
 )
 from certificates.signing import sign
-from courses.models import Lecture, TestAttempt
+from courses.models import TestAttempt
 from lms.db import db
 from lms.enums import CourseFormat
 

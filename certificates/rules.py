@@ -170,10 +170,10 @@ def calculate_credits(activity, rule_set):
     if credits <= 0:
         return refuse("too short for a credit", hours)
     reasons = []
-    if activity.is_distance and rule_set.distance_cap is not None:
-        if credits > rule_set.distance_cap:
-            credits = rule_set.distance_cap
-            reasons.append(f"capped at {rule_set.distance_cap} for a distance project")
+    distance_cap = rule_set.distance_cap if activity.is_distance else None
+    if distance_cap is not None and credits > distance_cap:
+        credits = distance_cap
+        reasons.append(f"capped at {distance_cap} for a distance project")
     if rule_set.project_cap is not None and credits > rule_set.project_cap:
         credits = rule_set.project_cap
         reasons.append(f"capped at {rule_set.project_cap} for one project")
