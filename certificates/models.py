@@ -161,6 +161,13 @@ class Certificate(db.Model):
     def is_current(self):
         return self.revoked_dt is None and self.replaced_dt is None
 
+    @property
+    def status(self):
+        """ "valid", "revoked" or "replaced" (by a newer version)."""
+        if self.revoked_dt is not None:
+            return "revoked"
+        return "replaced" if self.replaced_dt is not None else "valid"
+
     def __repr__(self):
         return f"<Certificate {self.serial} v{self.version} user={self.user_id}>"
 

@@ -423,11 +423,11 @@ def plan_facts(enrolment, award, issuer, serial, version, now):
 
 
 def _signed(facts, issuer):
-    payload = {**facts_to_payload(facts), "key_id": issuer.key_id}
+    payload = facts_to_payload(facts)
     return payload, sign(payload, issuer.private_pem)
 
 
-def issue_certificate(enrolment, issuer, now, *, issued_by=None):
+def issue_certificate(enrolment, issuer, now, *, issued_by_id=None):
     """The learner's certificate of the course: the current one when it exists.
 
     Only a completed course whose online award stands has one.
@@ -447,10 +447,10 @@ def issue_certificate(enrolment, issuer, now, *, issued_by=None):
             409,
         )
     newest = queries.list_certificate_history(enrolment.user_id, enrolment.course_id)
-    return _issue(enrolment, award, issuer, now, len(newest) + 1, issued_by)
+    return _issue(enrolment, award, issuer, now, len(newest) + 1, issued_by_id)
 
 
-def _issue(enrolment, award, issuer, now, version, issued_by):
+def _issue(enrolment, award, issuer, now, version, issued_by_id):
     serial = new_serial()
     payload, signature = _signed(
         plan_facts(enrolment, award, issuer, serial, version, now), issuer
@@ -465,7 +465,7 @@ def _issue(enrolment, award, issuer, now, version, issued_by):
         signature=signature,
         key_id=issuer.key_id,
         issued_dt=now,
-        issued_by_id=issued_by.id if issued_by else None,
+        issued_by_id=issued_by_id,
     )
     db.session.add(certificate)
     db.session.flush()
@@ -484,7 +484,7 @@ def reissue_certificate(certificate, enrolment, issuer, now, issued_by):
     certificate.replaced_dt = now
     db.session.flush()
     return _issue(
-        enrolment, certificate.award, issuer, now, certificate.version + 1, issued_by
+        enrolment, certificate.award, issuer, now, certificate.version + 1, issued_by.id
     )
 
 

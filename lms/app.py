@@ -74,6 +74,8 @@ def _register_blueprints(app):
     from lms.accounts.admin import bp as users_admin_bp
     from lms.accounts.views import bp as accounts_bp
     from lms.api import bp as api_bp
+    from lms.credits.admin import bp as credits_admin_bp
+    from lms.credits.views import bp as credits_bp
     from lms.hospitals.views import bp as hospitals_bp
     from lms.learning.review import bp as review_bp
     from lms.learning.teach import bp as teaching_bp
@@ -82,6 +84,8 @@ def _register_blueprints(app):
     from lms.media.views import bp as media_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(credits_bp)
+    app.register_blueprint(credits_admin_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(users_admin_bp)
     app.register_blueprint(hospitals_bp)

@@ -65,8 +65,6 @@ def seed_demo_command(if_empty):
 )
 def worker_command(workers):
     """Run the background worker (transcoding, search index, bulk jobs)."""
-    import lms.search.tasks  # noqa: F401  (register the tasks)
-    import media_pipeline.tasks  # noqa: F401
     from lms.queue import run_worker
 
     run_worker(workers)

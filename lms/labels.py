@@ -1,5 +1,7 @@
 """Translated names of the enums, for templates."""
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 
 from lms.accounts.forms import profession_choices, role_choices
@@ -55,7 +57,77 @@ def media_label(status):
     }.get(value, value)
 
 
+def category_label(category):
+    return {
+        "I": _l("Class I"),
+        "II": _l("Class II"),
+        "CME": _l("CME credit"),
+        "AMA-1": _l("AMA PRA Category 1 Credit™"),
+        "contact-hour": _l("Contact hours"),
+    }.get(category, category)
+
+
+def source_label(source):
+    value = getattr(source, "value", source)
+    return {
+        "online": _l("Online course"),
+        "attendance": _l("Attendance"),
+        "teaching": _l("Teaching"),
+        "manual": _l("Entered by the CME office"),
+    }.get(value, value)
+
+
+def manual_kind_label(kind):
+    return {
+        "external": _l("External activity"),
+        "visiting": _l("Visiting study"),
+        "self-study": _l("Self-study"),
+        "other": _l("Other"),
+    }.get(kind, kind)
+
+
+def credit_reason_label(reason):
+    """The transcript's reasons why a line counts for less."""
+    return {
+        "revoked": _l("Revoked"),
+        "another credit system": _l("Another credit system"),
+        "self-study cap reached": _l("Self-study cap reached"),
+        "category full": _l("Category full for the year"),
+    }.get(reason, reason)
+
+
+def requirement_label(key):
+    if key == "credits":
+        return _l("Credits")
+    if key == "class_hours":
+        return _l("Class hours")
+    return category_label(key.removeprefix("category:"))
+
+
+def certificate_status_label(status):
+    return {
+        "valid": _l("Valid"),
+        "revoked": _l("Revoked"),
+        "replaced": _l("Replaced by a newer version"),
+    }.get(status, status)
+
+
+def format_credit(value):
+    """1.50 → "1.5", 2.00 → "2": credits and class hours as people write them."""
+    if value is None:
+        return "—"
+    text = format(Decimal(value).quantize(Decimal("0.01")), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def init_app(app):
+    app.add_template_filter(format_credit, "credit")
+    app.add_template_global(certificate_status_label)
+    app.add_template_global(category_label)
+    app.add_template_global(source_label)
+    app.add_template_global(manual_kind_label)
+    app.add_template_global(credit_reason_label)
+    app.add_template_global(requirement_label)
     app.add_template_global(role_label)
     app.add_template_global(profession_label)
     app.add_template_global(tier_label)

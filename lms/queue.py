@@ -65,9 +65,18 @@ def periodic_task(schedule):
     return decorator
 
 
+#: Every module that defines tasks: the worker imports them all.
+TASK_MODULES = ("lms.search.tasks", "media_pipeline.tasks", "certificates.tasks")
+
+
 def run_worker(workers=1):
     """Consume tasks until stopped (SIGINT/SIGTERM)."""
+    import importlib
+
     from huey.consumer import Consumer
+
+    for module in TASK_MODULES:
+        importlib.import_module(module)
 
     current_app.logger.info("worker consuming %s", huey.storage.__class__.__name__)
     Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()

@@ -17,8 +17,6 @@ media_cli = AppGroup("media", help="Recordings and their HLS ladders.")
 @click.option("--workers", default=1, show_default=True)
 def worker_command(workers):
     """Run the background worker (the same as `flask --app lms worker`)."""
-    import lms.search.tasks  # noqa: F401
-    import media_pipeline.tasks  # noqa: F401
     from lms.queue import run_worker
 
     run_worker(workers)

@@ -75,4 +75,10 @@ def require_user():
     return current_user
 
 
-from lms.api import auth, courses, hospitals, media  # noqa: E402, F401  (endpoints)
+from lms.api import (  # noqa: E402, F401  (endpoints)
+    auth,
+    courses,
+    credits,
+    hospitals,
+    media,
+)

@@ -126,6 +126,9 @@ class ApprovalForm(FlaskForm):
         [Optional(), NumberRange(0.5, 500)],
     )
     media_policy = SelectField(_l("Video ladder"), choices=media_policy_choices())
+    has_credit_review = BooleanField(
+        _l("Completions wait for the CME office before credits are awarded")
+    )
     class_hours_override_reason = StringField(
         _l("Reason for changing class hours"), [Length(max=500)]
     )

@@ -63,6 +63,7 @@ def approve(course_id):
         "project_level": form.project_level.data,
         "credit_category": form.credit_category.data,
         "media_policy": form.media_policy.data,
+        "has_credit_review": form.has_credit_review.data,
     }
     if form.class_hours_override.data is not None:
         approval["class_hours_override"] = float(form.class_hours_override.data)

@@ -1,0 +1,423 @@
+"""Credits, transcripts, certificates and their public verification."""
+
+import io
+from datetime import date
+
+from flask import abort, jsonify, request, send_file, url_for
+
+from certificates import documents, queries
+from certificates import operations as ops
+from certificates.exports import mask_name
+from certificates.keys import current_issuer
+from certificates.models import CertificateBatch, CreditAward
+from certificates.tasks import issue_batch
+from courses.models import Course, Enrolment
+from courses.queries import get_enrolment
+from lms.accounts.models import User
+from lms.accounts.roles import Role
+from lms.api import ApiError, api_route, json_body, require_user
+from lms.api.openapi import error_response, json_response
+from lms.db import db, utcnow
+from lms.labels import format_credit
+
+OBJ = {"type": "object"}
+ERRORS = {
+    "401": error_response("Not signed in"),
+    "403": error_response("Not allowed"),
+    "404": error_response("Not found (or not visible to you)"),
+    "409": error_response("Conflicts with the current state"),
+    "422": error_response("Invalid data"),
+}
+
+
+def ok(description):
+    return {"200": json_response(description, OBJ), **ERRORS}
+
+
+def call(operation, *args, **kwargs):
+    try:
+        return operation(*args, **kwargs)
+    except ops.CreditError as error:
+        raise ApiError(error.status, error.code, str(error)) from None
+
+
+def require_administrator():
+    user = require_user()
+    if user.role != Role.ADMINISTRATOR:
+        abort(403)
+    return user
+
+
+def load_certificate(serial):
+    """The requester's own certificate (or any, for the office); 404 otherwise."""
+    user = require_user()
+    certificate = queries.get_certificate(ops.normalise_serial(serial))
+    if certificate is None or (
+        certificate.user_id != user.id and user.role != Role.ADMINISTRATOR
+    ):
+        abort(404)
+    return certificate
+
+
+def award_json(award, counted=None):
+    data = {
+        "id": award.id,
+        "date": award.activity_date.isoformat(),
+        "source": award.source.value,
+        "manual_kind": award.manual_kind or None,
+        "course_id": award.course_id,
+        "title_zh": award.title_zh,
+        "title_en": award.title_en,
+        "project_number": award.project_number,
+        "rule_set": award.rule_set_code,
+        "rule_set_version": award.rule_set_version,
+        "category": award.category,
+        "class_hours": format_credit(award.class_hours),
+        "credits": format_credit(award.credits),
+        "awarding_unit": award.awarding_unit,
+        "revokes": award.revokes_id,
+    }
+    if counted is not None:
+        data["revoked"] = counted.line.is_revoked
+        data["counted_credits"] = format_credit(counted.counted_credits)
+        data["not_counted_reason"] = counted.reason or None
+    return data
+
+
+def transcript_json(transcript, awards):
+    return {
+        "year": transcript.year,
+        "rule_set": {
+            "code": transcript.rule_set.code,
+            "version": transcript.rule_set.version,
+            "name_zh": transcript.rule_set.name_zh,
+            "name_en": transcript.rule_set.name_en,
+        },
+        "lines": [award_json(awards[c.line.award_id], c) for c in transcript.lines],
+        "total_credits": format_credit(transcript.total_credits),
+        "counted_credits": format_credit(transcript.counted_credits),
+        "counted_class_hours": format_credit(transcript.counted_class_hours),
+        "requirement": [
+            {
+                "item": item.key,
+                "required": format_credit(item.required),
+                "achieved": format_credit(item.achieved),
+                "met": item.is_met,
+            }
+            for item in transcript.requirement
+        ],
+        "met": transcript.is_met,
+    }
+
+
+def certificate_json(certificate, *, public=False):
+    facts = dict(certificate.payload)
+    facts.pop("schema", None)
+    if public:
+        facts["learner_name"] = mask_name(facts["learner_name"])
+        facts.pop("learner_number", None)
+    data = {
+        "serial": certificate.serial,
+        "version": certificate.version,
+        "status": certificate.status,
+        "valid": certificate.status == "valid",
+        "issued": certificate.issued_dt.isoformat(),
+        "key_id": certificate.key_id,
+        "facts": facts,
+    }
+    if certificate.revoked_dt is not None:
+        data["revoked"] = certificate.revoked_dt.isoformat()
+        data["revoke_reason"] = certificate.revoke_reason
+    if not public:
+        data["pdf_url"] = url_for(
+            "api.certificate_pdf", serial=certificate.serial, _external=False
+        )
+        data["signature"] = certificate.signature
+    return data
+
+
+def batch_json(batch):
+    data = {
+        "id": batch.id,
+        "course_id": batch.course_id,
+        "state": batch.state.value,
+        "total": batch.total,
+        "done": batch.done,
+        "error": batch.error or None,
+        "archive_url": None,
+    }
+    if batch.archive:
+        data["archive_url"] = url_for("api.batch_archive", batch_id=batch.id)
+    return data
+
+
+# --- transcripts --------------------------------------------------------------
+
+
+@api_route(
+    "/me/transcript",
+    ["GET"],
+    summary="My credits of a year, what counts, the requirement and whether it is met",
+    parameters=[{"name": "year", "in": "query", "schema": {"type": "integer"}}],
+    responses=ok("The transcript"),
+)
+def my_transcript():
+    user = require_user()
+    year = request.args.get("year", default=utcnow().year, type=int)
+    if not 2000 <= year <= 2100:
+        raise ApiError(422, "invalid_year", "year must be 2000–2100.")
+    transcript, awards = queries.get_transcript(user, year)
+    return jsonify(transcript_json(transcript, awards))
+
+
+@api_route(
+    "/me/certificates",
+    ["GET"],
+    summary="My certificates, every version",
+    responses=ok("The certificates"),
+)
+def my_certificates():
+    user = require_user()
+    return jsonify(
+        {
+            "certificates": [
+                certificate_json(c) for c in queries.list_certificates_of_user(user.id)
+            ]
+        }
+    )
+
+
+# --- the ledger (the CME office) ------------------------------------------------
+
+
+@api_route(
+    "/users/<int:user_id>/credits",
+    ["POST"],
+    summary="Enter credits by hand (administrators), with a reason",
+    request_body={
+        "type": "object",
+        "required": ["title", "credits", "class_hours", "kind", "date", "reason"],
+    },
+    responses={"201": json_response("The ledger line", OBJ), **ERRORS},
+)
+def add_manual_credits(user_id):
+    admin = require_administrator()
+    learner = db.get_or_404(User, user_id)
+    data = json_body()
+    try:
+        on = date.fromisoformat(str(data.get("date", "")))
+    except ValueError:
+        raise ApiError(422, "invalid_date", "date is YYYY-MM-DD.") from None
+    award = call(
+        ops.record_manual_award,
+        learner,
+        admin,
+        utcnow(),
+        title=data.get("title"),
+        rule_set_code=data.get("rule_set")
+        or queries.requirement_of(learner, on.year).code,
+        category=data.get("category") or "CME",
+        credits=data.get("credits"),
+        class_hours=data.get("class_hours"),
+        kind=data.get("kind"),
+        on=on,
+        reason=data.get("reason"),
+    )
+    db.session.commit()
+    return jsonify(award_json(award)), 201
+
+
+@api_route(
+    "/credits/<int:award_id>/revoke",
+    ["POST"],
+    summary="Revoke a ledger line with a reason (a new line; administrators)",
+    request_body={"type": "object", "required": ["reason"]},
+    responses={"201": json_response("The revocation line", OBJ), **ERRORS},
+)
+def revoke_credits(award_id):
+    admin = require_administrator()
+    award = db.get_or_404(CreditAward, award_id)
+    line = call(ops.revoke_award, award, admin, utcnow(), json_body().get("reason"))
+    db.session.commit()
+    return jsonify(award_json(line)), 201
+
+
+# --- certificates -------------------------------------------------------------
+
+
+@api_route(
+    "/courses/<int:course_id>/certificates",
+    ["POST"],
+    summary="Issue a certificate: my own, one learner's, or every eligible "
+    "learner's as a background job ({all: true}; administrators)",
+    request_body=OBJ,
+    responses={
+        "200": json_response("The certificate (issuing again returns it)", OBJ),
+        "202": json_response("The bulk job", OBJ),
+        **ERRORS,
+    },
+)
+def issue_certificates(course_id):
+    user = require_user()
+    course = db.get_or_404(Course, course_id)
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "Expected a JSON object as the body.")
+    if data.get("all") is True:
+        admin = require_administrator()
+        batch = ops.start_batch(course, admin, utcnow())
+        db.session.commit()
+        issue_batch(batch.id)
+        db.session.refresh(batch)
+        return jsonify(batch_json(batch)), 202
+    learner_id = data.get("user_id", user.id)
+    if learner_id != user.id:
+        require_administrator()
+    enrolment = (
+        get_enrolment(course.id, learner_id) if isinstance(learner_id, int) else None
+    )
+    if enrolment is None:
+        raise ApiError(
+            404, "not_enrolled", "That learner is not enrolled in the course."
+        )
+    certificate = call(
+        ops.issue_certificate,
+        enrolment,
+        current_issuer(),
+        utcnow(),
+        issued_by_id=user.id if learner_id != user.id else None,
+    )
+    db.session.commit()
+    return jsonify(certificate_json(certificate))
+
+
+@api_route(
+    "/certificates/<serial>",
+    ["GET"],
+    summary="A certificate and its facts (its learner or administrators)",
+    responses=ok("The certificate"),
+)
+def get_certificate(serial):
+    return jsonify(certificate_json(load_certificate(serial)))
+
+
+@api_route(
+    "/certificates/<serial>/pdf",
+    ["GET"],
+    summary="The certificate as a signed PDF",
+    responses={"200": {"description": "application/pdf"}, **ERRORS},
+)
+def certificate_pdf(serial):
+    certificate = load_certificate(serial)
+    return send_file(
+        io.BytesIO(documents.certificate_pdf(certificate)),
+        mimetype="application/pdf",
+        download_name=documents.pdf_filename(certificate),
+    )
+
+
+@api_route(
+    "/certificates/<serial>/revoke",
+    ["POST"],
+    summary="Revoke a certificate with a reason (administrators)",
+    request_body={"type": "object", "required": ["reason"]},
+    responses=ok("The revoked certificate"),
+)
+def revoke_certificate(serial):
+    admin = require_administrator()
+    certificate = load_certificate(serial)
+    call(
+        ops.revoke_certificate, certificate, admin, utcnow(), json_body().get("reason")
+    )
+    db.session.commit()
+    return jsonify(certificate_json(certificate))
+
+
+@api_route(
+    "/certificates/<serial>/reissue",
+    ["POST"],
+    summary="Issue a new version from today's facts; the old one stays, replaced",
+    responses=ok("The new version"),
+)
+def reissue_certificate(serial):
+    admin = require_administrator()
+    certificate = load_certificate(serial)
+    enrolment = db.session.scalar(
+        db.select(Enrolment).filter_by(
+            user_id=certificate.user_id, course_id=certificate.course_id
+        )
+    )
+    new = call(
+        ops.reissue_certificate,
+        certificate,
+        enrolment,
+        current_issuer(),
+        utcnow(),
+        admin,
+    )
+    db.session.commit()
+    return jsonify(certificate_json(new))
+
+
+@api_route(
+    "/certificate-batches/<int:batch_id>",
+    ["GET"],
+    summary="A bulk issue: state, progress and the ZIP when done (administrators)",
+    responses=ok("The bulk job"),
+)
+def get_batch(batch_id):
+    require_administrator()
+    return jsonify(batch_json(db.get_or_404(CertificateBatch, batch_id)))
+
+
+@api_route(
+    "/certificate-batches/<int:batch_id>/archive",
+    ["GET"],
+    summary="The ZIP of a finished bulk issue (administrators)",
+    responses={"200": {"description": "application/zip"}, **ERRORS},
+)
+def batch_archive(batch_id):
+    require_administrator()
+    batch = db.get_or_404(CertificateBatch, batch_id)
+    path = documents.batch_archive_path(batch)
+    if not batch.archive or not path.exists():
+        raise ApiError(409, "not_ready", "The archive is not ready yet.")
+    return send_file(
+        path, mimetype="application/zip", download_name=f"certificates-{batch.id}.zip"
+    )
+
+
+# --- public verification -------------------------------------------------------
+
+
+@api_route(
+    "/verify/<serial>",
+    ["GET"],
+    summary="Public: whether a certificate is valid, revoked or replaced, "
+    "with its facts and the name partly masked",
+    auth="none",
+    responses=ok("The verdict"),
+)
+def verify(serial):
+    certificate = queries.get_certificate(ops.normalise_serial(serial))
+    if certificate is None:
+        raise ApiError(404, "unknown_serial", "No certificate has this serial number.")
+    return jsonify(certificate_json(certificate, public=True))
+
+
+@api_route(
+    "/verification-key",
+    ["GET"],
+    summary="Public: the Ed25519 key that verifies certificates offline",
+    auth="none",
+    responses={"200": json_response("The key id and PEM", OBJ)},
+)
+def verification_key():
+    issuer = current_issuer()
+    return jsonify(
+        {
+            "key_id": issuer.key_id,
+            "algorithm": "Ed25519",
+            "public_key_pem": issuer.public_pem.decode(),
+        }
+    )

@@ -1,0 +1,2 @@
+"""Credits and certificates on the web: transcripts, downloads, public verification
+and the CME office's pages."""

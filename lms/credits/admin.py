@@ -1,0 +1,428 @@
+"""The CME office: the credit queue, manual lines, revocations, rule sets, seals,
+certificates of a course and the exports."""
+
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from certificates import documents, queries
+from certificates import operations as ops
+from certificates.exports import (
+    PARS_HEADER,
+    REGISTRY_HEADER,
+    ExportRecord,
+    plan_pars_rows,
+    plan_registry_rows,
+)
+from certificates.keys import current_issuer
+from certificates.models import Certificate, CreditAward
+from certificates.rule_sets import BUILT_IN
+from certificates.rules import VARIANT_FIELDS
+from certificates.tasks import issue_batch
+from courses.models import Course, Enrolment
+from courses.workflow import CourseStatus
+from lms.accounts.auth import roles_required
+from lms.accounts.models import User
+from lms.accounts.queries import get_user_by_login
+from lms.accounts.roles import Role
+from lms.credits.forms import (
+    ExportForm,
+    ManualAwardForm,
+    ReasonForm,
+    RuleSetForm,
+    SealForm,
+)
+from lms.db import db, utcnow
+from lms.hospitals.forms import tier_choices
+from lms.hospitals.views import hospital_choices, province_choices, province_name
+from lms.i18n import current_language
+
+bp = Blueprint("credits_admin", __name__, url_prefix="/admin/credits")
+
+
+def rule_set_choices():
+    language = current_language()
+    return [
+        SelectChoice(r.code, f"{r.code} · {r.name(language)}")
+        for r in queries.list_current_rule_sets()
+    ]
+
+
+def manual_form():
+    form = ManualAwardForm(prefix="manual")
+    form.rule_set_code.choices = rule_set_choices()
+    return form
+
+
+def export_form():
+    form = ExportForm(request.args)
+    this_year = utcnow().year
+    form.year.choices = [SelectChoice("", _("All years"))] + [
+        SelectChoice(str(y), str(y)) for y in range(this_year, this_year - 6, -1)
+    ]
+    form.province.choices = [SelectChoice("", _("All provinces")), *province_choices()]
+    form.hospital.choices = [SelectChoice("", _("All hospitals")), *hospital_choices()]
+    form.course.choices = [SelectChoice("", _("All courses"))] + [
+        SelectChoice(str(c.id), c.title(current_language()))
+        for c in db.session.scalars(
+            sa.select(Course)
+            .where(Course.status == CourseStatus.APPROVED)
+            .order_by(Course.id.desc())
+        )
+    ]
+    return form
+
+
+@bp.route("/")
+@roles_required(Role.ADMINISTRATOR)
+def index():
+    return render_template(
+        "credits/admin_index.html",
+        queue=queries.list_review_queue(),
+        form=manual_form(),
+        export=export_form(),
+        courses=db.session.scalars(
+            sa.select(Course)
+            .where(Course.status == CourseStatus.APPROVED)
+            .order_by(Course.approved_dt.desc())
+            .limit(50)
+        ).all(),
+    )
+
+
+@bp.route("/queue/<int:enrolment_id>/approve", methods=["POST"])
+@roles_required(Role.ADMINISTRATOR)
+def approve_completion(enrolment_id):
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    try:
+        award = ops.award_completion(enrolment, utcnow(), approved_by=current_user)
+    except ops.CreditError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".index"))
+    db.session.commit()
+    if award is None:
+        flash(_("The credit rules give this completion no credits."), "error")
+    else:
+        flash(_("Credits awarded."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/manual", methods=["POST"])
+@roles_required(Role.ADMINISTRATOR)
+def add_manual():
+    form = manual_form()
+    learner = get_user_by_login(form.login.data or "")
+    if not form.validate_on_submit() or learner is None:
+        flash(
+            _("Nobody has this login.")
+            if form.login.data and learner is None
+            else _("Some of the data is not valid."),
+            "error",
+        )
+        return redirect(url_for(".index"))
+    try:
+        ops.record_manual_award(
+            learner,
+            current_user,
+            utcnow(),
+            title=form.title.data,
+            rule_set_code=form.rule_set_code.data,
+            category=form.category.data.strip(),
+            credits=form.credits.data,
+            class_hours=form.class_hours.data,
+            kind=form.kind.data,
+            on=form.on.data,
+            reason=form.reason.data,
+        )
+    except ops.CreditError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".index"))
+    db.session.commit()
+    flash(_("Credits entered for %(name)s.", name=learner.name), "success")
+    return redirect(url_for(".person", user_id=learner.id, year=form.on.data.year))
+
+
+@bp.route("/people/<int:user_id>")
+@roles_required(Role.ADMINISTRATOR)
+def person(user_id):
+    learner = db.get_or_404(User, user_id)
+    year = request.args.get("year", default=utcnow().year, type=int)
+    transcript, awards = queries.get_transcript(learner, year)
+    return render_template(
+        "credits/admin_person.html",
+        learner=learner,
+        transcript=transcript,
+        awards=awards,
+        years=sorted({year, utcnow().year, *queries.transcript_years(learner.id)}),
+        revoke_form=ReasonForm(),
+    )
+
+
+@bp.route("/awards/<int:award_id>/revoke", methods=["POST"])
+@roles_required(Role.ADMINISTRATOR)
+def revoke_award(award_id):
+    award = db.get_or_404(CreditAward, award_id)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise ops.CreditError("reason_required", _("Say why it is revoked."), 422)
+        ops.revoke_award(award, current_user, utcnow(), form.reason.data)
+    except ops.CreditError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The credits were revoked."), "success")
+    return redirect(url_for(".person", user_id=award.user_id, year=award.year))
+
+
+# --- rule sets -----------------------------------------------------------------
+
+
+def rule_set_form():
+    form = RuleSetForm()
+    form.based_on.choices = [SelectChoice(r.code, r.code) for r in BUILT_IN]
+    form.province_code.choices = [SelectChoice("", "—"), *province_choices()]
+    form.tier.choices = [SelectChoice("", "—"), *tier_choices()]
+    return form
+
+
+@bp.route("/rule-sets", methods=["GET", "POST"])
+@roles_required(Role.ADMINISTRATOR)
+def rule_sets():
+    form = rule_set_form()
+    if form.validate_on_submit():
+        try:
+            variant = ops.add_rule_set_variant(
+                form.based_on.data,
+                current_user,
+                utcnow(),
+                code=form.code.data,
+                name_zh=form.name_zh.data,
+                name_en=form.name_en.data,
+                valid_from=form.valid_from.data,
+                valid_until=form.valid_until.data,
+                province_code=form.province_code.data,
+                tier=form.tier.data,
+                values={name: getattr(form, name).data for name in VARIANT_FIELDS},
+            )
+        except ops.CreditError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Rule set %(code)s v%(version)s saved.",
+                    code=variant.code,
+                    version=variant.version,
+                ),
+                "success",
+            )
+            return redirect(url_for(".rule_sets"))
+    elif form.is_submitted():
+        flash(_("Some of the data is not valid."), "error")
+    return render_template(
+        "credits/rule_sets.html",
+        rule_sets=queries.list_rule_sets(),
+        form=form,
+        province_name=province_name,
+    )
+
+
+# --- seals ---------------------------------------------------------------------
+
+
+@bp.route("/seals", methods=["GET", "POST"])
+@roles_required(Role.ADMINISTRATOR)
+def seals():
+    form = SealForm()
+    if form.validate_on_submit():
+        upload = form.image.data
+        try:
+            documents.save_seal(form.slot.data, upload.read() if upload else b"")
+        except documents.SealRejected as error:
+            flash(str(error), "error")
+        else:
+            flash(_("The seal was saved."), "success")
+            return redirect(url_for(".seals"))
+    present = {
+        slot: documents.seal_path(slot).exists() for slot in documents.SEAL_SLOTS
+    }
+    return render_template("credits/seals.html", form=form, present=present)
+
+
+@bp.route("/seals/<slot>.png")
+@roles_required(Role.ADMINISTRATOR)
+def seal_image(slot):
+    if slot not in documents.SEAL_SLOTS or not documents.seal_path(slot).exists():
+        return Response(status=404)
+    return Response(documents.seal_path(slot).read_bytes(), mimetype="image/png")
+
+
+@bp.route("/seals/<slot>/remove", methods=["POST"])
+@roles_required(Role.ADMINISTRATOR)
+def remove_seal(slot):
+    documents.remove_seal(slot)
+    flash(_("The seal was removed."), "success")
+    return redirect(url_for(".seals"))
+
+
+# --- certificates of a course ------------------------------------------------------
+
+
+@bp.route("/courses/<int:course_id>")
+@roles_required(Role.ADMINISTRATOR)
+def course_certificates(course_id):
+    course = db.get_or_404(Course, course_id)
+    current = {
+        c.user_id: c
+        for c in queries.list_certificates_of_course(course.id)
+        if c.is_current
+    }
+    return render_template(
+        "credits/course_certificates.html",
+        course=course,
+        eligible=queries.list_eligible_enrolments(course.id),
+        certificates=queries.list_certificates_of_course(course.id),
+        current=current,
+        batches=queries.list_batches(course.id)[:5],
+        reason_form=ReasonForm(),
+    )
+
+
+@bp.route("/courses/<int:course_id>/issue/<int:user_id>", methods=["POST"])
+@roles_required(Role.ADMINISTRATOR)
+def issue_one(course_id, user_id):
+    enrolment = db.session.scalar(
+        sa.select(Enrolment).filter_by(course_id=course_id, user_id=user_id)
+    )
+    if enrolment is None:
+        return Response(status=404)
+    try:
+        ops.issue_certificate(
+            enrolment, current_issuer(), utcnow(), issued_by_id=current_user.id
+        )
+    except ops.CreditError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Certificate issued."), "success")
+    return redirect(url_for(".course_certificates", course_id=course_id))
+
+
+@bp.route("/courses/<int:course_id>/issue-all", methods=["POST"])
+@roles_required(Role.ADMINISTRATOR)
+def issue_all(course_id):
+    course = db.get_or_404(Course, course_id)
+    batch = ops.start_batch(course, current_user, utcnow())
+    db.session.commit()
+    issue_batch(batch.id)
+    flash(_("Issuing the certificates of every eligible learner."), "success")
+    return redirect(url_for(".course_certificates", course_id=course.id))
+
+
+def _certificate_or_404(serial):
+    return db.first_or_404(sa.select(Certificate).filter_by(serial=serial))
+
+
+@bp.route("/certificates/<serial>/revoke", methods=["POST"])
+@roles_required(Role.ADMINISTRATOR)
+def revoke_certificate(serial):
+    certificate = _certificate_or_404(serial)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise ops.CreditError("reason_required", _("Say why it is revoked."), 422)
+        ops.revoke_certificate(certificate, current_user, utcnow(), form.reason.data)
+    except ops.CreditError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The certificate was revoked."), "success")
+    return redirect(url_for(".course_certificates", course_id=certificate.course_id))
+
+
+@bp.route("/certificates/<serial>/reissue", methods=["POST"])
+@roles_required(Role.ADMINISTRATOR)
+def reissue_certificate(serial):
+    certificate = _certificate_or_404(serial)
+    enrolment = db.session.scalar(
+        sa.select(Enrolment).filter_by(
+            course_id=certificate.course_id, user_id=certificate.user_id
+        )
+    )
+    try:
+        ops.reissue_certificate(
+            certificate, enrolment, current_issuer(), utcnow(), current_user
+        )
+    except ops.CreditError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("A new version was issued."), "success")
+    return redirect(url_for(".course_certificates", course_id=certificate.course_id))
+
+
+# --- exports -------------------------------------------------------------------
+
+
+@bp.route("/export.csv")
+@roles_required(Role.ADMINISTRATOR)
+def export():
+    form = export_form()
+    rows = queries.list_awards_for_export(
+        year=request.args.get("year", type=int),
+        hospital_id=request.args.get("hospital", type=int),
+        province=request.args.get("province") or None,
+        course_id=request.args.get("course", type=int),
+    )
+    records = [
+        ExportRecord(
+            award_id=award.id,
+            learner_number=ops.learner_number(user),
+            learner_name=user.name,
+            login=user.login,
+            profession=user.profession.value if user.profession else "",
+            hospital_code=hospital.code if hospital else "",
+            hospital_name=hospital.name_zh if hospital else "",
+            province_code=hospital.province_code if hospital else "",
+            source=award.source.value,
+            project_number=award.project_number,
+            title=award.title_zh,
+            category=award.category,
+            class_hours=award.class_hours,
+            credits=award.credits,
+            awarding_unit=award.awarding_unit,
+            activity_date=award.activity_date,
+            rule_set=f"{award.rule_set_code} v{award.rule_set_version}",
+            revokes_id=award.revokes_id,
+        )
+        for award, user, hospital in rows
+    ]
+    if form.kind.data == "pars":
+        header, lines = PARS_HEADER, plan_pars_rows(records)
+    else:
+        header, lines = REGISTRY_HEADER, plan_registry_rows(records)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel reads UTF-8 Chinese only with the BOM
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(lines)
+    name = f"credits-{form.kind.data or 'registry'}-{request.args.get('year') or 'all'}"
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}.csv"},
+    )

@@ -1,0 +1,86 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from certificates.rules import ManualKind
+
+
+def manual_kind_choices():
+    labels = {
+        ManualKind.EXTERNAL: _l("External activity"),
+        ManualKind.VISITING: _l("Visiting study"),
+        ManualKind.SELF_STUDY: _l("Self-study"),
+        ManualKind.OTHER: _l("Other"),
+    }
+    return [SelectChoice(kind.value, label) for kind, label in labels.items()]
+
+
+class ManualAwardForm(FlaskForm):
+    login = StringField(
+        _l("Learner (email or mobile number)"), [InputRequired(), Length(max=254)]
+    )
+    title = StringField(_l("Activity"), [InputRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=manual_kind_choices())
+    rule_set_code = SelectField(_l("Credit rules"))
+    category = StringField(_l("Credit category"), [InputRequired(), Length(max=32)])
+    credits = DecimalField(_l("Credits"), [InputRequired(), NumberRange(0.01, 100)])
+    class_hours = DecimalField(
+        _l("Class hours"), [InputRequired(), NumberRange(0, 500)]
+    )
+    on = DateField(_l("Date of the activity"), [InputRequired()])
+    reason = TextAreaField(_l("Reason"), [InputRequired(), Length(max=2000)])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason"), [InputRequired(), Length(max=2000)])
+
+
+class RuleSetForm(FlaskForm):
+    based_on = SelectField(_l("Based on"))
+    code = StringField(_l("Code"), [InputRequired(), Length(max=32)])
+    name_zh = StringField(_l("Name (Chinese)"), [InputRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), [InputRequired(), Length(max=200)])
+    province_code = SelectField(_l("Province"), [Optional()])
+    tier = SelectField(_l("Tier"), [Optional()])
+    valid_from = DateField(_l("In force from"), [InputRequired()])
+    valid_until = DateField(_l("In force until"), [Optional()])
+    yearly_credits = StringField(_l("Credits a year"), [Length(max=16)])
+    yearly_class_hours = StringField(_l("Class hours a year"), [Length(max=16)])
+    self_study_cap = StringField(
+        _l("Self-study at most (credits a year)"), [Length(max=16)]
+    )
+    project_cap = StringField(_l("At most per project (credits)"), [Length(max=16)])
+    distance_cap = StringField(
+        _l("At most per distance project (credits)"), [Length(max=16)]
+    )
+
+
+class SealForm(FlaskForm):
+    slot = SelectField(
+        _l("Seal"),
+        choices=[
+            SelectChoice("awarding", _l("Awarding body's seal")),
+            SelectChoice("organiser", _l("Organiser's seal")),
+        ],
+    )
+    image = FileField(_l("Image (PNG with a transparent background)"))
+
+
+class ExportForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: it changes nothing
+
+    kind = SelectField(
+        _l("Format"),
+        choices=[
+            SelectChoice("registry", _l("Provincial credit registry")),
+            SelectChoice("pars", _l("PARS-style learner list")),
+        ],
+    )
+    year = SelectField(_l("Year"), [Optional()])
+    province = SelectField(_l("Province"), [Optional()])
+    hospital = SelectField(_l("Hospital"), [Optional()])
+    course = SelectField(_l("Course"), [Optional()])

@@ -1,0 +1,142 @@
+"""A learner's transcript and certificates; the public verification page."""
+
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from certificates import documents, queries
+from certificates import operations as ops
+from certificates.exports import mask_name
+from certificates.keys import current_issuer
+from certificates.transcript_pdf import render_transcript
+from courses.models import Course
+from courses.queries import get_enrolment
+from lms.accounts.roles import Role
+from lms.db import db, utcnow
+from lms.i18n import current_language
+from lms.labels import category_label, credit_reason_label, requirement_label
+
+bp = Blueprint("credits", __name__)
+
+
+def requested_year():
+    year = request.args.get("year", type=int)
+    this_year = utcnow().year
+    return year if year and 2000 <= year <= this_year + 1 else this_year
+
+
+def may_see_certificate(certificate, user):
+    return user.is_authenticated and (
+        certificate.user_id == user.id or user.role == Role.ADMINISTRATOR
+    )
+
+
+def load_own_certificate(serial):
+    """The certificate if it is the requester's (or they are the office): a 404
+    otherwise, so nobody learns which serials exist."""
+    certificate = queries.get_certificate(ops.normalise_serial(serial))
+    if certificate is None or not may_see_certificate(certificate, current_user):
+        abort(404)
+    return certificate
+
+
+@bp.route("/credits")
+@login_required
+def transcript():
+    year = requested_year()
+    transcript, awards = queries.get_transcript(current_user, year)
+    return render_template(
+        "credits/transcript.html",
+        transcript=transcript,
+        awards=awards,
+        years=sorted({year, utcnow().year, *queries.transcript_years(current_user.id)}),
+        certificates=queries.list_certificates_of_user(current_user.id),
+    )
+
+
+@bp.route("/credits/<int:year>/transcript.pdf")
+@login_required
+def transcript_pdf(year):
+    transcript, awards = queries.get_transcript(current_user, year)
+    pdf = render_transcript(
+        transcript,
+        awards,
+        learner=current_user,
+        issuer=current_issuer(),
+        language=current_language(),
+        now=utcnow(),
+        labels={
+            "category": lambda c: str(category_label(c)),
+            "reason": lambda r: str(credit_reason_label(r)),
+            "requirement": lambda k: str(requirement_label(k)),
+        },
+    )
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        download_name=f"transcript-{year}.pdf",
+    )
+
+
+@bp.route("/courses/<int:course_id>/certificate", methods=["POST"])
+@login_required
+def get_certificate(course_id):
+    course = db.get_or_404(Course, course_id)
+    enrolment = get_enrolment(course.id, current_user.id)
+    if enrolment is None:
+        abort(404)
+    try:
+        certificate = ops.issue_certificate(enrolment, current_issuer(), utcnow())
+    except ops.CreditError:
+        flash(_("Your certificate is ready once the course is complete."), "error")
+        return redirect(url_for("learning.course", course_id=course.id))
+    db.session.commit()
+    return redirect(url_for(".certificate_pdf", serial=certificate.serial))
+
+
+@bp.route("/certificates/<serial>.pdf")
+@login_required
+def certificate_pdf(serial):
+    certificate = load_own_certificate(serial)
+    return send_file(
+        io.BytesIO(documents.certificate_pdf(certificate)),
+        mimetype="application/pdf",
+        download_name=documents.pdf_filename(certificate),
+    )
+
+
+@bp.route("/verify", methods=["GET"])
+def verify_form():
+    serial = request.args.get("serial", "").strip()
+    if serial:
+        return redirect(url_for(".verify", serial=ops.normalise_serial(serial)))
+    return render_template("credits/verify.html", certificate=None, serial="")
+
+
+@bp.route("/verify/<serial>")
+def verify(serial):
+    serial = ops.normalise_serial(serial)
+    certificate = queries.get_certificate(serial)
+    if certificate is None:
+        return render_template(
+            "credits/verify.html", certificate=None, serial=serial
+        ), 404
+    return render_template(
+        "credits/verify.html",
+        certificate=certificate,
+        serial=serial,
+        facts=documents.certificate_facts(certificate),
+        masked_name=mask_name(certificate.payload["learner_name"]),
+        newest=queries.get_newest_version(certificate),
+    )

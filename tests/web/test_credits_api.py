@@ -1,0 +1,282 @@
+"""Credits and certificates through the API: awards, transcripts, issue, verify."""
+
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from certificates.models import Certificate, CreditAward
+from lms.accounts.roles import Role
+from tests.builders import complete_course
+
+HOURS = 45 * 60  # one class hour (CN rules), in seconds
+
+
+@pytest.fixture
+def course(create_course):
+    """Six class hours under CN-2024: 2 credits for a learner."""
+    return create_course(durations=(3 * HOURS, 3 * HOURS), questions=2)
+
+
+@pytest.fixture
+def learner(create_user):
+    return create_user(name="欧阳娜娜")
+
+
+@pytest.fixture
+def admin(create_user):
+    return create_user(role=Role.ADMINISTRATOR, name="王主任")
+
+
+def awards_of(db, user):
+    return db.session.scalars(
+        sa.select(CreditAward).filter_by(user_id=user.id).order_by(CreditAward.id)
+    ).all()
+
+
+def test_completing_a_course_awards_its_credits_once(
+    client, db, course, learner, api_token
+):
+    complete_course(course, learner)
+    (award,) = awards_of(db, learner)
+    assert (award.source, award.category, award.credits, award.class_hours) == (
+        "online",
+        "CME",
+        Decimal(2),
+        Decimal(6),
+    )
+    assert (award.rule_set_code, award.rule_set_version) == ("CN-2024", 1)
+    transcript = client.get("/api/v1/me/transcript", headers=api_token(learner)).json
+    assert transcript["counted_credits"] == "2"
+    assert transcript["met"] is False
+    assert {i["item"]: i["required"] for i in transcript["requirement"]} == {
+        "credits": "25",
+        "class_hours": "90",
+    }
+
+
+def test_the_lecturer_gets_teaching_credits_when_the_course_is_published(db, course):
+    lecturer_id = course.lectures[0].lecturer_id or course.owner_id
+    (award,) = db.session.scalars(
+        sa.select(CreditAward).filter_by(user_id=lecturer_id, source="teaching")
+    ).all()
+    # CN-2024 keeps the 2006 rates: 1 credit per hour taught at hospital level.
+    assert award.credits == Decimal(6) and award.course_id == course.id
+
+
+def test_a_course_under_review_waits_for_the_office(
+    client, db, auth, course, learner, admin
+):
+    course.has_credit_review = True
+    enrolment = complete_course(course, learner)
+    assert awards_of(db, learner) == []
+    auth.login(admin.login)
+    page = client.get("/admin/credits/").text
+    assert "欧阳娜娜" in page
+    token = auth.csrf_token("/admin/credits/")
+    client.post(
+        f"/admin/credits/queue/{enrolment.id}/approve", data={"csrf_token": token}
+    )
+    (award,) = awards_of(db, learner)
+    assert award.created_by_id == admin.id
+    assert "欧阳娜娜" not in client.get("/admin/credits/").text
+
+
+def test_a_manual_award_needs_a_reason_and_changes_nothing_without_one(
+    client, db, learner, admin, api_token
+):
+    body = {
+        "title": "省级学术年会",
+        "credits": "3",
+        "class_hours": "9",
+        "kind": "external",
+        "date": "2026-03-01",
+    }
+    response = client.post(
+        f"/api/v1/users/{learner.id}/credits", json=body, headers=api_token(admin)
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "reason_required"
+    assert awards_of(db, learner) == []
+    response = client.post(
+        f"/api/v1/users/{learner.id}/credits",
+        json={**body, "reason": "进修证明已审核"},
+        headers=api_token(admin),
+    )
+    assert response.status_code == 201
+    assert response.json["credits"] == "3"
+    assert response.json["source"] == "manual"
+
+
+def test_learners_cannot_enter_or_revoke_credits(client, learner, api_token):
+    headers = api_token(learner)
+    assert (
+        client.post(
+            f"/api/v1/users/{learner.id}/credits", json={}, headers=headers
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/v1/credits/1/revoke", json={}, headers=headers).status_code
+        == 403
+    )
+
+
+def test_revoking_credits_adds_a_line_and_revokes_the_certificate(
+    client, db, course, learner, admin, api_token
+):
+    complete_course(course, learner)
+    serial = client.post(
+        f"/api/v1/courses/{course.id}/certificates", headers=api_token(learner)
+    ).json["serial"]
+    (award,) = awards_of(db, learner)
+    response = client.post(
+        f"/api/v1/credits/{award.id}/revoke",
+        json={"reason": "考核作弊"},
+        headers=api_token(admin),
+    )
+    assert response.status_code == 201
+    assert response.json["credits"] == "-2" and response.json["revokes"] == award.id
+    original, revocation = awards_of(db, learner)
+    assert original.credits == Decimal(2)  # never edited
+    transcript = client.get("/api/v1/me/transcript", headers=api_token(learner)).json
+    assert transcript["counted_credits"] == "0"
+    assert transcript["lines"][0]["not_counted_reason"] == "revoked"
+    verdict = client.get(f"/api/v1/verify/{serial}").json
+    assert verdict["status"] == "revoked" and verdict["revoke_reason"] == "考核作弊"
+    again = client.post(
+        f"/api/v1/credits/{award.id}/revoke",
+        json={"reason": "twice"},
+        headers=api_token(admin),
+    )
+    assert again.status_code == 409
+
+
+def test_ledger_lines_are_never_edited(db, course, learner):
+    complete_course(course, learner)
+    (award,) = awards_of(db, learner)
+    award.credits = Decimal(20)
+    with pytest.raises(ValueError, match="never edited"):
+        db.session.flush()
+    db.session.rollback()
+
+
+# --- certificates -------------------------------------------------------------
+
+
+def test_a_certificate_before_completion_is_refused(
+    client, db, course, learner, api_token
+):
+    headers = api_token(learner)
+    client.post(f"/api/v1/courses/{course.id}/enrol", headers=headers)
+    response = client.post(f"/api/v1/courses/{course.id}/certificates", headers=headers)
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "not_eligible"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+
+
+def test_issuing_twice_returns_the_first(client, course, learner, api_token):
+    complete_course(course, learner)
+    headers = api_token(learner)
+    first = client.post(f"/api/v1/courses/{course.id}/certificates", headers=headers)
+    second = client.post(f"/api/v1/courses/{course.id}/certificates", headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert first.json["serial"] == second.json["serial"]
+    assert first.json["serial"].startswith("TC-") and len(first.json["serial"]) == 22
+
+
+def test_a_learner_cannot_fetch_another_learners_certificate(
+    client, course, learner, create_user, api_token
+):
+    complete_course(course, learner)
+    serial = client.post(
+        f"/api/v1/courses/{course.id}/certificates", headers=api_token(learner)
+    ).json["serial"]
+    other = api_token(create_user())
+    assert (
+        client.get(f"/api/v1/certificates/{serial}", headers=other).status_code == 404
+    )
+    assert (
+        client.get(f"/api/v1/certificates/{serial}/pdf", headers=other).status_code
+        == 404
+    )
+    response = client.post(
+        f"/api/v1/courses/{course.id}/certificates",
+        json={"user_id": learner.id},
+        headers=other,
+    )
+    assert response.status_code == 403
+
+
+def test_public_verification_masks_the_name(client, course, learner, api_token):
+    complete_course(course, learner)
+    serial = client.post(
+        f"/api/v1/courses/{course.id}/certificates", headers=api_token(learner)
+    ).json["serial"]
+    verdict = client.get(f"/api/v1/verify/{serial.lower()}").json
+    assert verdict["valid"] is True
+    assert verdict["facts"]["learner_name"] == "欧**娜"
+    assert "learner_number" not in verdict["facts"] and "signature" not in verdict
+    page = client.get(f"/verify/{serial}").text
+    assert "欧**娜" in page and "欧阳娜娜" not in page
+
+
+@pytest.mark.parametrize(
+    "serial", ["TC-0000-0000-0000-0000", "TC-XXXX", "TC-' OR '1'='1", "<script>"]
+)
+def test_a_forged_serial_is_unknown(client, serial):
+    response = client.get(f"/api/v1/verify/{serial}")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "unknown_serial"
+    page = client.get(f"/verify/{serial}")
+    assert page.status_code == 404 and "<script>" not in page.text
+
+
+def test_reissue_keeps_the_history(client, db, course, learner, admin, api_token):
+    complete_course(course, learner)
+    old = client.post(
+        f"/api/v1/courses/{course.id}/certificates", headers=api_token(learner)
+    ).json["serial"]
+    learner.name = "欧阳娜"  # a corrected name
+    new = client.post(
+        f"/api/v1/certificates/{old}/reissue", headers=api_token(admin)
+    ).json
+    assert new["version"] == 2 and new["serial"] != old
+    assert new["facts"]["learner_name"] == "欧阳娜"
+    assert client.get(f"/api/v1/verify/{old}").json["status"] == "replaced"
+    assert client.get(f"/api/v1/verify/{new['serial']}").json["status"] == "valid"
+    mine = client.get("/api/v1/me/certificates", headers=api_token(learner)).json
+    assert [c["version"] for c in mine["certificates"]] == [2, 1]
+
+
+def test_bulk_issue_makes_one_zip_and_is_idempotent(
+    client, db, course, create_user, admin, api_token
+):
+    learners = [create_user(name=f"学员{i}") for i in range(3)]
+    for person in learners:
+        complete_course(course, person)
+    headers = api_token(admin)
+    first = client.post(
+        f"/api/v1/courses/{course.id}/certificates", json={"all": True}, headers=headers
+    )
+    assert first.status_code == 202
+    batch = client.get(
+        f"/api/v1/certificate-batches/{first.json['id']}", headers=headers
+    ).json
+    assert (batch["state"], batch["done"], batch["total"]) == ("succeeded", 3, 3)
+    archive = client.get(batch["archive_url"], headers=headers)
+    names = sorted(zipfile.ZipFile(io.BytesIO(archive.data)).namelist())
+    assert len(names) == 3 and all(n.endswith(".pdf") for n in names)
+    again = client.post(
+        f"/api/v1/courses/{course.id}/certificates", json={"all": True}, headers=headers
+    ).json
+    archive = client.get(again["archive_url"], headers=headers)
+    assert sorted(zipfile.ZipFile(io.BytesIO(archive.data)).namelist()) == names
+
+
+def test_the_verification_key_is_public(client):
+    key = client.get("/api/v1/verification-key").json
+    assert key["algorithm"] == "Ed25519"
+    assert key["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
