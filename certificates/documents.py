@@ -20,7 +20,11 @@ MAX_SEAL_PIXELS = 2000
 
 
 class SealRejected(ValueError):
-    """An uploaded seal that is not a usable image."""
+    """An uploaded seal that is not a usable image; ``code`` says why."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
 
 
 def certificates_dir():
@@ -45,20 +49,22 @@ def read_seals():
 def save_seal(slot, data):
     """Check an uploaded image and keep it as a PNG with transparency."""
     if slot not in SEAL_SLOTS:
-        raise SealRejected("Unknown seal.")
+        raise SealRejected("unknown_slot", "Unknown seal.")
     if not data or len(data) > MAX_SEAL_BYTES:
-        raise SealRejected("A seal is an image of at most 2 MB.")
+        raise SealRejected("too_large", "A seal is an image of at most 2 MB.")
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ("PNG", "JPEG", "WEBP"):
-                raise SealRejected("A seal is a PNG, JPEG or WebP image.")
+                raise SealRejected("bad_format", "A seal is a PNG, JPEG or WebP image.")
             if max(image.size) > MAX_SEAL_PIXELS:
-                raise SealRejected("A seal is at most 2000 pixels wide and high.")
+                raise SealRejected(
+                    "too_large", "A seal is at most 2000 pixels wide and high."
+                )
             image.load()
             png = io.BytesIO()
             image.convert("RGBA").save(png, "PNG")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise SealRejected("The file is not an image.") from None
+        raise SealRejected("not_an_image", "The file is not an image.") from None
     write_atomically(seal_path(slot), png.getvalue())
 
 

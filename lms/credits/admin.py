@@ -45,6 +45,7 @@ from lms.credits.forms import (
     RuleSetForm,
     SealForm,
 )
+from lms.credits.messages import credit_error_message, seal_error_message
 from lms.db import db, utcnow
 from lms.hospitals.forms import tier_choices
 from lms.hospitals.views import hospital_choices, province_choices, province_name
@@ -110,7 +111,7 @@ def approve_completion(enrolment_id):
     try:
         award = ops.award_completion(enrolment, utcnow(), approved_by=current_user)
     except ops.CreditError as error:
-        flash(str(error), "error")
+        flash(credit_error_message(error), "error")
         return redirect(url_for(".index"))
     db.session.commit()
     if award is None:
@@ -148,7 +149,7 @@ def add_manual():
             reason=form.reason.data,
         )
     except ops.CreditError as error:
-        flash(str(error), "error")
+        flash(credit_error_message(error), "error")
         return redirect(url_for(".index"))
     db.session.commit()
     flash(_("Credits entered for %(name)s.", name=learner.name), "success")
@@ -181,7 +182,7 @@ def revoke_award(award_id):
             raise ops.CreditError("reason_required", _("Say why it is revoked."), 422)
         ops.revoke_award(award, current_user, utcnow(), form.reason.data)
     except ops.CreditError as error:
-        flash(str(error), "error")
+        flash(credit_error_message(error), "error")
     else:
         db.session.commit()
         flash(_("The credits were revoked."), "success")
@@ -219,7 +220,7 @@ def rule_sets():
                 values={name: getattr(form, name).data for name in VARIANT_FIELDS},
             )
         except ops.CreditError as error:
-            flash(str(error), "error")
+            flash(credit_error_message(error), "error")
         else:
             db.session.commit()
             flash(
@@ -253,7 +254,7 @@ def seals():
         try:
             documents.save_seal(form.slot.data, upload.read() if upload else b"")
         except documents.SealRejected as error:
-            flash(str(error), "error")
+            flash(seal_error_message(error), "error")
         else:
             flash(_("The seal was saved."), "success")
             return redirect(url_for(".seals"))
@@ -315,7 +316,7 @@ def issue_one(course_id, user_id):
             enrolment, current_issuer(), utcnow(), issued_by_id=current_user.id
         )
     except ops.CreditError as error:
-        flash(str(error), "error")
+        flash(credit_error_message(error), "error")
     else:
         db.session.commit()
         flash(_("Certificate issued."), "success")
@@ -347,7 +348,7 @@ def revoke_certificate(serial):
             raise ops.CreditError("reason_required", _("Say why it is revoked."), 422)
         ops.revoke_certificate(certificate, current_user, utcnow(), form.reason.data)
     except ops.CreditError as error:
-        flash(str(error), "error")
+        flash(credit_error_message(error), "error")
     else:
         db.session.commit()
         flash(_("The certificate was revoked."), "success")
@@ -368,7 +369,7 @@ def reissue_certificate(serial):
             certificate, enrolment, current_issuer(), utcnow(), current_user
         )
     except ops.CreditError as error:
-        flash(str(error), "error")
+        flash(credit_error_message(error), "error")
     else:
         db.session.commit()
         flash(_("A new version was issued."), "success")

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from certificates import queries as credit_queries
 from courses import operations as ops
 from courses import queries
 from courses.access import can_enrol_others
@@ -112,6 +113,10 @@ def course(course_id):
             progress = queries.progress_by_lecture(current_user.id, course)
             step = queries.enrolment_step(enrolment)
             attempts = [a for a in queries.list_attempts(enrolment) if a.submitted_dt]
+    award = certificate = None
+    if step == Step.COMPLETE:
+        award = credit_queries.get_live_award(current_user.id, course.id, "online")
+        certificate = credit_queries.get_current_certificate(current_user.id, course.id)
     enrol_form = None
     if current_user.is_authenticated and can_enrol_others(
         queries.actor_of(current_user), current_user.hospital_id
@@ -137,6 +142,8 @@ def course(course_id):
         attempts=attempts,
         class_hours=queries.class_hours(course),
         enrol_form=enrol_form,
+        award=award,
+        certificate=certificate,
     )
 
 

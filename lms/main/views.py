@@ -1,11 +1,12 @@
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from certificates import queries as credit_queries
 from courses import queries as course_queries
 from lms.accounts.queries import count_users_by_role, list_users
 from lms.accounts.roles import Role
 from lms.accounts.views import safe_next_url
-from lms.db import db
+from lms.db import db, utcnow
 from lms.hospitals.network import Tier
 from lms.hospitals.queries import count_hospitals_by_tier, list_network_provinces
 from lms.i18n import locale_for_code
@@ -39,6 +40,9 @@ def dashboard():
             (e, *course_queries.enrolment_overview(e))
             for e in course_queries.list_enrolments_of_user(current_user.id)
         ]
+        context["transcript"] = credit_queries.get_transcript(
+            current_user, utcnow().year
+        )[0]
     elif current_user.role == Role.LECTURER:
         context["courses"] = [
             (c, course_queries.course_statistics(c))

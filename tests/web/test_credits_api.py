@@ -139,7 +139,7 @@ def test_revoking_credits_adds_a_line_and_revokes_the_certificate(
     )
     assert response.status_code == 201
     assert response.json["credits"] == "-2" and response.json["revokes"] == award.id
-    original, revocation = awards_of(db, learner)
+    original, _revocation = awards_of(db, learner)
     assert original.credits == Decimal(2)  # never edited
     transcript = client.get("/api/v1/me/transcript", headers=api_token(learner)).json
     assert transcript["counted_credits"] == "0"
