@@ -365,9 +365,12 @@ def new_serial():
 
 
 def normalise_serial(text):
-    """A serial as typed or scanned: case, spaces and look-alikes forgiven."""
-    text = str(text or "").strip().upper().replace(" ", "")
-    return text.translate(str.maketrans("OIL", "011"))[:32]
+    """A serial as typed or scanned: case, spaces, dashes and look-alikes forgiven."""
+    raw = "".join(c for c in str(text or "") if c.isascii() and c.isalnum()).upper()
+    body = raw.removeprefix("TC").translate(str.maketrans("OIL", "011"))
+    if len(body) != 16 or any(c not in SERIAL_ALPHABET for c in body):
+        return raw[:32]
+    return "TC-" + "-".join(body[i : i + 4] for i in range(0, 16, 4))
 
 
 def learner_number(user):
@@ -427,10 +430,14 @@ def _signed(facts, issuer):
     return payload, sign(payload, issuer.private_pem)
 
 
-def issue_certificate(enrolment, issuer, now, *, issued_by_id=None):
+def issue_certificate(
+    enrolment, issuer, now, *, issued_by_id=None, after_revocation=False
+):
     """The learner's certificate of the course: the current one when it exists.
 
-    Only a completed course whose online award stands has one.
+    Only a completed course whose online award stands has one. Once revoked, a
+    certificate comes back only when the office issues a new version on purpose
+    (``after_revocation``): neither the learner nor a bulk issue undoes it.
     """
     current = queries.get_current_certificate(enrolment.user_id, enrolment.course_id)
     if current is not None:
@@ -446,8 +453,14 @@ def issue_certificate(enrolment, issuer, now, *, issued_by_id=None):
             "A certificate follows a completed course with its credits awarded.",
             409,
         )
-    newest = queries.list_certificate_history(enrolment.user_id, enrolment.course_id)
-    return _issue(enrolment, award, issuer, now, len(newest) + 1, issued_by_id)
+    history = queries.list_certificate_history(enrolment.user_id, enrolment.course_id)
+    if history and history[-1].revoked_dt is not None and not after_revocation:
+        raise CreditError(
+            "revoked",
+            "This certificate was revoked; only the CME office can issue a new one.",
+            409,
+        )
+    return _issue(enrolment, award, issuer, now, len(history) + 1, issued_by_id)
 
 
 def _issue(enrolment, award, issuer, now, version, issued_by_id):
@@ -480,7 +493,9 @@ def reissue_certificate(certificate, enrolment, issuer, now, issued_by):
             "not_current", "Only the current certificate can be re-issued.", 409
         )
     if queries.is_revoked(certificate.award):
-        raise CreditError("revoked", "The credits of this course were revoked.", 409)
+        raise CreditError(
+            "credits_revoked", "The credits of this course were revoked.", 409
+        )
     certificate.replaced_dt = now
     db.session.flush()
     return _issue(

@@ -276,8 +276,26 @@ def list_certificates_of_course(course_id):
 
 
 def list_eligible_enrolments(course_id):
-    """Completed enrolments whose online award stands: they may have a certificate."""
+    """Completed enrolments whose online award stands and whose newest certificate
+    (if any) was not revoked: a bulk issue gives each of them one."""
     revocation = aliased(CreditAward)
+    revoked, later = aliased(Certificate), aliased(Certificate)
+    newest_revoked = (
+        sa.select(revoked.id)
+        .where(
+            revoked.user_id == Enrolment.user_id,
+            revoked.course_id == Enrolment.course_id,
+            revoked.revoked_dt.is_not(None),
+            ~sa.select(later.id)
+            .where(
+                later.user_id == revoked.user_id,
+                later.course_id == revoked.course_id,
+                later.version > revoked.version,
+            )
+            .exists(),
+        )
+        .exists()
+    )
     return list(
         db.session.scalars(
             sa.select(Enrolment)
@@ -295,6 +313,7 @@ def list_eligible_enrolments(course_id):
                 Enrolment.course_id == course_id,
                 Enrolment.completed_dt.is_not(None),
                 revocation.id.is_(None),
+                ~newest_revoked,
             )
             .options(selectinload(Enrolment.user))
             .order_by(Enrolment.id)

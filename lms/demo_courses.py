@@ -4,6 +4,8 @@ different stages, built with the same operations the app uses."""
 import random
 from datetime import timedelta
 
+from certificates import operations as credit_ops
+from certificates.keys import current_issuer
 from courses import operations as ops
 
 #: (title_zh, title_en, specialty, rule set, category, level, lectures, questions)
@@ -87,8 +89,8 @@ COURSES = (
         "I",
         "national",
         [
-            ("BE FAST 识别法", "The BE FAST signs", 12),
-            ("溶栓时间窗与转诊", "Thrombolysis windows and referral", 16),
+            ("BE FAST 识别法", "The BE FAST signs", 70),
+            ("溶栓时间窗与转诊", "Thrombolysis windows and referral", 65),
         ],
         [
             (
@@ -249,6 +251,33 @@ def seed_demo_courses(people, now):
         lecturer_quality=5,
         relevance=5,
         comments="转诊流程讲得很清楚。",
+    )
+    credit_ops.issue_certificate(enrolment, current_issuer(), clock)
+    credit_ops.record_manual_award(
+        zhang,
+        admin,
+        clock,
+        title="四川省神经病学学术年会",
+        rule_set_code="CN-2024",
+        category="CME",
+        credits="5",
+        class_hours="15",
+        kind="external",
+        on=(clock - timedelta(days=20)).date(),
+        reason="会议学分证书原件已核验",
+    )
+    credit_ops.record_manual_award(
+        zhang,
+        admin,
+        clock,
+        title="华西医院神经内科进修（3 个月）",
+        rule_set_code="CN-2024",
+        category="CME",
+        credits="10",
+        class_hours="30",
+        kind="visiting",
+        on=(clock - timedelta(days=10)).date(),
+        reason="进修结业证明",
     )
     ops.enrol(hypertension, zhang, clock)
     clock = _watch(zhang, hypertension.lectures[0], 1.0, clock)

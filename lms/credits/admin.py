@@ -287,17 +287,17 @@ def remove_seal(slot):
 @roles_required(Role.ADMINISTRATOR)
 def course_certificates(course_id):
     course = db.get_or_404(Course, course_id)
-    current = {
-        c.user_id: c
-        for c in queries.list_certificates_of_course(course.id)
-        if c.is_current
-    }
+    certificates = queries.list_certificates_of_course(course.id)
+    newest_versions = {}
+    for c in certificates:  # ordered by version
+        newest_versions[c.user_id] = c.version
     return render_template(
         "credits/course_certificates.html",
         course=course,
         eligible=queries.list_eligible_enrolments(course.id),
-        certificates=queries.list_certificates_of_course(course.id),
-        current=current,
+        certificates=certificates,
+        current={c.user_id: c for c in certificates if c.is_current},
+        newest_versions=newest_versions,
         batches=queries.list_batches(course.id)[:5],
         reason_form=ReasonForm(),
     )
@@ -313,7 +313,11 @@ def issue_one(course_id, user_id):
         return Response(status=404)
     try:
         ops.issue_certificate(
-            enrolment, current_issuer(), utcnow(), issued_by_id=current_user.id
+            enrolment,
+            current_issuer(),
+            utcnow(),
+            issued_by_id=current_user.id,
+            after_revocation=True,  # the office's deliberate act
         )
     except ops.CreditError as error:
         flash(credit_error_message(error), "error")

@@ -13,7 +13,10 @@ def credit_error_message(error):
         "already_revoked": _("It is already revoked."),
         "invalid_award": _("A revocation cannot be revoked."),
         "not_current": _("Only the current certificate can be re-issued."),
-        "revoked": _("The credits of this course were revoked."),
+        "credits_revoked": _("The credits of this course were revoked."),
+        "revoked": _(
+            "This certificate was revoked; only the CME office can issue a new one."
+        ),
         "invalid_title": _("Name the activity (1–200 characters)."),
         "invalid_kind": _("Unknown kind of activity."),
         "invalid_date": _("The activity date cannot be in the future."),

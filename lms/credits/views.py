@@ -12,7 +12,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certificates import documents, queries
@@ -23,6 +22,7 @@ from certificates.transcript_pdf import render_transcript
 from courses.models import Course
 from courses.queries import get_enrolment
 from lms.accounts.roles import Role
+from lms.credits.messages import credit_error_message
 from lms.db import db, utcnow
 from lms.i18n import current_language
 from lms.labels import category_label, credit_reason_label, requirement_label
@@ -86,6 +86,7 @@ def transcript_pdf(year):
         io.BytesIO(pdf),
         mimetype="application/pdf",
         download_name=f"transcript-{year}.pdf",
+        as_attachment=True,
     )
 
 
@@ -98,8 +99,8 @@ def get_certificate(course_id):
         abort(404)
     try:
         certificate = ops.issue_certificate(enrolment, current_issuer(), utcnow())
-    except ops.CreditError:
-        flash(_("Your certificate is ready once the course is complete."), "error")
+    except ops.CreditError as error:
+        flash(credit_error_message(error), "error")
         return redirect(url_for("learning.course", course_id=course.id))
     db.session.commit()
     return redirect(url_for(".certificate_pdf", serial=certificate.serial))
@@ -113,6 +114,7 @@ def certificate_pdf(serial):
         io.BytesIO(documents.certificate_pdf(certificate)),
         mimetype="application/pdf",
         download_name=documents.pdf_filename(certificate),
+        as_attachment=True,
     )
 
 

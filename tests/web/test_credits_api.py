@@ -280,3 +280,30 @@ def test_the_verification_key_is_public(client):
     key = client.get("/api/v1/verification-key").json
     assert key["algorithm"] == "Ed25519"
     assert key["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_a_revoked_certificate_comes_back_only_from_the_office(
+    client, db, course, create_user, admin, api_token
+):
+    revoked, other = create_user(name="被撤销"), create_user(name="正常")
+    for person in (revoked, other):
+        complete_course(course, person)
+    serial = client.post(
+        f"/api/v1/courses/{course.id}/certificates", headers=api_token(revoked)
+    ).json["serial"]
+    client.post(
+        f"/api/v1/certificates/{serial}/revoke",
+        json={"reason": "冒名顶替"},
+        headers=api_token(admin),
+    )
+    again = client.post(
+        f"/api/v1/courses/{course.id}/certificates", headers=api_token(revoked)
+    )
+    assert again.status_code == 409 and again.json["error"]["code"] == "revoked"
+    batch = client.post(
+        f"/api/v1/courses/{course.id}/certificates",
+        json={"all": True},
+        headers=api_token(admin),
+    ).json
+    assert (batch["total"], batch["done"]) == (1, 1)  # only the other learner
+    assert client.get(f"/api/v1/verify/{serial}").json["status"] == "revoked"

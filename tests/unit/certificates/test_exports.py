@@ -74,3 +74,20 @@ def test_a_formula_in_a_title_is_not_run_by_a_spreadsheet():
 )
 def test_a_public_page_masks_the_name(name, masked):
     assert mask_name(name) == masked
+
+
+@pytest.mark.parametrize(
+    ("typed", "serial"),
+    [
+        ("TC-7K3M-9QXD-2H4P-W8RA", "TC-7K3M-9QXD-2H4P-W8RA"),
+        ("tc 7k3m 9qxd 2h4p w8ra", "TC-7K3M-9QXD-2H4P-W8RA"),
+        ("TC7K3M9QXD2H4PW8RA", "TC-7K3M-9QXD-2H4P-W8RA"),
+        ("TC-7K3M-9QXD-2H4P-W8RO", "TC-7K3M-9QXD-2H4P-W8R0"),
+        ("TC-XXXX", "TCXXXX"),
+        ("<script>", "SCRIPT"),
+    ],
+)
+def test_a_typed_serial_is_read_forgivingly(typed, serial):
+    from certificates.operations import normalise_serial
+
+    assert normalise_serial(typed) == serial
