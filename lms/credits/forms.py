@@ -23,7 +23,7 @@ class ManualAwardForm(FlaskForm):
         _l("Learner (email or mobile number)"), [InputRequired(), Length(max=254)]
     )
     title = StringField(_l("Activity"), [InputRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=manual_kind_choices())
+    kind = SelectField(_l("Kind of activity"), choices=manual_kind_choices())
     rule_set_code = SelectField(_l("Credit rules"))
     category = StringField(_l("Credit category"), [InputRequired(), Length(max=32)])
     credits = DecimalField(_l("Credits"), [InputRequired(), NumberRange(0.01, 100)])
