@@ -7,6 +7,7 @@ our own, so a certificate verifies offline with the public key alone.
 
 import functools
 import io
+import itertools
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -15,9 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pypdf
-from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import HexColor
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
@@ -31,6 +30,8 @@ from certificates.layout import SEAL_SLOTS, TITLE_ZH_TEXT, plan_certificate
 
 #: A TrueType CJK font reportlab can embed (as a subset): DESIGN §2.5.
 DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+#: Light modules around the code, in modules (the QR standard asks for 4).
+QR_QUIET_ZONE = 4
 #: The XMP namespace of the signed payload.
 XMP_NAMESPACE = "urn:telecme:certificate:1#"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -99,7 +100,7 @@ def render_certificate(
         elif box.kind == "text":
             _draw_text(canvas, box, font)
         elif box.kind == "qr":
-            _draw_qr(canvas, box, font)
+            _draw_qr(canvas, box)
         elif box.kind == "seal":
             _draw_seal(canvas, box, seal_images.get(box.role))
     canvas.showPage()
@@ -201,15 +202,35 @@ def _draw_text(canvas, box, font):
     canvas.restoreState()
 
 
-def _draw_qr(canvas, box, font):
-    widget = QrCodeWidget(
-        box.text, barWidth=box.width, barHeight=box.height, barLevel="M", barBorder=4
-    )
-    # The drawing's font is never used, but would be listed (unembedded) if
-    # left at reportlab's default, Helvetica.
-    drawing = Drawing(box.width, box.height, initialFontName=font)
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, box.x, box.y)
+def _draw_qr(canvas, box):
+    """The QR code as one filled path of its dark runs (reportlab's encoder).
+
+    Drawing the matrix straight onto the canvas, rather than through a graphics
+    widget that builds a shape per run, is most of what a certificate costs.
+    """
+    code = QrCodeWidget(box.text, barLevel="M").qr
+    code.make()
+    count = code.getModuleCount()
+    module = min(box.width, box.height) / (count + 2 * QR_QUIET_ZONE)
+    left = box.x + (box.width - module * (count + 2 * QR_QUIET_ZONE)) / 2
+    top = box.y + box.height - (box.height - module * (count + 2 * QR_QUIET_ZONE)) / 2
+    path = canvas.beginPath()
+    for r, row in enumerate(code.modules):
+        c = 0
+        for is_dark, run in itertools.groupby(bool(m) for m in row):
+            length = sum(1 for _ in run)
+            if is_dark:
+                path.rect(
+                    left + (c + QR_QUIET_ZONE) * module,
+                    top - (r + QR_QUIET_ZONE + 1) * module,
+                    length * module,
+                    module,
+                )
+            c += length
+    canvas.saveState()
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()
 
 
 def _draw_seal(canvas, box, png):
