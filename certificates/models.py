@@ -96,10 +96,10 @@ class CreditAward(db.Model):
             "source",
             unique=True,
             sqlite_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'teaching')"
+                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
             ),
             postgresql_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'teaching')"
+                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
             ),
         ),
     )

@@ -1,6 +1,7 @@
 """Writes: rule set variants, ledger lines, certificates. They flush, never commit."""
 
 import secrets
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -26,6 +27,7 @@ from certificates.rules import (
 )
 from certificates.signing import sign
 from courses.models import TestAttempt
+from courses.workflow import CourseStatus
 from lms.db import db
 from lms.enums import CourseFormat
 
@@ -197,6 +199,47 @@ def award_completion(enrolment, now, *, approved_by=None):
         on,
         awarding_unit(),
         created_by_id=approved_by.id if approved_by else None,
+    )
+
+
+def record_attendance(course, learner, recorded_by, now, *, on, minutes):
+    """A learner was in the room at a broadcast or on-site session of ``course``.
+
+    One attendance line per learner and course: recording it again returns the
+    first. Returns None when the rules give nothing (too short).
+    """
+    if course.status != CourseStatus.APPROVED:
+        raise CreditError("not_published", "Only a published course has sessions.", 409)
+    if not isinstance(on, date) or on > now.date():
+        raise CreditError(
+            "invalid_session_date", "The session date is not in the future.", 422
+        )
+    if (
+        not isinstance(minutes, int)
+        or isinstance(minutes, bool)
+        or not (1 <= minutes <= 600)
+    ):
+        raise CreditError("invalid_minutes", "Minutes attended are 1–600.", 422)
+    existing = queries.get_live_award(learner.id, course.id, Source.ATTENDANCE)
+    if existing is not None:
+        return existing
+    rule_set = queries.get_rule_set(course.rule_set_code, on)
+    activity = replace(
+        _course_activity(course, Source.ATTENDANCE, on, minutes=minutes),
+        class_hours=None,  # what this room attended, not the course's total
+    )
+    decision = calculate_credits(activity, rule_set)
+    if not decision.is_eligible:
+        return None
+    return _course_line(
+        course,
+        learner.id,
+        decision,
+        rule_set,
+        Source.ATTENDANCE,
+        on,
+        awarding_unit(),
+        created_by_id=recorded_by.id,
     )
 
 

@@ -159,8 +159,11 @@ def calculate_credits(activity, rule_set):
             return refuse("too short for a credit", hours)
         return CreditDecision(True, credits, activity.category, hours)
 
+    # Enduring (online) material needs its post-test; a room at a live session
+    # earns by being there.
+    needs_test = rule_set.requires_passed_test and activity.source == Source.ONLINE
     if activity.test_passed is False or (
-        rule_set.requires_passed_test and activity.test_passed is not True
+        needs_test and activity.test_passed is not True
     ):
         return refuse("a passed post-test is required", hours)
     per_credit = rule_set.hours_per_credit.get(activity.project_level)

@@ -51,3 +51,8 @@ def can_enrol_others(actor, hospital_id):
     if actor.role == Role.ADMINISTRATOR:
         return True
     return actor.role == Role.SITE_COORDINATOR and actor.hospital_id == hospital_id
+
+
+def can_record_attendance(actor, learner_hospital_id):
+    """Coordinators record their own hospital's rooms; the office anyone's."""
+    return can_enrol_others(actor, learner_hospital_id)

@@ -1,9 +1,6 @@
 """The CME office: the credit queue, manual lines, revocations, rule sets, seals,
 certificates of a course and the exports."""
 
-import csv
-import io
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -20,13 +17,6 @@ from wtforms.fields.choices import SelectChoice
 
 from certificates import documents, queries
 from certificates import operations as ops
-from certificates.exports import (
-    PARS_HEADER,
-    REGISTRY_HEADER,
-    ExportRecord,
-    plan_pars_rows,
-    plan_registry_rows,
-)
 from certificates.keys import current_issuer
 from certificates.models import Certificate, CreditAward
 from certificates.rule_sets import BUILT_IN
@@ -38,6 +28,7 @@ from lms.accounts.auth import roles_required
 from lms.accounts.models import User
 from lms.accounts.queries import get_user_by_login
 from lms.accounts.roles import Role
+from lms.credits.exporting import export_csv
 from lms.credits.forms import (
     ExportForm,
     ManualAwardForm,
@@ -386,48 +377,10 @@ def reissue_certificate(serial):
 @bp.route("/export.csv")
 @roles_required(Role.ADMINISTRATOR)
 def export():
-    form = export_form()
-    rows = queries.list_awards_for_export(
+    return export_csv(
+        request.args.get("kind", "registry"),
         year=request.args.get("year", type=int),
         hospital_id=request.args.get("hospital", type=int),
         province=request.args.get("province") or None,
         course_id=request.args.get("course", type=int),
-    )
-    records = [
-        ExportRecord(
-            award_id=award.id,
-            learner_number=ops.learner_number(user),
-            learner_name=user.name,
-            login=user.login,
-            profession=user.profession.value if user.profession else "",
-            hospital_code=hospital.code if hospital else "",
-            hospital_name=hospital.name_zh if hospital else "",
-            province_code=hospital.province_code if hospital else "",
-            source=award.source.value,
-            project_number=award.project_number,
-            title=award.title_zh,
-            category=award.category,
-            class_hours=award.class_hours,
-            credits=award.credits,
-            awarding_unit=award.awarding_unit,
-            activity_date=award.activity_date,
-            rule_set=f"{award.rule_set_code} v{award.rule_set_version}",
-            revokes_id=award.revokes_id,
-        )
-        for award, user, hospital in rows
-    ]
-    if form.kind.data == "pars":
-        header, lines = PARS_HEADER, plan_pars_rows(records)
-    else:
-        header, lines = REGISTRY_HEADER, plan_registry_rows(records)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads UTF-8 Chinese only with the BOM
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(lines)
-    name = f"credits-{form.kind.data or 'registry'}-{request.args.get('year') or 'all'}"
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={name}.csv"},
     )

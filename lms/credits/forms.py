@@ -1,9 +1,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from certificates.rules import ManualKind
 
@@ -84,3 +93,17 @@ class ExportForm(FlaskForm):
     province = SelectField(_l("Province"), [Optional()])
     hospital = SelectField(_l("Hospital"), [Optional()])
     course = SelectField(_l("Course"), [Optional()])
+
+
+class AttendanceForm(FlaskForm):
+    course_id = SelectField(_l("Course"), coerce=int)
+    on = DateField(_l("Date of the session"), [InputRequired()])
+    minutes = IntegerField(
+        _l("Minutes attended"), [InputRequired(), NumberRange(1, 600)]
+    )
+    learner_ids = SelectMultipleField(
+        _l("Learners in the room"),
+        coerce=int,
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )

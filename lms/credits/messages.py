@@ -21,6 +21,9 @@ def credit_error_message(error):
         "invalid_kind": _("Unknown kind of activity."),
         "invalid_date": _("The activity date cannot be in the future."),
         "invalid_value": _("Credits are 0.01–100 and class hours 0–500."),
+        "invalid_session_date": _("The session date cannot be in the future."),
+        "invalid_minutes": _("Minutes attended are 1–600."),
+        "not_published": _("Only a published course has sessions."),
     }
     if error.code == "invalid_rule_set":
         return _("The rule set was not saved: %(detail)s", detail=str(error))

@@ -12,6 +12,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certificates import documents, queries
@@ -19,13 +20,24 @@ from certificates import operations as ops
 from certificates.exports import mask_name
 from certificates.keys import current_issuer
 from certificates.transcript_pdf import render_transcript
+from courses.access import can_record_attendance
 from courses.models import Course
-from courses.queries import get_enrolment
+from courses.queries import actor_of, get_enrolment, list_catalog
+from lms.accounts.auth import roles_required
+from lms.accounts.models import User
+from lms.accounts.queries import list_users
 from lms.accounts.roles import Role
+from lms.credits.exporting import export_csv
+from lms.credits.forms import AttendanceForm
 from lms.credits.messages import credit_error_message
 from lms.db import db, utcnow
 from lms.i18n import current_language
-from lms.labels import category_label, credit_reason_label, requirement_label
+from lms.labels import (
+    category_label,
+    credit_reason_label,
+    format_credit,
+    requirement_label,
+)
 
 bp = Blueprint("credits", __name__)
 
@@ -141,4 +153,80 @@ def verify(serial):
         facts=documents.certificate_facts(certificate),
         masked_name=mask_name(certificate.payload["learner_name"]),
         newest=queries.get_newest_version(certificate),
+    )
+
+
+# --- a hospital's coordinator ----------------------------------------------------
+
+
+def attendance_form():
+    form = AttendanceForm()
+    language = current_language()
+    form.course_id.choices = [
+        (c.id, c.title(language)) for c in list_catalog(per_page=200).items
+    ]
+    form.learner_ids.choices = [
+        (p.id, p.name)
+        for p in list_users(
+            role=Role.LEARNER, hospital_id=current_user.hospital_id, per_page=500
+        ).items
+    ]
+    return form
+
+
+@bp.route("/credits/attendance", methods=["GET", "POST"])
+@roles_required(Role.SITE_COORDINATOR)
+def attendance():
+    form = attendance_form()
+    if form.validate_on_submit():
+        course = db.get_or_404(Course, form.course_id.data)
+        learners = [db.session.get(User, i) for i in form.learner_ids.data]
+        actor = actor_of(current_user)
+        if not learners or not all(
+            p and can_record_attendance(actor, p.hospital_id) for p in learners
+        ):
+            abort(403)
+        try:
+            lines = [
+                ops.record_attendance(
+                    course,
+                    person,
+                    current_user,
+                    utcnow(),
+                    on=form.on.data,
+                    minutes=form.minutes.data,
+                )
+                for person in learners
+            ]
+        except ops.CreditError as error:
+            flash(credit_error_message(error), "error")
+        else:
+            db.session.commit()
+            awarded = [line for line in lines if line is not None]
+            if awarded:
+                flash(
+                    _(
+                        "Attendance recorded: %(count)s learners, "
+                        "%(credits)s credits each.",
+                        count=len(awarded),
+                        credits=format_credit(awarded[0].credits),
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("The credit rules give this session no credits."), "error")
+            return redirect(url_for(".attendance"))
+    elif form.is_submitted():
+        flash(_("Some of the data is not valid."), "error")
+    return render_template("credits/attendance.html", form=form)
+
+
+@bp.route("/credits/hospital.csv")
+@roles_required(Role.SITE_COORDINATOR)
+def hospital_export():
+    """The coordinator's own hospital's credit lines, in the registry's shape."""
+    return export_csv(
+        request.args.get("kind", "registry"),
+        year=request.args.get("year", type=int),
+        hospital_id=current_user.hospital_id,
     )

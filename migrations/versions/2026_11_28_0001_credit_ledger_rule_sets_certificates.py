@@ -167,10 +167,10 @@ def upgrade():
             ["user_id", "course_id", "source"],
             unique=True,
             sqlite_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'teaching')"
+                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
             ),
             postgresql_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'teaching')"
+                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
             ),
         )
 
@@ -269,10 +269,10 @@ def downgrade():
         batch_op.drop_index(
             "uq_credit_awards_automatic",
             sqlite_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'teaching')"
+                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
             ),
             postgresql_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'teaching')"
+                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
             ),
         )
         batch_op.drop_index(batch_op.f("ix_credit_awards_year"))

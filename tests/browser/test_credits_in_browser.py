@@ -134,3 +134,33 @@ def test_the_office_adds_a_county_rule_set(new_page, screenshot, committed):
     page.get_by_role("button", name="Save rule set").click()
     expect(page.locator("table")).to_contain_text("CN-2024-QH-TOWNSHIP")
     screenshot(page, "rule-sets-en")
+
+
+def test_a_coordinator_records_a_rooms_attendance(new_page, screenshot, committed):
+    def build():
+        from lms.accounts.operations import create_user
+        from lms.accounts.roles import Role
+        from tests.conftest import unique
+
+        scene = build_scene(durations=(3 * HOURS,), learners=3)
+        coordinator = create_user(
+            login=f"{unique('co')}@example.cn",
+            name="刘德华",
+            password=PASSWORD,
+            role=Role.SITE_COORDINATOR,
+            hospital=scene.hospital,
+        )
+        return scene.course.title_zh, coordinator.login
+
+    title, login = committed(build)
+    page = new_page(locale="zh-CN")
+    sign_in(page, login)
+    page.get_by_role("link", name="记录到场").click()
+    page.select_option("#course_id", label=title)
+    page.fill("#on", "2026-11-20")
+    page.fill("#minutes", "135")
+    page.get_by_label("张晓燕1").check()
+    page.get_by_label("张晓燕2").check()
+    page.get_by_role("button", name="记录到场").click()
+    expect(page.locator(".flash-success")).to_contain_text("2 名学员")
+    screenshot(page, "attendance-zh-CN")

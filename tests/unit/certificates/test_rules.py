@@ -130,6 +130,25 @@ def online(minutes, level="national", category="CME", **kw):
             "1",
         ),
         (
+            "AMA: attending a live session needs no post-test",
+            replace(
+                online(60, category="AMA-1", test_passed=None),
+                source=Source.ATTENDANCE,
+            ),
+            AMA_PRA_1,
+            True,
+            "1",
+            "1",
+        ),
+        (
+            "attendance at a broadcast counts like the course online",
+            replace(online(270, test_passed=None), source=Source.ATTENDANCE),
+            CN_2024,
+            True,
+            "2",
+            "6",
+        ),
+        (
             "a failed post-test earns nothing",
             online(270, test_passed=False),
             CN_2024,
