@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from certificates.keys import current_issuer
+from certificates.keys import current_issuer, key_file
 from certificates.pdf import verify_pdf
 
 certificates_cli = AppGroup("certificates", help="Signed certificates.")
@@ -21,6 +21,11 @@ certificates_cli = AppGroup("certificates", help="Signed certificates.")
 )
 def verify_command(pdf, public_key):
     """Check a certificate PDF's signature offline; exit 1 when it fails."""
+    if public_key is None and not key_file().exists():
+        click.echo(
+            "No signing key here: give the issuer's --public-key FILE.", err=True
+        )
+        sys.exit(2)
     public_pem = public_key.read_bytes() if public_key else current_issuer().public_pem
     outcome = verify_pdf(pdf.read_bytes(), public_pem)
     if not outcome.is_valid:

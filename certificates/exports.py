@@ -66,17 +66,17 @@ def plan_registry_rows(records):
         yield (
             protect_cell(r.project_number),
             protect_cell(r.title),
-            r.category,
+            protect_cell(r.category),
             _number(r.class_hours),
             _number(r.credits),
             protect_cell(r.awarding_unit),
             f"{way_zh} {way_en}",
-            r.learner_number,
+            protect_cell(r.learner_number),
             protect_cell(r.learner_name),
             protect_cell(r.hospital_name),
-            r.hospital_code,
+            protect_cell(r.hospital_code),
             r.activity_date.isoformat(),
-            r.rule_set,
+            protect_cell(r.rule_set),
             str(r.revokes_id or ""),
         )
 
@@ -102,14 +102,14 @@ def plan_pars_rows(records):
         if r.revokes_id or r.award_id in revoked:
             continue
         yield (
-            r.learner_number,
+            protect_cell(r.learner_number),
             protect_cell(r.learner_name),
-            r.login if "@" in r.login else "",
-            r.profession,
+            protect_cell(r.login if "@" in r.login else ""),
+            protect_cell(r.profession),
             protect_cell(r.project_number or f"TC-{r.award_id}"),
             protect_cell(r.title),
             r.activity_date.strftime("%m/%d/%Y"),
-            r.category,
+            protect_cell(r.category),
             _number(r.credits),
         )
 
@@ -119,9 +119,11 @@ def _number(value):
 
 
 def protect_cell(text):
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    """A cell a spreadsheet will not run as a formula (CSV injection), even after
+    the spaces a spreadsheet strips."""
     text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    first = text.lstrip(" ")[:1]
+    return "'" + text if first in ("=", "+", "-", "@", "\t", "\r", "\n") else text
 
 
 def mask_name(name):

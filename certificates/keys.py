@@ -44,13 +44,18 @@ def ensure_key_file(path):
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         private_pem, _ = generate_key_pair()
+        # Written whole under a private name, then linked into place: a process
+        # starting at the same moment sees no file or the whole key, never half.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(private_pem)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(temporary, path)
         except FileExistsError:
             pass  # another process made it first: use theirs
-        else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(private_pem)
+        finally:
+            temporary.unlink()
     return path.read_bytes()
 
 

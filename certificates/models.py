@@ -39,6 +39,10 @@ class RuleSetVariant(db.Model):
         return f"<RuleSetVariant {self.code} v{self.version}>"
 
 
+LEARNER_LINE = "revokes_id IS NULL AND source IN ('online', 'attendance')"
+TEACHING_LINE = "revokes_id IS NULL AND source = 'teaching'"
+
+
 class CreditAward(db.Model):
     """One line of the credit ledger. Append-only: a revocation is a new line."""
 
@@ -88,19 +92,23 @@ class CreditAward(db.Model):
             name="credits_sign",
         ),
         sa.CheckConstraint("class_hours >= 0", name="class_hours_positive"),
-        # One automatic award per person, course and source.
+        # One line per learner and course, however earned (one project), and one
+        # teaching line per lecturer and course.
         sa.Index(
-            "uq_credit_awards_automatic",
+            "uq_credit_awards_learner",
             "user_id",
             "course_id",
-            "source",
             unique=True,
-            sqlite_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
-            ),
-            postgresql_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
-            ),
+            sqlite_where=sa.text(LEARNER_LINE),
+            postgresql_where=sa.text(LEARNER_LINE),
+        ),
+        sa.Index(
+            "uq_credit_awards_teaching",
+            "user_id",
+            "course_id",
+            unique=True,
+            sqlite_where=sa.text(TEACHING_LINE),
+            postgresql_where=sa.text(TEACHING_LINE),
         ),
     )
 
@@ -112,8 +120,11 @@ class CreditAward(db.Model):
 
 
 @sa.event.listens_for(CreditAward, "before_update")
+@sa.event.listens_for(CreditAward, "before_delete")
 def _ledger_lines_are_never_edited(mapper, connection, target):
-    raise ValueError("Credit ledger lines are never edited; add a revocation line.")
+    raise ValueError(
+        "Credit ledger lines are never edited or deleted; add a revocation line."
+    )
 
 
 class Certificate(db.Model):
@@ -189,6 +200,8 @@ class CertificateBatch(db.Model):
     archive: Mapped[str] = mapped_column(sa.String(200), default="")
     error: Mapped[str] = mapped_column(sa.Text, default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set by the running worker after each chunk; a stale one means it died.
+    heartbeat_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course = relationship("Course")

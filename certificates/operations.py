@@ -4,9 +4,11 @@ import secrets
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from certificates import queries
 from certificates.facts import CertificateFacts, facts_to_payload
@@ -26,7 +28,7 @@ from certificates.rules import (
     plan_variant,
 )
 from certificates.signing import sign
-from courses.models import TestAttempt
+from courses.models import LectureProgress, TestAttempt
 from courses.workflow import CourseStatus
 from lms.db import db
 from lms.enums import CourseFormat
@@ -70,7 +72,7 @@ def add_rule_set_variant(base_code, created_by, now, **form):
             version=1 + max((r.version for r in previous), default=0),
             name_zh=form.get("name_zh") or "",
             name_en=form.get("name_en") or "",
-            valid_from=form.get("valid_from") or now.date(),
+            valid_from=form.get("valid_from") or local_date(now),
             valid_until=form.get("valid_until"),
             province_code=form.get("province_code") or "",
             tier=form.get("tier") or "",
@@ -164,6 +166,20 @@ def awarding_unit():
     return current_app.config["AWARDING_BODY_ZH"]
 
 
+def local_date(moment):
+    """The calendar date of ``moment`` where the network is (its Babel timezone):
+    a course completed at 07:30 on 1 January in Beijing counts for the new year."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return moment.astimezone(zone).date()
+
+
+def _learner_line(user_id, course_id):
+    """The learner's line for this course (online or attendance: one project, one
+    line), revoked or not; ``(award, is_revoked)`` or ``(None, False)``."""
+    award = queries.get_learner_award(user_id, course_id)
+    return award, award is not None and queries.is_revoked(award)
+
+
 def award_completion(enrolment, now, *, approved_by=None):
     """The online-completion award of a completed enrolment, once.
 
@@ -176,18 +192,25 @@ def award_completion(enrolment, now, *, approved_by=None):
         raise CreditError("not_completed", "The course is not completed yet.", 409)
     if course.has_credit_review and approved_by is None:
         return None
-    existing = queries.get_live_award(enrolment.user_id, course.id, Source.ONLINE)
+    existing, is_revoked = _learner_line(enrolment.user_id, course.id)
     if existing is not None:
-        return existing
-    on = enrolment.completed_dt.date()
+        # Attended in a room, or revoked (final: the office may enter a manual line).
+        return None if is_revoked else existing
+    on = local_date(enrolment.completed_dt)
     rule_set = queries.get_rule_set(course.rule_set_code, on)
-    minutes = sum(lecture.duration_seconds or 0 for lecture in course.lectures) / 60
-    decision = calculate_credits(
-        _course_activity(
-            course, Source.ONLINE, on, minutes=minutes, test_passed=_passed(enrolment)
-        ),
-        rule_set,
+    activity = _course_activity(
+        course,
+        Source.ONLINE,
+        on,
+        minutes=sum(lecture.duration_seconds or 0 for lecture in course.lectures) / 60,
+        test_passed=_passed(enrolment),
     )
+    if rule_set.credits_by_participation:
+        # AMA: credit for the time the learner actually watched, not the course's.
+        activity = replace(
+            activity, minutes=_watched_minutes(enrolment), class_hours=None
+        )
+    decision = calculate_credits(activity, rule_set)
     if not decision.is_eligible:
         return None
     return _course_line(
@@ -210,7 +233,7 @@ def record_attendance(course, learner, recorded_by, now, *, on, minutes):
     """
     if course.status != CourseStatus.APPROVED:
         raise CreditError("not_published", "Only a published course has sessions.", 409)
-    if not isinstance(on, date) or on > now.date():
+    if not isinstance(on, date) or on > local_date(now):
         raise CreditError(
             "invalid_session_date", "The session date is not in the future.", 422
         )
@@ -220,9 +243,9 @@ def record_attendance(course, learner, recorded_by, now, *, on, minutes):
         or not (1 <= minutes <= 600)
     ):
         raise CreditError("invalid_minutes", "Minutes attended are 1–600.", 422)
-    existing = queries.get_live_award(learner.id, course.id, Source.ATTENDANCE)
+    existing, is_revoked = _learner_line(learner.id, course.id)
     if existing is not None:
-        return existing
+        return None if is_revoked else existing
     rule_set = queries.get_rule_set(course.rule_set_code, on)
     activity = replace(
         _course_activity(course, Source.ATTENDANCE, on, minutes=minutes),
@@ -243,6 +266,21 @@ def record_attendance(course, learner, recorded_by, now, *, on, minutes):
     )
 
 
+def _watched_minutes(enrolment):
+    """Distinct minutes the learner watched, each lecture at most its length."""
+    durations = {
+        lecture.id: lecture.duration_seconds or 0
+        for lecture in enrolment.course.lectures
+    }
+    rows = db.session.execute(
+        sa.select(LectureProgress.lecture_id, LectureProgress.covered_seconds).where(
+            LectureProgress.user_id == enrolment.user_id,
+            LectureProgress.lecture_id.in_(durations),
+        )
+    )
+    return sum(min(covered, durations[lid]) for lid, covered in rows) / 60
+
+
 def _passed(enrolment):
     if not enrolment.course.questions:
         return None
@@ -258,7 +296,7 @@ def _passed(enrolment):
 
 def award_teaching(course, now):
     """Teaching credits for each lecturer of a delivered (approved) course, once."""
-    on = (course.approved_dt or now).date()
+    on = local_date(course.approved_dt or now)
     rule_set = queries.get_rule_set(course.rule_set_code, on)
     minutes_by_lecturer = {}
     for lecture in course.lectures:
@@ -324,7 +362,7 @@ def record_manual_award(
         kind = ManualKind(kind)
     except ValueError:
         raise CreditError("invalid_kind", "Unknown kind of activity.", 422) from None
-    if not isinstance(on, date) or on > now.date():
+    if not isinstance(on, date) or on > local_date(now):
         raise CreditError(
             "invalid_date", "The activity date is not in the future.", 422
         )
@@ -341,6 +379,10 @@ def record_manual_award(
     decision = calculate_credits(activity, rule_set)
     if not decision.is_eligible:
         raise CreditError("not_eligible", decision.reasons[0], 422)
+    if queries.find_manual_line(user.id, title, on, decision.credits, kind.value):
+        raise CreditError(
+            "duplicate", "These credits were already entered for this activity.", 409
+        )
     return _add_line(
         user.id,
         decision,
@@ -363,6 +405,7 @@ def revoke_award(award, revoked_by, now, reason):
         raise CreditError("reason_required", "Say why the credits are revoked.", 422)
     if award.revokes_id is not None:
         raise CreditError("invalid_award", "A revocation cannot be revoked.", 409)
+    queries.lock_award(award)  # an issue of its certificate waits for us
     if queries.is_revoked(award):
         raise CreditError("already_revoked", "These credits are already revoked.", 409)
     line = CreditAward(
@@ -452,8 +495,8 @@ def plan_facts(enrolment, award, issuer, serial, version, now):
         project_number=course.project_number,
         project_level=course.project_level.value,
         format=course.format.value,
-        start_date=enrolment.enrolled_dt.date(),
-        end_date=enrolment.completed_dt.date(),
+        start_date=local_date(enrolment.enrolled_dt),
+        end_date=local_date(enrolment.completed_dt),
         class_hours=_plain(award.class_hours),
         credit_category=award.category,
         credits=_plain(award.credits),
@@ -463,7 +506,7 @@ def plan_facts(enrolment, award, issuer, serial, version, now):
         rule_set_code=rule_set.code,
         rule_set_name_zh=rule_set.name_zh,
         rule_set_name_en=rule_set.name_en,
-        issued_date=now.date(),
+        issued_date=local_date(now),
         verify_url=issuer.verify_url(serial),
     )
 
@@ -485,11 +528,13 @@ def issue_certificate(
     current = queries.get_current_certificate(enrolment.user_id, enrolment.course_id)
     if current is not None:
         return current
-    award = (
-        queries.get_live_award(enrolment.user_id, enrolment.course_id, Source.ONLINE)
-        if enrolment.completed_dt is not None
-        else None
-    )
+    award = None
+    if enrolment.completed_dt is not None:
+        award, is_revoked = _learner_line(enrolment.user_id, enrolment.course_id)
+        if award is not None:
+            queries.lock_award(award)  # a revocation waits for us, or we for it
+            if is_revoked or queries.is_revoked(award):  # read again once locked
+                award = None
     if award is None:
         raise CreditError(
             "not_eligible",
@@ -507,6 +552,8 @@ def issue_certificate(
 
 
 def _issue(enrolment, award, issuer, now, version, issued_by_id):
+    """Insert the new version; when a concurrent request (another tab, a bulk
+    issue) inserted it first, return theirs."""
     serial = new_serial()
     payload, signature = _signed(
         plan_facts(enrolment, award, issuer, serial, version, now), issuer
@@ -523,8 +570,16 @@ def _issue(enrolment, award, issuer, now, version, issued_by_id):
         issued_dt=now,
         issued_by_id=issued_by_id,
     )
-    db.session.add(certificate)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(certificate)
+    except IntegrityError:
+        current = queries.get_current_certificate(
+            enrolment.user_id, enrolment.course_id
+        )
+        if current is None:
+            raise
+        return current
     return certificate
 
 

@@ -11,8 +11,9 @@ from certificates.models import (
     CreditAward,
     RuleSetVariant,
 )
-from certificates.rule_sets import BUILT_IN, RULE_SETS_BY_CODE
+from certificates.rule_sets import BUILT_IN, DEFAULT_RULE_SET, RULE_SETS_BY_CODE
 from certificates.rules import (
+    LEARNER_SOURCES,
     LedgerLine,
     calculate_transcript,
     choose_requirement,
@@ -22,6 +23,7 @@ from courses.models import Course, Enrolment
 from lms.accounts.models import User
 from lms.db import db
 from lms.hospitals.models import Hospital
+from media_pipeline.states import JobState
 
 # --- rule sets -------------------------------------------------------------------
 
@@ -78,12 +80,13 @@ def get_rule_set_version(code, version):
 def requirement_of(user, year):
     """The rule set whose yearly requirement ``user`` meets in ``year``."""
     hospital = user.hospital
-    return choose_requirement(
+    chosen = choose_requirement(
         list_rule_sets(),
         date(year, 12, 31),
         province_code=hospital.province_code if hospital else "",
         tier=hospital.tier.value if hospital else "",
     )
+    return chosen or RULE_SETS_BY_CODE[DEFAULT_RULE_SET]  # a year before any rules
 
 
 # --- the ledger --------------------------------------------------------------------
@@ -164,6 +167,47 @@ def get_live_award(user_id, course_id, source):
     )
 
 
+def get_learner_award(user_id, course_id):
+    """The learner's line for a course (online or attendance), revoked or not."""
+    return db.session.scalar(
+        sa.select(CreditAward).where(
+            CreditAward.user_id == user_id,
+            CreditAward.course_id == course_id,
+            CreditAward.source.in_(LEARNER_SOURCES),
+            CreditAward.revokes_id.is_(None),
+        )
+    )
+
+
+def find_manual_line(user_id, title, on, credits, kind):
+    """A standing manual line for the same activity, date and credits, if any."""
+    revocation = aliased(CreditAward)
+    return db.session.scalar(
+        sa.select(CreditAward)
+        .outerjoin(revocation, revocation.revokes_id == CreditAward.id)
+        .where(
+            CreditAward.user_id == user_id,
+            CreditAward.source == "manual",
+            CreditAward.revokes_id.is_(None),
+            CreditAward.title_zh == title,
+            CreditAward.activity_date == on,
+            CreditAward.credits == credits,
+            CreditAward.manual_kind == kind,
+            revocation.id.is_(None),
+        )
+        .limit(1)
+    )
+
+
+def lock_award(award):
+    """Hold the award's row until the transaction ends (PostgreSQL; SQLite's
+    writers already hold the database), so a revocation and an issue of its
+    certificate happen one after the other."""
+    db.session.execute(
+        sa.select(CreditAward.id).where(CreditAward.id == award.id).with_for_update()
+    )
+
+
 def is_revoked(award):
     return (
         db.session.scalar(
@@ -178,7 +222,7 @@ def list_review_queue():
     awarded = sa.select(CreditAward.id).where(
         CreditAward.user_id == Enrolment.user_id,
         CreditAward.course_id == Enrolment.course_id,
-        CreditAward.source == "online",
+        CreditAward.source.in_(LEARNER_SOURCES),
     )
     return list(
         db.session.scalars(
@@ -304,7 +348,7 @@ def list_eligible_enrolments(course_id):
                 sa.and_(
                     CreditAward.user_id == Enrolment.user_id,
                     CreditAward.course_id == Enrolment.course_id,
-                    CreditAward.source == "online",
+                    CreditAward.source.in_(LEARNER_SOURCES),
                     CreditAward.revokes_id.is_(None),
                 ),
             )
@@ -331,5 +375,17 @@ def list_batches(course_id):
             sa.select(CertificateBatch)
             .filter_by(course_id=course_id)
             .order_by(CertificateBatch.id.desc())
+        )
+    )
+
+
+def list_stale_batches(now, stale_after):
+    """Running bulk issues whose worker has not beaten for ``stale_after``."""
+    return list(
+        db.session.scalars(
+            sa.select(CertificateBatch).where(
+                CertificateBatch.state == JobState.RUNNING,
+                CertificateBatch.heartbeat_dt < now - stale_after,
+            )
         )
     )

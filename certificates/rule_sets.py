@@ -86,6 +86,7 @@ AMA_PRA_1 = RuleSet(
     lecturer_credits_per_hour=dict.fromkeys(LEVELS, D(2)),
     # Enduring (online) material: a post-test with a pass mark set in advance.
     requires_passed_test=True,
+    credits_by_participation=True,
 )
 
 ANCC = RuleSet(
@@ -101,6 +102,7 @@ ANCC = RuleSet(
     hours_per_credit=dict.fromkeys(LEVELS, D(1)),
     step=D("0.01"),
     rounding=Rounding.DOWN,
+    credits_by_participation=True,
 )
 
 BUILT_IN = (CN_2024, CN_2006, AMA_PRA_1, ANCC)

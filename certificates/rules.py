@@ -25,6 +25,10 @@ class Source(enum.StrEnum):
     MANUAL = "manual"
 
 
+#: A learner's line for a course: one project, one line, however it was earned.
+LEARNER_SOURCES = (Source.ONLINE, Source.ATTENDANCE)
+
+
 class ManualKind(enum.StrEnum):
     EXTERNAL = "external"
     VISITING = "visiting"
@@ -69,6 +73,9 @@ class RuleSet:
     lecturer_credits_per_hour: dict = field(default_factory=dict)
     #: Online completion counts only with a passed post-test (AMA enduring material).
     requires_passed_test: bool = False
+    #: Credit for the minutes a learner took part, not the course's length (AMA:
+    #: "claim only the credit commensurate with the extent of participation").
+    credits_by_participation: bool = False
     #: The yearly requirement.
     yearly_credits: Decimal = ZERO
     yearly_class_hours: Decimal | None = None
@@ -293,7 +300,12 @@ def calculate_transcript(lines, rule_set, year):
         rule_set=rule_set,
         lines=tuple(counted_lines),
         total_credits=sum(
-            (line.credits for line in ordered if not line.is_revoked), ZERO
+            (
+                line.credits
+                for line in ordered
+                if not line.is_revoked and line.scale == rule_set.scale
+            ),
+            ZERO,
         ),
         counted_credits=counted,
         counted_class_hours=hours,

@@ -1,62 +1,71 @@
-"""Queue tasks: issuing every eligible learner of a course into one ZIP."""
+"""Queue tasks: issuing every eligible learner of a course into one ZIP, and
+re-queuing bulk issues whose worker died."""
 
 import zipfile
+from datetime import timedelta
+
+from flask import current_app
+from huey import crontab
 
 from certificates import documents, operations, queries
 from certificates.keys import current_issuer
 from certificates.models import CertificateBatch
 from courses.models import Enrolment
 from lms.db import begin_write_transaction, db, utcnow
-from lms.queue import task
+from lms.queue import periodic_task, task
 from media_pipeline.states import JobState
 
 #: Certificates issued per transaction (and progress step) of a bulk issue.
 CHUNK = 50
 
 
-@task(retries=1, retry_delay=30)
+@task()
 def issue_batch(batch_id):
     """Issue (idempotently) and draw every eligible learner's certificate.
 
-    Progress is committed every ``CHUNK`` certificates; the ZIP is written
-    beside its final name and renamed when whole, so nobody downloads half.
+    Progress and a heartbeat are committed every ``CHUNK`` certificates; the ZIP
+    is written beside its final name and renamed when whole, so nobody downloads
+    half. A learner who stopped being eligible meanwhile (revoked) is skipped. A
+    batch whose worker died is picked up again by :func:`requeue_stale_batches`;
+    issuing is idempotent, so a second run only draws what the first issued.
     """
     begin_write_transaction()
     batch = db.session.get(CertificateBatch, batch_id)
     if batch is None or batch.state not in (JobState.PENDING, JobState.RUNNING):
         db.session.rollback()
         return
-    batch.state = JobState.RUNNING
-    course_id = batch.course_id
-    requested_by = batch.requested_by_id
-    db.session.commit()
-    issuer = current_issuer()
-    seals = documents.read_seals()
+    batch.state, batch.heartbeat_dt, batch.error = JobState.RUNNING, utcnow(), ""
+    course_id, requested_by = batch.course_id, batch.requested_by_id
     path = documents.batch_archive_path(batch)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".zip.part")
+    db.session.commit()
+    partial = path.with_suffix(f".{batch_id}.part")
     try:
+        issuer, seals = current_issuer(), documents.read_seals()
         enrolment_ids = [e.id for e in queries.list_eligible_enrolments(course_id)]
         db.session.commit()
+        path.parent.mkdir(parents=True, exist_ok=True)
         done = 0
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             for start in range(0, len(enrolment_ids), CHUNK):
                 begin_write_transaction()
                 for enrolment_id in enrolment_ids[start : start + CHUNK]:
-                    certificate = operations.issue_certificate(
-                        db.session.get(Enrolment, enrolment_id),
-                        issuer,
-                        utcnow(),
-                        issued_by_id=requested_by,
-                    )
+                    try:
+                        certificate = operations.issue_certificate(
+                            db.session.get(Enrolment, enrolment_id),
+                            issuer,
+                            utcnow(),
+                            issued_by_id=requested_by,
+                        )
+                    except operations.CreditError:
+                        continue  # revoked since the list was read
                     archive.writestr(
                         documents.pdf_filename(certificate),
                         documents.certificate_pdf(certificate, seals),
                     )
                     done += 1
                 batch = db.session.get(CertificateBatch, batch_id)
-                batch.total = max(batch.total, len(enrolment_ids))
-                batch.done = done
+                batch.total = len(enrolment_ids)
+                batch.done, batch.heartbeat_dt = done, utcnow()
                 db.session.commit()
         partial.replace(path)
     except Exception as error:
@@ -67,11 +76,22 @@ def issue_batch(batch_id):
         batch.state, batch.error = JobState.FAILED, str(error)[:2000]
         batch.finished_dt = utcnow()
         db.session.commit()
-        raise
+        current_app.logger.exception("bulk issue %s failed", batch_id)
+        return
     begin_write_transaction()
     batch = db.session.get(CertificateBatch, batch_id)
-    batch.state = JobState.SUCCEEDED
-    batch.total, batch.done = len(enrolment_ids), len(enrolment_ids)
-    batch.archive = path.name
-    batch.finished_dt = utcnow()
+    batch.state, batch.total, batch.done = JobState.SUCCEEDED, len(enrolment_ids), done
+    batch.archive, batch.finished_dt = path.name, utcnow()
     db.session.commit()
+
+
+@periodic_task(crontab(minute="*"))
+def requeue_stale_batches():
+    stale_after = timedelta(seconds=current_app.config["JOB_STALE_SECONDS"])
+    begin_write_transaction()
+    batch_ids = [b.id for b in queries.list_stale_batches(utcnow(), stale_after)]
+    for batch_id in batch_ids:
+        db.session.get(CertificateBatch, batch_id).state = JobState.PENDING
+    db.session.commit()
+    for batch_id in batch_ids:
+        issue_batch(batch_id)

@@ -20,6 +20,7 @@ def error_messages():
         404: _("This page does not exist."),
         405: _("This method is not allowed here."),
         409: _("This conflicts with the current state."),
+        410: _("This is no longer available: it was revoked or replaced."),
         413: _("The upload is too large."),
         422: _("Some of the data is not valid."),
         429: _("Too many attempts. Please wait a minute and try again."),

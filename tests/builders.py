@@ -77,9 +77,10 @@ def build_scene(
     return Scene(hospital, lecturer, admin, people, course)
 
 
-def complete_course(course, learner, now=None, *, score_right=True):
+def complete_course(course, learner, now=None, *, score_right=True, watched=1.0):
     """Take ``learner`` through every gate of ``course`` with the app's operations:
-    each lecture watched whole, the post-test passed, the evaluation sent."""
+    each lecture watched (whole, or the ``watched`` share of it), the post-test
+    passed, the evaluation sent."""
     import random
 
     from courses.models import LectureProgress
@@ -93,8 +94,8 @@ def complete_course(course, learner, now=None, *, score_right=True):
             LectureProgress(
                 user_id=learner.id,
                 lecture_id=lecture.id,
-                coverage=[[0.0, lecture.duration_seconds]],
-                covered_seconds=lecture.duration_seconds,
+                coverage=[[0.0, lecture.duration_seconds * watched]],
+                covered_seconds=lecture.duration_seconds * watched,
                 completed_dt=now,
                 updated_dt=now,
             )

@@ -53,7 +53,11 @@ def edit(user_id):
         )
         try:
             update_user_as_admin(
-                user, role=new_role, hospital=hospital, is_active=form.is_active.data
+                user,
+                role=new_role,
+                hospital=hospital,
+                is_active=form.is_active.data,
+                name=form.name.data or None,
             )
         except AccountError as error:
             flash(account_error_message(error.code), "error")

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
 from lms.accounts.logins import InvalidLogin, normalize_login
 from lms.accounts.roles import Profession, Role
@@ -84,6 +84,7 @@ class PasswordForm(FlaskForm):
 
 
 class UserAdminForm(FlaskForm):
+    name = StringField(_l("Name"), [Optional(), Length(max=100)])
     role = SelectField(_l("Role"), choices=role_choices())
     hospital_id = SelectField(_l("Hospital"), coerce=int)
     is_active = BooleanField(_l("Active"))

@@ -4,6 +4,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -107,6 +108,10 @@ def update_profile(user, *, name, profession, professional_title, locale):
     """Change what a person may change about themself (never role or hospital)."""
     if not name.strip():
         raise AccountError("name_required")
+    if name.strip() != user.name and has_credit_lines(user):
+        # Certificates carry the name: after the first credit line only the CME
+        # office changes it (and re-issues what it must).
+        raise AccountError("name_locked")
     user.name = name.strip()
     user.profession = profession
     user.professional_title = professional_title.strip()
@@ -114,10 +119,27 @@ def update_profile(user, *, name, profession, professional_title, locale):
     db.session.flush()
 
 
-def update_user_as_admin(user, *, role, hospital, is_active):
-    """An administrator's change to someone's role, hospital or active flag."""
+def has_credit_lines(user):
+    from certificates.models import CreditAward
+
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(CreditAward.id)).where(
+                CreditAward.user_id == user.id
+            )
+        )
+        > 0
+    )
+
+
+def update_user_as_admin(user, *, role, hospital, is_active, name=None):
+    """An administrator's change to someone's role, hospital, active flag or name."""
     if role in ROLES_WITH_HOSPITAL and hospital is None:
         raise AccountError("hospital_required")
+    if name is not None:
+        if not name.strip() or len(name.strip()) > 100:
+            raise AccountError("name_required")
+        user.name = name.strip()
     if user.is_active and not is_active:
         user.session_version += 1
     user.role = role

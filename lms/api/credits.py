@@ -4,6 +4,7 @@ import io
 from datetime import date
 
 from flask import abort, jsonify, request, send_file, url_for
+from flask_login import current_user
 
 from certificates import documents, queries
 from certificates import operations as ops
@@ -127,7 +128,8 @@ def certificate_json(certificate, *, public=False):
     }
     if certificate.revoked_dt is not None:
         data["revoked"] = certificate.revoked_dt.isoformat()
-        data["revoke_reason"] = certificate.revoke_reason
+        if not public:  # the office's note is not for anyone holding the serial
+            data["revoke_reason"] = certificate.revoke_reason
     if not public:
         data["pdf_url"] = url_for(
             "api.certificate_pdf", serial=certificate.serial, _external=False
@@ -309,6 +311,8 @@ def get_certificate(serial):
 )
 def certificate_pdf(serial):
     certificate = load_certificate(serial)
+    if not certificate.is_current and current_user.role != Role.ADMINISTRATOR:
+        raise ApiError(410, "not_current", f"This certificate is {certificate.status}.")
     return send_file(
         io.BytesIO(documents.certificate_pdf(certificate)),
         mimetype="application/pdf",

@@ -56,10 +56,13 @@ def may_see_certificate(certificate, user):
 
 def load_own_certificate(serial):
     """The certificate if it is the requester's (or they are the office): a 404
-    otherwise, so nobody learns which serials exist."""
+    otherwise, so nobody learns which serials exist. A learner no longer gets a
+    revoked or replaced one (410); the office keeps every version."""
     certificate = queries.get_certificate(ops.normalise_serial(serial))
     if certificate is None or not may_see_certificate(certificate, current_user):
         abort(404)
+    if not certificate.is_current and current_user.role != Role.ADMINISTRATOR:
+        abort(410)
     return certificate
 
 

@@ -145,7 +145,14 @@ def test_revoking_credits_adds_a_line_and_revokes_the_certificate(
     assert transcript["counted_credits"] == "0"
     assert transcript["lines"][0]["not_counted_reason"] == "revoked"
     verdict = client.get(f"/api/v1/verify/{serial}").json
-    assert verdict["status"] == "revoked" and verdict["revoke_reason"] == "考核作弊"
+    assert verdict["status"] == "revoked" and "revoke_reason" not in verdict
+    assert "考核作弊" not in client.get(f"/verify/{serial}").text  # the office's note
+    mine = client.get(f"/api/v1/certificates/{serial}", headers=api_token(learner))
+    assert mine.json["revoke_reason"] == "考核作弊"
+    # A revoked certificate no longer downloads for its learner; the office keeps it.
+    pdf = f"/api/v1/certificates/{serial}/pdf"
+    assert client.get(pdf, headers=api_token(learner)).status_code == 410
+    assert client.get(pdf, headers=api_token(admin)).status_code == 200
     again = client.post(
         f"/api/v1/credits/{award.id}/revoke",
         json={"reason": "twice"},
@@ -307,3 +314,127 @@ def test_a_revoked_certificate_comes_back_only_from_the_office(
     ).json
     assert (batch["total"], batch["done"]) == (1, 1)  # only the other learner
     assert client.get(f"/api/v1/verify/{serial}").json["status"] == "revoked"
+
+
+def test_a_learner_who_attended_and_completed_gets_one_line(
+    client, db, course, learner, admin
+):
+    """One project, one line: online completion after attending adds nothing."""
+    from datetime import date
+
+    from certificates import operations as ops
+    from lms.db import utcnow
+
+    ops.record_attendance(
+        course, learner, admin, utcnow(), on=date(2026, 11, 1), minutes=270
+    )
+    complete_course(course, learner)
+    (line,) = awards_of(db, learner)
+    assert line.source == "attendance"
+
+
+def test_a_revoked_award_is_final(db, course, learner, admin):
+    from certificates import operations as ops
+    from courses.queries import get_enrolment
+    from lms.db import utcnow
+
+    complete_course(course, learner)
+    (award,) = awards_of(db, learner)
+    ops.revoke_award(award, admin, utcnow(), "误发")
+    enrolment = get_enrolment(course.id, learner.id)
+    assert ops.award_completion(enrolment, utcnow(), approved_by=admin) is None
+    assert len(awards_of(db, learner)) == 2  # the line and its revocation
+
+
+def test_the_same_manual_line_twice_is_refused(client, learner, admin, api_token):
+    body = {
+        "title": "省级学术年会",
+        "credits": "3",
+        "class_hours": "9",
+        "kind": "external",
+        "date": "2026-03-01",
+        "reason": "证书已核",
+    }
+    url = f"/api/v1/users/{learner.id}/credits"
+    assert client.post(url, json=body, headers=api_token(admin)).status_code == 201
+    again = client.post(url, json=body, headers=api_token(admin))
+    assert again.status_code == 409 and again.json["error"]["code"] == "duplicate"
+
+
+def test_a_learner_cannot_rename_themself_once_credits_exist(
+    client, auth, db, course, create_user
+):
+    from lms.accounts.operations import AccountError, update_profile
+
+    person = create_user(name="李四")
+    complete_course(course, person)
+    with pytest.raises(AccountError) as info:
+        update_profile(
+            person,
+            name="王五",
+            profession=person.profession,
+            professional_title="",
+            locale=None,
+        )
+    assert info.value.code == "name_locked"
+    assert person.name == "李四"
+
+
+def test_completion_counts_for_the_year_in_beijing(db, course, learner):
+    """07:30 on 1 January in Beijing is 23:30 UTC on 31 December."""
+    from datetime import UTC, datetime
+
+    complete_course(course, learner, datetime(2025, 12, 31, 23, 30, tzinfo=UTC))
+    (award,) = awards_of(db, learner)
+    assert (award.activity_date.isoformat(), award.year) == ("2026-01-01", 2026)
+
+
+def test_ama_credit_follows_what_the_learner_watched(db, create_course, learner):
+    """AMA: claim only the credit commensurate with participation."""
+    course = create_course(
+        durations=(3600.0, 3600.0),
+        rule_set_code="AMA-PRA-1",
+        completion_threshold=0.5,
+    )
+    complete_course(course, learner, watched=0.5)
+    (award,) = awards_of(db, learner)
+    assert (award.credits, award.category) == (Decimal(1), "AMA-1")
+
+
+def test_a_transcript_for_a_year_before_any_rules_still_shows(
+    client, learner, api_token
+):
+    response = client.get("/api/v1/me/transcript?year=2003", headers=api_token(learner))
+    assert response.status_code == 200 and response.json["met"] is False
+
+
+def test_a_bulk_issue_whose_worker_died_runs_again(
+    client, db, course, learner, admin, api_token
+):
+    from datetime import timedelta
+
+    from certificates import operations as ops
+    from certificates.tasks import requeue_stale_batches
+    from lms.db import utcnow
+    from media_pipeline.states import JobState
+
+    complete_course(course, learner)
+    batch = ops.start_batch(course, admin, utcnow())
+    batch.state = JobState.RUNNING  # a worker took it and was killed
+    batch.heartbeat_dt = utcnow() - timedelta(hours=1)
+    db.session.flush()
+    requeue_stale_batches.call_local()
+    view = client.get(
+        f"/api/v1/certificate-batches/{batch.id}", headers=api_token(admin)
+    ).json
+    assert (view["state"], view["done"]) == ("succeeded", 1)
+    assert view["archive_url"]
+
+
+def test_ledger_lines_are_never_deleted(db, course, learner):
+    complete_course(course, learner)
+    (award,) = awards_of(db, learner)
+    db.session.delete(award)
+    with pytest.raises(ValueError, match="never edited or deleted"):
+        db.session.flush()
+    db.session.rollback()

@@ -1,14 +1,14 @@
 """Credit ledger, rule set variants, certificates and batches
 
-Revision ID: 009c784c8980
+Revision ID: 9e6e2cd047c2
 Revises: 831da57b4bcf
-Create Date: 2026-11-28 00:01:33.560376
+Create Date: 2026-11-28 00:35:44.420243
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "009c784c8980"
+revision = "9e6e2cd047c2"
 down_revision = "831da57b4bcf"
 branch_labels = None
 depends_on = None
@@ -65,6 +65,7 @@ def upgrade():
         sa.Column("archive", sa.String(length=200), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
         sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("heartbeat_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_dt", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "done >= 0 AND done <= total",
@@ -163,15 +164,22 @@ def upgrade():
             batch_op.f("ix_credit_awards_year"), ["year"], unique=False
         )
         batch_op.create_index(
-            "uq_credit_awards_automatic",
-            ["user_id", "course_id", "source"],
+            "uq_credit_awards_learner",
+            ["user_id", "course_id"],
             unique=True,
             sqlite_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
+                "revokes_id IS NULL AND source IN ('online', 'attendance')"
             ),
             postgresql_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
+                "revokes_id IS NULL AND source IN ('online', 'attendance')"
             ),
+        )
+        batch_op.create_index(
+            "uq_credit_awards_teaching",
+            ["user_id", "course_id"],
+            unique=True,
+            sqlite_where=sa.text("revokes_id IS NULL AND source = 'teaching'"),
+            postgresql_where=sa.text("revokes_id IS NULL AND source = 'teaching'"),
         )
 
     op.create_table(
@@ -267,12 +275,17 @@ def downgrade():
     op.drop_table("certificates")
     with op.batch_alter_table("credit_awards", schema=None) as batch_op:
         batch_op.drop_index(
-            "uq_credit_awards_automatic",
+            "uq_credit_awards_teaching",
+            sqlite_where=sa.text("revokes_id IS NULL AND source = 'teaching'"),
+            postgresql_where=sa.text("revokes_id IS NULL AND source = 'teaching'"),
+        )
+        batch_op.drop_index(
+            "uq_credit_awards_learner",
             sqlite_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
+                "revokes_id IS NULL AND source IN ('online', 'attendance')"
             ),
             postgresql_where=sa.text(
-                "revokes_id IS NULL AND source IN ('online', 'attendance', 'teaching')"
+                "revokes_id IS NULL AND source IN ('online', 'attendance')"
             ),
         )
         batch_op.drop_index(batch_op.f("ix_credit_awards_year"))
