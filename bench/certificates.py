@@ -2,7 +2,7 @@
 ledger check, facts, Ed25519 signature, rows, PDF with the CJK subset and QR,
 one ZIP), against a bare one-page reportlab PDF made in the same process.
 
-    .venv/bin/python bench/certificates.py [--learners 1000] [--runs 3]
+    .venv/bin/python bench/certificates.py [--learners 1000] [--runs 3] [--processes N]
 
 Each run issues a course nobody has a certificate of yet, so every certificate
 is really signed, stored and drawn. The baselines draw N one-page PDFs: a bare
@@ -50,6 +50,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--processes", type=int, default=0, help="drawing processes (0: every core)"
+    )
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -73,9 +76,13 @@ def main():
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'lms.sqlite3'}",
             "INSTANCE_PATH": str(instance),
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "CERTIFICATE_RENDER_PROCESSES": args.processes,
         }
     )
-    print(f"{args.learners} learners, {args.runs} runs; building the data ...")
+    print(
+        f"{args.learners} learners, {args.runs} runs, "
+        f"{args.processes or 'every core'} drawing processes; building the data ..."
+    )
     with app.app_context():
         upgrade()
         scene = build_scene(durations=(6 * 45 * 60.0,), questions=1)

@@ -10,6 +10,7 @@ from huey import crontab
 from certificates import documents, operations, queries
 from certificates.keys import current_issuer
 from certificates.models import CertificateBatch
+from certificates.rendering import Drawer, processes_for
 from courses.models import Enrolment
 from lms.db import begin_write_transaction, db, utcnow
 from lms.queue import periodic_task, task
@@ -39,15 +40,25 @@ def issue_batch(batch_id):
     path = documents.batch_archive_path(batch)
     db.session.commit()
     partial = path.with_suffix(f".{batch_id}.part")
+    config = current_app.config
     try:
         issuer, seals = current_issuer(), documents.read_seals()
         enrolment_ids = [e.id for e in queries.list_eligible_enrolments(course_id)]
         db.session.commit()
         path.parent.mkdir(parents=True, exist_ok=True)
-        done = 0
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        processes = processes_for(
+            len(enrolment_ids),
+            config["CERTIFICATE_RENDER_PROCESSES"],
+            config["CERTIFICATE_PARALLEL_FROM"],
+        )
+        done, drawing = 0, []
+        with (
+            Drawer(seals, processes) as drawer,
+            zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive,
+        ):
             for start in range(0, len(enrolment_ids), CHUNK):
                 begin_write_transaction()
+                chunk = []
                 for enrolment_id in enrolment_ids[start : start + CHUNK]:
                     try:
                         certificate = operations.issue_certificate(
@@ -58,15 +69,20 @@ def issue_batch(batch_id):
                         )
                     except operations.CreditError:
                         continue  # revoked since the list was read
-                    archive.writestr(
-                        documents.pdf_filename(certificate),
-                        documents.certificate_pdf(certificate, seals),
+                    chunk.append(
+                        (
+                            documents.pdf_filename(certificate),
+                            drawer.submit(certificate),
+                        )
                     )
-                    done += 1
                 batch = db.session.get(CertificateBatch, batch_id)
                 batch.total = len(enrolment_ids)
                 batch.done, batch.heartbeat_dt = done, utcnow()
                 db.session.commit()
+                # Outside the transaction: the previous chunk, drawn meanwhile.
+                done += _write(archive, drawing)
+                drawing = chunk
+            done += _write(archive, drawing)
         partial.replace(path)
     except Exception as error:
         db.session.rollback()
@@ -83,6 +99,12 @@ def issue_batch(batch_id):
     batch.state, batch.total, batch.done = JobState.SUCCEEDED, len(enrolment_ids), done
     batch.archive, batch.finished_dt = path.name, utcnow()
     db.session.commit()
+
+
+def _write(archive, drawing):
+    for name, future in drawing:
+        archive.writestr(name, future.result())
+    return len(drawing)
 
 
 @periodic_task(crontab(minute="*"))

@@ -75,6 +75,10 @@ class DefaultConfig:
     CERTIFICATE_KEY_FILE = ""
     #: Verification links in certificates' QR codes start with this.
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    #: Processes that draw a bulk issue's PDFs (0: one per core) ...
+    CERTIFICATE_RENDER_PROCESSES = 0
+    #: ... once it has at least this many certificates (fewer are drawn in-process).
+    CERTIFICATE_PARALLEL_FROM = 100
     #: The unit that awards credits and signs certificates.
     AWARDING_BODY_ZH = "TeleCME 远程继续医学教育中心"
     AWARDING_BODY_EN = "TeleCME Remote CME Centre"

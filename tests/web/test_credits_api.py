@@ -438,3 +438,31 @@ def test_ledger_lines_are_never_deleted(db, course, learner):
     with pytest.raises(ValueError, match="never edited or deleted"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_bulk_issue_draws_in_worker_processes(
+    app, client, db, course, create_user, admin, api_token, monkeypatch
+):
+    """What a big batch does (workers spawned, PDFs drawn there), on three."""
+    from certificates.keys import current_issuer
+    from certificates.pdf import verify_pdf
+
+    monkeypatch.setitem(app.config, "CERTIFICATE_PARALLEL_FROM", 1)
+    monkeypatch.setitem(app.config, "CERTIFICATE_RENDER_PROCESSES", 2)
+    for i in range(3):
+        complete_course(course, create_user(name=f"并行{i}"))
+    headers = api_token(admin)
+    batch = client.post(
+        f"/api/v1/courses/{course.id}/certificates", json={"all": True}, headers=headers
+    ).json
+    assert (batch["state"], batch["done"]) == ("succeeded", 3)
+    archive = zipfile.ZipFile(
+        io.BytesIO(client.get(batch["archive_url"], headers=headers).data)
+    )
+    with app.app_context():
+        public_pem = current_issuer().public_pem
+    outcomes = [
+        verify_pdf(archive.read(name), public_pem) for name in archive.namelist()
+    ]
+    assert [o.is_valid for o in outcomes] == [True] * 3
+    assert sorted(o.facts.learner_name for o in outcomes) == ["并行0", "并行1", "并行2"]
