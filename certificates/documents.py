@@ -28,10 +28,7 @@ class SealRejected(ValueError):
 
 
 def certificates_dir():
-    media = current_app.config["MEDIA_DIR"] or str(
-        Path(current_app.instance_path) / "media"
-    )
-    return Path(media) / "certificates"
+    return Path(current_app.config["MEDIA_DIR"]) / "certificates"
 
 
 def seal_path(slot):

@@ -60,6 +60,11 @@ class CertificateFacts:
     verify_url: str
 
 
+def learner_number(user_id):
+    """The learner number certificates, transcripts and exports print."""
+    return f"L{user_id:07d}"
+
+
 _FIELDS = {f.name: f.type for f in dataclasses.fields(CertificateFacts)}
 
 

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from certificates import queries
-from certificates.facts import CertificateFacts, facts_to_payload
+from certificates.facts import CertificateFacts, facts_to_payload, learner_number
 from certificates.models import (
     Certificate,
     CertificateBatch,
@@ -29,6 +29,7 @@ from certificates.rules import (
 )
 from certificates.signing import sign
 from courses.models import LectureProgress, TestAttempt
+from courses.queries import get_enrolment
 from courses.workflow import CourseStatus
 from lms.db import db
 from lms.enums import CourseFormat
@@ -107,6 +108,8 @@ def add_rule_set_variant(base_code, created_by, now, **form):
 
 
 def _course_activity(course, source, on, *, minutes, test_passed=None):
+    """The activity a course line is decided on. The office's class hours stand
+    for the whole course online; a room or a lecturer counts its own minutes."""
     return Activity(
         source=source,
         on=on,
@@ -247,11 +250,9 @@ def record_attendance(course, learner, recorded_by, now, *, on, minutes):
     if existing is not None:
         return None if is_revoked else existing
     rule_set = queries.get_rule_set(course.rule_set_code, on)
-    activity = replace(
-        _course_activity(course, Source.ATTENDANCE, on, minutes=minutes),
-        class_hours=None,  # what this room attended, not the course's total
+    decision = calculate_credits(
+        _course_activity(course, Source.ATTENDANCE, on, minutes=minutes), rule_set
     )
-    decision = calculate_credits(activity, rule_set)
     if not decision.is_eligible:
         return None
     return _course_line(
@@ -307,7 +308,7 @@ def award_teaching(course, now):
         )
     awards = []
     for lecturer_id, minutes in sorted(minutes_by_lecturer.items()):
-        if queries.get_live_award(lecturer_id, course.id, Source.TEACHING):
+        if queries.get_standing_award(lecturer_id, course.id, [Source.TEACHING]):
             continue
         decision = calculate_credits(
             _course_activity(course, Source.TEACHING, on, minutes=minutes), rule_set
@@ -459,10 +460,6 @@ def normalise_serial(text):
     return "TC-" + "-".join(body[i : i + 4] for i in range(0, 16, 4))
 
 
-def learner_number(user):
-    return f"L{user.id:07d}"
-
-
 def _score_percent(enrolment):
     best = db.session.scalar(
         sa.select(sa.func.max(TestAttempt.score)).where(
@@ -487,7 +484,7 @@ def plan_facts(enrolment, award, issuer, serial, version, now):
         serial=serial,
         version=version,
         learner_name=user.name,
-        learner_number=learner_number(user),
+        learner_number=learner_number(user.id),
         hospital_zh=hospital.name_zh if hospital else "",
         hospital_en=hospital.name_en if hospital else "",
         course_title_zh=course.title_zh,
@@ -530,10 +527,10 @@ def issue_certificate(
         return current
     award = None
     if enrolment.completed_dt is not None:
-        award, is_revoked = _learner_line(enrolment.user_id, enrolment.course_id)
+        award = queries.get_learner_award(enrolment.user_id, enrolment.course_id)
         if award is not None:
             queries.lock_award(award)  # a revocation waits for us, or we for it
-            if is_revoked or queries.is_revoked(award):  # read again once locked
+            if queries.is_revoked(award):  # read once locked
                 award = None
     if award is None:
         raise CreditError(
@@ -583,7 +580,7 @@ def _issue(enrolment, award, issuer, now, version, issued_by_id):
     return certificate
 
 
-def reissue_certificate(certificate, enrolment, issuer, now, issued_by):
+def reissue_certificate(certificate, issuer, now, issued_by):
     """A new version from today's facts (a corrected name); the old one is kept,
     marked replaced, and verifies as replaced."""
     if not certificate.is_current:
@@ -594,6 +591,7 @@ def reissue_certificate(certificate, enrolment, issuer, now, issued_by):
         raise CreditError(
             "credits_revoked", "The credits of this course were revoked.", 409
         )
+    enrolment = get_enrolment(certificate.course_id, certificate.user_id)
     certificate.replaced_dt = now
     db.session.flush()
     return _issue(

@@ -64,6 +64,8 @@ def list_current_rule_sets():
 
 def get_rule_set(code, on=None):
     """The version of ``code`` in force on ``on`` (the newest when not given)."""
+    if code in RULE_SETS_BY_CODE:  # one version, no variant shares its code
+        return RULE_SETS_BY_CODE[code]
     versions = [r for r in list_rule_sets() if r.code == code]
     if on is not None:
         in_force = [r for r in versions if r.is_in_force(on)]
@@ -72,6 +74,9 @@ def get_rule_set(code, on=None):
 
 
 def get_rule_set_version(code, version):
+    if code in RULE_SETS_BY_CODE:
+        built_in = RULE_SETS_BY_CODE[code]
+        return built_in if built_in.version == version else None
     return next(
         (r for r in list_rule_sets() if r.code == code and r.version == version), None
     )
@@ -147,22 +152,25 @@ def transcript_years(user_id):
     )
 
 
-def get_award(award_id):
-    return db.session.get(CreditAward, award_id)
-
-
-def get_live_award(user_id, course_id, source):
-    """The award of this source for this course that is not revoked, if any."""
+def standing():
+    """The clause of an award line that no revocation line cancels."""
     revocation = aliased(CreditAward)
+    return sa.and_(
+        CreditAward.revokes_id.is_(None),
+        ~sa.select(revocation.id)
+        .where(revocation.revokes_id == CreditAward.id)
+        .exists(),
+    )
+
+
+def get_standing_award(user_id, course_id, sources):
+    """The standing line of one of ``sources`` for this person and course."""
     return db.session.scalar(
-        sa.select(CreditAward)
-        .outerjoin(revocation, revocation.revokes_id == CreditAward.id)
-        .where(
+        sa.select(CreditAward).where(
             CreditAward.user_id == user_id,
             CreditAward.course_id == course_id,
-            CreditAward.source == source,
-            CreditAward.revokes_id.is_(None),
-            revocation.id.is_(None),
+            CreditAward.source.in_(sources),
+            standing(),
         )
     )
 
@@ -181,19 +189,16 @@ def get_learner_award(user_id, course_id):
 
 def find_manual_line(user_id, title, on, credits, kind):
     """A standing manual line for the same activity, date and credits, if any."""
-    revocation = aliased(CreditAward)
     return db.session.scalar(
         sa.select(CreditAward)
-        .outerjoin(revocation, revocation.revokes_id == CreditAward.id)
         .where(
             CreditAward.user_id == user_id,
             CreditAward.source == "manual",
-            CreditAward.revokes_id.is_(None),
             CreditAward.title_zh == title,
             CreditAward.activity_date == on,
             CreditAward.credits == credits,
             CreditAward.manual_kind == kind,
-            revocation.id.is_(None),
+            standing(),
         )
         .limit(1)
     )
@@ -209,11 +214,8 @@ def lock_award(award):
 
 
 def is_revoked(award):
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count()).where(CreditAward.revokes_id == award.id)
-        )
-        > 0
+    return db.session.scalar(
+        sa.select(sa.select(CreditAward.id).filter_by(revokes_id=award.id).exists())
     )
 
 
@@ -320,9 +322,8 @@ def list_certificates_of_course(course_id):
 
 
 def list_eligible_enrolments(course_id):
-    """Completed enrolments whose online award stands and whose newest certificate
+    """Completed enrolments whose learner line stands and whose newest certificate
     (if any) was not revoked: a bulk issue gives each of them one."""
-    revocation = aliased(CreditAward)
     revoked, later = aliased(Certificate), aliased(Certificate)
     newest_revoked = (
         sa.select(revoked.id)
@@ -349,14 +350,12 @@ def list_eligible_enrolments(course_id):
                     CreditAward.user_id == Enrolment.user_id,
                     CreditAward.course_id == Enrolment.course_id,
                     CreditAward.source.in_(LEARNER_SOURCES),
-                    CreditAward.revokes_id.is_(None),
+                    standing(),
                 ),
             )
-            .outerjoin(revocation, revocation.revokes_id == CreditAward.id)
             .where(
                 Enrolment.course_id == course_id,
                 Enrolment.completed_dt.is_not(None),
-                revocation.id.is_(None),
                 ~newest_revoked,
             )
             .options(selectinload(Enrolment.user))

@@ -12,6 +12,15 @@ from decimal import Decimal as D
 
 from certificates.rules import LEVELS, Rounding, RuleSet
 
+#: Lecturers under the 2006 measures: 2 credits per hour at a national project,
+#: 1 elsewhere. CN-2024 leaves the rates "as configured"; this network keeps them.
+CN_LECTURER_RATES = {
+    "national": D(2),
+    "provincial": D(1),
+    "municipal": D(1),
+    "hospital": D(1),
+}
+
 CN_2006 = RuleSet(
     code="CN-2006",
     version=1,
@@ -33,12 +42,7 @@ CN_2006 = RuleSet(
     rounding=Rounding.DOWN,
     distance_cap=D(5),
     project_cap=D(10),
-    lecturer_credits_per_hour={
-        "national": D(2),
-        "provincial": D(1),
-        "municipal": D(1),
-        "hospital": D(1),
-    },
+    lecturer_credits_per_hour=CN_LECTURER_RATES,
     yearly_credits=D(25),
     category_limits={"I": (D(5), D(10)), "II": (D(15), None)},
 )
@@ -57,13 +61,7 @@ CN_2024 = RuleSet(
     hours_per_credit=dict.fromkeys(LEVELS, D(3)),
     step=D("0.5"),
     rounding=Rounding.DOWN,
-    # "As configured" in the measures: this network keeps the 2006 rates.
-    lecturer_credits_per_hour={
-        "national": D(2),
-        "provincial": D(1),
-        "municipal": D(1),
-        "hospital": D(1),
-    },
+    lecturer_credits_per_hour=CN_LECTURER_RATES,
     yearly_credits=D(25),
     yearly_class_hours=D(90),
     self_study_cap=D(10),

@@ -13,6 +13,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from certificates.facts import learner_number
 from certificates.pdf import register_font
 
 LABELS = {
@@ -82,7 +83,7 @@ def render_transcript(transcript, awards, *, learner, issuer, language, now, lab
         Spacer(1, 4 * mm),
         p(
             f"{words['learner']}: {learner.name}    {words['number']}: "
-            f"L{learner.id:07d}"
+            f"{learner_number(learner.id)}"
         ),
         p(f"{words['hospital']}: {hospital_name}"),
         p(f"{words['rule_set']}: {transcript.rule_set.name(language)}"),

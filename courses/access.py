@@ -56,3 +56,13 @@ def can_enrol_others(actor, hospital_id):
 def can_record_attendance(actor, learner_hospital_id):
     """Coordinators record their own hospital's rooms; the office anyone's."""
     return can_enrol_others(actor, learner_hospital_id)
+
+
+def can_see_certificate(actor, owner_id):
+    """A certificate's facts: its learner's and the office's."""
+    return actor.id == owner_id or actor.role == Role.ADMINISTRATOR
+
+
+def can_download_certificate(actor, owner_id, is_current):
+    """Its PDF: the learner only while it is current; the office every version."""
+    return actor.role == Role.ADMINISTRATOR or (actor.id == owner_id and is_current)

@@ -12,7 +12,7 @@ from courses.models import Course, Lecture
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.api import ApiError, api_route, json_body, require_user
-from lms.api.openapi import error_response, json_response
+from lms.api.openapi import OBJ, created, ok
 from lms.api.serializers import (
     serialize_attempt,
     serialize_course,
@@ -24,23 +24,6 @@ from lms.i18n import current_language
 from lms.search.documents import search_published
 from lms.search.query import clean_query
 from lms.search.tasks import course_changed
-
-OBJ = {"type": "object"}
-ERRORS = {
-    "401": error_response("Not signed in"),
-    "403": error_response("Not allowed"),
-    "404": error_response("Not found (or not visible to you)"),
-    "409": error_response("Conflicts with the current state"),
-    "422": error_response("Invalid data"),
-}
-
-
-def ok(description, schema=OBJ):
-    return {"200": json_response(description, schema), **ERRORS}
-
-
-def created(description, schema=OBJ):
-    return {"201": json_response(description, schema), **ERRORS}
 
 
 def course_error(error):

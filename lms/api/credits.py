@@ -12,27 +12,15 @@ from certificates.exports import mask_name
 from certificates.keys import current_issuer
 from certificates.models import CertificateBatch, CreditAward
 from certificates.tasks import issue_batch
-from courses.models import Course, Enrolment
-from courses.queries import get_enrolment
+from courses.access import can_download_certificate, can_see_certificate
+from courses.models import Course
+from courses.queries import actor_of, get_enrolment
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.api import ApiError, api_route, json_body, require_user
-from lms.api.openapi import error_response, json_response
+from lms.api.openapi import ERRORS, OBJ, created, json_response, ok
 from lms.db import db, utcnow
 from lms.labels import format_credit
-
-OBJ = {"type": "object"}
-ERRORS = {
-    "401": error_response("Not signed in"),
-    "403": error_response("Not allowed"),
-    "404": error_response("Not found (or not visible to you)"),
-    "409": error_response("Conflicts with the current state"),
-    "422": error_response("Invalid data"),
-}
-
-
-def ok(description):
-    return {"200": json_response(description, OBJ), **ERRORS}
 
 
 def call(operation, *args, **kwargs):
@@ -51,11 +39,9 @@ def require_administrator():
 
 def load_certificate(serial):
     """The requester's own certificate (or any, for the office); 404 otherwise."""
-    user = require_user()
+    actor = actor_of(require_user())
     certificate = queries.get_certificate(ops.normalise_serial(serial))
-    if certificate is None or (
-        certificate.user_id != user.id and user.role != Role.ADMINISTRATOR
-    ):
+    if certificate is None or not can_see_certificate(actor, certificate.user_id):
         abort(404)
     return certificate
 
@@ -200,7 +186,7 @@ def my_certificates():
         "type": "object",
         "required": ["title", "credits", "class_hours", "kind", "date", "reason"],
     },
-    responses={"201": json_response("The ledger line", OBJ), **ERRORS},
+    responses=created("The ledger line"),
 )
 def add_manual_credits(user_id):
     admin = require_administrator()
@@ -234,7 +220,7 @@ def add_manual_credits(user_id):
     ["POST"],
     summary="Revoke a ledger line with a reason (a new line; administrators)",
     request_body={"type": "object", "required": ["reason"]},
-    responses={"201": json_response("The revocation line", OBJ), **ERRORS},
+    responses=created("The revocation line"),
 )
 def revoke_credits(award_id):
     admin = require_administrator()
@@ -311,7 +297,9 @@ def get_certificate(serial):
 )
 def certificate_pdf(serial):
     certificate = load_certificate(serial)
-    if not certificate.is_current and current_user.role != Role.ADMINISTRATOR:
+    if not can_download_certificate(
+        actor_of(current_user), certificate.user_id, certificate.is_current
+    ):
         raise ApiError(410, "not_current", f"This certificate is {certificate.status}.")
     return send_file(
         io.BytesIO(documents.certificate_pdf(certificate)),
@@ -346,15 +334,9 @@ def revoke_certificate(serial):
 def reissue_certificate(serial):
     admin = require_administrator()
     certificate = load_certificate(serial)
-    enrolment = db.session.scalar(
-        db.select(Enrolment).filter_by(
-            user_id=certificate.user_id, course_id=certificate.course_id
-        )
-    )
     new = call(
         ops.reissue_certificate,
         certificate,
-        enrolment,
         current_issuer(),
         utcnow(),
         admin,

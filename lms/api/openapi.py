@@ -86,6 +86,25 @@ def json_response(description, schema):
     }
 
 
+OBJ = {"type": "object"}
+#: The errors most endpoints can answer with.
+ERRORS = {
+    "401": error_response("Not signed in"),
+    "403": error_response("Not allowed"),
+    "404": error_response("Not found (or not visible to you)"),
+    "409": error_response("Conflicts with the current state"),
+    "422": error_response("Invalid data"),
+}
+
+
+def ok(description, schema=OBJ):
+    return {"200": json_response(description, schema), **ERRORS}
+
+
+def created(description, schema=OBJ):
+    return {"201": json_response(description, schema), **ERRORS}
+
+
 def openapi_path(rule):
     """``/courses/<int:course_id>`` → ``/courses/{course_id}``."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)

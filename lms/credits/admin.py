@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -18,11 +19,12 @@ from wtforms.fields.choices import SelectChoice
 from certificates import documents, queries
 from certificates import operations as ops
 from certificates.keys import current_issuer
-from certificates.models import Certificate, CreditAward
+from certificates.models import CreditAward
 from certificates.rule_sets import BUILT_IN
 from certificates.rules import VARIANT_FIELDS
 from certificates.tasks import issue_batch
 from courses.models import Course, Enrolment
+from courses.queries import get_enrolment
 from courses.workflow import CourseStatus
 from lms.accounts.auth import roles_required
 from lms.accounts.models import User
@@ -37,6 +39,7 @@ from lms.credits.forms import (
     SealForm,
 )
 from lms.credits.messages import credit_error_message, seal_error_message
+from lms.credits.views import requested_year
 from lms.db import db, utcnow
 from lms.hospitals.forms import tier_choices
 from lms.hospitals.views import hospital_choices, province_choices, province_name
@@ -151,7 +154,7 @@ def add_manual():
 @roles_required(Role.ADMINISTRATOR)
 def person(user_id):
     learner = db.get_or_404(User, user_id)
-    year = request.args.get("year", default=utcnow().year, type=int)
+    year = requested_year()
     transcript, awards = queries.get_transcript(learner, year)
     return render_template(
         "credits/admin_person.html",
@@ -259,7 +262,7 @@ def seals():
 @roles_required(Role.ADMINISTRATOR)
 def seal_image(slot):
     if slot not in documents.SEAL_SLOTS or not documents.seal_path(slot).exists():
-        return Response(status=404)
+        abort(404)
     return Response(documents.seal_path(slot).read_bytes(), mimetype="image/png")
 
 
@@ -297,11 +300,9 @@ def course_certificates(course_id):
 @bp.route("/courses/<int:course_id>/issue/<int:user_id>", methods=["POST"])
 @roles_required(Role.ADMINISTRATOR)
 def issue_one(course_id, user_id):
-    enrolment = db.session.scalar(
-        sa.select(Enrolment).filter_by(course_id=course_id, user_id=user_id)
-    )
+    enrolment = get_enrolment(course_id, user_id)
     if enrolment is None:
-        return Response(status=404)
+        abort(404)
     try:
         ops.issue_certificate(
             enrolment,
@@ -330,7 +331,10 @@ def issue_all(course_id):
 
 
 def _certificate_or_404(serial):
-    return db.first_or_404(sa.select(Certificate).filter_by(serial=serial))
+    certificate = queries.get_certificate(serial)
+    if certificate is None:
+        abort(404)
+    return certificate
 
 
 @bp.route("/certificates/<serial>/revoke", methods=["POST"])
@@ -354,15 +358,8 @@ def revoke_certificate(serial):
 @roles_required(Role.ADMINISTRATOR)
 def reissue_certificate(serial):
     certificate = _certificate_or_404(serial)
-    enrolment = db.session.scalar(
-        sa.select(Enrolment).filter_by(
-            course_id=certificate.course_id, user_id=certificate.user_id
-        )
-    )
     try:
-        ops.reissue_certificate(
-            certificate, enrolment, current_issuer(), utcnow(), current_user
-        )
+        ops.reissue_certificate(certificate, current_issuer(), utcnow(), current_user)
     except ops.CreditError as error:
         flash(credit_error_message(error), "error")
     else:

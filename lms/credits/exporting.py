@@ -13,7 +13,7 @@ from certificates.exports import (
     plan_pars_rows,
     plan_registry_rows,
 )
-from certificates.operations import learner_number
+from certificates.facts import learner_number
 
 
 def export_csv(kind, *, year=None, hospital_id=None, province=None, course_id=None):
@@ -24,7 +24,7 @@ def export_csv(kind, *, year=None, hospital_id=None, province=None, course_id=No
     records = [
         ExportRecord(
             award_id=award.id,
-            learner_number=learner_number(user),
+            learner_number=learner_number(user.id),
             learner_name=user.name,
             login=user.login,
             profession=user.profession.value if user.profession else "",

@@ -20,7 +20,11 @@ from certificates import operations as ops
 from certificates.exports import mask_name
 from certificates.keys import current_issuer
 from certificates.transcript_pdf import render_transcript
-from courses.access import can_record_attendance
+from courses.access import (
+    can_download_certificate,
+    can_record_attendance,
+    can_see_certificate,
+)
 from courses.models import Course
 from courses.queries import actor_of, get_enrolment, list_catalog
 from lms.accounts.auth import roles_required
@@ -48,20 +52,15 @@ def requested_year():
     return year if year and 2000 <= year <= this_year + 1 else this_year
 
 
-def may_see_certificate(certificate, user):
-    return user.is_authenticated and (
-        certificate.user_id == user.id or user.role == Role.ADMINISTRATOR
-    )
-
-
 def load_own_certificate(serial):
     """The certificate if it is the requester's (or they are the office): a 404
     otherwise, so nobody learns which serials exist. A learner no longer gets a
     revoked or replaced one (410); the office keeps every version."""
     certificate = queries.get_certificate(ops.normalise_serial(serial))
-    if certificate is None or not may_see_certificate(certificate, current_user):
+    actor = actor_of(current_user)
+    if certificate is None or not can_see_certificate(actor, certificate.user_id):
         abort(404)
-    if not certificate.is_current and current_user.role != Role.ADMINISTRATOR:
+    if not can_download_certificate(actor, certificate.user_id, certificate.is_current):
         abort(410)
     return certificate
 
