@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certificates import queries as credit_queries
+from certificates.rules import LEARNER_SOURCES
 from courses import operations as ops
 from courses import queries
 from courses.access import can_enrol_others
@@ -115,7 +116,9 @@ def course(course_id):
             attempts = [a for a in queries.list_attempts(enrolment) if a.submitted_dt]
     award = certificate = None
     if step == Step.COMPLETE:
-        award = credit_queries.get_live_award(current_user.id, course.id, "online")
+        award = credit_queries.get_standing_award(
+            current_user.id, course.id, LEARNER_SOURCES
+        )
         certificate = credit_queries.get_current_certificate(current_user.id, course.id)
     enrol_form = None
     if current_user.is_authenticated and can_enrol_others(

@@ -116,3 +116,22 @@ def test_learners_do_not_record_attendance(client, auth, create_user):
     auth.login(learner.login)
     assert client.get("/credits/attendance").status_code == 403
     assert client.get("/credits/hospital.csv").status_code == 403
+
+
+def test_a_learner_who_attended_then_completed_can_get_the_certificate(
+    client, auth, db, create_user, create_course, hospital
+):
+    from certificates import operations as ops
+    from lms.db import utcnow
+    from tests.builders import complete_course
+
+    course = create_course(durations=(3 * 2700.0,))
+    learner = create_user(hospital=hospital)
+    office = create_user(role=Role.ADMINISTRATOR)
+    ops.record_attendance(
+        course, learner, office, utcnow(), on=date.today(), minutes=135
+    )
+    complete_course(course, learner)
+    auth.login(learner.login)
+    page = client.get(f"/courses/{course.id}", headers={"Accept-Language": "en"})
+    assert "Get my certificate" in page.text
