@@ -73,6 +73,10 @@ class DefaultConfig:
     #: ``instance/certificate-signing-key.pem``, created on first use. Every web
     #: process and worker must read the same file.
     CERTIFICATE_KEY_FILE = ""
+    #: The key and X.509 certificate (ECDSA P-256, PEM, one file) that sign
+    #: certificate PDFs as documents (PAdES); empty means
+    #: ``instance/certificate-document-signer.pem``, created on first use.
+    CERTIFICATE_DOCUMENT_SIGNER_FILE = ""
     #: Verification links in certificates' QR codes start with this.
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     #: Processes that draw a bulk issue's PDFs (0: one per core) ...
@@ -84,7 +88,8 @@ class DefaultConfig:
     AWARDING_BODY_EN = "TeleCME Remote CME Centre"
 
     API_TOKEN_LIFETIME = timedelta(days=30)
-    MIN_PASSWORD_LENGTH = 8
+    #: NIST SP 800-63B style: length and a common-password list, no composition rules.
+    MIN_PASSWORD_LENGTH = 10
     #: werkzeug's method for new password hashes (tests use a cheap one).
     PASSWORD_HASH_METHOD = "scrypt"
 
