@@ -1,13 +1,27 @@
-"""The one module that runs ffprobe and ffmpeg, and writes what they produce."""
+"""The one module that runs ffprobe and ffmpeg, and writes what they produce.
 
+Every run reads ffmpeg's two pipes at once (stderr in a thread, only its last
+lines kept), has a time limit, and runs in a process group of its own that is
+killed when the limit passes or the worker dies.
+"""
+
+import collections
+import contextlib
+import ctypes
+import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from media_pipeline import commands
 from media_pipeline.ladder import plan_ladder
+from media_pipeline.limits import TimeLimits, plan_time_limit
 from media_pipeline.playlists import (
     measure_bandwidth,
     parse_media_playlist,
@@ -17,34 +31,161 @@ from media_pipeline.probe import DEMUXERS, ProbeLimits, ProbeRejected, parse_pro
 
 #: Lines of ffmpeg's error output kept for the lecturer and the job row.
 ERROR_TAIL_LINES = 12
+#: Longest piece of one output line read at a time (bounds memory per line).
+LINE_BYTES = 4096
+#: Most of ffprobe's JSON read (a file with thousands of streams says more).
+MAX_STDOUT_BYTES = 16 * 1024 * 1024
+#: What ffmpeg (strerror) says when a write fails for want of space.
+DISK_FULL_TEXT = "No space left on device"
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
 class TranscodeFailed(RuntimeError):
-    """ffmpeg failed; the message is the end of what it said."""
+    """ffmpeg failed; the message is the end of what it said, ``code`` says why
+    (``ffmpeg_failed``, ``timeout``, ``disk_full``, ``bad_output``, ``cancelled``)."""
+
+    def __init__(self, message, code="ffmpeg_failed"):
+        super().__init__(message)
+        self.code = code
 
 
-def probe(path, limits=None, timeout=60):
-    """The :class:`SourceInfo` of a local file, or :class:`ProbeRejected`."""
+@dataclass(frozen=True)
+class Finished:
+    """How a run ended."""
+
+    returncode: int
+    stdout: bytes
+    #: The last lines ffmpeg wrote to stderr.
+    error_tail: str
+    timed_out: bool
+    time_limit: float
+
+    @property
+    def disk_full(self):
+        return DISK_FULL_TEXT in self.error_tail
+
+
+def _die_with_the_worker():
+    """In the child, before exec: SIGKILL when the thread that started it dies
+    (a worker killed with -9 leaves no ffmpeg running on)."""
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _keep_tail(stream, tail):
+    for piece in iter(lambda: stream.readline(LINE_BYTES), b""):
+        tail.append(piece)
+
+
+def run(args, *, time_limit, on_line=None, keep_stdout=False):
+    """Run ``args`` to the end or to ``time_limit`` seconds, whichever comes first.
+
+    stdout is read here, line by line (``on_line(text)`` for each, in this
+    thread, so it may use the database); stderr is drained by a thread at the
+    same time, so neither pipe can fill and block the process. An exception
+    from ``on_line`` kills the process group and propagates.
+    """
+    process = subprocess.Popen(
+        [str(a) for a in args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_die_with_the_worker,
+    )
+    tail = collections.deque(maxlen=ERROR_TAIL_LINES)
+    reader = threading.Thread(target=_keep_tail, args=(process.stderr, tail))
+    reader.daemon = True
+    reader.start()
+    timed_out = threading.Event()
+
+    def kill():
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def on_time_limit():
+        timed_out.set()
+        kill()
+
+    timer = threading.Timer(time_limit, on_time_limit)
+    timer.daemon = True
+    timer.start()
+    out, kept = [], 0
     try:
-        result = subprocess.run(
-            commands.probe_args(path), capture_output=True, timeout=timeout, check=False
+        for line in iter(lambda: process.stdout.readline(LINE_BYTES), b""):
+            if keep_stdout and kept < MAX_STDOUT_BYTES:
+                out.append(line)
+                kept += len(line)
+            if on_line is not None:
+                on_line(line.decode(errors="replace"))
+        process.wait()
+    except BaseException:
+        kill()
+        process.wait()
+        raise
+    finally:
+        timer.cancel()
+        reader.join()
+        process.stdout.close()
+        process.stderr.close()
+    error_tail = b"".join(tail).decode(errors="replace").strip()
+    return Finished(
+        returncode=process.returncode,
+        stdout=b"".join(out) if kept < MAX_STDOUT_BYTES else b"",
+        error_tail=error_tail,
+        timed_out=timed_out.is_set(),
+        time_limit=time_limit,
+    )
+
+
+def check(finished, what="ffmpeg"):
+    """Raise :class:`TranscodeFailed` unless ``finished`` ended well."""
+    if finished.timed_out:
+        raise TranscodeFailed(
+            f"{what} ran past its limit of {finished.time_limit:.0f} s and was stopped",
+            code="timeout",
         )
-    except subprocess.TimeoutExpired:
-        raise ProbeRejected(
-            "probe_timeout", "Reading the file took too long."
-        ) from None
-    if result.returncode != 0:
+    if finished.disk_full:
+        raise TranscodeFailed(finished.error_tail, code="disk_full")
+    if finished.returncode != 0:
+        raise TranscodeFailed(
+            finished.error_tail or f"{what} exited with {finished.returncode}"
+        )
+
+
+def probe(path, limits=None, time_limit=None):
+    """The :class:`SourceInfo` of a local file, or :class:`ProbeRejected`."""
+    finished = run(
+        commands.probe_args(path),
+        time_limit=time_limit or TimeLimits().floor_seconds,
+        keep_stdout=True,
+    )
+    if finished.timed_out:
+        raise ProbeRejected("probe_timeout", "Reading the file took too long.")
+    if finished.returncode != 0 or not finished.stdout:
         raise ProbeRejected("not_media", "The file is not a readable recording.")
     try:
-        data = json.loads(result.stdout or b"{}")
-    except json.JSONDecodeError:
+        data = json.loads(finished.stdout)
+    except (json.JSONDecodeError, UnicodeDecodeError):
         raise ProbeRejected(
             "not_media", "The file is not a readable recording."
         ) from None
     return parse_probe(data, limits or ProbeLimits())
 
 
-def transcode(source_path, source, ladder, out_dir, *, on_progress=None, language="zh"):
+def transcode(
+    source_path,
+    source,
+    ladder,
+    out_dir,
+    *,
+    on_progress=None,
+    language="zh",
+    time_limits=None,
+):
     """Run the ladder's single ffmpeg process into ``out_dir``.
 
     ``on_progress(fraction)`` is called as ffmpeg reports (``-progress pipe:1``).
@@ -56,17 +197,14 @@ def transcode(source_path, source, ladder, out_dir, *, on_progress=None, languag
     args = commands.transcode_args(
         source_path, DEMUXERS[source.container], ladder, out_dir, language=language
     )
-    process = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    for line in process.stdout:
+
+    def on_line(line):
         key, _, value = line.strip().partition("=")
         if key == "out_time_us" and on_progress and value.isdigit() and source.duration:
             on_progress(min(1.0, int(value) / 1e6 / source.duration))
-    errors = process.stderr.read()
-    if process.wait() != 0:
-        tail = "\n".join(errors.strip().splitlines()[-ERROR_TAIL_LINES:])
-        raise TranscodeFailed(tail or f"ffmpeg exited with {process.returncode}")
+
+    limit = plan_time_limit(source.duration, time_limits or TimeLimits())
+    check(run(args, time_limit=limit, on_line=on_line))
     write_measured_master(out_dir)
 
 
@@ -87,7 +225,7 @@ def write_measured_master(out_dir):
     (out_dir / "master.m3u8").write_text(rewrite_master(master, measured, audio))
 
 
-def make_stills(source_path, source, out_dir):
+def make_stills(source_path, source, out_dir, *, time_limits=None):
     """A poster frame (10 % in) and seek thumbnails; a waveform for audio only."""
     demuxer = DEMUXERS[source.container]
     out_dir = Path(out_dir)
@@ -105,57 +243,77 @@ def make_stills(source_path, source, out_dir):
             ),
             commands.thumbnails_args(source_path, demuxer, out_dir / "thumb_%04d.jpg"),
         ]
+    limit = plan_time_limit(source.duration, time_limits or TimeLimits())
     for args in jobs:
-        result = subprocess.run(args, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise TranscodeFailed(result.stderr.strip()[-2000:])
+        check(run(args, time_limit=limit))
 
 
-def build_ladder(source_path, work_dir, *, policy=None, on_progress=None):
-    """Probe, plan and transcode ``source_path`` into a fresh ``work_dir``."""
-    source = probe(source_path)
+def build_ladder(
+    source_path, work_dir, *, policy=None, on_progress=None, time_limits=None
+):
+    """Probe, plan and transcode ``source_path`` into a fresh ``work_dir``.
+
+    A write that fails for want of space, ffmpeg's or ours, is a
+    :class:`TranscodeFailed` with the code ``disk_full``.
+    """
+    time_limits = time_limits or TimeLimits()
+    source = probe(source_path, time_limit=time_limits.floor_seconds)
     ladder = plan_ladder(source, policy) if policy else plan_ladder(source)
     work_dir = Path(work_dir)
-    if work_dir.exists():
-        shutil.rmtree(work_dir)
-    work_dir.mkdir(parents=True)
-    transcode(source_path, source, ladder, work_dir, on_progress=on_progress)
-    make_stills(source_path, source, work_dir)
-    verify_output(work_dir, ladder, source)
+    try:
+        if work_dir.exists():
+            shutil.rmtree(work_dir)
+        work_dir.mkdir(parents=True)
+        transcode(
+            source_path,
+            source,
+            ladder,
+            work_dir,
+            on_progress=on_progress,
+            time_limits=time_limits,
+        )
+        make_stills(source_path, source, work_dir, time_limits=time_limits)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise TranscodeFailed(DISK_FULL_TEXT, code="disk_full") from error
+        raise
+    verify_output(work_dir, ladder, source, time_limits=time_limits)
     return source, ladder
 
 
-def verify_output(out_dir, ladder, source):
+def verify_output(out_dir, ladder, source, *, time_limits=None):
     """Check what ffmpeg wrote with ffprobe before anything is published."""
     out_dir = Path(out_dir)
     expected = {r.name: (r.width, r.height) for r in ladder.rungs}
     if ladder.audio:
         expected["audio"] = None
+    limit = (time_limits or TimeLimits()).floor_seconds
     for name, size in expected.items():
         playlist = out_dir / name / "index.m3u8"
         if not playlist.is_file():
-            raise TranscodeFailed(f"the {name} playlist is missing")
-        result = subprocess.run(
-            commands.probe_args(playlist),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
+            raise TranscodeFailed(f"the {name} playlist is missing", code="bad_output")
+        finished = run(
+            commands.probe_args(playlist), time_limit=limit, keep_stdout=True
         )
-        if result.returncode != 0:
-            raise TranscodeFailed(f"the {name} rendition cannot be read back")
-        data = json.loads(result.stdout or "{}")
+        if finished.timed_out or finished.returncode != 0:
+            raise TranscodeFailed(
+                f"the {name} rendition cannot be read back", code="bad_output"
+            )
+        data = json.loads(finished.stdout or b"{}")
         streams = data.get("streams") or []
         duration = float((data.get("format") or {}).get("duration") or 0)
         if abs(duration - source.duration) > max(1.0, 0.02 * source.duration):
             raise TranscodeFailed(
                 f"the {name} rendition lasts {duration:.1f} s, "
-                f"not {source.duration:.1f} s"
+                f"not {source.duration:.1f} s",
+                code="bad_output",
             )
         if size is not None and not any(
             (s.get("width"), s.get("height")) == size for s in streams
         ):
-            raise TranscodeFailed(f"the {name} rendition is not {size[0]}x{size[1]}")
+            raise TranscodeFailed(
+                f"the {name} rendition is not {size[0]}x{size[1]}", code="bad_output"
+            )
 
 
 def generate_demo_recording(path, seconds=20, *, width=854, height=480, rate=25):
