@@ -12,6 +12,8 @@ from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
 from certificates.facts import facts_from_payload
+from certificates.keys import current_issuer
+from certificates.pades import sign_document
 from certificates.pdf import render_certificate
 
 SEAL_SLOTS = ("awarding", "organiser")
@@ -82,13 +84,16 @@ def certificate_facts(certificate):
 
 
 def certificate_pdf(certificate, seals=None):
-    """The PDF of a certificate, drawn from its signed payload."""
-    return render_certificate(
+    """The PDF of a certificate, drawn from its signed payload and signed as a
+    document (PAdES) with this installation's document signer."""
+    issuer = current_issuer()
+    pdf = render_certificate(
         certificate_facts(certificate),
         signature=certificate.signature,
         key_id=certificate.key_id,
         seals=read_seals() if seals is None else seals,
     )
+    return sign_document(pdf, issuer.document_key_pem, issuer.document_certificate_pem)
 
 
 def pdf_filename(certificate):

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from certificates.exports import mask_name
+
 #: Names the payload format, so that a signature over a certificate can never be
 #: taken for one over anything else the same key signs.
 PAYLOAD_SCHEMA = "telecme.certificate/1"
@@ -58,6 +60,39 @@ class CertificateFacts:
     issued_date: date
     #: The public verification page: in the QR code and printed beneath it.
     verify_url: str
+
+
+#: What anyone holding a serial is shown (the public page and API): enough to
+#: tell a genuine certificate, not the test score, the hospital or the
+#: learner's number.
+PUBLIC_FIELDS = (
+    "serial",
+    "version",
+    "learner_name",
+    "course_title_zh",
+    "course_title_en",
+    "project_number",
+    "class_hours",
+    "credit_category",
+    "credits",
+    "start_date",
+    "end_date",
+    "issued_date",
+    "awarding_body_zh",
+    "awarding_body_en",
+    "rule_set_code",
+    "rule_set_name_zh",
+    "rule_set_name_en",
+)
+
+
+def public_facts(facts):
+    """The facts a public verification shows, as a JSON-able dict: only
+    :data:`PUBLIC_FIELDS`, the learner's name partly masked."""
+    payload = facts_to_payload(facts)
+    shown = {name: payload[name] for name in PUBLIC_FIELDS}
+    shown["learner_name"] = mask_name(facts.learner_name)
+    return shown
 
 
 def learner_number(user_id):

@@ -24,7 +24,7 @@ from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from certificates import signing
+from certificates import pades, signing
 from certificates.facts import CertificateFacts, facts_from_payload, facts_to_payload
 from certificates.layout import SEAL_SLOTS, TITLE_ZH_TEXT, plan_certificate
 
@@ -291,11 +291,16 @@ def _read_xmp(packet):
     except ET.ParseError:
         raise CertificateFileError("The PDF's metadata cannot be read.") from None
     prefix = f"{{{XMP_NAMESPACE}}}"
-    return {
-        element.tag.removeprefix(prefix): element.text or ""
-        for element in root.iter()
-        if isinstance(element.tag, str) and element.tag.startswith(prefix)
-    }
+    fields = {}
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.startswith(prefix):
+            fields[element.tag.removeprefix(prefix)] = element.text or ""
+        # XMP may also write a simple property as an attribute of its
+        # rdf:Description; pyHanko does when it signs the file.
+        for name, value in element.attrib.items():
+            if name.startswith(prefix):
+                fields[name.removeprefix(prefix)] = value
+    return fields
 
 
 def verify_pdf(pdf_bytes, public_pem):
@@ -313,3 +318,55 @@ def verify_pdf(pdf_bytes, public_pem):
     except ValueError:
         return VerifyOutcome(False, None, "not a certificate file")
     return VerifyOutcome(True, facts, "valid")
+
+
+#: What each failed check means, for a person reading the verdict.
+DOCUMENT_SIGNATURE_PROBLEMS = {
+    "not signed": "the file carries no PDF signature",
+    "more than one signature": "the file carries more than one PDF signature",
+    "signature broken": "the PDF signature does not match the file: "
+    "its bytes were changed after signing",
+    "changed after signing": "the file was changed after it was signed "
+    "(an update appended after the signature: the page may say something else)",
+    "signed by another certificate": "the PDF is signed by another certificate",
+}
+FACTS_PROBLEMS = {
+    "not a certificate file": "the file carries no TeleCME certificate facts",
+    "signature does not match": "the facts' Ed25519 signature does not match",
+    "signed with another key": "the facts are signed with another Ed25519 key",
+}
+
+
+@dataclass(frozen=True)
+class FileVerdict:
+    """Both checks of a certificate file: the PDF signature over every byte,
+    and the Ed25519 signature over the facts inside."""
+
+    document: pades.DocumentSignatureOutcome
+    facts: VerifyOutcome
+
+    @property
+    def is_valid(self):
+        return self.document.is_valid and self.facts.is_valid
+
+    @property
+    def problems(self):
+        """Each failed check in words, the PDF signature first."""
+        found = []
+        if not self.document.is_valid:
+            text = DOCUMENT_SIGNATURE_PROBLEMS[self.document.reason]
+            if self.document.signer and self.document.reason.startswith("signed by"):
+                text = f"{text} ({self.document.signer})"
+            found.append(text)
+        if not self.facts.is_valid:
+            found.append(FACTS_PROBLEMS[self.facts.reason])
+        return found
+
+
+def verify_certificate_file(pdf_bytes, public_pem, certificate_pem):
+    """Check a certificate PDF as a whole: the PDF signature (``certificate_pem``,
+    whole file, nothing appended) and the facts' signature (``public_pem``)."""
+    return FileVerdict(
+        document=pades.check_document_signature(pdf_bytes, certificate_pem),
+        facts=verify_pdf(pdf_bytes, public_pem),
+    )

@@ -11,25 +11,29 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 from certificates.facts import facts_from_payload
+from certificates.pades import sign_document
 from certificates.pdf import register_font, render_certificate
 
 _seals = (None, None)
+_signer = (b"", b"")
 
 
-def _start_worker(seals):
-    global _seals
-    _seals = seals
+def _start_worker(seals, signer):
+    global _seals, _signer
+    _seals, _signer = seals, signer
     register_font()
 
 
-def draw(payload, signature, key_id, seals=None):
-    """The PDF of a signed payload (in a worker, with the worker's seals)."""
-    return render_certificate(
+def draw(payload, signature, key_id, seals=None, signer=None):
+    """The PDF of a signed payload, signed as a document (PAdES): in a worker,
+    with the worker's seals and document signer ``(key_pem, certificate_pem)``."""
+    pdf = render_certificate(
         facts_from_payload(payload),
         signature=signature,
         key_id=key_id,
         seals=_seals if seals is None else seals,
     )
+    return sign_document(pdf, *(_signer if signer is None else signer))
 
 
 class _Later:
@@ -41,17 +45,18 @@ class _Later:
 
 
 class Drawer:
-    """Draws certificates in ``processes`` worker processes, or here when 1."""
+    """Draws and signs certificates in ``processes`` worker processes, or here
+    when 1; ``signer`` is the document signer ``(key_pem, certificate_pem)``."""
 
-    def __init__(self, seals, processes):
-        self.seals = seals
+    def __init__(self, seals, processes, signer):
+        self.seals, self.signer = seals, signer
         self.pool = None
         if processes > 1:
             self.pool = ProcessPoolExecutor(
                 processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(seals,),
+                initargs=(seals, signer),
             )
 
     def submit(self, certificate):
@@ -61,7 +66,7 @@ class Drawer:
         args = (dict(certificate.payload), certificate.signature, certificate.key_id)
         if self.pool is not None:
             return self.pool.submit(draw, *args)
-        return _Later(draw, *args, seals=self.seals)
+        return _Later(draw, *args, seals=self.seals, signer=self.signer)
 
     def close(self):
         if self.pool is not None:

@@ -53,7 +53,11 @@ def issue_batch(batch_id):
         )
         done, drawing = 0, []
         with (
-            Drawer(seals, processes) as drawer,
+            Drawer(
+                seals,
+                processes,
+                (issuer.document_key_pem, issuer.document_certificate_pem),
+            ) as drawer,
             zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive,
         ):
             for start in range(0, len(enrolment_ids), CHUNK):

@@ -2,6 +2,7 @@
 real decoder and followed, the offline check, the transcript PDF, the seals."""
 
 import io
+import re
 from urllib.parse import urlsplit
 
 import pypdf
@@ -57,7 +58,14 @@ def test_the_cli_verifies_the_pdf_offline_and_rejects_an_edited_one(
     key = tmp_path / "public.pem"
     key.write_text(runner.invoke(args=["certificates", "public-key"]).output)
     result = runner.invoke(
-        args=["certificates", "verify", str(good), "--public-key", str(key)]
+        args=[
+            "certificates",
+            "verify",
+            str(good),
+            "--public-key",
+            str(key),
+            "--offline",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "VALID" in result.output and "欧阳娜娜" in result.output
@@ -66,8 +74,10 @@ def test_the_cli_verifies_the_pdf_offline_and_rejects_an_edited_one(
     writer = pypdf.PdfWriter(clone_from=reader)
     metadata = writer._root_object["/Metadata"].get_object()
     xmp = metadata.get_data()
-    assert b'"credits":"1"' in xmp
-    metadata.set_data(xmp.replace(b'"credits":"1"', b'"credits":"9"'))
+    # An XMP attribute once the file is signed, so its quotes are escaped.
+    credits = re.compile(rb"&quot;credits&quot;:&quot;[0-9.]+&quot;")
+    assert credits.search(xmp)
+    metadata.set_data(credits.sub(b"&quot;credits&quot;:&quot;99&quot;", xmp))
     edited = tmp_path / "edited.pdf"
     with edited.open("wb") as f:
         writer.write(f)
@@ -75,7 +85,8 @@ def test_the_cli_verifies_the_pdf_offline_and_rejects_an_edited_one(
         args=["certificates", "verify", str(edited), "--public-key", str(key)]
     )
     assert result.exit_code == 1
-    assert "signature does not match" in result.output
+    assert "NOT VALID: the PDF signature" in result.output
+    assert "the facts' Ed25519 signature does not match" in result.output
 
 
 def test_the_cli_rejects_a_file_that_is_no_certificate(runner, tmp_path):
@@ -83,7 +94,8 @@ def test_the_cli_rejects_a_file_that_is_no_certificate(runner, tmp_path):
     fake.write_bytes(b"%PDF-1.4\nnot really\n")
     result = runner.invoke(args=["certificates", "verify", str(fake)])
     assert result.exit_code == 1
-    assert "not a certificate file" in result.output
+    assert "the file carries no PDF signature" in result.output
+    assert "the file carries no TeleCME certificate facts" in result.output
 
 
 def test_the_transcript_pdf_lists_the_year(client, auth, create_course, create_user):
