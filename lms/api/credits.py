@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from certificates import documents, queries
 from certificates import operations as ops
-from certificates.exports import mask_name
+from certificates.facts import public_facts
 from certificates.keys import current_issuer
 from certificates.models import CertificateBatch, CreditAward
+from certificates.pades import certificate_fingerprint
 from certificates.tasks import issue_batch
 from courses.access import can_download_certificate, can_see_certificate
 from courses.models import Course
@@ -98,11 +99,11 @@ def transcript_json(transcript, awards):
 
 
 def certificate_json(certificate, *, public=False):
-    facts = dict(certificate.payload)
-    facts.pop("schema", None)
-    if public:
-        facts["learner_name"] = mask_name(facts["learner_name"])
-        facts.pop("learner_number", None)
+    if public:  # what a verifier needs: no score, hospital or learner number
+        facts = public_facts(documents.certificate_facts(certificate))
+    else:
+        facts = dict(certificate.payload)
+        facts.pop("schema", None)
     data = {
         "serial": certificate.serial,
         "version": certificate.version,
@@ -116,6 +117,8 @@ def certificate_json(certificate, *, public=False):
         data["revoked"] = certificate.revoked_dt.isoformat()
         if not public:  # the office's note is not for anyone holding the serial
             data["revoke_reason"] = certificate.revoke_reason
+    if public and certificate.status == "replaced":
+        data["replaced_by"] = queries.get_newest_version(certificate).serial
     if not public:
         data["pdf_url"] = url_for(
             "api.certificate_pdf", serial=certificate.serial, _external=False
@@ -394,9 +397,10 @@ def verify(serial):
 @api_route(
     "/verification-key",
     ["GET"],
-    summary="Public: the Ed25519 key that verifies certificates offline",
+    summary="Public: the Ed25519 key that verifies certificates' facts offline, "
+    "and the X.509 certificate that signs their PDFs",
     auth="none",
-    responses={"200": json_response("The key id and PEM", OBJ)},
+    responses={"200": json_response("The key id and PEMs", OBJ)},
 )
 def verification_key():
     issuer = current_issuer()
@@ -405,5 +409,9 @@ def verification_key():
             "key_id": issuer.key_id,
             "algorithm": "Ed25519",
             "public_key_pem": issuer.public_pem.decode(),
+            "document_certificate_pem": issuer.document_certificate_pem.decode(),
+            "document_certificate_sha256": certificate_fingerprint(
+                issuer.document_certificate_pem
+            ),
         }
     )

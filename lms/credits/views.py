@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from certificates import documents, queries
 from certificates import operations as ops
-from certificates.exports import mask_name
+from certificates.facts import public_facts
 from certificates.keys import current_issuer
 from certificates.transcript_pdf import render_transcript
 from courses.access import (
@@ -152,8 +152,8 @@ def verify(serial):
         "credits/verify.html",
         certificate=certificate,
         serial=serial,
-        facts=documents.certificate_facts(certificate),
-        masked_name=mask_name(certificate.payload["learner_name"]),
+        # What a verifier needs; not the score, the hospital or the number.
+        facts=public_facts(documents.certificate_facts(certificate)),
         newest=queries.get_newest_version(certificate),
     )
 
