@@ -20,14 +20,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 #: The name of the signature field in every certificate PDF.
 FIELD_NAME = "TeleCME-Certificate"
@@ -128,6 +120,9 @@ def _asn1_certificate(certificate_pem):
 
 
 def _signer(key_pem, certificate_pem):
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     key = serialization.load_pem_private_key(key_pem, password=None)
     der = key.private_bytes(
         serialization.Encoding.DER,
@@ -147,6 +142,10 @@ def sign_document(pdf_bytes, key_pem, certificate_pem):
 
     The signature is an incremental update: the page is drawn exactly as before.
     """
+    # pyHanko takes about a second to import: only what signs or checks loads it.
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -168,6 +167,12 @@ def check_document_signature(pdf_bytes, certificate_pem):
     incremental update a reader would call harmless), and its signer is the given
     certificate. Never raises for a damaged file: that is "not signed".
     """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
     trusted = _asn1_certificate(certificate_pem)
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
