@@ -65,6 +65,7 @@ from lms.accounts.models import User
 from lms.accounts.roles import Profession, Role
 from lms.db import db, insert_ignoring_duplicates
 from lms.enums import CourseFormat, ProjectLevel
+from lms.text import BlankText, clean_text
 from media_pipeline.ladder import POLICIES
 
 
@@ -114,15 +115,16 @@ def _clean_course_fields(values):
     """Check and convert course fields; unknown keys are dropped, bad values refused."""
     clean = {k: v for k, v in values.items() if k in COURSE_FIELDS}
     if "title_zh" in clean:
-        clean["title_zh"] = str(clean["title_zh"] or "").strip()
-        if not clean["title_zh"] or len(clean["title_zh"]) > 200:
+        clean["title_zh"] = _clean_title(clean["title_zh"])
+    if "title_en" in clean:
+        clean["title_en"] = clean_text(clean["title_en"], required=False)
+        if len(clean["title_en"]) > 200:
             raise CourseError(
-                "invalid_title", "A Chinese title of 1–200 characters is required.", 422
+                "invalid_title", "The English title is longer than 200 characters.", 422
             )
-    if "title_en" in clean and len(str(clean["title_en"] or "")) > 200:
-        raise CourseError(
-            "invalid_title", "The English title is longer than 200 characters.", 422
-        )
+    for key in ("description_zh", "description_en"):
+        if key in clean:
+            clean[key] = clean_text(clean[key], multiline=True, required=False)
     if "specialty" in clean and clean["specialty"] not in DISCIPLINES_BY_CODE:
         raise CourseError("invalid_specialty", "Unknown specialty.", 422)
     if "target_professions" in clean:
@@ -165,6 +167,19 @@ def _clean_course_fields(values):
     return clean
 
 
+def _clean_title(title):
+    """A required single-line title of 1–200 characters (``lms.text``)."""
+    try:
+        title = clean_text(title)
+    except BlankText:
+        title = ""
+    if not title or len(title) > 200:
+        raise CourseError(
+            "invalid_title", "A Chinese title of 1–200 characters is required.", 422
+        )
+    return title
+
+
 def create_course(owner, **values):
     """A new draft course owned (and taught) by ``owner``."""
     values.setdefault("rule_set_code", DEFAULT_RULE_SET)
@@ -201,11 +216,7 @@ def add_lecture(
         is_lecturer_of_course=is_lecturer_of(course, actor),
     ):
         raise CourseError("not_editable", "This course cannot be edited now.", 403)
-    title_zh = str(title_zh or "").strip()
-    if not title_zh or len(title_zh) > 200:
-        raise CourseError(
-            "invalid_title", "A Chinese title of 1–200 characters is required.", 422
-        )
+    title_zh = _clean_title(title_zh)
     if duration_seconds is not None and (
         not isinstance(duration_seconds, int | float)
         or isinstance(duration_seconds, bool)
@@ -216,7 +227,7 @@ def add_lecture(
         course=course,
         position=len(course.lectures),
         title_zh=title_zh,
-        title_en=str(title_en or "").strip()[:200],
+        title_en=clean_text(title_en, required=False)[:200],
         lecturer=lecturer or actor,
         duration_seconds=duration_seconds,
     )
@@ -249,15 +260,19 @@ def add_question(
         raise CourseError(
             "invalid_kind", "kind must be single or multiple.", 422
         ) from None
-    if not str(text_zh or "").strip():
-        raise CourseError("invalid_question", "The question needs a text.", 422)
+    try:
+        text_zh = clean_text(text_zh, multiline=True)
+    except BlankText:
+        raise CourseError(
+            "invalid_question", "The question needs a text.", 422
+        ) from None
     if not isinstance(options, list) or not 2 <= len(options) <= 8:
         raise CourseError("invalid_options", "A question needs 2–8 options.", 422)
     correct = sum(
         1 for o in options if isinstance(o, dict) and o.get("is_correct") is True
     )
     if any(
-        not isinstance(o, dict) or not str(o.get("text_zh") or "").strip()
+        not isinstance(o, dict) or not clean_text(o.get("text_zh"), required=False)
         for o in options
     ):
         raise CourseError("invalid_options", "Every option needs a text.", 422)
@@ -272,15 +287,15 @@ def add_question(
         course=course,
         position=len(course.questions),
         kind=kind,
-        text_zh=str(text_zh).strip(),
-        text_en=str(text_en or "").strip(),
-        explanation_zh=str(explanation_zh or "").strip(),
-        explanation_en=str(explanation_en or "").strip(),
+        text_zh=text_zh,
+        text_en=clean_text(text_en, multiline=True, required=False),
+        explanation_zh=clean_text(explanation_zh, multiline=True, required=False),
+        explanation_en=clean_text(explanation_en, multiline=True, required=False),
         options=[
             Option(
                 position=i,
-                text_zh=str(o["text_zh"]).strip(),
-                text_en=str(o.get("text_en") or "").strip(),
+                text_zh=clean_text(o["text_zh"]),
+                text_en=clean_text(o.get("text_en"), required=False),
                 is_correct=o.get("is_correct") is True,
             )
             for i, o in enumerate(options)
@@ -328,7 +343,8 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
             )
         course.submitted_dt = now
     elif action == CourseAction.RETURN:
-        if not comment.strip():
+        comment = clean_text(comment, multiline=True, required=False)
+        if not comment:
             raise CourseError(
                 "comment_required", "Say why the course is returned.", 422
             )
@@ -336,7 +352,7 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
         _apply_approval(course, approval or {})
         course.approved_dt = now
         course.approved_by_id = actor.id
-    course.review_comment = comment.strip()
+    course.review_comment = clean_text(comment, multiline=True, required=False)
     course.status = target
     db.session.flush()
     if action == CourseAction.APPROVE:
@@ -690,7 +706,7 @@ def submit_evaluation(
             course_quality=course_quality,
             lecturer_quality=lecturer_quality,
             relevance=relevance,
-            comments=comments.strip(),
+            comments=clean_text(comments, multiline=True, required=False),
             submitted_dt=now,
         )
     )

@@ -7,6 +7,7 @@ import csv
 from dataclasses import dataclass
 
 from lms.hospitals.network import Tier, find_province, find_tier
+from lms.text import clean_text
 
 #: Columns a hospital CSV must have (a header row names them, in any order).
 REQUIRED_COLUMNS = ("code", "name_zh", "tier", "province")
@@ -66,7 +67,7 @@ def parse_hospital_csv(text):
         if raw.get(None):
             errors.append(RowError(line, "more fields than the header has"))
             continue
-        values = {k: (v or "").strip() for k, v in raw.items() if k}
+        values = {k: clean_text(v, required=False) for k, v in raw.items() if k}
         if not any(values.values()):
             continue
         row, problems = _parse_row(line, values)

@@ -6,6 +6,7 @@ from lms.db import db
 from lms.hospitals.models import Hospital
 from lms.hospitals.network import PROVINCES_BY_CODE
 from lms.hospitals.queries import get_hospital_by_code
+from lms.text import BlankText, clean_text
 
 
 class HospitalError(ValueError):
@@ -28,11 +29,11 @@ def create_hospital(*, code, name_zh, tier, province_code, name_en="", city=""):
         raise HospitalError("unknown_province")
     hospital = Hospital(
         code=code,
-        name_zh=name_zh.strip(),
-        name_en=name_en.strip(),
+        name_zh=_clean_name(name_zh),
+        name_en=clean_text(name_en, required=False),
         tier=tier,
         province_code=province_code,
-        city=city.strip(),
+        city=clean_text(city, required=False),
     )
     db.session.add(hospital)
     db.session.flush()
@@ -44,13 +45,20 @@ def update_hospital(
 ):
     if province_code not in PROVINCES_BY_CODE:
         raise HospitalError("unknown_province")
-    hospital.name_zh = name_zh.strip()
-    hospital.name_en = name_en.strip()
+    hospital.name_zh = _clean_name(name_zh)
+    hospital.name_en = clean_text(name_en, required=False)
     hospital.tier = tier
     hospital.province_code = province_code
-    hospital.city = city.strip()
+    hospital.city = clean_text(city, required=False)
     hospital.is_active = is_active
     db.session.flush()
+
+
+def _clean_name(name):
+    try:
+        return clean_text(name)
+    except BlankText:
+        raise HospitalError("name_required") from None
 
 
 def import_hospitals(rows):

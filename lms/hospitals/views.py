@@ -132,4 +132,5 @@ def _hospital_error(code):
     return {
         "code_taken": _("Another hospital already has this code."),
         "unknown_province": _("Please choose a province from the list."),
+        "name_required": _("Please enter the hospital's name."),
     }.get(code, _("This change could not be saved."))
