@@ -36,7 +36,7 @@ def build_data(app, learners):
     import sqlalchemy as sa
 
     from courses import operations as ops
-    from courses.models import PlaySession
+    from courses.models import PlaySession, WatchBudget
     from lms.accounts.operations import issue_api_token
     from lms.db import db, utcnow
     from tests.builders import build_scene
@@ -50,9 +50,9 @@ def build_data(app, learners):
             token = issue_api_token(learner, lifetime=timedelta(hours=2)).token
             people.append((learner.id, token, session.token))
         # The sessions began an hour ago: wall time allows the beats that follow.
-        db.session.execute(
-            sa.update(PlaySession).values(started_dt=utcnow() - timedelta(hours=1))
-        )
+        an_hour_ago = utcnow() - timedelta(hours=1)
+        db.session.execute(sa.update(PlaySession).values(started_dt=an_hour_ago))
+        db.session.execute(sa.update(WatchBudget).values(credited_until_dt=an_hour_ago))
         db.session.commit()
         return lecture.id, people
 

@@ -215,6 +215,28 @@ class PlaySession(db.Model):
         return f"<PlaySession {self.id} user={self.user_id} lecture={self.lecture_id}>"
 
 
+class WatchBudget(db.Model):
+    """A learner's one credit-earning stream: which play session counts now, and
+    how much media time it has spent (``courses.progress.WatchBudgetState``).
+
+    One row per learner, locked by every beat and every new play session, so
+    beats of many tabs, devices and lectures share one budget.
+    """
+
+    __tablename__ = "watch_budgets"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    #: The newest play session: the only one whose beats earn credit.
+    play_session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("play_sessions.id", ondelete="SET NULL")
+    )
+    #: Wall-clock instant up to which media credit has been spent.
+    credited_until_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self):
+        return f"<WatchBudget user={self.user_id} session={self.play_session_id}>"
+
+
 class Question(db.Model):
     __tablename__ = "questions"
 

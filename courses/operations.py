@@ -25,6 +25,7 @@ from courses.models import (
     PlaySession,
     Question,
     TestAttempt,
+    WatchBudget,
 )
 from courses.posttest import (
     AnswerRejected,
@@ -37,12 +38,14 @@ from courses.posttest import (
 from courses.progress import (
     BeatRejected,
     PlaySessionState,
+    WatchBudgetState,
     covered_seconds,
     decide_beat,
     is_complete,
     merge_ranges,
     parse_ranges,
     resume_position,
+    take_over_budget,
 )
 from courses.queries import (
     enrolment_facts,
@@ -50,6 +53,7 @@ from courses.queries import (
     get_evaluation,
     get_play_session,
     get_progress,
+    get_watch_budget,
     is_lecturer_of,
     list_attempts,
 )
@@ -452,12 +456,19 @@ def enrol_hospital(course, hospital_id, by, now):
 
 
 def start_play_session(learner, lecture, now):
-    """A play session for an enrolled learner; returns it and the progress state."""
+    """A play session for an enrolled learner; returns it and the progress state.
+
+    The new session takes over the learner's watch budget: it is the one stream
+    that earns credit from now on, and beats of the learner's earlier sessions
+    (other tabs, devices or lectures) count nothing more.
+    """
     enrolment = get_enrolment(lecture.course_id, learner.id)
     if enrolment is None or lecture.course.status != CourseStatus.APPROVED:
         raise CourseError("not_enrolled", "Enrol in the course to watch it.", 403)
     if not lecture.is_playable:
         raise CourseError("not_playable", "This lecture is not ready to play yet.", 409)
+    # Lock order, as in record_heartbeat: the learner's budget first.
+    budget = _locked_budget(learner.id, now)
     insert_ignoring_duplicates(
         LectureProgress.__table__,
         {
@@ -477,7 +488,27 @@ def start_play_session(learner, lecture, now):
     )
     db.session.add(session)
     db.session.flush()
+    taken = take_over_budget(_budget_state(budget), session.id, now)
+    budget.play_session_id = taken.current_session
+    budget.credited_until_dt = taken.credited_until
+    db.session.flush()
     return session, progress_state(get_progress(learner.id, lecture.id), lecture)
+
+
+def _locked_budget(user_id, now):
+    """The learner's watch budget row, created when missing, locked for update."""
+    insert_ignoring_duplicates(
+        WatchBudget.__table__,
+        {"user_id": user_id, "play_session_id": None, "credited_until_dt": now},
+    )
+    return get_watch_budget(user_id, for_update=True)
+
+
+def _budget_state(budget):
+    return WatchBudgetState(
+        current_session=budget.play_session_id,
+        credited_until=budget.credited_until_dt,
+    )
 
 
 def progress_state(progress, lecture, accepted=True):
@@ -501,26 +532,29 @@ def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=
 
     The caller has begun a write transaction (``begin_write_transaction``), so on
     SQLite nothing else writes between the read and the write; on PostgreSQL the
-    rows are locked here. A replayed beat changes nothing and returns the state.
+    rows are locked here. A replayed beat changes nothing and returns the state;
+    a beat of a play session that another one has taken over is refused (409).
     """
     if not isinstance(token, str):
         raise CourseError("unknown_play_session", "Unknown play session.", 404)
-    # Lock order: the play session, then the progress row (PostgreSQL row locks).
-    session = get_play_session(token, for_update=True)
+    session = get_play_session(token)
     if (
         session is None
         or session.user_id != learner.id
         or session.lecture_id != lecture.id
     ):
         raise CourseError("unknown_play_session", "Unknown play session.", 404)
+    # Lock order: the learner's budget, the play session, the progress row
+    # (PostgreSQL row locks); start_play_session takes the budget first too.
+    budget = get_watch_budget(learner.id, for_update=True)
+    session = get_play_session(token, for_update=True)
     progress = get_progress(learner.id, lecture.id, for_update=True)
     duration = lecture.duration_seconds or 0.0
     try:
         ranges = parse_ranges(raw_ranges, duration)
         decision = decide_beat(
-            PlaySessionState(
-                session.started_dt, session.last_seq, session.credited_seconds
-            ),
+            PlaySessionState(session.id, session.last_seq),
+            _budget_state(budget) if budget is not None else None,
             seq,
             ranges,
             now,
@@ -528,6 +562,8 @@ def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=
     except BeatRejected as rejected:
         if rejected.code == "replayed":
             return progress_state(progress, lecture, accepted=False)
+        if rejected.code == "play_session_superseded":
+            raise CourseError(rejected.code, str(rejected), 409) from None
         raise CourseError(rejected.code, str(rejected), 422) from None
     coverage = merge_ranges(tuple(tuple(p) for p in progress.coverage), decision.ranges)
     progress.coverage = [list(pair) for pair in coverage]
@@ -543,7 +579,8 @@ def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=
         progress.completed_dt = now
     session.last_seq = decision.seq
     session.last_beat_dt = now
-    session.credited_seconds = decision.credited_seconds
+    session.credited_seconds += decision.media_seconds
+    budget.credited_until_dt = decision.credited_until
     db.session.flush()
     return progress_state(progress, lecture)
 

@@ -6,7 +6,7 @@ No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 #: The fastest playback the player offers; no beat may cover media faster.
 MAX_PLAYBACK_RATE = 2.0
@@ -27,22 +27,33 @@ class BeatRejected(ValueError):
 
 
 @dataclass(frozen=True)
+class WatchBudgetState:
+    """A learner's watch budget, one for all their play sessions, tabs and devices."""
+
+    #: The play session that earns credit now: the newest one started.
+    current_session: int | None
+    #: Wall-clock instant up to which media credit has been spent: each credited
+    #: media second moves it on by ``1 / max_rate`` s, and it may run ahead of
+    #: the clock by ``slack / max_rate`` s at most.
+    credited_until: datetime
+
+
+@dataclass(frozen=True)
 class PlaySessionState:
     """What the server knows of a play session before the beat."""
 
-    started_at: datetime
+    id: int
     last_seq: int
-    credited_seconds: float
 
 
 @dataclass(frozen=True)
 class BeatDecision:
-    """An accepted beat: the ranges to merge and the session's new totals."""
+    """An accepted beat: the ranges to merge and the learner's new budget."""
 
     ranges: tuple[tuple[float, float], ...]
     media_seconds: float
-    credited_seconds: float
     seq: int
+    credited_until: datetime
 
 
 def parse_ranges(raw, duration):
@@ -109,33 +120,63 @@ def is_complete(coverage, duration, threshold):
     return covered_seconds(coverage) >= threshold * duration - 1e-6
 
 
-def decide_beat(
-    state, seq, ranges, now, *, max_rate=MAX_PLAYBACK_RATE, slack=PLAUSIBILITY_SLACK
-):
-    """Accept or reject a heartbeat of a play session.
+def take_over_budget(budget, session_id, now):
+    """The budget once play session ``session_id`` starts at ``now``: it becomes
+    the one stream that earns credit, and earlier ones earn nothing more.
 
-    A sequence number at or below the last accepted one is a replay: it raises
+    Idle time before ``now`` is no budget (``credited_until`` moves up to ``now``),
+    but media credited ahead of the clock stays spent: a new session brings no
+    fresh slack, so restarting sessions cannot speed anything up.
+    """
+    if budget is None:
+        return WatchBudgetState(current_session=session_id, credited_until=now)
+    return WatchBudgetState(
+        current_session=session_id, credited_until=max(budget.credited_until, now)
+    )
+
+
+def decide_beat(
+    session,
+    budget,
+    seq,
+    ranges,
+    now,
+    *,
+    max_rate=MAX_PLAYBACK_RATE,
+    slack=PLAUSIBILITY_SLACK,
+):
+    """Accept or reject a heartbeat of a play session against its learner's budget.
+
+    Only the learner's current play session earns credit; a beat of an earlier
+    one raises ``BeatRejected("play_session_superseded")``. A sequence number at
+    or below the session's last accepted one is a replay: it raises
     ``BeatRejected("replayed")`` and the caller answers with the state unchanged.
-    The media time a play session may claim, over all its beats, is the wall time
-    since it started times ``max_rate`` plus ``slack``; counting over the session
-    rather than per beat lets a browser resend beats it kept while offline.
+    Media time is limited per learner, over all their sessions and lectures: the
+    seconds credited since the budget last caught up with the clock are at most
+    the wall time times ``max_rate`` plus ``slack``. Counting over the whole
+    stream rather than per beat lets a browser resend beats it kept offline.
     """
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise BeatRejected("invalid_seq", "seq must be a positive integer")
-    if seq <= state.last_seq:
+    if budget is None or budget.current_session != session.id:
+        raise BeatRejected(
+            "play_session_superseded",
+            "a newer play session of this learner (another tab or device) "
+            "now counts; start a new play session to count here",
+        )
+    if seq <= session.last_seq:
         raise BeatRejected("replayed", "this beat was already received")
     media = covered_seconds(merge_ranges((), ranges))
-    wall = max(0.0, (now - state.started_at).total_seconds())
-    allowed = wall * max_rate + slack
-    credited = state.credited_seconds + media
-    if credited > allowed:
+    credited_until = budget.credited_until + timedelta(seconds=media / max_rate)
+    ahead = (credited_until - now).total_seconds() * max_rate
+    if ahead > slack + 1e-6:
         raise BeatRejected(
             "implausible",
-            f"{credited:.1f} s of media in {wall:.1f} s of wall time is more than "
-            f"{max_rate:g}x playback allows",
+            f"{media:.1f} s of media is {ahead:.1f} s more than wall time at "
+            f"{max_rate:g}x playback allows, over all of this learner's play sessions",
         )
     return BeatDecision(
-        ranges=ranges, media_seconds=media, credited_seconds=credited, seq=seq
+        ranges=ranges, media_seconds=media, seq=seq, credited_until=credited_until
     )
 
 

@@ -14,6 +14,7 @@ from courses.models import (
     LectureProgress,
     PlaySession,
     TestAttempt,
+    WatchBudget,
     course_lecturers,
 )
 from courses.progress import retention_curve, watched_share
@@ -148,6 +149,12 @@ def get_enrolments(user_id, course_ids):
 
 def get_play_session(token, *, for_update=False):
     query = sa.select(PlaySession).filter_by(token=token)
+    return db.session.scalar(_locked(query, for_update))
+
+
+def get_watch_budget(user_id, *, for_update=False):
+    """The learner's watch budget (``None`` before their first play session)."""
+    query = sa.select(WatchBudget).filter_by(user_id=user_id)
     return db.session.scalar(_locked(query, for_update))
 
 

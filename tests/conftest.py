@@ -379,14 +379,17 @@ def api_token(db):
 
 
 def backdate_play_session(token, seconds):
-    """Move a play session's start into the past, as if watched for ``seconds``."""
+    """Move a play session's start, and its learner's watch budget, into the
+    past, as if watched for ``seconds``."""
     from datetime import timedelta
 
     import sqlalchemy as sa
 
-    from courses.models import PlaySession
+    from courses.models import PlaySession, WatchBudget
     from lms.db import db
 
     session = db.session.scalar(sa.select(PlaySession).filter_by(token=token))
     session.started_dt -= timedelta(seconds=seconds)
+    budget = db.session.get(WatchBudget, session.user_id)
+    budget.credited_until_dt -= timedelta(seconds=seconds)
     db.session.flush()

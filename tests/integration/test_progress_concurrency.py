@@ -1,24 +1,26 @@
-"""Two beats of one learner at once lose nothing, on SQLite and PostgreSQL.
+"""Racing beats, play sessions and post-test attempts of one learner, on SQLite
+and PostgreSQL.
 
 Each request runs in its own thread with its own connection from the pool, on a
 database of this test's own, so the writes really race.
 """
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from courses.models import LectureProgress, PlaySession
+from courses.models import LectureProgress, PlaySession, WatchBudget
+from courses.progress import MAX_PLAYBACK_RATE, PLAUSIBILITY_SLACK
 from lms.accounts.operations import issue_api_token
 from lms.db import db, utcnow
 from tests.builders import build_scene
 from tests.conftest import make_app, unique
 
-DURATION = 600.0
-SESSIONS = 8  # one learner in eight tabs at once, each beating in order
-BEATS = 5  # per session, 10 s each, disjoint across sessions
+DURATION = 1320.0  # a 22-minute lecture
+BEATS = 10
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -39,57 +41,140 @@ def racing_app(request, tmp_path):
         db.engine.dispose()
 
 
-def setup_course(app):
+def setup_course(app, lectures=2, questions=1):
+    """An approved course of ``lectures`` 22-minute lectures, one enrolled learner."""
     with app.app_context():
-        scene = build_scene(durations=(DURATION,), enrol=True)
+        scene = build_scene(
+            durations=(DURATION,) * lectures, questions=questions, enrol=True
+        )
         learner = scene.learners[0]
         token = issue_api_token(learner, lifetime=timedelta(hours=1)).token
         db.session.commit()
-        return scene.course.lectures[0].id, learner.id, token
+        ids = [lecture.id for lecture in scene.course.lectures]
+        return scene.course.id, ids, learner.id, token
 
 
-def test_concurrent_beats_of_one_learner_lose_no_second(racing_app):
-    app = racing_app
-    lecture_id, learner_id, token = setup_course(app)
-    headers = {"Authorization": f"Bearer {token}"}
-    client = app.test_client()
-    sessions = [
-        client.post(
-            f"/api/v1/lectures/{lecture_id}/play-sessions", headers=headers
-        ).json["play_session"]
-        for _ in range(SESSIONS)
-    ]
+def in_threads(function, items):
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        return list(pool.map(function, items))
+
+
+def start(app, lecture_id, headers):
+    response = app.test_client().post(
+        f"/api/v1/lectures/{lecture_id}/play-sessions", headers=headers
+    )
+    return response.status_code, (response.json or {}).get("play_session")
+
+
+def beat(app, lecture_id, headers, session, seq, ranges):
+    response = app.test_client().post(
+        f"/api/v1/lectures/{lecture_id}/progress",
+        headers=headers,
+        json={"play_session": session, "seq": seq, "ranges": ranges},
+    )
+    body = response.json or {}
+    return response.status_code, body.get("accepted", body.get("error", {}).get("code"))
+
+
+def coverage_of(app, learner_id):
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(LectureProgress).filter_by(user_id=learner_id)
+        ).all()
+        return {row.lecture_id: (row.coverage, row.covered_seconds) for row in rows}
+
+
+def backdate_budget(app, seconds):
     with app.app_context():
         db.session.execute(
-            sa.update(PlaySession).values(started_dt=utcnow() - timedelta(hours=1))
+            sa.update(WatchBudget).values(
+                credited_until_dt=utcnow() - timedelta(seconds=seconds)
+            )
         )
         db.session.commit()
 
-    def play(index):
-        """One tab: its beats in order, as the player sends them."""
-        statuses = []
-        for seq in range(1, BEATS + 1):
-            start = (index * BEATS + seq - 1) * 10.0
-            response = app.test_client().post(
-                f"/api/v1/lectures/{lecture_id}/progress",
-                headers=headers,
-                json={
-                    "play_session": sessions[index],
-                    "seq": seq,
-                    "ranges": [[start, start + 10.0]],
-                },
-            )
-            statuses.append((response.status_code, response.json.get("accepted")))
-        return statuses
 
-    with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
-        results = [s for tab in pool.map(play, range(SESSIONS)) for s in tab]
-    assert results == [(200, True)] * SESSIONS * BEATS
-    with app.app_context():
-        progress = db.session.scalar(
-            sa.select(LectureProgress).filter_by(
-                user_id=learner_id, lecture_id=lecture_id
+def test_parallel_play_sessions_earn_no_more_than_one_stream(racing_app):
+    """22 tabs on two lectures, beating at once: together they earn at most
+    wall time x 2 + slack (the old per-session budget gave each tab its own)."""
+    app = racing_app
+    _, lectures, learner_id, token = setup_course(app)
+    headers = {"Authorization": f"Bearer {token}"}
+    began = time.monotonic()
+
+    def tab(index):
+        lecture_id = lectures[index % 2]
+        status, session = start(app, lecture_id, headers)
+        answers = [status]
+        for seq in range(1, BEATS + 1):
+            at = (index * BEATS + seq - 1) * 3.0  # each tab its own part
+            answers.append(
+                beat(app, lecture_id, headers, session, seq, [[at, at + 3.0]])
             )
-        )
-        assert progress.coverage == [[0.0, SESSIONS * BEATS * 10.0]]
-        assert progress.covered_seconds == SESSIONS * BEATS * 10.0
+        return answers
+
+    answers = [a for tab_answers in in_threads(tab, range(22)) for a in tab_answers]
+    wall = time.monotonic() - began
+    assert set(answers) <= {
+        201,
+        (200, True),
+        (409, "play_session_superseded"),
+        (422, "implausible"),
+    }
+    earned = sum(seconds for _, seconds in coverage_of(app, learner_id).values())
+    assert earned <= wall * MAX_PLAYBACK_RATE + PLAUSIBILITY_SLACK + 1e-6
+    assert answers.count((409, "play_session_superseded")) > 0
+
+
+def test_the_current_tab_loses_no_second_while_others_race(racing_app):
+    """The current tab's beats, duplicates of them and beats of superseded tabs
+    on two lectures, all at once: every second of the current tab counts, once,
+    and nothing else does."""
+    app = racing_app
+    _, lectures, learner_id, token = setup_course(app)
+    headers = {"Authorization": f"Bearer {token}"}
+    old = [start(app, lectures[i % 2], headers)[1] for i in range(4)]
+    current = start(app, lectures[0], headers)[1]
+    backdate_budget(app, 3600)
+    own = [(seq, [[(seq - 1) * 10.0, seq * 10.0]]) for seq in range(1, BEATS + 1)]
+
+    def play(index):
+        if index == 0 or index in (1, 2):  # the tab itself, and two replaying it
+            return [beat(app, lectures[0], headers, current, s, r) for s, r in own]
+        session = old[index - 3]
+        lecture_id = lectures[(index - 3) % 2]
+        return [
+            beat(app, lecture_id, headers, session, s, [[600 + s, 610 + s]])
+            for s in range(1, BEATS + 1)
+        ]
+
+    results = in_threads(play, range(7))
+    for answers in results[:3]:
+        assert {status for status, _ in answers} == {200}
+    for answers in results[3:]:
+        assert answers == [(409, "play_session_superseded")] * BEATS
+    assert coverage_of(app, learner_id) == {
+        lectures[0]: ([[0.0, BEATS * 10.0]], BEATS * 10.0),
+        lectures[1]: ([], 0.0),
+    }
+
+
+def test_concurrent_play_session_starts_all_succeed_and_the_last_one_counts(
+    racing_app,
+):
+    app = racing_app
+    _, lectures, learner_id, token = setup_course(app)
+    headers = {"Authorization": f"Bearer {token}"}
+    started = in_threads(lambda i: start(app, lectures[i % 2], headers), range(50))
+    assert [status for status, _ in started] == [201] * 50
+    with app.app_context():
+        budget = db.session.get(WatchBudget, learner_id)
+        current = db.session.get(PlaySession, budget.play_session_id).token
+        assert db.session.scalar(sa.select(sa.func.count(PlaySession.id))) == 50
+    by_token = {token: lectures[i % 2] for i, (_, token) in enumerate(started)}
+    answers = {
+        session: beat(app, lecture_id, headers, session, 1, [[0.0, 2.0]])
+        for session, lecture_id in by_token.items()
+    }
+    assert answers.pop(current) == (200, True)
+    assert set(answers.values()) == {(409, "play_session_superseded")}

@@ -1,6 +1,8 @@
 /* TeleCME lecture player: hls.js with a quality menu, data saver, audio-only and
    speed; heartbeats of the media ranges played, kept in localStorage until the
-   server has them, so a dropped link loses no watched time. */
+   server has them, so a dropped link loses no watched time. One tab or device
+   counts at a time: when another one takes over, this one says so and offers
+   to count here again. */
 (function () {
   "use strict";
   var root = document.getElementById("player");
@@ -113,24 +115,48 @@
     flush();
   }
 
-  var flushing = false;
+  /* Sends the kept beats one at a time, in order. Resolves when the queue is
+     empty, or when the link is down (the beats stay kept). */
+  var flushing = null;
   function flush() {
+    if (!flushing) {
+      flushing = sendKept().then(function (result) { flushing = null; return result; });
+    }
+    return flushing;
+  }
+
+  function sendKept() {
     var items = queued();
-    if (flushing || !items.length) return;
-    flushing = true;
+    if (!items.length) return Promise.resolve(true);
     var item = items[0];
-    fetch(cfg.progressUrl, {
+    return fetch(cfg.progressUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify(item), keepalive: true
     }).then(function (response) {
-      flushing = false;
-      if (response.ok || (response.status >= 400 && response.status < 500 && response.status !== 429)) {
-        saveQueue(queued().slice(1));  // accepted, or refused for good: never resend
-        if (response.ok) response.json().then(showProgress);
-        flush();
-      } else { say(cfg.text.offline); }
-    }).catch(function () { flushing = false; say(cfg.text.offline); });
+      if (response.ok) {
+        saveQueue(queued().slice(1));
+        return response.json().then(showProgress).then(sendKept);
+      }
+      if (response.status === 409) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if ((body.error || {}).code !== "play_session_superseded") {
+            saveQueue(queued().slice(1));
+            return sendKept();
+          }
+          // Another tab or device counts now: nothing of this play session will.
+          saveQueue(queued().filter(function (i) { return i.play_session !== item.play_session; }));
+          if (item.play_session === session) superseded();
+          return sendKept();
+        });
+      }
+      if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+        saveQueue(queued().slice(1));  // refused for good: never resend
+        return sendKept();
+      }
+      say(cfg.text.offline);
+      return false;
+    }).catch(function () { say(cfg.text.offline); return false; });
   }
 
   function showProgress(state) {
@@ -141,24 +167,60 @@
     if (state.complete) root.classList.add("complete");
   }
 
-  function start() {
-    if (!cfg.tracked) { load(cfg.hlsUrl, 0); return; }  // a lecturer's preview
-    fetch(cfg.sessionUrl, { method: "POST", credentials: "same-origin",
-                            headers: { "X-CSRFToken": csrf } })
-      .then(function (r) { return r.json(); })
+  /* --- one counting stream per learner: the newest play session wins ---------- */
+  var takeover = root.querySelector(".player-takeover");
+
+  function superseded() {
+    session = null;
+    root.classList.add("superseded");
+    takeover.hidden = false;
+    video.pause();
+  }
+
+  takeover.querySelector("button").addEventListener("click", function () {
+    takeover.hidden = true;
+    root.classList.remove("superseded");
+    takeRanges();  // what played while this tab did not count stays uncounted
+    startSession().then(function (ok) { if (ok) video.play(); });
+  });
+
+  function startSession() {
+    return fetch(cfg.sessionUrl, { method: "POST", credentials: "same-origin",
+                                   headers: { "X-CSRFToken": csrf } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("play session refused: " + r.status);
+        return r.json();
+      })
       .then(function (data) {
         session = data.play_session;
+        seq = 0;
         showProgress(data.progress);
-        load(cfg.hlsUrl, data.progress.resume_position);
-        flush();  // beats kept from an earlier visit
-      });
+        return data;
+      })
+      .catch(function () { say(cfg.text.offline); return null; });
+  }
+
+  function start() {
+    if (!cfg.tracked) { load(cfg.hlsUrl, 0); return; }  // a lecturer's preview
+    // Beats kept from an earlier visit go first, while their play session may
+    // still be the one that counts; a new play session takes over after them.
+    flush().then(startSession).then(function (data) {
+      load(cfg.hlsUrl, data ? data.progress.resume_position : 0);
+    });
   }
 
   ["pause", "ended"].forEach(function (name) { video.addEventListener(name, beat); });
   document.addEventListener("visibilitychange", function () { if (document.hidden) beat(); });
   window.addEventListener("pagehide", beat);
-  window.addEventListener("online", flush);
+  window.addEventListener("online", function () {
+    flush();
+    // A play session that could not start while offline starts now.
+    if (cfg.tracked && !session && takeover.hidden) startSession();
+  });
   setInterval(beat, (cfg.heartbeatSeconds || 15) * 1000);
   start();
-  window.telecmePlayer = { video: video, beat: beat, hls: function () { return hls; } };
+  window.telecmePlayer = {
+    video: video, beat: beat, hls: function () { return hls; },
+    session: function () { return session; }
+  };
 })();

@@ -1,13 +1,16 @@
 """The heartbeat rules of DESIGN §2.3, one row per rule."""
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from courses.progress import (
+    MAX_PLAYBACK_RATE,
     BeatRejected,
     PlaySessionState,
+    WatchBudgetState,
     covered_seconds,
     decide_beat,
     is_complete,
@@ -15,6 +18,7 @@ from courses.progress import (
     parse_ranges,
     resume_position,
     retention_curve,
+    take_over_budget,
 )
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -70,8 +74,15 @@ def test_a_range_ending_a_hair_past_the_end_is_clipped():
     assert parse_ranges([[50, 60.3]], 60.0) == ((50.0, 60.0),)
 
 
-def state(last_seq=0, credited=0.0):
-    return PlaySessionState(started_at=T0, last_seq=last_seq, credited_seconds=credited)
+SESSION = PlaySessionState(id=1, last_seq=0)
+
+
+def budget(credited=0.0, current=1, since=T0):
+    """A budget whose stream began at ``since`` and has ``credited`` s spent."""
+    return WatchBudgetState(
+        current_session=current,
+        credited_until=since + timedelta(seconds=credited / MAX_PLAYBACK_RATE),
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,8 +92,8 @@ def state(last_seq=0, credited=0.0):
         (15, 0, ((0, 30),), True),  # 2x playback
         (15, 0, ((0, 35),), True),  # 2x + slack
         (15, 0, ((0, 36),), False),  # beyond 2x + slack
-        (15, 30, ((30, 40),), False),  # the session already spent its budget
-        (60, 30, ((30, 90),), True),  # budget counts over the whole session
+        (15, 30, ((30, 40),), False),  # the stream already spent its budget
+        (60, 30, ((30, 90),), True),  # budget counts over the whole stream
         (0, 0, ((0, 5),), True),  # slack covers the first instant
         (0, 0, ((0, 600),), False),  # seeking ahead: a claim of 10 minutes now
     ],
@@ -90,32 +101,154 @@ def state(last_seq=0, credited=0.0):
 def test_media_time_is_limited_by_wall_time(elapsed, credited, ranges, accepted):
     now = T0 + timedelta(seconds=elapsed)
     if accepted:
-        decision = decide_beat(state(credited=credited), 1, ranges, now)
-        assert decision.credited_seconds == pytest.approx(
-            credited + covered_seconds(ranges)
+        decision = decide_beat(SESSION, budget(credited), 1, ranges, now)
+        assert (
+            decision.credited_until
+            == budget(credited + covered_seconds(ranges)).credited_until
         )
     else:
         with pytest.raises(BeatRejected) as info:
-            decide_beat(state(credited=credited), 1, ranges, now)
+            decide_beat(SESSION, budget(credited), 1, ranges, now)
         assert info.value.code == "implausible"
+
+
+# Events of one learner: ("start", session, at) opens a play session (it takes
+# over); ("beat", session, at, media seconds) is a beat. ``at`` is seconds after T0.
+BUDGET_STORIES = {
+    "one stream at 2x counts everything": (
+        [("start", 1, 0), ("beat", 1, 15, 30), ("beat", 1, 30, 30)],
+        ["ok", "ok"],
+        60,
+    ),
+    "a second tab takes over, the first counts nothing more": (
+        [
+            ("start", 1, 0),
+            ("beat", 1, 15, 15),
+            ("start", 2, 20),
+            ("beat", 1, 30, 10),
+            ("beat", 2, 35, 15),
+        ],
+        ["ok", "play_session_superseded", "ok"],
+        30,
+    ),
+    "parallel tabs share one budget (22 tabs, 31 s)": (
+        [("start", n, 0) for n in range(1, 23)]
+        + [("beat", n, 31, 60) for n in range(1, 23)],
+        ["play_session_superseded"] * 21 + ["ok"],
+        60,
+    ),
+    "tabs on two lectures share one budget": (
+        [("start", 1, 0), ("start", 2, 0), ("beat", 2, 15, 30), ("beat", 1, 15, 30)],
+        ["ok", "play_session_superseded"],
+        30,
+    ),
+    "restarting sessions brings no fresh slack": (
+        [
+            ("start", 1, 0),
+            ("beat", 1, 0, 5),
+            ("start", 2, 0.1),
+            ("beat", 2, 0.1, 5),
+            ("start", 3, 0.2),
+            ("beat", 3, 0.2, 0.3),
+        ],
+        ["ok", "implausible", "ok"],
+        5.3,  # 0.2 s of wall time x 2 + 5 s of slack, however many sessions
+    ),
+    "idle time between sessions is no budget": (
+        [
+            ("start", 1, 0),
+            ("beat", 1, 10, 10),
+            ("start", 2, 3600),
+            ("beat", 2, 3600, 600),
+        ],
+        ["ok", "implausible"],
+        10,
+    ),
+    "beats kept offline count when resent to the current session": (
+        [
+            ("start", 1, 0),
+            ("beat", 1, 300, 15),
+            ("beat", 1, 300, 15),
+            ("beat", 1, 300, 270),
+        ],
+        ["ok", "ok", "ok"],
+        300,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("events", "answers", "credited"),
+    list(BUDGET_STORIES.values()),
+    ids=list(BUDGET_STORIES),
+)
+def test_one_budget_per_learner_across_play_sessions(events, answers, credited):
+    learner_budget, seqs, got, total = None, {}, [], 0.0
+    for kind, session, at, *media in events:
+        now = T0 + timedelta(seconds=at)
+        if kind == "start":
+            learner_budget = take_over_budget(learner_budget, session, now)
+            seqs[session] = 0
+            continue
+        seq = seqs[session] + 1
+        try:
+            decision = decide_beat(
+                PlaySessionState(session, seqs[session]),
+                learner_budget,
+                seq,
+                ((0.0, float(media[0])),),
+                now,
+            )
+        except BeatRejected as rejected:
+            got.append(rejected.code)
+        else:
+            got.append("ok")
+            seqs[session] = seq
+            learner_budget = replace(
+                learner_budget, credited_until=decision.credited_until
+            )
+            total += decision.media_seconds
+    assert got == answers
+    assert total == pytest.approx(credited)
+
+
+def test_taking_over_keeps_credit_spent_ahead_of_the_clock():
+    ahead = budget(credited=10)  # 5 s of wall time ahead of T0
+    assert take_over_budget(ahead, 2, T0).credited_until == ahead.credited_until
+    assert take_over_budget(ahead, 2, T0).current_session == 2
+    assert take_over_budget(None, 7, T0) == WatchBudgetState(7, T0)
+
+
+def test_a_replayed_beat_of_a_superseded_session_is_superseded():
+    with pytest.raises(BeatRejected) as info:
+        decide_beat(PlaySessionState(1, 3), budget(current=2), 2, (), T0)
+    assert info.value.code == "play_session_superseded"
 
 
 @pytest.mark.parametrize(("last_seq", "seq"), [(3, 3), (3, 2), (3, 1)])
 def test_replayed_beats_are_recognised(last_seq, seq):
     with pytest.raises(BeatRejected) as info:
-        decide_beat(state(last_seq=last_seq), seq, ((0, 1),), T0 + timedelta(minutes=1))
+        decide_beat(
+            PlaySessionState(1, last_seq),
+            budget(),
+            seq,
+            ((0, 1),),
+            T0 + timedelta(minutes=1),
+        )
     assert info.value.code == "replayed"
 
 
 @pytest.mark.parametrize("seq", [0, -1, "2", 1.5, True, None])
 def test_sequence_numbers_are_positive_integers(seq):
     with pytest.raises(BeatRejected) as info:
-        decide_beat(state(), seq, (), T0)
+        decide_beat(SESSION, budget(), seq, (), T0)
     assert info.value.code == "invalid_seq"
 
 
 def test_gaps_in_sequence_are_allowed_for_lost_beats():
-    decision = decide_beat(state(last_seq=2), 7, ((0, 10),), T0 + timedelta(seconds=30))
+    decision = decide_beat(
+        PlaySessionState(1, 2), budget(), 7, ((0, 10),), T0 + timedelta(seconds=30)
+    )
     assert decision.seq == 7
 
 
