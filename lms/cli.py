@@ -61,13 +61,21 @@ def seed_demo_command(if_empty):
 
 @click.command("worker")
 @click.option(
-    "--workers", default=1, show_default=True, help="Threads consuming tasks."
+    "--workers", default=2, show_default=True, help="Threads of the fast lane."
 )
-def worker_command(workers):
-    """Run the background worker (transcoding, search index, bulk jobs)."""
-    from lms.queue import run_worker
+@click.option(
+    "--lane",
+    type=click.Choice(["fast", "media"]),
+    default=None,
+    help="Consume this lane only, in this process (what the supervisor runs).",
+)
+@click.option("--restarts", default=0, hidden=True)
+def worker_command(workers, lane, restarts):
+    """Run the background worker: one process per lane (media: transcodes; fast:
+    search index, sweeps, bulk issues), restarted when one dies."""
+    from lms.workers.cli import run_lanes
 
-    run_worker(workers)
+    run_lanes(workers, lane, restarts)
 
 
 def register_cli(app):

@@ -68,6 +68,16 @@ class DefaultConfig:
     MEDIA_ACCEL = ""
     #: A running transcode whose heartbeat is older than this is re-queued.
     JOB_STALE_SECONDS = 120
+    #: Any ffmpeg/ffprobe run may take this long however short its source ...
+    MEDIA_TIME_LIMIT_FLOOR_SECONDS = 300
+    #: ... and a transcode this many seconds per second of source; then it is killed.
+    MEDIA_TIME_LIMIT_PER_SOURCE_SECOND = 6.0
+    #: An unfinished upload with no chunk for this long is deleted, file and all.
+    UPLOAD_EXPIRE_SECONDS = 24 * 3600
+    #: The office's page warns when the media folder's disk has less free space.
+    MEDIA_LOW_SPACE_BYTES = 10 * 1024**3
+    #: Seconds between a worker lane's heartbeats (the office's page shows them).
+    WORKER_HEARTBEAT_SECONDS = 15
 
     #: The signing key of certificates (Ed25519, PEM); empty means
     #: ``instance/certificate-signing-key.pem``, created on first use. Every web

@@ -19,6 +19,7 @@ from courses.models import (
 )
 from lms.accounts.models import ApiToken, User
 from lms.hospitals.models import Hospital
+from lms.workers.models import WorkerHeartbeat
 from media_pipeline.models import MediaUpload, TranscodeJob
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "TestAttempt",
     "TranscodeJob",
     "User",
+    "WorkerHeartbeat",
 ]

@@ -14,12 +14,12 @@ media_cli = AppGroup("media", help="Recordings and their HLS ladders.")
 
 
 @media_cli.command("worker")
-@click.option("--workers", default=1, show_default=True)
+@click.option("--workers", default=2, show_default=True)
 def worker_command(workers):
     """Run the background worker (the same as `flask --app lms worker`)."""
-    from lms.queue import run_worker
+    from lms.workers.cli import run_lanes
 
-    run_worker(workers)
+    run_lanes(workers)
 
 
 @media_cli.command("retranscode")

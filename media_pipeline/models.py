@@ -55,6 +55,8 @@ class TranscodeJob(db.Model):
     #: Set by the running worker every few seconds; a stale one means it died.
     heartbeat_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Why it failed, as a code translated where shown (``disk_full``, ``timeout``).
+    error_code: Mapped[str] = mapped_column(sa.String(32), default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -146,7 +146,10 @@ def is_latest_job(job):
     return newest == job.id and job.state == JobState.RUNNING
 
 
-def finish_job(job, now, *, duration=None, error=None):
+def finish_job(job, now, *, duration=None, error=None, error_code="failed"):
+    """Succeed, or fail with ``error`` (ffmpeg's words) and ``error_code`` (why, for
+    people: ``disk_full``, ``timeout``, ``not_media``...); a lecture that had
+    media keeps it."""
     lecture = job.lecture
     if error is None:
         job.state = JobState.SUCCEEDED
@@ -156,6 +159,7 @@ def finish_job(job, now, *, duration=None, error=None):
     else:
         job.state = JobState.FAILED
         job.error = error[:4000]
+        job.error_code = error_code[:32]
         if lecture.media_status != MediaStatus.READY:
             lecture.media_status = MediaStatus.FAILED
     job.finished_dt = now

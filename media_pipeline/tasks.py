@@ -8,11 +8,14 @@ from huey import crontab
 
 from lms.db import begin_write_transaction, db, utcnow
 from lms.queue import periodic_task, task
+from media_pipeline import cleanup
 from media_pipeline import operations as ops
 from media_pipeline.ladder import POLICIES
+from media_pipeline.limits import TimeLimits
 from media_pipeline.models import TranscodeJob
 from media_pipeline.probe import ProbeRejected
 from media_pipeline.runner import TranscodeFailed, build_ladder, publish
+from media_pipeline.states import JobState
 from media_pipeline.storage import Storage
 
 #: Seconds between progress and heartbeat writes of a running job.
@@ -23,7 +26,7 @@ def storage():
     return Storage(current_app.config["MEDIA_DIR"])
 
 
-@task(retries=2, retry_delay=30)
+@task(lane="media", retries=2, retry_delay=30)
 def transcode_job(job_id):
     # Every write below starts as a writer: on SQLite a transaction that read
     # first could not take the lock once the web process had written meanwhile.
@@ -36,6 +39,11 @@ def transcode_job(job_id):
     upload_path = store.upload_path(job.upload.token)
     work = store.work_dir(job.lecture_id, job.id, job.attempts)
     policy = POLICIES.get(job.policy)
+    config = current_app.config
+    limits = TimeLimits(
+        floor_seconds=config["MEDIA_TIME_LIMIT_FLOOR_SECONDS"],
+        per_source_second=config["MEDIA_TIME_LIMIT_PER_SOURCE_SECOND"],
+    )
     db.session.commit()  # end the read: nothing is held while ffmpeg runs
     for leftover in store.lecture_dir(job.lecture_id).glob(f"job-{job.id}-*"):
         ops.discard_work(leftover)  # an earlier attempt's worker was killed mid-way
@@ -46,22 +54,31 @@ def transcode_job(job_id):
         if now - last[0] >= BEAT_SECONDS:
             last[0] = now
             begin_write_transaction()
-            db.session.execute(
+            beating = db.session.execute(
                 TranscodeJob.__table__.update()
                 .where(TranscodeJob.id == job_id)
+                .where(TranscodeJob.state == JobState.RUNNING)
                 .values(progress=round(min(fraction, 0.99), 4), heartbeat_dt=utcnow())
-            )
+            ).rowcount
             db.session.commit()
+            if not beating:  # cancelled or superseded meanwhile: stop ffmpeg now
+                raise TranscodeFailed("the job was cancelled", code="cancelled")
 
     try:
         source, _ = build_ladder(
-            upload_path, work, policy=policy, on_progress=on_progress
+            upload_path,
+            work,
+            policy=policy,
+            on_progress=on_progress,
+            time_limits=limits,
         )
     except (ProbeRejected, TranscodeFailed) as error:
-        ops.discard_work(work)
+        ops.discard_work(work)  # the previous media, if any, stays published
         begin_write_transaction()
         job = db.session.get(TranscodeJob, job_id)
-        ops.finish_job(job, utcnow(), error=str(error))
+        db.session.refresh(job)
+        if job.state == JobState.RUNNING:
+            ops.finish_job(job, utcnow(), error=str(error), error_code=error.code)
         db.session.commit()
         return
     begin_write_transaction()
@@ -84,6 +101,23 @@ def requeue_stale_jobs():
     db.session.commit()
     for job_id in job_ids:
         transcode_job(job_id)
+
+
+@periodic_task(crontab(minute="*/10"))
+def sweep_media_disk():
+    """Give the disk back: abandoned uploads, failed and cancelled work folders."""
+    expire_after = timedelta(seconds=current_app.config["UPLOAD_EXPIRE_SECONDS"])
+    begin_write_transaction()
+    expired = cleanup.expire_uploads(storage(), utcnow(), expire_after)
+    db.session.commit()
+    removed = cleanup.clean_work_folders(storage())
+    db.session.commit()
+    if expired or removed:
+        current_app.logger.info(
+            "media sweep: %s uploads expired, %s work folders removed",
+            expired,
+            len(removed),
+        )
 
 
 def enqueue(job):
