@@ -18,6 +18,7 @@ def create_app(config=None):
         instance_relative_config=True,
     )
     load_config(app, config)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -27,6 +28,21 @@ def create_app(config=None):
     errors.register(app)
     register_cli(app)
     return app
+
+
+def _trust_proxies(app):
+    """Read the client's address (and scheme, host) from the headers of as many
+    proxies as configured; none by default, so a client cannot forge them."""
+    hops = {
+        name: int(app.config[f"PROXY_FIX_X_{name.upper()}"])
+        for name in ("for", "proto", "host")
+    }
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"]
+        )
 
 
 def _init_extensions(app):

@@ -1,6 +1,6 @@
 """Interface language: chosen by the person, else their browser, else Chinese."""
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ def locale_for_code(code):
 
 
 def select_locale():
+    if not has_request_context():  # CLI commands and tasks: the network's language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in LANGUAGE_CODES.values():
         return chosen

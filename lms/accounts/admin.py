@@ -58,6 +58,7 @@ def edit(user_id):
                 hospital=hospital,
                 is_active=form.is_active.data,
                 name=form.name.data or None,
+                new_password=form.new_password.data or None,
             )
         except AccountError as error:
             flash(account_error_message(error.code), "error")

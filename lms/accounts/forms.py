@@ -57,7 +57,7 @@ class RegisterForm(FlaskForm):
     login = StringField(
         _l("Email or mobile number"), [InputRequired(), Length(max=254), valid_login]
     )
-    password = PasswordField(_l("Password"), [InputRequired(), Length(min=8, max=256)])
+    password = PasswordField(_l("Password"), [InputRequired(), Length(max=256)])
     confirm = PasswordField(
         _l("Repeat the password"),
         [InputRequired(), EqualTo("password", _l("The passwords do not match."))],
@@ -76,7 +76,7 @@ class ProfileForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), [InputRequired()])
-    new = PasswordField(_l("New password"), [InputRequired(), Length(min=8, max=256)])
+    new = PasswordField(_l("New password"), [InputRequired(), Length(max=256)])
     confirm = PasswordField(
         _l("Repeat the new password"),
         [InputRequired(), EqualTo("new", _l("The passwords do not match."))],
@@ -88,3 +88,5 @@ class UserAdminForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices())
     hospital_id = SelectField(_l("Hospital"), coerce=int)
     is_active = BooleanField(_l("Active"))
+    #: The office sets a new password for someone who lost theirs; empty keeps it.
+    new_password = PasswordField(_l("New password"), [Optional(), Length(max=256)])

@@ -39,10 +39,39 @@ def normalize_login(text):
     return digits
 
 
-def password_problem(password, min_length):
-    """Why a new password is unacceptable, or None."""
+def login_key(text):
+    """The key failed attempts at ``text`` are counted under.
+
+    Every spelling of one account shares a key: a valid login counts under its
+    canonical form (the one the account lookup uses), anything else under its
+    NFKC, case-folded, stripped text.
+    """
+    try:
+        return normalize_login(text)
+    except InvalidLogin:
+        return unicodedata.normalize("NFKC", text or "").casefold().strip()[:254]
+
+
+#: NIST SP 800-63B §5.1.1.2: at least 8 characters, we ask 10; no composition rules.
+MIN_PASSWORD_LENGTH = 10
+
+
+def password_problem(password, *, min_length=MIN_PASSWORD_LENGTH, login="", common=()):
+    """Why a new password is unacceptable, or None (NIST SP 800-63B style).
+
+    Refused: shorter than ``min_length``; on the ``common`` list (lower-case
+    passwords, compared case-insensitively); the login itself or an email
+    address's name part; a few characters repeated ("aaaaaaaaaa").
+    """
     if len(password) < min_length:
         return "too_short"
+    folded = unicodedata.normalize("NFKC", password).casefold().strip()
+    if folded in common or password.lower().strip() in common:
+        return "too_common"
+    if login:
+        key = login_key(login)
+        if folded in {key, key.partition("@")[0]}:
+            return "same_as_login"
     if len(set(password)) < 4:
         return "too_simple"
     return None

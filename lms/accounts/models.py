@@ -73,3 +73,29 @@ class ApiToken(db.Model):
 
     def __repr__(self):
         return f"<ApiToken {self.id} user={self.user_id} {self.prefix}>"
+
+
+class ThrottleHit(db.Model):
+    """One counted attempt (a refused sign-in, a registration), for ``throttle``.
+
+    Rows live in the database so that every process, the web pages and the API
+    count together and a restart forgets nothing; rows older than the longest
+    window are deleted as new ones arrive.
+    """
+
+    __tablename__ = "throttle_hits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What is counted, e.g. ``login-account`` or ``register-address``.
+    scope: Mapped[str] = mapped_column(sa.String(32))
+    #: SHA-256 of the counted key (a normalised login, a client address): the
+    #: table never holds the logins strangers typed.
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    __table_args__ = (
+        sa.Index("ix_throttle_hits_scope_key", "scope", "key_hash", "created_dt"),
+    )
+
+    def __repr__(self):
+        return f"<ThrottleHit {self.id} {self.scope} {self.created_dt}>"

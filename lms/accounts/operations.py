@@ -10,9 +10,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.logins import normalize_login, password_problem
 from lms.accounts.models import ApiToken, User
+from lms.accounts.passwords import common_passwords
 from lms.accounts.queries import get_user_by_login, hash_token
 from lms.accounts.roles import ROLES_WITH_HOSPITAL, Profession, Role
 from lms.db import db, utcnow
+from lms.text import BlankText, clean_text
 
 #: Compared against when the login is unknown, so both failures take as long.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -43,31 +45,67 @@ def create_user(
     hospital=None,
     profession=Profession.OTHER,
     professional_title="",
-    min_password_length=8,
+    min_password_length=None,
 ):
-    """Create an account; :class:`AccountError` says why one cannot be made."""
+    """Create an account; :class:`AccountError` says why one cannot be made.
+
+    The password is hashed before the login is looked up, so a taken login is
+    refused no faster than a new one is created (registration must not time
+    which logins exist).
+    """
     login = normalize_login(login)
-    name = name.strip()
-    if not name:
-        raise AccountError("name_required")
-    if get_user_by_login(login) is not None:
-        raise AccountError("login_taken")
-    if problem := password_problem(password, min_password_length):
-        raise AccountError(f"password_{problem}")
+    name = _clean_name(name)
+    professional_title = _clean_optional(professional_title)
+    check_password(password, login=login, min_length=min_password_length)
     if role in ROLES_WITH_HOSPITAL and hospital is None:
         raise AccountError("hospital_required")
-    user = User(
-        login=login,
-        name=name,
-        password_hash=_hash(password),
-        role=role,
-        hospital=hospital,
-        profession=profession,
-        professional_title=professional_title.strip(),
-    )
-    db.session.add(user)
-    db.session.flush()
+    password_hash = _hash(password)
+    if get_user_by_login(login) is not None:
+        raise AccountError("login_taken")
+    try:
+        with db.session.begin_nested():
+            user = User(
+                login=login,
+                name=name,
+                password_hash=password_hash,
+                role=role,
+                hospital=hospital,
+                profession=profession,
+                professional_title=professional_title,
+            )
+            db.session.add(user)
+    except sa.exc.IntegrityError:
+        # Registered by a concurrent request since the lookup above.
+        raise AccountError("login_taken") from None
     return user
+
+
+def check_password(password, *, login="", min_length=None):
+    """Refuse a new password that is short, common or the login itself."""
+    if min_length is None:
+        min_length = current_app.config["MIN_PASSWORD_LENGTH"]
+    problem = password_problem(
+        password, min_length=min_length, login=login, common=common_passwords()
+    )
+    if problem:
+        raise AccountError(f"password_{problem}")
+
+
+def _clean_name(name):
+    try:
+        name = clean_text(name)
+    except BlankText:
+        raise AccountError("name_required") from None
+    if len(name) > 100:
+        raise AccountError("name_too_long")
+    return name
+
+
+def _clean_optional(text, max_length=100):
+    text = clean_text(text, required=False)
+    if len(text) > max_length:
+        raise AccountError("text_too_long")
+    return text
 
 
 def _hash(password):
@@ -89,32 +127,38 @@ def authenticate(login, password):
     return user
 
 
-def change_password(user, current, new, *, min_password_length=8):
-    """Set a new password after checking the current one; ends other sessions."""
+def change_password(user, current, new, *, min_password_length=None):
+    """Set a new password after checking the current one (see :func:`set_password`)."""
     if not check_password_hash(user.password_hash, current):
         raise AccountError("wrong_password")
     set_password(user, new, min_password_length=min_password_length)
 
 
-def set_password(user, new, *, min_password_length=8):
-    if problem := password_problem(new, min_password_length):
-        raise AccountError(f"password_{problem}")
+def set_password(user, new, *, min_password_length=None):
+    """A new password: every other session of ``user`` ends and every API token
+    is revoked (a stolen password's sessions and tokens die with it)."""
+    check_password(new, login=user.login, min_length=min_password_length)
     user.password_hash = _hash(new)
+    end_sessions_and_tokens(user)
+
+
+def end_sessions_and_tokens(user):
+    """Sign ``user`` out everywhere: older session cookies stop matching their
+    session version, and their API tokens are revoked."""
     user.session_version += 1
-    db.session.flush()
+    revoke_all_api_tokens(user)
 
 
 def update_profile(user, *, name, profession, professional_title, locale):
     """Change what a person may change about themself (never role or hospital)."""
-    if not name.strip():
-        raise AccountError("name_required")
-    if name.strip() != user.name and has_credit_lines(user):
+    name = _clean_name(name)
+    if name != user.name and has_credit_lines(user):
         # Certificates carry the name: after the first credit line only the CME
         # office changes it (and re-issues what it must).
         raise AccountError("name_locked")
-    user.name = name.strip()
+    user.name = name
     user.profession = profession
-    user.professional_title = professional_title.strip()
+    user.professional_title = _clean_optional(professional_title)
     user.locale = locale or None
     db.session.flush()
 
@@ -132,21 +176,23 @@ def has_credit_lines(user):
     )
 
 
-def update_user_as_admin(user, *, role, hospital, is_active, name=None):
-    """An administrator's change to someone's role, hospital, active flag or name."""
+def update_user_as_admin(
+    user, *, role, hospital, is_active, name=None, new_password=None
+):
+    """An administrator's change to someone's role, hospital, active flag, name
+    or password. Deactivating or setting a password signs the person out
+    everywhere (sessions and API tokens)."""
     if role in ROLES_WITH_HOSPITAL and hospital is None:
         raise AccountError("hospital_required")
     if name is not None:
-        if not name.strip() or len(name.strip()) > 100:
-            raise AccountError("name_required")
-        user.name = name.strip()
+        user.name = _clean_name(name)
+    if new_password:
+        set_password(user, new_password)
     if user.is_active and not is_active:
-        user.session_version += 1
+        end_sessions_and_tokens(user)
     user.role = role
     user.hospital = hospital
     user.is_active = is_active
-    if not is_active:
-        revoke_all_api_tokens(user)
     db.session.flush()
 
 
@@ -157,7 +203,7 @@ def issue_api_token(user, *, lifetime, label=""):
         user=user,
         token_hash=hash_token(token),
         prefix=token[:12],
-        label=label[:100],
+        label=clean_text(label, required=False)[:100],
         expires_dt=utcnow() + lifetime,
     )
     db.session.add(row)
@@ -166,12 +212,14 @@ def issue_api_token(user, *, lifetime, label=""):
 
 
 def revoke_api_token(row):
+    """Revoke one token (a second revocation changes nothing)."""
     if row.revoked_dt is None:
         row.revoked_dt = utcnow()
         db.session.flush()
 
 
 def revoke_all_api_tokens(user):
+    """Revoke every token of ``user`` that is not revoked yet."""
     now = utcnow()
     for row in user.api_tokens.filter_by(revoked_dt=None):
         row.revoked_dt = now

@@ -62,3 +62,16 @@ def list_users(*, q="", role=None, hospital_id=None, page=1, per_page=50):
 def count_users_by_role():
     rows = db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role))
     return dict(rows.all())
+
+
+def list_api_tokens(user, now):
+    """``user``'s tokens that still work at ``now``, newest first."""
+    return db.session.scalars(
+        sa.select(ApiToken)
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_dt.is_(None),
+            ApiToken.expires_dt > now,
+        )
+        .order_by(ApiToken.id.desc())
+    ).all()

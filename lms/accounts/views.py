@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
+    abort,
     flash,
     redirect,
     render_template,
@@ -13,21 +13,30 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
-from lms.accounts.messages import account_error_message
+from lms.accounts.messages import account_error_message, too_many_attempts_message
+from lms.accounts.models import ApiToken
 from lms.accounts.operations import (
     AccountError,
     authenticate,
     change_password,
     create_user,
+    revoke_all_api_tokens,
+    revoke_api_token,
     update_profile,
 )
+from lms.accounts.queries import list_api_tokens
 from lms.accounts.roles import Profession, Role
-from lms.db import db
-from lms.extensions import limiter
+from lms.accounts.throttle import (
+    login_wait,
+    record_failed_login,
+    record_registration,
+    record_signed_in,
+    registration_wait,
+)
+from lms.db import db, utcnow
 from lms.hospitals.models import Hospital
 from lms.hospitals.views import hospital_choices
 
@@ -51,44 +60,31 @@ def safe_next_url(value):
     return value
 
 
-def _login_key():
-    return "login:" + (request.form.get("login") or "").strip().lower()[:254]
-
-
-def _not_signed_in(response):
-    return response.status_code != 302
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    methods=["POST"],
-    key_func=get_remote_address,
-    deduct_when=_not_signed_in,
-    scope="login-address",
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    methods=["POST"],
-    key_func=_login_key,
-    deduct_when=_not_signed_in,
-    scope="login-account",
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = authenticate(form.login.data, form.password.data)
-        if user is not None:
+        address = request.remote_addr
+        if wait := login_wait(form.login.data, address):
+            # Said whether or not the login exists; the password is not checked.
+            flash(too_many_attempts_message(wait), "error")
+            status = 429
+        elif user := authenticate(form.login.data, form.password.data):
+            record_signed_in(form.login.data)
             db.session.commit()
             if user.locale:
                 session["locale"] = user.locale
             login_user(user, remember=form.remember.data)
             next_url = safe_next_url(request.args.get("next"))
             return redirect(next_url or url_for("main.dashboard"))
-        flash(_("Login or password is incorrect."), "error")
-    return render_template("accounts/login.html", form=form)
+        else:
+            record_failed_login(form.login.data, address)
+            db.session.commit()
+            flash(_("Login or password is incorrect."), "error")
+    return render_template("accounts/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -98,19 +94,38 @@ def logout():
     return redirect(url_for("main.home"))
 
 
+#: Where a refused registration puts its message: beside the field it is about.
+_REGISTER_ERROR_FIELDS = {
+    "login_taken": "login",
+    "hospital_required": "hospital_id",
+    "text_too_long": "professional_title",
+}
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["REGISTER_RATE_LIMIT"],
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 302,
-    scope="register",
-)
 def register():
+    """Create a learner account.
+
+    No email or SMS is configured to confirm a login, so a taken login cannot
+    be answered like a new one without leaving real people unable to tell why
+    they cannot register. Instead every registration attempt is counted per
+    client address and per normalised login in the shared throttle storage
+    (``REGISTER_RATE_LIMIT``, ``REGISTER_LOGIN_RATE_LIMIT``), so probing for
+    logins is slow; a taken login costs the same password hash as a new
+    account and is answered like every other refusal: the form again, status
+    200, a message beside its field.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()
     form.hospital_id.choices = hospital_choices(include_hub=False)
+    status = 200
     if form.validate_on_submit():
+        address = request.remote_addr
+        if wait := registration_wait(form.login.data, address):
+            flash(too_many_attempts_message(wait), "error")
+            return render_template("accounts/register.html", form=form), 429
+        record_registration(form.login.data, address)
         try:
             user = create_user(
                 login=form.login.data,
@@ -120,16 +135,19 @@ def register():
                 hospital=db.session.get(Hospital, form.hospital_id.data),
                 profession=Profession(form.profession.data),
                 professional_title=form.professional_title.data or "",
-                min_password_length=current_app.config["MIN_PASSWORD_LENGTH"],
             )
         except AccountError as error:
-            flash(account_error_message(error.code), "error")
+            db.session.commit()  # the attempt still counts
+            field_name = _REGISTER_ERROR_FIELDS.get(error.code) or (
+                "password" if error.code.startswith("password_") else "name"
+            )
+            form[field_name].errors.append(account_error_message(error.code))
         else:
             db.session.commit()
             login_user(user)
             flash(_("Welcome to TeleCME, %(name)s!", name=user.name), "success")
             return redirect(url_for("main.dashboard"))
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -162,7 +180,6 @@ def profile():
                 current_user,
                 password_form.current.data,
                 password_form.new.data,
-                min_password_length=current_app.config["MIN_PASSWORD_LENGTH"],
             )
         except AccountError as error:
             flash(account_error_message(error.code), "error")
@@ -174,8 +191,32 @@ def profile():
             )
             return redirect(url_for("accounts.profile"))
     return render_template(
-        "accounts/profile.html", profile_form=profile_form, password_form=password_form
+        "accounts/profile.html",
+        profile_form=profile_form,
+        password_form=password_form,
+        tokens=list_api_tokens(current_user, utcnow()),
     )
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id):
+    token = db.get_or_404(ApiToken, token_id)
+    if token.user_id != current_user.id:
+        abort(404)
+    revoke_api_token(token)
+    db.session.commit()
+    flash(_("The token %(prefix)s… was revoked.", prefix=token.prefix), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/profile/tokens/revoke-all", methods=["POST"])
+@login_required
+def revoke_all_tokens():
+    revoke_all_api_tokens(current_user)
+    db.session.commit()
+    flash(_("All your API tokens were revoked."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 def _submitted(form_name):
