@@ -9,6 +9,7 @@ key (ECDSA P-256) and an X.509 certificate naming the awarding body, kept in the
 instance folder beside the Ed25519 key (``certificates.keys``).
 """
 
+import functools
 import io
 from dataclasses import dataclass
 from datetime import timedelta
@@ -119,6 +120,7 @@ def _asn1_certificate(certificate_pem):
     return asn1_x509.Certificate.load(der)
 
 
+@functools.lru_cache(maxsize=4)
 def _signer(key_pem, certificate_pem):
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -153,8 +155,15 @@ def sign_document(pdf_bytes, key_pem, certificate_pem):
         subfilter=fields.SigSeedSubFilter.PADES,
         reason="Certificate of CME credit",
     )
+    signer = _signer(key_pem, certificate_pem)
     output = signers.sign_pdf(
-        writer, metadata, signer=_signer(key_pem, certificate_pem)
+        writer,
+        metadata,
+        signer=signer,
+        # Room for the CMS container, in hex digits: the certificate, the
+        # signed attributes and an ECDSA or RSA signature fit with margin.
+        # Saying so spares pyHanko a trial signature to measure it.
+        bytes_reserved=2 * (2048 + 2 * len(signer.signing_cert.dump())),
     )
     return output.getvalue()
 
