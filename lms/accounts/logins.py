@@ -1,8 +1,10 @@
-"""What counts as a login (an email address or a mainland mobile number).
+"""What counts as a login (an email address or a mainland mobile number), the
+keys attempts at signing in are counted under, and what makes a password weak.
 
 No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 """
 
+import ipaddress
 import re
 import unicodedata
 
@@ -50,6 +52,24 @@ def login_key(text):
         return normalize_login(text)
     except InvalidLogin:
         return unicodedata.normalize("NFKC", text or "").casefold().strip()[:254]
+
+
+def address_key(address):
+    """The key attempts from a client address are counted under.
+
+    An IPv4 address is itself; an IPv6 address counts with its whole /64 (one
+    subscriber is given at least that many addresses); an IPv4 address written
+    as IPv6 (``::ffff:1.2.3.4``) is the IPv4 address.
+    """
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 6 and ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 #: NIST SP 800-63B §5.1.1.2: at least 8 characters, we ask 10; no composition rules.

@@ -9,7 +9,8 @@ moving window: "5 per minute" means no more than 5 in any 60 seconds.
 
 A sign-in is counted under the normalised login (every spelling of an account
 shares one counter, :func:`lms.accounts.logins.login_key`) and under the client
-address, which is ``X-Forwarded-For`` only when ``PROXY_FIX_X_FOR`` trusts a proxy.
+address (an IPv6 client's /64), which is ``X-Forwarded-For`` only when
+``PROXY_FIX_X_FOR`` trusts a proxy.
 """
 
 import hashlib
@@ -22,7 +23,7 @@ from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from lms.accounts.logins import login_key
+from lms.accounts.logins import address_key, login_key
 from lms.accounts.models import ThrottleHit
 from lms.db import db, utcnow
 
@@ -65,7 +66,7 @@ def record_registration(login, address):
 
 
 def _keys(login, address):
-    return (login_key(login), address or "unknown")
+    return (login_key(login), address_key(address))
 
 
 def _wait(counters, keys):

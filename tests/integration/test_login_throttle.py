@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -215,3 +217,46 @@ def test_forwarded_for_names_the_client_with_proxy_fix(tmp_path, database):
     forwarded = {"X-Forwarded-For": "203.0.113.0"}
     assert web_login(client, "c@example.cn", "x", headers=forwarded).status_code == 200
     assert web_login(client, "d@example.cn", "x", headers=forwarded).status_code == 429
+
+
+def test_a_burst_of_parallel_guesses_gets_no_more_than_the_limit(tmp_path, database):
+    """Attempts at one login are serialised (SQLite's write lock, PostgreSQL's
+    advisory lock), so a burst cannot slip past the count between check and hit."""
+    app = new_app(tmp_path, database)
+    add_learner(app)
+    barrier = threading.Barrier(8)
+
+    def guess(i):
+        client = app.test_client()
+        barrier.wait()
+        return api_login(client, LOGIN, f"wrong-guess-{i}", f"10.0.4.{i}").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = sorted(pool.map(guess, range(8)))
+    assert codes == [401] * 3 + [429] * 5
+
+
+def test_counters_in_redis_are_shared_by_apps_on_different_databases(
+    tmp_path, redis_server
+):
+    login = unique("redis") + "@example.cn"
+    apps = [
+        new_app(
+            tmp_path / name,
+            f"sqlite:///{tmp_path / name}.sqlite3",
+            RATELIMIT_STORAGE_URL=redis_server.url,
+        )
+        for name in ("one", "two")
+    ]
+    for app in apps:
+        add_learner(app, login)
+    web = apps[0].test_client()
+    for spelling in (login.upper(), login, " " + login):
+        assert web_login(web, spelling, "wrong-guess").status_code == 200
+    limited = api_login(apps[1].test_client(), login, PASSWORD, "10.0.5.1")
+    assert limited.status_code == 429
+    from lms.accounts.models import ThrottleHit
+    from lms.db import db
+
+    with apps[0].app_context():
+        assert db.session.query(ThrottleHit).count() == 0

@@ -2,6 +2,7 @@ import pytest
 
 from lms.accounts.logins import (
     InvalidLogin,
+    address_key,
     login_key,
     normalize_login,
     password_problem,
@@ -122,3 +123,22 @@ LOGIN_KEYS = [
 )
 def test_every_spelling_of_a_login_counts_under_one_key(text, key):
     assert login_key(text) == key
+
+
+ADDRESS_KEYS = [
+    ("IPv4 as it is", "203.0.113.7", "203.0.113.7"),
+    ("IPv6 counts with its /64", "2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+    ("another address of the same /64", "2001:db8:1:2:ffff::9", "2001:db8:1:2::/64"),
+    ("IPv4-mapped IPv6 is the IPv4 address", "::ffff:203.0.113.7", "203.0.113.7"),
+    ("no address", None, "unknown"),
+    ("not an address kept as it is", "unix-socket", "unix-socket"),
+]
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [row[1:] for row in ADDRESS_KEYS],
+    ids=[r[0] for r in ADDRESS_KEYS],
+)
+def test_addresses_count_under_their_key(address, key):
+    assert address_key(address) == key
