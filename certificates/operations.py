@@ -4,7 +4,6 @@ import secrets
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,7 +31,6 @@ from courses.models import LectureProgress, TestAttempt
 from courses.queries import get_enrolment
 from courses.workflow import CourseStatus
 from lms.db import db
-from lms.enums import CourseFormat
 
 #: Crockford's base32: no I, L, O or U to misread.
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -107,25 +105,6 @@ def add_rule_set_variant(base_code, created_by, now, **form):
 # --- the ledger --------------------------------------------------------------------
 
 
-def _course_activity(course, source, on, *, minutes, test_passed=None):
-    """The activity a course line is decided on. The office's class hours stand
-    for the whole course online; a room or a lecturer counts its own minutes."""
-    return Activity(
-        source=source,
-        on=on,
-        category=course.credit_category,
-        project_level=course.project_level.value,
-        minutes=Decimal(str(round(minutes, 3))),
-        class_hours=(
-            Decimal(str(course.class_hours_override))
-            if course.class_hours_override is not None and source == Source.ONLINE
-            else None
-        ),
-        is_distance=course.format != CourseFormat.ONSITE,
-        test_passed=test_passed,
-    )
-
-
 def _add_line(user_id, decision, rule_set, *, source, on, awarding_unit, **values):
     award = CreditAward(
         user_id=user_id,
@@ -169,11 +148,7 @@ def awarding_unit():
     return current_app.config["AWARDING_BODY_ZH"]
 
 
-def local_date(moment):
-    """The calendar date of ``moment`` where the network is (its Babel timezone):
-    a course completed at 07:30 on 1 January in Beijing counts for the new year."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return moment.astimezone(zone).date()
+local_date = queries.local_date
 
 
 def _learner_line(user_id, course_id):
@@ -201,12 +176,13 @@ def award_completion(enrolment, now, *, approved_by=None):
         return None if is_revoked else existing
     on = local_date(enrolment.completed_dt)
     rule_set = queries.get_rule_set(course.rule_set_code, on)
-    activity = _course_activity(
+    activity = queries.course_activity(
         course,
         Source.ONLINE,
         on,
         minutes=sum(lecture.duration_seconds or 0 for lecture in course.lectures) / 60,
         test_passed=_passed(enrolment),
+        person_id=enrolment.user_id,
     )
     if rule_set.credits_by_participation:
         # AMA: credit for the time the learner actually watched, not the course's.
@@ -251,7 +227,10 @@ def record_attendance(course, learner, recorded_by, now, *, on, minutes):
         return None if is_revoked else existing
     rule_set = queries.get_rule_set(course.rule_set_code, on)
     decision = calculate_credits(
-        _course_activity(course, Source.ATTENDANCE, on, minutes=minutes), rule_set
+        queries.course_activity(
+            course, Source.ATTENDANCE, on, minutes=minutes, person_id=learner.id
+        ),
+        rule_set,
     )
     if not decision.is_eligible:
         return None
@@ -311,7 +290,10 @@ def award_teaching(course, now):
         if queries.get_standing_award(lecturer_id, course.id, [Source.TEACHING]):
             continue
         decision = calculate_credits(
-            _course_activity(course, Source.TEACHING, on, minutes=minutes), rule_set
+            queries.course_activity(
+                course, Source.TEACHING, on, minutes=minutes, person_id=lecturer_id
+            ),
+            rule_set,
         )
         if decision.is_eligible:
             awards.append(
@@ -367,13 +349,16 @@ def record_manual_award(
         raise CreditError(
             "invalid_date", "The activity date is not in the future.", 422
         )
-    rule_set = queries.get_rule_set(rule_set_code, on)
+    if rule_set_code:
+        rule_set = queries.get_rule_set(rule_set_code, on)
+    else:  # the one in force on the activity's date (CN-2006 before 2025)
+        rule_set = queries.rule_set_in_force(user, on)
     if rule_set is None:
         raise CreditError("invalid_rule_set", "Unknown credit rule set.", 422)
     activity = Activity(
         Source.MANUAL,
         on=on,
-        category=category,
+        category=str(category or "").strip() or rule_set.categories[0],
         credits=_decimal(credits, "Credits", Decimal("0.01"), Decimal(100)),
         class_hours=_decimal(class_hours, "Class hours", Decimal(0), Decimal(500)),
     )

@@ -1,8 +1,11 @@
 """Reads: rule sets, the ledger, transcripts, certificates, exports."""
 
 from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import aliased, selectinload
 
 from certificates.models import (
@@ -14,16 +17,28 @@ from certificates.models import (
 from certificates.rule_sets import BUILT_IN, DEFAULT_RULE_SET, RULE_SETS_BY_CODE
 from certificates.rules import (
     LEARNER_SOURCES,
+    Activity,
     LedgerLine,
+    Source,
+    calculate_credits,
     calculate_transcript,
     choose_requirement,
     plan_variant,
 )
 from courses.models import Course, Enrolment
 from lms.accounts.models import User
-from lms.db import db
+from lms.db import db, utcnow
+from lms.enums import CourseFormat
 from lms.hospitals.models import Hospital
 from media_pipeline.states import JobState
+
+
+def local_date(moment):
+    """The calendar date of ``moment`` where the network is (its Babel timezone):
+    a course completed at 07:30 on 1 January in Beijing counts for the new year."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return moment.astimezone(zone).date()
+
 
 # --- rule sets -------------------------------------------------------------------
 
@@ -82,6 +97,18 @@ def get_rule_set_version(code, version):
     )
 
 
+def rule_set_in_force(user, on):
+    """The rule set ``user``'s lines of ``on`` fall under when none is named: the
+    requirement's rule set in force that day (CN-2006 before 2025, CN-2024 after)."""
+    hospital = user.hospital
+    return choose_requirement(
+        list_rule_sets(),
+        on,
+        province_code=hospital.province_code if hospital else "",
+        tier=hospital.tier.value if hospital else "",
+    )
+
+
 def requirement_of(user, year):
     """The rule set whose yearly requirement ``user`` meets in ``year``."""
     hospital = user.hospital
@@ -105,6 +132,65 @@ def list_awards(user_id, year=None):
     return list(
         db.session.scalars(query.order_by(CreditAward.activity_date, CreditAward.id))
     )
+
+
+def course_activity(course, source, on, *, minutes, test_passed=None, person_id=None):
+    """The activity a course line is decided on. The office's class hours stand
+    for the whole course online; a room or a lecturer counts its own minutes.
+    ``person_id``'s credits from other courses of the same project share its cap."""
+    role = [Source.TEACHING] if source == Source.TEACHING else LEARNER_SOURCES
+    before = Decimal(0)
+    if person_id is not None and course.project_number:
+        before = project_credits(
+            person_id, course.project_number, role, exclude_course_id=course.id
+        )
+    return Activity(
+        source=source,
+        on=on,
+        category=course.credit_category,
+        project_level=course.project_level.value,
+        minutes=Decimal(str(round(minutes, 3))),
+        class_hours=(
+            Decimal(str(course.class_hours_override))
+            if course.class_hours_override is not None and source == Source.ONLINE
+            else None
+        ),
+        is_distance=course.format != CourseFormat.ONSITE,
+        is_live=course.format != CourseFormat.RECORDED,
+        project_credits_before=before,
+        test_passed=test_passed,
+    )
+
+
+def course_award(course, on=None):
+    """What completing ``course`` on ``on`` (today) awards under its rule set,
+    level, category and format (a ``CreditDecision``): what the catalog promises."""
+    on = on or local_date(utcnow())
+    rule_set = get_rule_set(course.rule_set_code, on)
+    minutes = sum(lecture.duration_seconds or 0 for lecture in course.lectures) / 60
+    return calculate_credits(
+        course_activity(course, Source.ONLINE, on, minutes=minutes, test_passed=True),
+        rule_set,
+    )
+
+
+def project_credits(user_id, project_number, sources, *, exclude_course_id=None):
+    """Standing credits ``user_id`` holds from courses of ``project_number`` in
+    one role (``sources``): the project cap counts them all."""
+    query = sa.select(sa.func.coalesce(sa.func.sum(CreditAward.credits), 0)).where(
+        CreditAward.user_id == user_id,
+        CreditAward.project_number == project_number,
+        CreditAward.source.in_(sources),
+        standing(),
+    )
+    if exclude_course_id is not None:
+        query = query.where(
+            sa.or_(
+                CreditAward.course_id.is_(None),
+                CreditAward.course_id != exclude_course_id,
+            )
+        )
+    return Decimal(str(db.session.scalar(query)))
 
 
 def revoked_ids(awards):

@@ -45,6 +45,29 @@ class RuleSetError(ValueError):
     """A rule set with a value the rules cannot use."""
 
 
+#: Minutes in the hour credits are counted in: "按3小时授予1学分" is clock hours.
+CLOCK_MINUTES = 60
+#: Every amount on a transcript (page, API, PDF) has two decimal places.
+PLACES = Decimal("0.01")
+
+
+class Confidence(enum.StrEnum):
+    #: Read in the official text (or a faithful repost of it).
+    PRIMARY = "primary"
+    #: Read in a secondary source (a province's or a society's summary).
+    SECONDARY = "secondary"
+    #: Not in any text we have: our reading, to be confirmed by the office.
+    ASSUMPTION = "assumption"
+
+
+@dataclass(frozen=True)
+class Cite:
+    """What a rule rests on: the source sentence and how sure we are of it."""
+
+    source: str
+    confidence: Confidence
+
+
 @dataclass(frozen=True)
 class RuleSet:
     code: str
@@ -55,8 +78,6 @@ class RuleSet:
     scale: str
     valid_from: date
     valid_until: date | None
-    #: Minutes in one class hour (学时).
-    minutes_per_class_hour: int
     #: Credit categories a course may award; the first is the default.
     categories: tuple[str, ...]
     #: Class hours that make one credit, by project level (``LEVELS``).
@@ -65,10 +86,18 @@ class RuleSet:
     step: Decimal = Decimal("0.5")
     #: ... rounded this way (AMA: to the nearest quarter hour).
     rounding: Rounding = Rounding.DOWN
-    #: At most this many credits from one distance (remote) project.
+    #: At most this many credits from one distance (remote) project ...
     distance_cap: Decimal | None = None
-    #: At most this many credits from one project of any kind.
+    #: ... of these levels (CN-2006: national distance projects only).
+    distance_cap_levels: tuple[str, ...] = ("national",)
+    #: At most this many credits from one project (a project number, across its
+    #: courses), for learners and lecturers alike.
     project_cap: Decimal | None = None
+    #: Levels of project that may award each category; a category not named
+    #: here is awarded at every level.
+    category_levels: dict = field(default_factory=dict)
+    #: Lecturers earn only at live activities (AMA: none for enduring material).
+    lecturer_credit_live_only: bool = False
     #: A lecturer's credits per class hour taught, by project level; empty: none.
     lecturer_credits_per_hour: dict = field(default_factory=dict)
     #: Online completion counts only with a passed post-test (AMA enduring material).
@@ -78,7 +107,16 @@ class RuleSet:
     credits_by_participation: bool = False
     #: The yearly requirement.
     yearly_credits: Decimal = ZERO
+    #: A second test in class hours (a variant's own); None: credits only.
     yearly_class_hours: Decimal | None = None
+    #: The requirement in 学时 as the text states it beside the credits, for
+    #: display only (CN-2024: "25学分(不少于90学时)").
+    yearly_class_hours_equivalent: Decimal | None = None
+    #: Minutes in one 学时 as this rule set counts them, for display only; None
+    #: when the set declares none (credits always count clock hours).
+    class_hour_minutes: int | None = None
+    #: How the transcript's amounts come to two places (once, from exact sums).
+    amount_rounding: Rounding = Rounding.NEAREST
     #: Per category: (at least, at most counted) credits a year; None is no bound.
     category_limits: dict = field(default_factory=dict)
     #: Self-study counts for at most this many credits a year.
@@ -87,6 +125,8 @@ class RuleSet:
     province_code: str = ""
     tier: str = ""
     based_on: str = ""
+    #: Per rule (a field name above): what it rests on (``Cite``).
+    sources: dict = field(default_factory=dict)
 
     def is_in_force(self, on):
         return self.valid_from <= on and (
@@ -110,6 +150,11 @@ class Activity:
     #: The CME office's class hours for the project, replacing the minutes.
     class_hours: Decimal | None = None
     is_distance: bool = False
+    #: A live activity (a broadcast, a room); False for enduring (recorded) material.
+    is_live: bool = True
+    #: Credits the same person already holds from other courses of the same
+    #: project (project number), in the same role: the project cap is shared.
+    project_credits_before: Decimal = ZERO
     #: None when the activity has no post-test.
     test_passed: bool | None = None
     #: Manual entries: the credits the administrator awards.
@@ -132,9 +177,83 @@ def round_to_step(value, step, rounding):
 
 
 def calculate_class_hours(minutes, rule_set):
-    """Class hours for ``minutes`` under the rule set's hour length and rounding."""
-    hours = Decimal(minutes) / rule_set.minutes_per_class_hour
+    """Clock hours (60 minutes) for ``minutes``, in the rule set's steps and rounding.
+
+    "按3小时授予1学分": the sources count hours, so a 45-minute 学时 never
+    enters a credit; ``class_hour_minutes`` is only shown.
+    """
+    hours = Decimal(minutes) / CLOCK_MINUTES
     return round_to_step(hours, rule_set.step, rule_set.rounding)
+
+
+def display_class_hours(hours, rule_set):
+    """``hours`` (clock hours) as the rule set's 学时, or None when it declares none."""
+    if not rule_set.class_hour_minutes:
+        return None
+    return round_amount(
+        Decimal(hours) * CLOCK_MINUTES / rule_set.class_hour_minutes, rule_set
+    )
+
+
+def round_amount(value, rule_set):
+    """An amount to two places, the rule set's way (a transcript rounds once)."""
+    mode = ROUND_FLOOR if rule_set.amount_rounding == Rounding.DOWN else ROUND_HALF_UP
+    return Decimal(value).quantize(PLACES, rounding=mode)
+
+
+def category_problem(category, project_level, rule_set):
+    """Why a project of ``project_level`` may not award ``category``, or ""."""
+    if category not in rule_set.categories:
+        return f"category {category} is not awarded by this rule set"
+    levels = rule_set.category_levels.get(category)
+    if levels is not None and project_level not in levels:
+        return f"a {project_level} project cannot award category {category}"
+    return ""
+
+
+#: Project levels whose projects carry the accreditor's project number.
+NUMBERED_LEVELS = ("national", "provincial")
+
+
+def approval_problems(
+    *, class_hours, project_level, project_number, category, rule_set
+):
+    """Why the CME office may not approve a course with these credit terms
+    (empty: it may). A course must award something it can state: class hours
+    above 0, a project number for an accredited (national or provincial)
+    project, and a category its level may award."""
+    problems = []
+    if Decimal(class_hours or 0) <= 0:
+        problems.append("the course has 0 class hours")
+    if project_level in NUMBERED_LEVELS and not (project_number or "").strip():
+        problems.append(f"a {project_level} project needs its project number")
+    problem = category_problem(category, project_level, rule_set)
+    if problem:
+        problems.append(problem)
+    return problems
+
+
+def _cap(activity, rule_set, credits):
+    """``credits`` within the project's caps, counting what the person already
+    holds from the same project; (credits, reasons)."""
+    caps = []
+    if (
+        activity.is_distance
+        and activity.source != Source.TEACHING
+        and rule_set.distance_cap is not None
+        and activity.project_level in rule_set.distance_cap_levels
+    ):
+        caps.append((rule_set.distance_cap, "a distance project"))
+    if rule_set.project_cap is not None:
+        caps.append((rule_set.project_cap, "one project"))
+    reasons = []
+    for cap, what in sorted(caps, key=lambda c: c[0]):
+        room = max(cap - activity.project_credits_before, ZERO)
+        if credits > room:
+            credits = room
+            reasons.append(f"capped at {cap} for {what}")
+            break
+    return credits, tuple(reasons)
 
 
 def calculate_credits(activity, rule_set):
@@ -157,37 +276,35 @@ def calculate_credits(activity, rule_set):
             return refuse("a manual award needs a positive number of credits", hours)
         return CreditDecision(True, activity.credits, activity.category, hours)
 
+    problem = category_problem(activity.category, activity.project_level, rule_set)
+    if problem:
+        return refuse(problem, hours)
+
     if activity.source == Source.TEACHING:
+        if rule_set.lecturer_credit_live_only and not activity.is_live:
+            return refuse("no lecturer credit for enduring material", hours)
         rate = rule_set.lecturer_credits_per_hour.get(activity.project_level)
         if not rate:
             return refuse("this rule set gives no lecturer credit at this level", hours)
         credits = round_to_step(hours * rate, rule_set.step, rule_set.rounding)
-        if credits <= 0:
-            return refuse("too short for a credit", hours)
-        return CreditDecision(True, credits, activity.category, hours)
-
-    # Enduring (online) material needs its post-test; a room at a live session
-    # earns by being there.
-    needs_test = rule_set.requires_passed_test and activity.source == Source.ONLINE
-    if activity.test_passed is False or (
-        needs_test and activity.test_passed is not True
-    ):
-        return refuse("a passed post-test is required", hours)
-    per_credit = rule_set.hours_per_credit.get(activity.project_level)
-    if not per_credit:
-        return refuse("this rule set gives no credit at this project level", hours)
-    credits = round_to_step(hours / per_credit, rule_set.step, rule_set.rounding)
+    else:
+        # Enduring (online) material needs its post-test; a room at a live
+        # session earns by being there.
+        needs_test = rule_set.requires_passed_test and activity.source == Source.ONLINE
+        if activity.test_passed is False or (
+            needs_test and activity.test_passed is not True
+        ):
+            return refuse("a passed post-test is required", hours)
+        per_credit = rule_set.hours_per_credit.get(activity.project_level)
+        if not per_credit:
+            return refuse("this rule set gives no credit at this project level", hours)
+        credits = round_to_step(hours / per_credit, rule_set.step, rule_set.rounding)
     if credits <= 0:
         return refuse("too short for a credit", hours)
-    reasons = []
-    distance_cap = rule_set.distance_cap if activity.is_distance else None
-    if distance_cap is not None and credits > distance_cap:
-        credits = distance_cap
-        reasons.append(f"capped at {distance_cap} for a distance project")
-    if rule_set.project_cap is not None and credits > rule_set.project_cap:
-        credits = rule_set.project_cap
-        reasons.append(f"capped at {rule_set.project_cap} for one project")
-    return CreditDecision(True, credits, activity.category, hours, tuple(reasons))
+    credits, reasons = _cap(activity, rule_set, credits)
+    if credits <= 0:
+        return refuse("the project's credits are used up", hours)
+    return CreditDecision(True, credits, activity.category, hours, reasons)
 
 
 # --- a learner's year ----------------------------------------------------------
@@ -243,6 +360,16 @@ class Transcript:
     def is_met(self):
         return all(item.is_met for item in self.requirement)
 
+    @property
+    def class_hours_equivalent(self):
+        """(学时 counted, 学时 the text states) where the rule set states its
+        requirement in 学时 too (CN-2024: 90); shown, never tested."""
+        required = self.rule_set.yearly_class_hours_equivalent
+        shown = display_class_hours(self.counted_class_hours, self.rule_set)
+        if required is None or shown is None:
+            return None
+        return shown, required
+
 
 def calculate_transcript(lines, rule_set, year):
     """A year's lines counted toward the rule set's requirement, oldest first.
@@ -250,6 +377,9 @@ def calculate_transcript(lines, rule_set, year):
     Revoked lines and lines of another credit scale count nothing; self-study
     counts up to its yearly cap; a category counts up to its yearly maximum
     (Class I beyond 10 credits under CN-2006 is kept but does not count).
+    Amounts are Decimals: a line's counted share is rounded once, by the rule
+    set, to two places, and the totals, the requirement and "met" are sums of
+    those very numbers, so what is shown is what is decided.
     """
     ordered = sorted(
         (line for line in lines if line.on.year == year),
@@ -259,7 +389,7 @@ def calculate_transcript(lines, rule_set, year):
     by_category = {}
     self_study = ZERO
     for line in ordered:
-        credits, reason = line.credits, ""
+        credits, reason = Decimal(line.credits), ""
         if line.is_revoked:
             credits, reason = ZERO, "revoked"
         elif line.scale != rule_set.scale:
@@ -276,9 +406,12 @@ def calculate_transcript(lines, rule_set, year):
                 room = max(most - by_category.get(line.category, ZERO), ZERO)
                 if credits > room:
                     credits, reason = room, "category full"
-        hours = line.class_hours if credits == line.credits else ZERO
-        if credits and credits != line.credits and line.credits:
-            hours = line.class_hours * credits / line.credits
+        hours = ZERO
+        if credits == line.credits:
+            hours = round_amount(line.class_hours, rule_set)
+        elif credits and line.credits:
+            hours = round_amount(line.class_hours * credits / line.credits, rule_set)
+        credits = round_amount(credits, rule_set)
         by_category[line.category] = by_category.get(line.category, ZERO) + credits
         counted_lines.append(CountedLine(line, credits, hours, reason))
     counted = sum((c.counted_credits for c in counted_lines), ZERO)
@@ -301,7 +434,7 @@ def calculate_transcript(lines, rule_set, year):
         lines=tuple(counted_lines),
         total_credits=sum(
             (
-                line.credits
+                Decimal(line.credits)
                 for line in ordered
                 if not line.is_revoked and line.scale == rule_set.scale
             ),
@@ -313,12 +446,27 @@ def calculate_transcript(lines, rule_set, year):
     )
 
 
+def national_rule_set(rule_sets, on, scale="CN"):
+    """The national (built-in, no variant) rule set of ``scale`` in force on
+    ``on``: the newest one that has started. CN-2024 from 2025-01-01, CN-2006
+    before."""
+    candidates = [
+        r
+        for r in rule_sets
+        if r.scale == scale and not r.based_on and r.is_in_force(on)
+    ]
+    return max(candidates, key=lambda r: (r.valid_from, r.version), default=None)
+
+
 def choose_requirement(rule_sets, on, *, province_code="", tier="", scale="CN"):
     """The rule set whose requirement a learner meets on ``on``.
 
-    The most specific variant in force wins: province and tier, then province,
-    then tier, then the national set; the newest version among equals.
+    The national rule set in force on ``on`` decides; its variants may refine
+    it: province and tier, then province, then tier, then the national set; the
+    newest version among equals. A variant of an older national set (a province's
+    CN-2006 rules) does not outrank a newer national set once that has started.
     """
+    national = national_rule_set(rule_sets, on, scale)
 
     def specificity(rule_set):
         return (
@@ -335,6 +483,7 @@ def choose_requirement(rule_sets, on, *, province_code="", tier="", scale="CN"):
         and r.is_in_force(on)
         and r.province_code in ("", province_code)
         and r.tier in ("", tier)
+        and (national is None or (r.based_on or r.code) == national.code)
     ]
     return max(candidates, key=specificity, default=None)
 

@@ -5,6 +5,7 @@ Paragraph text as markup, and names and titles are the learner's own words.
 """
 
 import io
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -28,6 +29,7 @@ LABELS = {
         "met": "已达标",
         "not_met": "未达标",
         "total": "全部学分 {all}，计入要求 {counted}",
+        "equivalent": "学时（与学分要求等值，非另一项要求）：{achieved} / {required}",
         "issued": "{body} · 生成于 {date}",
         "none": "本年度没有学分记录。",
     },
@@ -50,6 +52,8 @@ LABELS = {
         "met": "met",
         "not_met": "not yet met",
         "total": "All credits {all}; counted toward the requirement {counted}",
+        "equivalent": "Class hours (学时), the requirement's equivalent, not a "
+        "second test: {achieved} / {required}",
         "issued": "{body} · generated {date}",
         "none": "No credits this year.",
     },
@@ -57,7 +61,9 @@ LABELS = {
 
 
 def _number(value):
-    return format(value.normalize(), "f") if value else "0"
+    """Two places at most, as every surface shows it: 1.50 → "1.5", 2.00 → "2"."""
+    text = format(Decimal(value or 0).quantize(Decimal("0.01")), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def render_transcript(transcript, awards, *, learner, issuer, language, now, labels):
@@ -135,6 +141,16 @@ def render_transcript(transcript, awards, *, learner, issuer, language, now, lab
             p(
                 f"· {labels['requirement'](item.key)}: {_number(item.achieved)} / "
                 f"{_number(item.required)}",
+                small,
+            )
+        )
+    equivalent = transcript.class_hours_equivalent
+    if equivalent is not None:
+        story.append(
+            p(
+                words["equivalent"].format(
+                    achieved=_number(equivalent[0]), required=_number(equivalent[1])
+                ),
                 small,
             )
         )

@@ -7,12 +7,14 @@ loads rows, calls the rule and stores the result.
 
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from certificates.operations import award_completion, award_teaching
 from certificates.queries import get_rule_set
 from certificates.rule_sets import DEFAULT_RULE_SET
+from certificates.rules import approval_problems
 from courses.disciplines import DISCIPLINES_BY_CODE
 from courses.gates import Step, next_step
 from courses.models import (
@@ -354,6 +356,7 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
             )
     elif action == CourseAction.APPROVE:
         _apply_approval(course, approval or {})
+        _check_credit_terms(course)
         course.approved_dt = now
         course.approved_by_id = actor.id
     course.review_comment = clean_text(comment, multiline=True, required=False)
@@ -362,6 +365,25 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
     if action == CourseAction.APPROVE:
         award_teaching(course, now)  # a published course is a delivered one
     return course
+
+
+def _check_credit_terms(course):
+    """The course must say what it awards (``certificates.rules``, issue 10)."""
+    # Exact clock hours: a course with nothing to count (no lecture length, no
+    # office hours) is refused; a short one shows 0 and awards nothing.
+    seconds = sum(lecture.duration_seconds or 0 for lecture in course.lectures)
+    hours = course.class_hours_override
+    problems = approval_problems(
+        class_hours=Decimal(str(hours if hours is not None else seconds / 3600)),
+        project_level=course.project_level.value,
+        project_number=course.project_number,
+        category=course.credit_category,
+        rule_set=get_rule_set(course.rule_set_code),
+    )
+    if problems:
+        raise CourseError(
+            "invalid_credit_terms", "Cannot approve: " + "; ".join(problems) + ".", 422
+        )
 
 
 def _apply_approval(course, approval):

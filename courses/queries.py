@@ -1,11 +1,14 @@
 """Reading courses, enrolments and progress."""
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from certificates.queries import get_rule_set
+from certificates.queries import course_award, get_rule_set
+from certificates.rules import calculate_class_hours
 from courses.access import Actor, can_manage_course, can_view_course
-from courses.gates import EnrolmentFacts, calculate_class_hours, next_step
+from courses.gates import EnrolmentFacts, next_step
 from courses.models import (
     Course,
     Enrolment,
@@ -48,12 +51,19 @@ def may_manage(course, user):
 
 
 def class_hours(course):
-    """The course's class hours: the office's override, else computed from lectures."""
+    """The course's class hours in clock hours: the office's override, else
+    computed from the lectures by the course's rule set (one home for the rule)."""
     if course.class_hours_override is not None:
         return float(course.class_hours_override)
     seconds = sum(lecture.duration_seconds or 0 for lecture in course.lectures)
-    minutes = get_rule_set(course.rule_set_code).minutes_per_class_hour
-    return calculate_class_hours(seconds, minutes)
+    rule_set = get_rule_set(course.rule_set_code)
+    return float(calculate_class_hours(Decimal(seconds) / 60, rule_set))
+
+
+def course_credits(course):
+    """The credits completing ``course`` today awards (0 when none)."""
+    decision = course_award(course)
+    return decision.credits if decision.is_eligible else Decimal(0)
 
 
 def list_catalog(

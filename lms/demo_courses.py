@@ -89,8 +89,8 @@ COURSES = (
         "I",
         "national",
         [
-            ("BE FAST 识别法", "The BE FAST signs", 70),
-            ("溶栓时间窗与转诊", "Thrombolysis windows and referral", 65),
+            ("BE FAST 识别法", "The BE FAST signs", 95),
+            ("溶栓时间窗与转诊", "Thrombolysis windows and referral", 85),
         ],
         [
             (
@@ -115,10 +115,10 @@ COURSES = (
         "nursing",
         "CN-2006",
         "II",
-        "provincial",
+        "hospital",  # Class II: a unit's own project (issue 10)
         [
-            ("外周静脉留置针的维护", "Caring for peripheral cannulas", 15),
-            ("输液反应的处理", "Managing infusion reactions", 14),
+            ("外周静脉留置针的维护", "Caring for peripheral cannulas", 35),
+            ("输液反应的处理", "Managing infusion reactions", 30),
         ],
         [
             (

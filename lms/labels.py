@@ -86,6 +86,41 @@ def manual_kind_label(kind):
     }.get(kind, kind)
 
 
+#: What completing a course awards, by category: (one credit, several).
+AWARD_TEXTS = {
+    "I": (
+        _l("%(n)s Class I credit on completion"),
+        _l("%(n)s Class I credits on completion"),
+    ),
+    "II": (
+        _l("%(n)s Class II credit on completion"),
+        _l("%(n)s Class II credits on completion"),
+    ),
+    "CME": (
+        _l("%(n)s CME credit on completion"),
+        _l("%(n)s CME credits on completion"),
+    ),
+    "AMA-1": (
+        _l("%(n)s AMA PRA Category 1 Credit™ on completion"),
+        _l("%(n)s AMA PRA Category 1 Credits™ on completion"),
+    ),
+    "contact-hour": (
+        _l("%(n)s contact hour on completion"),
+        _l("%(n)s contact hours on completion"),
+    ),
+}
+
+
+def award_label(credits, category):
+    """"1 Class I credit on completion" (完成可获 I 类学分 1 分), or that it
+    awards none."""
+    if not credits:
+        return _l("No credits on completion")
+    one, several = AWARD_TEXTS.get(category, AWARD_TEXTS["CME"])
+    text = one if Decimal(credits) == 1 else several
+    return str(text) % {"n": format_credit(credits)}
+
+
 def credit_reason_label(reason):
     """The transcript's reasons why a line counts for less."""
     return {
@@ -127,6 +162,7 @@ def init_app(app):
     app.add_template_global(source_label)
     app.add_template_global(manual_kind_label)
     app.add_template_global(credit_reason_label)
+    app.add_template_global(award_label)
     app.add_template_global(requirement_label)
     app.add_template_global(role_label)
     app.add_template_global(profession_label)

@@ -76,6 +76,7 @@ def course_json(course, enrolments=None):
         course,
         language=current_language(),
         class_hours=queries.class_hours(course),
+        credits=float(queries.course_credits(course)),
         step=step,
     )
 
@@ -183,9 +184,9 @@ def create_course():
 @api_route(
     "/courses/<int:course_id>",
     ["GET"],
-    summary="A course",
+    summary="A course, with the credits completing it awards",
     auth="none",
-    responses=ok("The course"),
+    responses=ok("The course", {"$ref": "#/components/schemas/Course"}),
 )
 def get_course(course_id):
     return jsonify(course_json(load_course(course_id)))

@@ -85,6 +85,19 @@ def transcript_json(transcript, awards):
         "total_credits": format_credit(transcript.total_credits),
         "counted_credits": format_credit(transcript.counted_credits),
         "counted_class_hours": format_credit(transcript.counted_class_hours),
+        # 学时 beside the credits where the rule set states them (CN-2024: 90):
+        # the requirement's equivalent, not a second test.
+        "class_hours_equivalent": (
+            None
+            if transcript.class_hours_equivalent is None
+            else dict(
+                zip(
+                    ("achieved", "required"),
+                    map(format_credit, transcript.class_hours_equivalent),
+                    strict=True,
+                )
+            )
+        ),
         "requirement": [
             {
                 "item": item.key,
@@ -154,7 +167,7 @@ def batch_json(batch):
 )
 def my_transcript():
     user = require_user()
-    year = request.args.get("year", default=utcnow().year, type=int)
+    year = request.args.get("year", default=ops.local_date(utcnow()).year, type=int)
     if not 2000 <= year <= 2100:
         raise ApiError(422, "invalid_year", "year must be 2000–2100.")
     transcript, awards = queries.get_transcript(user, year)
@@ -205,9 +218,8 @@ def add_manual_credits(user_id):
         admin,
         utcnow(),
         title=data.get("title"),
-        rule_set_code=data.get("rule_set")
-        or queries.requirement_of(learner, on.year).code,
-        category=data.get("category") or "CME",
+        rule_set_code=data.get("rule_set") or None,  # else the one in force
+        category=data.get("category") or "",
         credits=data.get("credits"),
         class_hours=data.get("class_hours"),
         kind=data.get("kind"),

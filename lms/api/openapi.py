@@ -66,6 +66,33 @@ COMPONENTS = {
                 },
             },
         },
+        "Course": {
+            "type": "object",
+            "description": "A course (drafts too, for those who may see them).",
+            "properties": {
+                "id": {"type": "integer"},
+                "title": {"type": "string"},
+                "project_number": {"type": "string"},
+                "project_level": {
+                    "type": "string",
+                    "enum": ["national", "provincial", "municipal", "hospital"],
+                },
+                "format": {"type": "string", "enum": ["recorded", "live", "onsite"]},
+                "rule_set": {"type": "string"},
+                "credit_category": {"type": "string"},
+                "class_hours": {
+                    "type": "number",
+                    "description": "Clock hours (60 minutes): the office's, or "
+                    "the lectures' length in the rule set's steps.",
+                },
+                "credits": {
+                    "type": "number",
+                    "description": "What completing the course awards under its "
+                    "rule set, level, category and format (0: none).",
+                },
+                "status": {"type": "string"},
+            },
+        },
     },
 }
 

@@ -29,7 +29,9 @@ def serialize_user(user):
     }
 
 
-def serialize_course(course, *, language="zh", class_hours=None, step=None):
+def serialize_course(
+    course, *, language="zh", class_hours=None, credits=None, step=None
+):
     return {
         "id": course.id,
         "title_zh": course.title_zh,
@@ -44,7 +46,9 @@ def serialize_course(course, *, language="zh", class_hours=None, step=None):
         "format": course.format.value,
         "rule_set": course.rule_set_code,
         "credit_category": course.credit_category,
+        #: Clock hours; ``credits``: what completing the course awards.
         "class_hours": class_hours,
+        "credits": credits,
         "status": course.status.value,
         "completion_threshold": course.completion_threshold,
         "pass_mark": course.pass_mark,

@@ -39,7 +39,7 @@ from lms.credits.forms import (
     SealForm,
 )
 from lms.credits.messages import credit_error_message, seal_error_message
-from lms.credits.views import requested_year
+from lms.credits.views import requested_year, this_year
 from lms.db import db, utcnow
 from lms.hospitals.forms import tier_choices
 from lms.hospitals.views import hospital_choices, province_choices, province_name
@@ -64,9 +64,9 @@ def manual_form():
 
 def export_form():
     form = ExportForm(request.args)
-    this_year = utcnow().year
+    current = this_year()
     form.year.choices = [SelectChoice("", _("All years"))] + [
-        SelectChoice(str(y), str(y)) for y in range(this_year, this_year - 6, -1)
+        SelectChoice(str(y), str(y)) for y in range(current, current - 6, -1)
     ]
     form.province.choices = [SelectChoice("", _("All provinces")), *province_choices()]
     form.hospital.choices = [SelectChoice("", _("All hospitals")), *hospital_choices()]
@@ -161,7 +161,7 @@ def person(user_id):
         learner=learner,
         transcript=transcript,
         awards=awards,
-        years=sorted({year, utcnow().year, *queries.transcript_years(learner.id)}),
+        years=sorted({year, this_year(), *queries.transcript_years(learner.id)}),
         revoke_form=ReasonForm(),
     )
 

@@ -46,10 +46,16 @@ from lms.labels import (
 bp = Blueprint("credits", __name__)
 
 
+def this_year():
+    """The year where the network is (Asia/Shanghai): at 07:00 UTC on 31
+    December it is already the new year in Beijing."""
+    return ops.local_date(utcnow()).year
+
+
 def requested_year():
     year = request.args.get("year", type=int)
-    this_year = utcnow().year
-    return year if year and 2000 <= year <= this_year + 1 else this_year
+    current = this_year()
+    return year if year and 2000 <= year <= current + 1 else current
 
 
 def load_own_certificate(serial):
@@ -74,7 +80,7 @@ def transcript():
         "credits/transcript.html",
         transcript=transcript,
         awards=awards,
-        years=sorted({year, utcnow().year, *queries.transcript_years(current_user.id)}),
+        years=sorted({year, this_year(), *queries.transcript_years(current_user.id)}),
         certificates=queries.list_certificates_of_user(current_user.id),
     )
 

@@ -27,6 +27,11 @@ def course_error_message(error):
             "The course is not ready: it needs playable lectures and "
             "enough post-test questions."
         ),
+        "invalid_credit_terms": _(
+            "The course cannot be approved: it needs class hours above 0, a "
+            "project number for a national or provincial project, and a credit "
+            "category its project level may award."
+        ),
         "comment_required": _("Say why the course is returned."),
         "reason_required": _("Say why the class hours are changed."),
         "forbidden": _("You do not have permission to do this."),

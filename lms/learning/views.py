@@ -101,6 +101,7 @@ def catalog():
         formats=format_choices(),
         professions=[p.value for p in Profession],
         class_hours=queries.class_hours,
+        course_credits=queries.course_credits,
     )
 
 
@@ -144,6 +145,7 @@ def course(course_id):
         Step=Step,
         attempts=attempts,
         class_hours=queries.class_hours(course),
+        credits=queries.course_credits(course),
         enrol_form=enrol_form,
         award=award,
         certificate=certificate,

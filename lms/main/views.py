@@ -2,6 +2,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 
 from certificates import queries as credit_queries
+from certificates.operations import local_date
 from courses import queries as course_queries
 from lms.accounts.queries import count_users_by_role, list_users
 from lms.accounts.roles import Role
@@ -41,7 +42,7 @@ def dashboard():
             for e in course_queries.list_enrolments_of_user(current_user.id)
         ]
         context["transcript"] = credit_queries.get_transcript(
-            current_user, utcnow().year
+            current_user, local_date(utcnow()).year
         )[0]
     elif current_user.role == Role.LECTURER:
         context["courses"] = [

@@ -158,7 +158,7 @@ def test_a_coordinator_records_a_rooms_attendance(new_page, screenshot, committe
     page.get_by_role("link", name="记录到场").click()
     page.select_option("#course_id", label=title)
     page.fill("#on", "2026-11-20")
-    page.fill("#minutes", "135")
+    page.fill("#minutes", "180")
     page.get_by_label("张晓燕1").check()
     page.get_by_label("张晓燕2").check()
     page.get_by_role("button", name="记录到场").click()

@@ -48,7 +48,7 @@ def test_a_room_earns_credits_once(
     data = {
         "course_id": course.id,
         "on": (date.today() - timedelta(days=1)).isoformat(),
-        "minutes": "135",
+        "minutes": "180",  # 3 clock hours (issue 10: not 135 minutes)
         "learner_ids": [p.id for p in present],
     }
     response = record(client, auth, **data)

@@ -1,4 +1,8 @@
-"""Credit rules, one row per rule (DESIGN §2.1)."""
+"""Credit rules, one row per rule (DESIGN §2.1, issue 10).
+
+A row's id carries the source sentence it follows; rows marked "issue 10"
+were corrected from the old reading (45-minute class hours, per-course caps,
+CN-2024's class hours as a second test)."""
 
 from dataclasses import replace
 from datetime import date
@@ -6,16 +10,21 @@ from decimal import Decimal as D
 
 import pytest
 
-from certificates.rule_sets import AMA_PRA_1, ANCC, CN_2006, CN_2024
+from certificates.rule_sets import AMA_PRA_1, ANCC, BUILT_IN, CN_2006, CN_2024
 from certificates.rules import (
     Activity,
+    Cite,
+    Confidence,
     LedgerLine,
     ManualKind,
     RuleSetError,
     Source,
+    approval_problems,
     calculate_credits,
     calculate_transcript,
     choose_requirement,
+    display_class_hours,
+    national_rule_set,
     plan_variant,
 )
 
@@ -37,56 +46,124 @@ def online(minutes, level="national", category="CME", **kw):
 @pytest.mark.parametrize(
     ("rule", "activity", "rule_set", "eligible", "credits", "hours"),
     [
-        # CN: a class hour is 45 minutes; hours count in halves, rounded down.
-        ("CN-2024: 3 class hours = 1 credit", online(135), CN_2024, True, "1", "3"),
-        ("CN-2024: 4.5 h = 1.5 credits", online(205), CN_2024, True, "1.5", "4.5"),
+        # CN: clock hours (60 minutes), counted in halves, rounded down.
+        (
+            "issue 10: 按3小时授予1学分 - 180 clock minutes = 1 credit",
+            online(180),
+            CN_2024,
+            True,
+            "1",
+            "3",
+        ),
+        (
+            "issue 10: 按3小时授予1学分 - 135 minutes is 2 clock hours, not 3",
+            online(135),
+            CN_2024,
+            True,
+            "0.5",
+            "2",
+        ),
+        ("CN-2024: 4.5 h = 1.5 credits", online(270), CN_2024, True, "1.5", "4.5"),
         ("CN-2024: too short for a credit", online(60), CN_2024, False, "0", "1"),
         (
             "CN-2024: same scale at every level",
-            online(270, "hospital"),
+            online(360, "hospital"),
             CN_2024,
             True,
             "2",
             "6",
         ),
         (
-            "CN-2006: national 3 h = 1 Class I",
-            online(270, category="I"),
+            "CN-2006: 国家级…按3小时授予1学分 (national 3 h = 1 Class I)",
+            online(360, category="I"),
             CN_2006,
             True,
             "2",
             "6",
         ),
         (
-            "CN-2006: provincial 6 h = 1",
-            online(270, "provincial", "I"),
+            "CN-2006: 省级…按6小时授予1学分 (provincial 6 h = 1)",
+            online(360, "provincial", "I"),
             CN_2006,
             True,
             "1",
             "6",
         ),
         (
-            "CN-2006: distance national 5 a project",
-            online(45 * 24, category="I", is_distance=True),
+            "CN-2006: 国家级远程…每个项目…最多不超过5学分 (national distance)",
+            online(60 * 24, category="I", is_distance=True),
             CN_2006,
             True,
             "5",
             "24",
         ),
         (
-            "CN-2006: a project gives at most 10",
-            online(45 * 45, category="I"),
+            "issue 10: 国家级远程…5学分 - a provincial distance project follows its"
+            " level (66 h: 10, not 5)",
+            online(60 * 66, "provincial", "I", is_distance=True),
+            CN_2006,
+            True,
+            "10",
+            "66",
+        ),
+        (
+            "CN-2006: 每个项目所授学分数最多不超过10学分 (a project gives at most 10)",
+            online(60 * 45, category="I"),
             CN_2006,
             True,
             "10",
             "45",
         ),
         (
-            "CN-2006: Class II is a category",
-            online(270, "hospital", "II"),
+            "issue 10: 每个项目…最多不超过10学分 - shared by the project's courses",
+            online(60 * 30, category="I", project_credits_before=D(6)),
+            CN_2006,
+            True,
+            "4",
+            "30",
+        ),
+        (
+            "issue 10: 每个项目…最多不超过10学分 - a used-up project gives nothing",
+            online(60 * 30, category="I", project_credits_before=D(10)),
+            CN_2006,
+            False,
+            "0",
+            "30",
+        ),
+        (
+            "issue 10: 国家级远程…5学分 - the distance cap is per project too",
+            online(
+                60 * 24, category="I", is_distance=True, project_credits_before=D(3)
+            ),
+            CN_2006,
+            True,
+            "2",
+            "24",
+        ),
+        (
+            "CN-2006: 单位组织的学术活动…授予Ⅱ类学分 (Class II is a category)",
+            online(360, "hospital", "II"),
             CN_2006,
             True,
             "1",
+            "6",
+        ),
+        (
+            "issue 10: 国家级和省级项目可授予I类学分 - a hospital project cannot award"
+            " Class I",
+            online(360, "hospital", "I"),
+            CN_2006,
+            False,
+            "0",
+            "6",
+        ),
+        (
+            "issue 10: 国家级和省级项目可授予I类学分 - a national project awards Class"
+            " I, not II",
+            online(360, "national", "II"),
+            CN_2006,
+            False,
+            "0",
             "6",
         ),
         (
@@ -142,7 +219,7 @@ def online(minutes, level="national", category="CME", **kw):
         ),
         (
             "attendance at a broadcast counts like the course online",
-            replace(online(270, test_passed=None), source=Source.ATTENDANCE),
+            replace(online(360, test_passed=None), source=Source.ATTENDANCE),
             CN_2024,
             True,
             "2",
@@ -150,7 +227,7 @@ def online(minutes, level="national", category="CME", **kw):
         ),
         (
             "a failed post-test earns nothing",
-            online(270, test_passed=False),
+            online(360, test_passed=False),
             CN_2024,
             False,
             "0",
@@ -199,45 +276,75 @@ def test_learner_credit(rule, activity, rule_set, eligible, credits, hours):
 
 def test_a_capped_award_says_why():
     decision = calculate_credits(
-        online(45 * 24, category="I", is_distance=True), CN_2006
+        online(60 * 24, category="I", is_distance=True), CN_2006
     )
     assert decision.reasons == ("capped at 5 for a distance project",)
 
 
-def teaching(minutes, level="national", category="I"):
+def teaching(minutes, level="national", category="I", **kw):
     return Activity(
         Source.TEACHING,
         on=DAY,
         category=category,
         project_level=level,
         minutes=D(minutes),
+        **kw,
     )
 
 
 @pytest.mark.parametrize(
     ("rule", "activity", "rule_set", "eligible", "credits"),
     [
-        ("CN-2006: national lecturer 2 per hour", teaching(90), CN_2006, True, "4"),
         (
-            "CN-2006: provincial lecturer 1 per hour",
+            "issue 10: 主讲人每小时授予2学分 - 90 minutes of lecturing is 3, not 4",
+            teaching(90),
+            CN_2006,
+            True,
+            "3",
+        ),
+        (
+            "CN-2006: 主讲人按每小时授予1学分 (provincial lecturer)",
             teaching(90, "provincial"),
+            CN_2006,
+            True,
+            "1.5",
+        ),
+        (
+            "issue 10: 主讲人…每个项目所授学分数最多不超过10学分 - lecturers too",
+            teaching(60 * 8),
+            CN_2006,
+            True,
+            "10",
+        ),
+        (
+            "issue 10: 每个项目…最多不超过10学分 - a lecturer's courses of one project",
+            teaching(60 * 3, project_credits_before=D(8)),
             CN_2006,
             True,
             "2",
         ),
         (
-            "CN-2006: lecturers are not capped at 10",
-            teaching(45 * 8),
-            CN_2006,
-            True,
-            "16",
-        ),
-        (
-            "AMA: 2 credits per hour presented",
+            "AMA: 2 credits per hour presented at a live activity",
             teaching(60, category="AMA-1"),
             AMA_PRA_1,
             True,
             "2",
+        ),
+        (
+            "issue 10: AMA faculty credit is for live activities - none for a"
+            " recorded course",
+            teaching(60, category="AMA-1", is_live=False),
+            AMA_PRA_1,
+            False,
+            "0",
+        ),
+        (
+            "issue 10: 国家级和省级项目可授予I类学分 - a hospital lecturer gets no"
+            " Class I",
+            teaching(60, "hospital"),
+            CN_2006,
+            False,
+            "0",
         ),
         (
             "ANCC: no lecturer credit",
@@ -288,10 +395,20 @@ def line(award_id, credits, category="CME", hours=None, **kw):
             ["", ""],
         ),
         (
-            "CN-2024: 25 credits but 75 class hours is not met",
+            "issue 10: 不低于25学分(不少于90学时) - one requirement: 25 credits in 75"
+            " clock hours is met",
             CN_2024,
             [line(1, 25, hours=75)],
             "25",
+            True,
+            [""],
+        ),
+        (
+            "issue 10: 不低于25学分(不少于90学时) - 100 hours do not make up 24.5"
+            " credits",
+            CN_2024,
+            [line(1, D("24.5"), hours=100)],
+            "24.5",
             False,
             [""],
         ),
@@ -349,6 +466,8 @@ def line(award_id, credits, category="CME", hours=None, **kw):
     ],
 )
 def test_transcript(rule, rule_set, lines, counted, met, reasons):
+    """CN-2024: 每年所获得学分累计不低于25学分(不少于90学时); CN-2006: Ⅰ类学分5-10学分,
+    Ⅱ类学分不低于15学分, 两类学分不可相互替代."""
     transcript = calculate_transcript(lines, rule_set, 2026)
     assert transcript.counted_credits == D(counted)
     assert transcript.is_met is met
@@ -426,5 +545,212 @@ def test_an_invalid_variant_is_rejected_with_a_message(values, message):
 
 def test_a_variant_keeps_the_base_rules():
     variant = replace(COUNTY, yearly_credits=D(20))
-    decision = calculate_credits(online(270), variant)
+    decision = calculate_credits(online(360), variant)
     assert decision.credits == D(2)
+
+
+# --- issue 10: dates, rounding, sources ---------------------------------------
+
+SC_2006 = plan_variant(
+    CN_2006,
+    code="CN-2006-SC",
+    version=1,
+    name_zh="四川（2006 细则）",
+    name_en="Sichuan (2006 rules)",
+    valid_from=date(2020, 1, 1),
+    province_code="51",
+)
+
+
+@pytest.mark.parametrize(
+    ("rule", "on", "expected"),
+    [
+        (
+            "CN-2024 通知 2024-10-23: in force from 2025-01-01",
+            date(2025, 1, 1),
+            "CN-2024",
+        ),
+        ("CN-2006 governs activities before 2025", date(2024, 12, 31), "CN-2006"),
+        (
+            "CN-2006 governs 2024-09-30 (a manual line's date)",
+            date(2024, 9, 30),
+            "CN-2006",
+        ),
+    ],
+)
+def test_the_national_rule_set_in_force_on_a_date(rule, on, expected):
+    assert national_rule_set(BUILT_IN, on).code == expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "on", "expected"),
+    [
+        (
+            "a CN-2006 provincial variant applies while CN-2006 governs",
+            date(2024, 12, 31),
+            "CN-2006-SC",
+        ),
+        (
+            "a CN-2006 provincial variant does not outrank CN-2024 from 2025",
+            date(2026, 12, 31),
+            "CN-2024",
+        ),
+    ],
+)
+def test_a_variant_of_an_older_national_set_gives_way(rule, on, expected):
+    chosen = choose_requirement([*BUILT_IN, SC_2006], on, province_code="51")
+    assert chosen.code == expected
+
+
+CLASS_HOURS_VARIANT = replace(CN_2024, yearly_class_hours=D(90))
+
+
+@pytest.mark.parametrize(
+    ("rule", "rule_set", "lines", "hours", "credits", "met"),
+    [
+        (
+            "issue 10: rounded once - 89.9967 hours show as 90 and meet 90",
+            CLASS_HOURS_VARIANT,
+            [line(1, 25, hours=D("89.9967"))],
+            "90.00",
+            "25.00",
+            True,
+        ),
+        (
+            "issue 10: rounded once - 89.994 hours show as 89.99 and miss 90",
+            CLASS_HOURS_VARIANT,
+            [line(1, 25, hours=D("89.994"))],
+            "89.99",
+            "25.00",
+            False,
+        ),
+        (
+            "issue 10: a capped line's hours in proportion, to two places",
+            CN_2006,
+            [line(1, 8, "I", hours=10), line(2, 3, "I", hours=10)],
+            "16.67",
+            "10.00",
+            False,
+        ),
+    ],
+)
+def test_met_is_decided_on_the_numbers_shown(
+    rule, rule_set, lines, hours, credits, met
+):
+    """Issue 10: "90 / 90 学时, not met" must not happen: Decimal, two places."""
+    transcript = calculate_transcript(lines, rule_set, 2026)
+    assert str(transcript.counted_class_hours) == hours
+    assert str(transcript.counted_credits) == credits
+    assert transcript.is_met is met
+    for item in transcript.requirement:
+        assert item.achieved == item.achieved.quantize(D("0.01"))
+        assert item.is_met is (item.achieved >= item.required)
+
+
+@pytest.mark.parametrize(
+    ("rule", "rule_set", "hours", "shown"),
+    [
+        (
+            "CN-2024: 25学分(不少于90学时) - 75 clock hours are 90 学时",
+            CN_2024,
+            75,
+            "90.00",
+        ),
+        ("CN-2006: 按3小时授予1学分(3学时) - a 学时 is an hour", CN_2006, 3, "3.00"),
+        ("AMA declares no 学时", AMA_PRA_1, 3, None),
+    ],
+)
+def test_a_rule_set_may_declare_its_class_hour_for_display(
+    rule, rule_set, hours, shown
+):
+    value = display_class_hours(D(hours), rule_set)
+    assert (None if value is None else str(value)) == shown
+
+
+def test_cn_2024_has_one_requirement():
+    """CN-2024: 每年所获得学分累计不低于25学分(不少于90学时): 90 学时 shown only."""
+    transcript = calculate_transcript([line(1, 25, hours=75)], CN_2024, 2026)
+    assert [item.key for item in transcript.requirement] == ["credits"]
+    assert CN_2024.yearly_class_hours_equivalent == D(90)
+
+
+RULES_WITH_SOURCES = {
+    "CN-2006": (
+        "hours_per_credit",
+        "lecturer_credits_per_hour",
+        "class_hour_minutes",
+        "project_cap",
+        "distance_cap",
+        "category_levels",
+        "yearly_credits",
+        "category_limits",
+        "step",
+    ),
+    "CN-2024": (
+        "valid_from",
+        "yearly_credits",
+        "yearly_class_hours_equivalent",
+        "class_hour_minutes",
+        "hours_per_credit",
+        "lecturer_credits_per_hour",
+        "self_study_cap",
+        "step",
+    ),
+    "AMA-PRA-1": (
+        "hours_per_credit",
+        "lecturer_credits_per_hour",
+        "lecturer_credit_live_only",
+        "requires_passed_test",
+        "credits_by_participation",
+    ),
+    "ANCC": ("hours_per_credit",),
+}
+
+
+@pytest.mark.parametrize("rule_set", BUILT_IN, ids=lambda r: r.code)
+def test_every_rule_says_what_it_rests_on(rule_set):
+    for name in RULES_WITH_SOURCES[rule_set.code]:
+        assert hasattr(rule_set, name)
+        cite = rule_set.sources[name]
+        assert isinstance(cite, Cite) and cite.source
+        assert cite.confidence in Confidence
+
+
+@pytest.mark.parametrize(
+    ("rule", "terms", "problems"),
+    [
+        (
+            "issue 10: a course with 0 class hours cannot be approved",
+            {"class_hours": D(0), "project_level": "hospital", "category": "CME"},
+            ["the course has 0 class hours"],
+        ),
+        (
+            "issue 10: a national project needs its project number",
+            {"class_hours": D(3), "project_level": "national", "category": "CME"},
+            ["a national project needs its project number"],
+        ),
+        (
+            "issue 10: a provincial project needs its project number",
+            {"class_hours": D(3), "project_level": "provincial", "category": "CME"},
+            ["a provincial project needs its project number"],
+        ),
+        (
+            "a hospital project needs no project number",
+            {"class_hours": D(3), "project_level": "hospital", "category": "CME"},
+            [],
+        ),
+        (
+            "CN-2006: 国家级和省级项目可授予I类学分 - not a hospital project",
+            {
+                "class_hours": D(3),
+                "project_level": "hospital",
+                "category": "I",
+                "rule_set": CN_2006,
+            },
+            ["a hospital project cannot award category I"],
+        ),
+    ],
+)
+def test_a_course_must_say_what_it_awards_to_be_approved(rule, terms, problems):
+    values = {"project_number": "", "rule_set": CN_2024, **terms}
+    assert approval_problems(**values) == problems
