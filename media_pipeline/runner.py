@@ -353,9 +353,7 @@ def generate_demo_recording(path, seconds=20, *, width=854, height=480, rate=25)
         "128k",
         str(path),
     ]
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise TranscodeFailed(result.stderr.strip()[-2000:])
+    check(run(args, time_limit=plan_time_limit(seconds, TimeLimits())))
     return Path(path)
 
 
