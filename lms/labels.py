@@ -57,6 +57,30 @@ def media_label(status):
     }.get(value, value)
 
 
+def job_error_label(code):
+    """Why a transcode failed (its ``error_code``), for the lecturer and the office."""
+    return {
+        "disk_full": _l(
+            "Disk full: the media disk has no space left. The previous recording "
+            "still plays; free some space and retry."
+        ),
+        "timeout": _l("Processing took too long and was stopped."),
+        "probe_timeout": _l("Reading the file took too long."),
+        "not_media": _l("The file is not a readable recording."),
+        "unsupported_container": _l("This kind of file is not accepted."),
+        "too_long": _l("The recording is too long."),
+        "bad_output": _l("The processed video failed its checks."),
+        "cancelled": _l("Cancelled."),
+    }.get(code, _l("The recording could not be processed."))
+
+
+def worker_lane_label(lane):
+    return {
+        "fast": _l("Fast lane: search index, sweeps, bulk issues"),
+        "media": _l("Media lane: transcodes"),
+    }.get(lane, lane)
+
+
 def category_label(category):
     return {
         "I": _l("Class I"),
@@ -170,3 +194,5 @@ def init_app(app):
     app.add_template_global(status_label)
     app.add_template_global(step_label)
     app.add_template_global(media_label)
+    app.add_template_global(job_error_label)
+    app.add_template_global(worker_lane_label)

@@ -30,7 +30,9 @@ if "${flask[@]}" seed-demo --if-empty | tee /dev/stderr | grep -q "^Demo data"; 
 fi
 [[ -d "$LMS_INSTANCE_PATH/search-index" ]] || "${flask[@]}" search reindex
 
-# The background worker (search index, and later transcoding and bulk jobs).
+# The background worker: a supervisor that runs one process per lane (media:
+# transcodes; fast: search index, sweeps, bulk issues) and restarts a lane that
+# dies, with backoff. The office's dashboard shows each lane's heartbeat.
 "${flask[@]}" worker &
 worker=$!
 trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT INT TERM

@@ -11,6 +11,7 @@ from lms.accounts.models import User
 from lms.api import ApiError, api_route, json_body, require_user
 from lms.api.openapi import error_response, json_response
 from lms.db import begin_write_transaction, db, utcnow
+from lms.labels import job_error_label
 from media_pipeline import operations as ops
 from media_pipeline.models import TranscodeJob
 from media_pipeline.storage import Storage
@@ -57,6 +58,11 @@ def job_json(job):
         "progress": round(job.progress, 4),
         "attempts": job.attempts,
         "error": job.error or None,
+        #: Why it failed (``disk_full``, ``timeout``...) and that in the reader's words.
+        "error_code": job.error_code or None,
+        "error_message": (
+            str(job_error_label(job.error_code)) if job.error_code else None
+        ),
     }
 
 

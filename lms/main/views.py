@@ -1,4 +1,13 @@
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from certificates import queries as credit_queries
@@ -11,6 +20,8 @@ from lms.db import db, utcnow
 from lms.hospitals.network import Tier
 from lms.hospitals.queries import count_hospitals_by_tier, list_network_provinces
 from lms.i18n import locale_for_code
+from lms.workers.queries import list_lane_health
+from media_pipeline.disk import measure_media_space
 
 bp = Blueprint("main", __name__)
 
@@ -56,6 +67,13 @@ def dashboard():
     elif current_user.role == Role.ADMINISTRATOR:
         context["hospital_counts"] = count_hospitals_by_tier()
         context["user_counts"] = count_users_by_role()
+        config = current_app.config
+        context["worker_lanes"] = list_lane_health(
+            utcnow(), config["WORKER_HEARTBEAT_SECONDS"]
+        )
+        context["media_space"] = measure_media_space(
+            config["MEDIA_DIR"], config["MEDIA_LOW_SPACE_BYTES"]
+        )
     return render_template("main/dashboard.html", **context)
 
 

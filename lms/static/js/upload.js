@@ -20,16 +20,43 @@
     }
     function wait(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
-    function sendFrom(file, upload, offset, chunk) {
+    // tus's Upload-Checksum: the chunk's SHA-256 (WebCrypto), so a chunk damaged on
+    // the way is refused (460) and sent again. WebCrypto exists only in secure
+    // contexts (HTTPS, localhost); elsewhere chunks go without it.
+    function checksum(blob) {
+      if (!(window.crypto && crypto.subtle)) return Promise.resolve(null);
+      return blob.arrayBuffer().then(function (bytes) {
+        return crypto.subtle.digest("SHA-256", bytes);
+      }).then(function (digest) {
+        return "sha256 " + btoa(String.fromCharCode.apply(null, new Uint8Array(digest)));
+      });
+    }
+    function resume(file, upload, chunk, tries) {
+      return api("GET", "/api/v1/uploads/" + upload).then(function (s) { return s.json(); })
+        .then(function (s) { return sendFrom(file, upload, s.offset, chunk, tries); });
+    }
+
+    function sendFrom(file, upload, offset, chunk, tries) {
+      tries = tries || 0;
       if (offset >= file.size) return Promise.resolve(null);
       var body = file.slice(offset, Math.min(file.size, offset + chunk));
-      return api("PATCH", "/api/v1/uploads/" + upload, body,
-                 { "Upload-Offset": String(offset), "Content-Type": "application/octet-stream" })
-        .then(function (r) {
+      return checksum(body).then(function (sum) {
+        var headers = { "Upload-Offset": String(offset),
+                        "Content-Type": "application/offset+octet-stream" };
+        if (sum) headers["Upload-Checksum"] = sum;
+        return api("PATCH", "/api/v1/uploads/" + upload, body, headers);
+      }).then(function (r) {
           return r.json().then(function (data) {
-            if (r.status === 409 && data.error && data.error.code === "offset_mismatch") {
-              return api("GET", "/api/v1/uploads/" + upload).then(function (s) { return s.json(); })
-                .then(function (s) { return sendFrom(file, upload, s.offset, chunk); });
+            var code = data.error && data.error.code;
+            if (r.status === 409 && code === "offset_mismatch") {  // resume where it stands
+              return sendFrom(file, upload, data.error.offset, chunk, tries);
+            }
+            if (r.status === 409 && code === "upload_busy" && tries < 30) {
+              note.textContent = text.retrying;  // an earlier try of this chunk still runs
+              return wait(1000).then(function () { return resume(file, upload, chunk, tries + 1); });
+            }
+            if (r.status === 460 && tries < 3) {  // damaged on the way: send it again
+              return sendFrom(file, upload, offset, chunk, tries + 1);
             }
             if (!r.ok) throw new Error(data.error ? data.error.message : r.statusText);
             show(data.offset / file.size, text.uploading);
@@ -37,18 +64,18 @@
           });
         }, function () {  // the link dropped: ask the server where to resume
           note.textContent = text.retrying;
-          return wait(2000).then(function () {
-            return api("GET", "/api/v1/uploads/" + upload).then(function (s) { return s.json(); })
-              .then(function (s) { return sendFrom(file, upload, s.offset, chunk); });
-          });
+          return wait(2000).then(function () { return resume(file, upload, chunk, tries); });
         });
     }
 
     function follow(job) {
       show(job.progress, text[job.state] || job.state);
+      if (job.state === "succeeded" && job.review === "pending") {
+        form.dataset.state = "review"; note.textContent = text.review; return;
+      }
       if (job.state === "succeeded") { form.dataset.state = "ready"; return; }
       if (job.state === "failed" || job.state === "cancelled") {
-        form.dataset.state = job.state; note.textContent = text.failed + " " + (job.error || "");
+        form.dataset.state = job.state; note.textContent = text.failed + " " + (job.error_message || job.error || "");
         return;
       }
       wait(1500).then(function () {
