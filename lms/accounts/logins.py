@@ -27,6 +27,10 @@ def normalize_login(text):
     value = unicodedata.normalize("NFKC", text or "").strip()
     if not value or len(value) > MAX_LOGIN_LENGTH:
         raise InvalidLogin(text)
+    if any(unicodedata.category(c).startswith("C") for c in value):
+        # Controls (NUL: PostgreSQL refuses it), bidi and zero-width marks, lone
+        # surrogates, unassigned code points: never part of a login.
+        raise InvalidLogin(text)
     if "@" in value:
         value = value.lower()
         if not _EMAIL.match(value):

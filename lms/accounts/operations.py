@@ -1,5 +1,6 @@
 """Writing accounts. Operations flush; the view, CLI command or task commits."""
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +19,7 @@ from lms.text import BlankText, clean_text
 
 #: Compared against when the login is unknown, so both failures take as long.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 TOKEN_PREFIX = "tcme_"
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -110,17 +112,27 @@ def _clean_optional(text, max_length=100):
 
 def _hash(password):
     return generate_password_hash(
-        password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        _hashable(password), method=current_app.config["PASSWORD_HASH_METHOD"]
     )
+
+
+def _check(password_hash, password):
+    return check_password_hash(password_hash, _hashable(password))
+
+
+def _hashable(password):
+    """The password as UTF-8 can carry it: a lone surrogate (JSON may send
+    ``"\\ud800"``) becomes U+FFFD instead of failing the hash with a 500."""
+    return _SURROGATES.sub("\ufffd", password)
 
 
 def authenticate(login, password):
     """The active user with this login and password, or None; same cost either way."""
     user = get_user_by_login(login)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        _check(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.is_active:
+    if not _check(user.password_hash, password) or not user.is_active:
         return None
     user.last_login_dt = utcnow()
     db.session.flush()
@@ -129,7 +141,7 @@ def authenticate(login, password):
 
 def change_password(user, current, new, *, min_password_length=None):
     """Set a new password after checking the current one (see :func:`set_password`)."""
-    if not check_password_hash(user.password_hash, current):
+    if not _check(user.password_hash, current):
         raise AccountError("wrong_password")
     set_password(user, new, min_password_length=min_password_length)
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from lms.accounts.logins import InvalidLogin, normalize_login
 from lms.accounts.models import ApiToken, User
 from lms.db import db, utcnow
+from lms.text import clean_text
 
 
 def hash_token(token):
@@ -49,8 +50,8 @@ def get_api_token(token):
 def list_users(*, q="", role=None, hospital_id=None, page=1, per_page=50):
     """Users matching the filters, newest first, as a Flask-SQLAlchemy page."""
     query = sa.select(User).order_by(User.id.desc())
-    if q:
-        like = f"%{q.strip()}%"
+    if q := clean_text(q, required=False):
+        like = f"%{q}%"
         query = query.where(sa.or_(User.name.ilike(like), User.login.ilike(like)))
     if role:
         query = query.where(User.role == role)

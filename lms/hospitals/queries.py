@@ -5,12 +5,13 @@ import sqlalchemy as sa
 from lms.db import db
 from lms.hospitals.models import Hospital
 from lms.hospitals.network import PROVINCES_BY_CODE, find_tier
+from lms.text import clean_text
 
 
 def _filtered(q="", province_code=None, tier=None, active_only=False):
     query = sa.select(Hospital)
-    if q:
-        like = f"%{q.strip()}%"
+    if q := clean_text(q, required=False):
+        like = f"%{q}%"
         query = query.where(
             sa.or_(
                 Hospital.name_zh.ilike(like),

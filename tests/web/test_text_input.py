@@ -139,3 +139,37 @@ def test_a_hospital_name_is_cleaned(client, auth, db, create_user):
     assert response.status_code == 302
     hospital = db.session.scalar(sa.select(Hospital).filter_by(code="CLEAN1"))
     assert (hospital.name_zh, hospital.city) == ("清洁县医院", "成都")
+
+
+SIGN_IN_TEXT = [
+    ("NUL in the login", "wang\x00@example.cn", "a-good-password"),
+    ("lone surrogate in the login", "wang\ud800@example.cn", "a-good-password"),
+    ("NUL only", "\x00", "x"),
+    ("lone surrogate in the password", "wang@example.cn", "a-good\ud800password"),
+    ("NUL in the password", "wang@example.cn", "a-good\x00password"),
+]
+
+
+@pytest.mark.parametrize(
+    ("login", "password"),
+    [row[1:] for row in SIGN_IN_TEXT],
+    ids=[row[0] for row in SIGN_IN_TEXT],
+)
+def test_control_characters_at_sign_in_are_a_401_not_a_500(
+    client, create_user, login, password
+):
+    create_user(login="wang@example.cn", password="a-good-password")
+    response = client.post(
+        "/api/v1/auth/token", json={"login": login, "password": password}
+    )
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("q", ["\x00", "王\x00", "\u202e"], ids=repr)
+def test_searching_people_and_hospitals_with_a_nul_is_not_a_500(
+    client, auth, create_user, q
+):
+    create_user(login="office.search@example.cn", role=Role.ADMINISTRATOR)
+    auth.login("office.search@example.cn")
+    assert client.get("/admin/users/", query_string={"q": q}).status_code == 200
+    assert client.get("/admin/hospitals/", query_string={"q": q}).status_code == 200

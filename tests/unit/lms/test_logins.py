@@ -38,6 +38,11 @@ def test_logins_fold_to_one_canonical_form(text, login):
         "x" * 300,
         "wang@@example.com",
         "wang@example .com",
+        "wang\x00@example.com",
+        "wang\u200b@example.com",
+        "wang\u202e@example.com",
+        "wang\ud800@example.com",
+        "138\x0000138000",
     ],
 )
 def test_text_that_is_neither_email_nor_mobile_is_rejected(text):
