@@ -5,20 +5,34 @@ from pathlib import Path
 from flask import Flask, request
 
 from lms.config import instance_path_from_env, load_config
+from lms.edge import BoundedIntConverter, BoundedJSONProvider
 
 #: Alembic scripts live at the top of the repository (the design card's layout).
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
+class TeleCME(Flask):
+    """Flask, reading bounded JSON and logging unexpected errors with the request id."""
+
+    json_provider_class = BoundedJSONProvider
+
+    def log_exception(self, exc_info):
+        from lms.logs import log_exception
+
+        log_exception(self, exc_info)
+
+
 def create_app(config=None):
     """Build the app: configuration, extensions, blueprints, errors and CLI."""
-    app = Flask(
+    app = TeleCME(
         "lms",
         instance_path=(config or {}).get("INSTANCE_PATH") or instance_path_from_env(),
         instance_relative_config=True,
     )
     load_config(app, config)
     _trust_proxies(app)
+    # Ids past 64 bits (or 0) are a 404 in every route, not an OverflowError.
+    app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -47,11 +61,13 @@ def _trust_proxies(app):
 
 def _init_extensions(app):
     import lms.models  # noqa: F401  (every table on the metadata)
-    from lms import i18n, labels, queue
+    from lms import headers, i18n, labels, logs, queue
     from lms.accounts import auth
     from lms.db import begin_write_transaction, db
     from lms.extensions import babel, csrf, limiter, login_manager, migrate
 
+    logs.init_app(app)
+    headers.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
@@ -69,20 +85,22 @@ def _init_extensions(app):
 
     @app.before_request
     def _writers_take_the_lock_first():
-        if request.method in ("GET", "HEAD", "OPTIONS"):
+        """Every request that may write starts as a writer, whatever its body: a
+        transaction that read first could not take the lock later on SQLite."""
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.routing_exception:
             return
-        # Read small bodies (forms, JSON; MAX_CONTENT_LENGTH) before taking the lock,
-        # so a slow link never holds it. Raw uploads stream for minutes: they take
-        # the lock only to record what arrived (``lms.api.media``).
-        if request.mimetype == "application/json":
-            request.get_data(cache=True)
-        elif request.mimetype in (
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "streams_body", False):
+            return  # it takes the lock only to record what arrived (lms.api.media)
+        # Read the small body (at most MAX_CONTENT_LENGTH) before taking the lock,
+        # so a slow link never holds it.
+        if request.mimetype in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
             request.form  # noqa: B018  (parse and keep the form)
         else:
-            return
+            request.get_data(cache=True)
         begin_write_transaction()
 
 

@@ -3,9 +3,10 @@
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from lms.api import API_PREFIX
+from lms.logs import request_id
 
 
 def wants_json():
@@ -29,7 +30,12 @@ def error_messages():
 
 
 def json_error(status, code, message):
-    response = jsonify({"error": {"code": code, "message": message}})
+    """``{error: {code, message}}``; a server error adds ``request_id``, which finds
+    its traceback in the log (every response carries it as ``X-Request-ID``)."""
+    error = {"code": code, "message": message}
+    if status >= 500:
+        error["request_id"] = request_id()
+    response = jsonify({"error": error})
     response.status_code = status
     return response
 
@@ -46,15 +52,13 @@ def handle_http_exception(error):
             message = detail
         response = json_error(status, code, message)
     else:
-        response = render_template("errors/error.html", status=status, message=message)
+        response = render_template(
+            "errors/error.html", status=status, message=message, request_id=request_id()
+        )
         response = (response, status)
     if status == 401 and wants_json():
         response.headers["WWW-Authenticate"] = 'Bearer realm="telecme"'
     return response
-
-
-def handle_unexpected(error):
-    return handle_http_exception(InternalServerError(original_exception=error))
 
 
 def _slug(error):
@@ -62,6 +66,7 @@ def _slug(error):
 
 
 def register(app):
+    # An unexpected exception reaches Flask's ``handle_exception``, which logs it
+    # (``TeleCME.log_exception``: traceback and request id) and answers with the
+    # InternalServerError handled here; in tests and debug mode it propagates.
     app.register_error_handler(HTTPException, handle_http_exception)
-    if not app.config.get("PROPAGATE_EXCEPTIONS") and not app.testing:
-        app.register_error_handler(Exception, handle_unexpected)

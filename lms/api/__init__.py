@@ -1,12 +1,13 @@
 """The JSON API (v1): one blueprint; each endpoint declares its OpenAPI operation."""
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
 from lms.accounts.auth import bearer_token_from_request, load_user_from_bearer_token
 from lms.api.openapi import api_route_factory, openapi_view
+from lms.edge import JSONError
 from lms.extensions import csrf, login_manager
 
 API_PREFIX = "/api/v1"
@@ -60,13 +61,43 @@ def _authenticate():
 
 
 def json_body():
-    """The request's JSON object, or a 400 that says what was expected."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, or a 400 that says what was expected.
+
+    Any JSON content type is read (``application/merge-patch+json`` too). Numbers
+    that parse but fit no column (beyond 64 bits, NaN, Infinity) are a 422.
+    """
+    if not request.is_json:
+        raise ApiError(
+            400,
+            "bad_request",
+            "Expected a JSON object as the request body "
+            "(Content-Type: application/json).",
+        )
+    try:
+        data = current_app.json.loads(request.get_data(cache=True))
+    except JSONError as error:
+        raise ApiError(422, "invalid_json", f"Invalid JSON: {error}.") from None
+    except ValueError:
+        raise ApiError(400, "bad_request", "The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ApiError(
             400, "bad_request", "Expected a JSON object as the request body."
         )
     return data
+
+
+def optional_json_body():
+    """``json_body()`` for endpoints whose body may be left out: ``{}`` then."""
+    if not request.content_length and not request.get_data(cache=True):
+        return {}
+    return json_body()
+
+
+def streams_body(view):
+    """Mark an endpoint whose raw body streams for minutes: it takes the database's
+    write lock only to record what arrived, not before it runs (``lms.app``)."""
+    view.streams_body = True
+    return view
 
 
 def require_user():

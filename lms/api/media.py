@@ -8,7 +8,7 @@ from flask_login import current_user
 from courses import queries as course_queries
 from courses.models import Lecture
 from lms.accounts.models import User
-from lms.api import ApiError, api_route, json_body, require_user
+from lms.api import ApiError, api_route, json_body, require_user, streams_body
 from lms.api.openapi import error_response, json_response
 from lms.db import begin_write_transaction, db, utcnow
 from lms.labels import job_error_label
@@ -135,6 +135,7 @@ def upload_status(token):
         **ERRORS,
     },
 )
+@streams_body
 def upload_chunk(token):
     raw_body_limit(current_app.config["UPLOAD_CHUNK_BYTES"] + 1)
     upload = load_own_upload(token)
@@ -165,6 +166,7 @@ def upload_chunk(token):
     summary="Upload a whole recording in one request (raw body)",
     responses={"202": json_response("The transcode job", OBJ), **ERRORS},
 )
+@streams_body
 def put_media(lecture_id):
     lecture = load_managed_lecture(lecture_id)
     limit = current_app.config["MAX_UPLOAD_BYTES"]

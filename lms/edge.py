@@ -1,0 +1,146 @@
+"""What a request may carry, checked where it enters: ids in URLs, JSON numbers and
+nesting, query arguments. Bad input becomes a 4xx here, never an error deeper in.
+"""
+
+import json
+import math
+import re
+from datetime import datetime
+
+from flask import abort, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
+
+#: Database ids, sequence numbers and every JSON integer fit a signed 64-bit column.
+MAX_INT = 2**63 - 1
+MIN_INT = -(2**63)
+#: Deeper JSON than this is refused (no API body nests beyond a few levels).
+MAX_JSON_DEPTH = 32
+#: The most pages a list may be asked for (more would overflow an OFFSET).
+MAX_PAGE = 100_000
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` in URLs: 1 to 2^63 - 1, anything else is a 404.
+
+    werkzeug's own converter takes any number of digits, and SQLite raises
+    OverflowError on an id beyond 64 bits.
+    """
+
+    regex = r"\d{1,19}"
+
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_INT, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max)
+
+
+class JSONError(ValueError):
+    """A JSON body that parses but cannot be used as data (a ValueError, so
+    Flask's ``get_json`` treats it as invalid JSON)."""
+
+
+def _parse_int(text):
+    # Checked on the digits first: int() of thousands of digits costs time.
+    if len(text.lstrip("-")) > 19 or not MIN_INT <= int(text) <= MAX_INT:
+        raise JSONError(f"integer out of range: {text[:24]}")
+    return int(text)
+
+
+def _parse_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise JSONError(f"number out of range: {text[:24]}")
+    return value
+
+
+def _parse_constant(name):
+    raise JSONError(f"{name} is not a number JSON allows")
+
+
+def _check_depth(data):
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise JSONError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading only what our columns and rules can hold: integers of
+    64 bits, finite numbers (no NaN or Infinity), limited nesting."""
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_int", _parse_int)
+        kwargs.setdefault("parse_float", _parse_float)
+        kwargs.setdefault("parse_constant", _parse_constant)
+        try:
+            data = json.loads(s, **kwargs)
+        except RecursionError:
+            raise JSONError("nested too deeply") from None
+        _check_depth(data)
+        return data
+
+
+# --- query arguments -------------------------------------------------------------
+
+
+def int_arg(name, default=None, *, low=1, high=MAX_INT):
+    """The query argument ``name`` as a whole number in ``low..high``; a 400
+    that names it otherwise (``?page=1e20``, ``?page=-1``)."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"-?\d{1,19}", raw) or not low <= int(raw) <= high:
+        abort(400, f"{name} must be a whole number from {low} to {high}.")
+    return int(raw)
+
+
+def page_arg():
+    """``?page=``: 1 by default, at most MAX_PAGE."""
+    return int_arg("page", 1, high=MAX_PAGE)
+
+
+def choice_arg(name, choices):
+    """The query argument ``name`` if it is one of ``choices``, None when absent;
+    a 400 for anything else (``?format=x``)."""
+    raw = request.args.get(name) or None
+    if raw is not None and raw not in choices:
+        listed = f": {', '.join(sorted(choices))}" if len(choices) <= 10 else ""
+        abort(400, f"Unknown {name}{listed}.")
+    return raw
+
+
+def catalog_filters():
+    """The catalog's filters from the query (pages and API alike)."""
+    from courses.disciplines import DISCIPLINES_BY_CODE
+    from lms.accounts.roles import Profession
+    from lms.enums import CourseFormat
+
+    return {
+        "specialty": choice_arg("specialty", DISCIPLINES_BY_CODE),
+        "profession": choice_arg("profession", {p.value for p in Profession}),
+        "format": choice_arg("format", {f.value for f in CourseFormat}),
+        # Categories differ by rule set; an unknown one simply matches nothing.
+        "credit_category": request.args.get("credit_category") or None,
+    }
+
+
+def aware_datetime_field(name, value):
+    """A JSON date-time field (ISO 8601 with a time zone, or null) as an aware
+    datetime; a 422 that names the field otherwise."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        abort(
+            422,
+            f"{name} must be an ISO 8601 date-time with a time zone, "
+            "e.g. 2026-09-01T08:00:00+08:00.",
+        )
+    return parsed
