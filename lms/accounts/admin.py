@@ -13,6 +13,7 @@ from lms.accounts.operations import AccountError, update_user_as_admin
 from lms.accounts.queries import list_users
 from lms.accounts.roles import Role, can_update_user
 from lms.db import db
+from lms.edge import page_arg
 from lms.hospitals.models import Hospital
 from lms.hospitals.views import hospital_choices
 
@@ -26,7 +27,7 @@ def index():
     if role and role not in {r.value for r in Role}:
         role = None
     q = request.args.get("q", "").strip()
-    page = list_users(q=q, role=role, page=request.args.get("page", 1, type=int))
+    page = list_users(q=q, role=role, page=page_arg())
     return render_template(
         "admin/users.html", page=page, q=q, role=role, roles=role_choices()
     )

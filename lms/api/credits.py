@@ -18,7 +18,13 @@ from courses.models import Course
 from courses.queries import actor_of, get_enrolment
 from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.api import ApiError, api_route, json_body, require_user
+from lms.api import (
+    ApiError,
+    api_route,
+    json_body,
+    optional_json_body,
+    require_user,
+)
 from lms.api.openapi import ERRORS, OBJ, created, json_response, ok
 from lms.db import db, utcnow
 from lms.labels import format_credit
@@ -263,9 +269,7 @@ def revoke_credits(award_id):
 def issue_certificates(course_id):
     user = require_user()
     course = db.get_or_404(Course, course_id)
-    data = request.get_json(silent=True) or {}
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "Expected a JSON object as the body.")
+    data = optional_json_body()
     if data.get("all") is True:
         admin = require_administrator()
         batch = ops.start_batch(course, admin, utcnow())

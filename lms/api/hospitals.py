@@ -5,6 +5,8 @@ from flask import jsonify, request
 from lms.api import api_route
 from lms.api.openapi import json_response
 from lms.api.serializers import serialize_hospital
+from lms.edge import choice_arg
+from lms.hospitals.network import Tier
 from lms.hospitals.queries import list_hospitals
 
 
@@ -37,7 +39,7 @@ def hospitals():
     rows = list_hospitals(
         q=request.args.get("q", ""),
         province_code=request.args.get("province") or None,
-        tier=request.args.get("tier") or None,
+        tier=choice_arg("tier", {t.value for t in Tier}),
         active_only=True,
     )
     return jsonify({"items": [serialize_hospital(h) for h in rows]})

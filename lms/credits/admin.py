@@ -30,7 +30,7 @@ from lms.accounts.auth import roles_required
 from lms.accounts.models import User
 from lms.accounts.queries import get_user_by_login
 from lms.accounts.roles import Role
-from lms.credits.exporting import export_csv
+from lms.credits.exporting import EXPORT_KINDS, export_csv
 from lms.credits.forms import (
     ExportForm,
     ManualAwardForm,
@@ -41,6 +41,7 @@ from lms.credits.forms import (
 from lms.credits.messages import credit_error_message, seal_error_message
 from lms.credits.views import requested_year, this_year
 from lms.db import db, utcnow
+from lms.edge import choice_arg, int_arg
 from lms.hospitals.forms import tier_choices
 from lms.hospitals.views import hospital_choices, province_choices, province_name
 from lms.i18n import current_language
@@ -375,9 +376,9 @@ def reissue_certificate(serial):
 @roles_required(Role.ADMINISTRATOR)
 def export():
     return export_csv(
-        request.args.get("kind", "registry"),
-        year=request.args.get("year", type=int),
-        hospital_id=request.args.get("hospital", type=int),
+        choice_arg("kind", EXPORT_KINDS) or "registry",
+        year=int_arg("year", low=1900, high=9999),
+        hospital_id=int_arg("hospital"),
         province=request.args.get("province") or None,
-        course_id=request.args.get("course", type=int),
+        course_id=int_arg("course"),
     )

@@ -15,6 +15,9 @@ from certificates.exports import (
 )
 from certificates.facts import learner_number
 
+#: The CSV layouts an export may take.
+EXPORT_KINDS = frozenset({"registry", "pars"})
+
 
 def export_csv(kind, *, year=None, hospital_id=None, province=None, course_id=None):
     """The ledger lines that match, as a registry (or PARS-style) CSV download."""

@@ -31,10 +31,11 @@ from lms.accounts.auth import roles_required
 from lms.accounts.models import User
 from lms.accounts.queries import list_users
 from lms.accounts.roles import Role
-from lms.credits.exporting import export_csv
+from lms.credits.exporting import EXPORT_KINDS, export_csv
 from lms.credits.forms import AttendanceForm
 from lms.credits.messages import credit_error_message
 from lms.db import db, utcnow
+from lms.edge import choice_arg, int_arg
 from lms.i18n import current_language
 from lms.labels import (
     category_label,
@@ -234,7 +235,7 @@ def attendance():
 def hospital_export():
     """The coordinator's own hospital's credit lines, in the registry's shape."""
     return export_csv(
-        request.args.get("kind", "registry"),
-        year=request.args.get("year", type=int),
+        choice_arg("kind", EXPORT_KINDS) or "registry",
+        year=int_arg("year", low=1900, high=9999),
         hospital_id=current_user.hospital_id,
     )

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from lms.accounts.auth import roles_required
 from lms.accounts.roles import Role
 from lms.db import db
+from lms.edge import choice_arg, page_arg
 from lms.hospitals.forms import HospitalForm
 from lms.hospitals.models import Hospital
 from lms.hospitals.network import PROVINCES, PROVINCES_BY_CODE, Tier
@@ -58,13 +59,13 @@ def province_label(code):
 @roles_required(Role.ADMINISTRATOR)
 def index():
     province = request.args.get("province") or None
-    tier = request.args.get("tier") or None
+    tier = choice_arg("tier", {t.value for t in Tier})
     q = request.args.get("q", "").strip()
     page = paginate_hospitals(
         q=q,
         province_code=province,
         tier=tier,
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
     )
     return render_template(
         "admin/hospitals.html",
