@@ -632,12 +632,56 @@ def _bank(course):
 
 def _drawn(attempt):
     return tuple(
-        DrawnQuestion(d["question_id"], tuple(d["option_ids"])) for d in attempt.drawn
+        DrawnQuestion(
+            d["question_id"], tuple(d["option_ids"]), tuple(d.get("option_keys", ()))
+        )
+        for d in attempt.drawn
     )
 
 
+def _new_option_key():
+    return secrets.token_urlsafe(9)
+
+
+def _stored(drawn):
+    return [
+        {
+            "question_id": d.question_id,
+            "option_ids": list(d.option_ids),
+            "option_keys": list(d.option_keys),
+        }
+        for d in drawn
+    ]
+
+
+def option_keys(attempt):
+    """``{question id: {option id: key}}``: how ``attempt`` names each option
+    (for tests, the demo and the office's tools; learners see only the keys)."""
+    return {
+        d.question_id: dict(zip(d.option_ids, d.option_keys, strict=True))
+        for d in _drawn(attempt)
+    }
+
+
+def has_option_keys(attempt):
+    """Whether the attempt shows its options by key (attempts begun before keys
+    existed get theirs when resumed)."""
+    return all(d.get("option_keys") for d in attempt.drawn)
+
+
 def open_attempt(enrolment, rng, now):
-    """The learner's unsubmitted attempt, or a new one drawn with ``rng``."""
+    """The learner's unsubmitted attempt, or a new one drawn with ``rng``.
+
+    Returns ``(attempt, created)``. Two requests at once return the same
+    attempt: the enrolment row is locked first (PostgreSQL; SQLite's write lock
+    is taken before the request reads anything).
+    """
+    db.session.scalar(
+        sa.select(Enrolment.id)
+        .filter_by(id=enrolment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     facts = enrolment_facts(enrolment)
     if facts.lectures_complete < facts.lectures_total or facts.lectures_total == 0:
         raise CourseError(
@@ -650,26 +694,36 @@ def open_attempt(enrolment, rng, now):
     attempts = list_attempts(enrolment)
     for attempt in attempts:
         if attempt.submitted_dt is None:
-            return attempt
+            if not has_option_keys(attempt):
+                attempt.drawn = _stored(
+                    DrawnQuestion(
+                        d.question_id,
+                        d.option_ids,
+                        tuple(_new_option_key() for _ in d.option_ids),
+                    )
+                    for d in _drawn(attempt)
+                )
+                db.session.flush()
+            return attempt, False
     if len(attempts) >= enrolment.course.max_attempts:
         raise CourseError(
             "no_attempts_left", "No attempts are left for this post-test.", 409
         )
     drawn = draw_attempt(
-        _bank(enrolment.course), enrolment.course.questions_per_attempt, rng
+        _bank(enrolment.course),
+        enrolment.course.questions_per_attempt,
+        rng,
+        _new_option_key,
     )
     attempt = TestAttempt(
         enrolment=enrolment,
         number=len(attempts) + 1,
-        drawn=[
-            {"question_id": d.question_id, "option_ids": list(d.option_ids)}
-            for d in drawn
-        ],
+        drawn=_stored(drawn),
         started_dt=now,
     )
     db.session.add(attempt)
     db.session.flush()
-    return attempt
+    return attempt, True
 
 
 def submit_attempt(enrolment, attempt_id, raw_answers, now):
@@ -699,7 +753,7 @@ def submit_attempt(enrolment, attempt_id, raw_answers, now):
         )
     except AnswerRejected as rejected:
         raise CourseError(rejected.code, str(rejected), 422) from None
-    attempt.answers = {str(k): sorted(v) for k, v in answers.items()}
+    attempt.answers = {str(k): sorted(v) for k, v in grade.chosen.items()}
     attempt.submitted_dt = now
     attempt.score = grade.score
     attempt.is_passed = grade.passed
@@ -708,6 +762,7 @@ def submit_attempt(enrolment, attempt_id, raw_answers, now):
 
 
 def _parse_answers(raw):
+    """``{question id: [option keys]}`` from ``{"<question id>": key or [keys]}``."""
     if not isinstance(raw, dict):
         raise CourseError(
             "invalid_answers", "answers must map question ids to option ids.", 422
@@ -720,13 +775,15 @@ def _parse_answers(raw):
             raise CourseError(
                 "invalid_answers", "Question ids are numbers.", 422
             ) from None
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
+            isinstance(v, str) and 0 < len(v) <= 64 for v in value
         ):
             raise CourseError(
-                "invalid_answers", "Answers are lists of option ids.", 422
+                "invalid_answers",
+                "Answers are lists of the option ids this attempt shows.",
+                422,
             )
         answers[question_id] = value
     return answers

@@ -35,6 +35,18 @@ class DrawnQuestion:
 
     question_id: int
     option_ids: tuple[int, ...]
+    #: What the learner sees instead of ``option_ids``, in the same order: random
+    #: keys of this attempt that say nothing of correctness or authoring order.
+    option_keys: tuple[str, ...] = ()
+
+    def option_of(self, key):
+        """The option id behind one of this attempt's keys, or None."""
+        for option_id, option_key in zip(
+            self.option_ids, self.option_keys, strict=False
+        ):
+            if option_key == key:
+                return option_id
+        return None
 
 
 @dataclass(frozen=True)
@@ -45,50 +57,69 @@ class Grade:
     passed: bool
     #: question id → answered correctly
     results: dict
+    #: question id → the option ids chosen (the keys mapped back)
+    chosen: dict
 
 
-def draw_attempt(bank, count, rng):
+def draw_attempt(bank, count, rng, new_key):
     """Draw ``count`` questions (all when ``count`` is None) with shuffled options.
 
     ``rng`` is a ``random.Random``; the caller seeds it (or passes a system one).
+    ``new_key()`` returns a fresh random key (the caller's source of randomness):
+    each option shown gets one, unique in the attempt, so what a learner sees
+    reveals neither which option is right nor the order they were written in.
     """
     if not bank:
         raise ValueError("the question bank is empty")
     count = len(bank) if count is None else min(count, len(bank))
     chosen = rng.sample(list(bank), count)
+    used = set()
     drawn = []
     for question in chosen:
         options = list(question.option_ids)
         rng.shuffle(options)
-        drawn.append(DrawnQuestion(question.id, tuple(options)))
+        keys = []
+        for _ in options:
+            key = new_key()
+            while key in used:
+                key = new_key()
+            used.add(key)
+            keys.append(key)
+        drawn.append(DrawnQuestion(question.id, tuple(options), tuple(keys)))
     return tuple(drawn)
 
 
 def grade_attempt(drawn, bank, answers, pass_mark):
-    """Grade ``answers`` ({question id: [option ids]}) for the ``drawn`` attempt.
+    """Grade ``answers`` ({question id: [option keys]}) for the ``drawn`` attempt.
 
-    Unanswered questions count as wrong; a multiple-choice question is right only
-    when exactly its correct options are chosen. Answers to questions outside the
-    attempt, or options outside a question, are refused (nothing is graded).
+    Answers name options by this attempt's keys, never by their ids. Unanswered
+    questions count as wrong; a multiple-choice question is right only when
+    exactly its correct options are chosen. Answers to questions outside the
+    attempt, or keys that are not among a question's options in this attempt,
+    are refused (nothing is graded).
     """
     by_id = {q.id: q for q in bank}
-    drawn_options = {d.question_id: set(d.option_ids) for d in drawn}
-    for question_id, chosen in answers.items():
-        if question_id not in drawn_options:
+    drawn_by_id = {d.question_id: d for d in drawn}
+    chosen_ids = {}
+    for question_id, keys in answers.items():
+        if question_id not in drawn_by_id:
             raise AnswerRejected(
                 "unknown_question", f"question {question_id} is not in this attempt"
             )
-        if not set(chosen) <= drawn_options[question_id]:
+        options = {drawn_by_id[question_id].option_of(key) for key in keys}
+        if None in options:
             raise AnswerRejected(
                 "unknown_option",
-                f"an answer to question {question_id} is not one of its options",
+                f"an answer to question {question_id} is not one of its options "
+                "in this attempt",
             )
-        if by_id[question_id].kind == QuestionKind.SINGLE and len(set(chosen)) > 1:
+        if by_id[question_id].kind == QuestionKind.SINGLE and len(options) > 1:
             raise AnswerRejected(
                 "too_many_options", f"question {question_id} takes one answer"
             )
+        chosen_ids[question_id] = options
     results = {
-        d.question_id: set(answers.get(d.question_id, ()))
+        d.question_id: chosen_ids.get(d.question_id, set())
         == by_id[d.question_id].correct_ids
         for d in drawn
     }
@@ -101,4 +132,5 @@ def grade_attempt(drawn, bank, answers, pass_mark):
         score=score,
         passed=score >= pass_mark - 1e-9,
         results=results,
+        chosen=chosen_ids,
     )

@@ -194,6 +194,15 @@ def list_attempts(enrolment):
     ).all()
 
 
+def get_open_attempt(enrolment):
+    """The learner's unsubmitted post-test attempt, or None (reads only)."""
+    return db.session.scalar(
+        sa.select(TestAttempt)
+        .filter_by(enrolment_id=enrolment.id, submitted_dt=None)
+        .order_by(TestAttempt.number.desc())
+    )
+
+
 def get_evaluation(enrolment):
     return db.session.scalar(sa.select(Evaluation).filter_by(enrolment_id=enrolment.id))
 

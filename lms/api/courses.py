@@ -8,16 +8,11 @@ from flask_login import current_user
 from courses import operations as ops
 from courses import queries
 from courses.access import can_view_learner_record
+from courses.gates import Step
 from courses.models import Course, Lecture
 from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.api import (
-    ApiError,
-    api_route,
-    json_body,
-    optional_json_body,
-    require_user,
-)
+from lms.api import ApiError, api_route, json_body, require_user
 from lms.api.openapi import OBJ, created, ok
 from lms.api.serializers import (
     serialize_attempt,
@@ -26,7 +21,6 @@ from lms.api.serializers import (
     serialize_progress,
 )
 from lms.db import db, utcnow
-from lms.edge import aware_datetime_field, catalog_filters, int_arg, page_arg
 from lms.i18n import current_language
 from lms.search.documents import search_published
 from lms.search.query import clean_query
@@ -94,16 +88,6 @@ def my_enrolments(courses):
     return queries.get_enrolments(current_user.id, [c.id for c in courses])
 
 
-def course_fields(data):
-    """The course's own fields from a body: never ``owner``, ``actor`` or ``id``
-    (they would reach the operation as arguments), dates parsed."""
-    fields = {k: v for k, v in data.items() if k in ops.COURSE_FIELDS}
-    for key in ("enrol_opens_dt", "enrol_closes_dt"):
-        if key in fields:
-            fields[key] = aware_datetime_field(key, fields[key])
-    return fields
-
-
 def call(operation, *args, **kwargs):
     try:
         return operation(*args, **kwargs)
@@ -136,7 +120,9 @@ def list_courses():
     q = request.args.get("q", "")
     if clean_query(q):
         return jsonify(search_catalog(q))
-    page = queries.list_catalog(page=page_arg(), **catalog_filters())
+    page = queries.list_catalog(
+        page=request.args.get("page", 1, type=int), **catalog_filters()
+    )
     enrolments = my_enrolments(page.items)
     return jsonify(
         {
@@ -148,9 +134,18 @@ def list_courses():
     )
 
 
+def catalog_filters():
+    return {
+        k: request.args.get(k) or None
+        for k in ("specialty", "profession", "format", "credit_category")
+    }
+
+
 def search_catalog(q):
     """A page of search results with highlights and facet counts."""
-    found, results = search_published(q, catalog_filters(), page=page_arg())
+    found, results = search_published(
+        q, catalog_filters(), page=max(1, request.args.get("page", 1, type=int))
+    )
     enrolments = my_enrolments([course for course, _ in results])
     items = [
         course_json(course, enrolments)
@@ -182,7 +177,7 @@ def create_course():
     user = require_user()
     if user.role not in (Role.LECTURER, Role.ADMINISTRATOR):
         abort(403)
-    course = call(ops.create_course, user, **course_fields(json_body()))
+    course = call(ops.create_course, user, **json_body())
     db.session.commit()
     return jsonify(course_json(course)), 201
 
@@ -207,7 +202,7 @@ def get_course(course_id):
 )
 def edit_course(course_id):
     course = load_managed_course(course_id)
-    call(ops.update_course, course, current_user, **course_fields(json_body()))
+    call(ops.update_course, course, current_user, **json_body())
     db.session.commit()
     course_changed(course.id)
     return jsonify(course_json(course))
@@ -280,7 +275,11 @@ def add_question(course_id):
 def _status_change(course_id, action):
     user = require_user()
     course = load_course(course_id)
-    data = optional_json_body()
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise ApiError(
+            400, "bad_request", "Expected a JSON object as the request body."
+        )
     call(
         ops.change_course_status,
         course,
@@ -377,6 +376,9 @@ def get_lecture(lecture_id):
     ["POST"],
     summary="Start watching (enrolled learners); returns the play session id "
     "and where to resume",
+    description="The new play session is the learner's one credit-earning "
+    "stream: their earlier play sessions (other tabs, devices, lectures) stop "
+    "counting. No request body.",
     responses=created("The play session and the learner's progress"),
 )
 def start_play_session(lecture_id):
@@ -415,6 +417,10 @@ def start_play_session(lecture_id):
             "position": {"type": "number"},
         },
     },
+    description="Media time is limited per learner across all their play "
+    "sessions (wall time x 2 + slack). 409 `play_session_superseded` when a "
+    "newer play session of the learner counts now: the beat counts nothing; "
+    "start a new play session to count here.",
     responses=ok("The learner's coverage of the lecture"),
 )
 def post_progress(lecture_id):
@@ -446,7 +452,7 @@ def post_progress(lecture_id):
 def get_progress(lecture_id):
     require_user()
     lecture = load_lecture(lecture_id)
-    learner = _learner_for_record(lecture.course, int_arg("user_id"))
+    learner = _learner_for_record(lecture.course, request.args.get("user_id", type=int))
     progress = queries.get_progress(learner.id, lecture.id)
     state = ops.progress_state(progress, lecture)
     return jsonify(serialize_progress(state) | {"user_id": learner.id})
@@ -462,7 +468,7 @@ def get_progress(lecture_id):
 def get_course_progress(course_id):
     require_user()
     course = load_course(course_id)
-    learner = _learner_for_record(course, int_arg("user_id"))
+    learner = _learner_for_record(course, request.args.get("user_id", type=int))
     enrolment = queries.get_enrolment(course.id, learner.id)
     if enrolment is None:
         raise ApiError(404, "not_enrolled", "Not enrolled in this course.")
@@ -500,23 +506,92 @@ def _learner_for_record(course, user_id):
 # --- post-test and evaluation ---------------------------------------------------------
 
 
+ATTEMPT = {
+    "type": "object",
+    "description": "An attempt's questions with shuffled options, no answer key. "
+    "Option ids are this attempt's own random keys: answer with them.",
+    "properties": {
+        "attempt_id": {"type": "integer"},
+        "number": {"type": "integer"},
+        "submitted": {"type": "boolean"},
+        "attempts_left": {"type": "integer"},
+        "questions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "kind": {"type": "string", "enum": ["single", "multiple"]},
+                    "text": {"type": "string"},
+                    "options": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "string"},
+                                "text": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def attempt_json(course, attempt):
+    questions = {q.id: q for q in course.questions}
+    return serialize_attempt(attempt, questions, current_language()) | {
+        "attempts_left": course.max_attempts - attempt.number + 1
+    }
+
+
 @api_route(
     "/courses/<int:course_id>/post-test",
     ["GET"],
-    summary="The learner's current attempt: questions with shuffled options, "
-    "no answer key",
-    responses=ok("The attempt"),
+    summary="The learner's open attempt (reads only: start one with "
+    "POST .../post-test/attempts)",
+    responses=ok("The open attempt", ATTEMPT),
+    description="404 `no_open_attempt` when none is open; 403 `test_locked`, "
+    "409 `already_passed` or `no_attempts_left` when none can be.",
 )
 def get_post_test(course_id):
     course = load_course(course_id)
     enrolment = require_enrolment(course)
-    attempt = call(ops.open_attempt, enrolment, random.SystemRandom(), utcnow())
-    db.session.commit()
-    questions = {q.id: q for q in course.questions}
-    return jsonify(
-        serialize_attempt(attempt, questions, current_language())
-        | {"attempts_left": course.max_attempts - attempt.number + 1}
+    attempt = queries.get_open_attempt(enrolment)
+    if attempt is not None and ops.has_option_keys(attempt):
+        return jsonify(attempt_json(course, attempt))
+    status, code, message = {
+        Step.WATCH: (403, "test_locked", "Watch every lecture before the post-test."),
+        Step.FAILED: (409, "no_attempts_left", "No attempts are left."),
+        Step.EVALUATE: (409, "already_passed", "You have passed this post-test."),
+        Step.COMPLETE: (409, "already_passed", "You have passed this post-test."),
+    }.get(
+        queries.enrolment_step(enrolment),
+        (
+            404,
+            "no_open_attempt",
+            "No attempt is open: start one with POST "
+            f"/api/v1/courses/{course.id}/post-test/attempts.",
+        ),
     )
+    raise ApiError(status, code, message)
+
+
+@api_route(
+    "/courses/<int:course_id>/post-test/attempts",
+    ["POST"],
+    summary="Start a post-test attempt, or resume the open one",
+    responses=ok("The open attempt, resumed", ATTEMPT)
+    | created("A new attempt", ATTEMPT),
+)
+def start_post_test_attempt(course_id):
+    course = load_course(course_id)
+    enrolment = require_enrolment(course)
+    attempt, is_new = call(ops.open_attempt, enrolment, random.SystemRandom(), utcnow())
+    db.session.commit()
+    return jsonify(attempt_json(course, attempt)), 201 if is_new else 200
 
 
 @api_route(
@@ -528,7 +603,17 @@ def get_post_test(course_id):
         "required": ["attempt_id", "answers"],
         "properties": {
             "attempt_id": {"type": "integer"},
-            "answers": {"type": "object"},
+            "answers": {
+                "type": "object",
+                "description": "question id → the option ids (keys) this "
+                "attempt shows, one or a list",
+                "additionalProperties": {
+                    "oneOf": [
+                        {"type": "string"},
+                        {"type": "array", "items": {"type": "string"}},
+                    ]
+                },
+            },
         },
     },
     responses=ok("The result"),

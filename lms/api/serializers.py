@@ -90,7 +90,8 @@ def serialize_progress(state):
 
 
 def serialize_attempt(attempt, questions_by_id, language="zh"):
-    """An attempt's questions in its order; never the answer key."""
+    """An attempt's questions in its order; never the answer key. Options carry
+    the attempt's own keys as ids, never their database ids."""
     items = []
     for drawn in attempt.drawn:
         question = questions_by_id[drawn["question_id"]]
@@ -101,8 +102,10 @@ def serialize_attempt(attempt, questions_by_id, language="zh"):
                 "kind": question.kind.value,
                 "text": question.text(language),
                 "options": [
-                    {"id": oid, "text": options[oid].text(language)}
-                    for oid in drawn["option_ids"]
+                    {"id": key, "text": options[oid].text(language)}
+                    for oid, key in zip(
+                        drawn["option_ids"], drawn["option_keys"], strict=True
+                    )
                 ],
             }
         )

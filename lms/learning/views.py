@@ -16,7 +16,6 @@ from courses.gates import Step
 from courses.models import Course, Lecture
 from lms.accounts.roles import Profession
 from lms.db import db, utcnow
-from lms.edge import catalog_filters, page_arg
 from lms.hospitals.views import hospital_choices
 from lms.i18n import current_language
 from lms.labels import profession_label
@@ -79,9 +78,12 @@ def facet_url(filters, q, name, value):
 
 @bp.route("/")
 def catalog():
-    filters = catalog_filters()
+    filters = {
+        k: request.args.get(k) or None
+        for k in ("specialty", "profession", "format", "credit_category")
+    }
     q = request.args.get("q", "")
-    page_number = page_arg()
+    page_number = max(1, request.args.get("page", 1, type=int))
     found, page = None, None
     if clean_query(q):
         found, results = search_published(q, filters, page=page_number)
@@ -223,31 +225,55 @@ def enrol_hospital(course_id):
 @bp.route("/<int:course_id>/post-test", methods=["GET", "POST"])
 @login_required
 def post_test(course_id):
+    """GET shows the open attempt, or a button that starts one (a GET never
+    writes); POST grades the open attempt."""
     course = load_visible_course(course_id)
     enrolment = load_enrolment(course)
     if enrolment is None:
         return redirect(url_for(".course", course_id=course.id))
     if request.method == "POST":
         return _grade(course, enrolment)
+    step = queries.enrolment_step(enrolment)
+    if step != Step.TEST:
+        code = {Step.WATCH: "test_locked", Step.FAILED: "no_attempts_left"}.get(
+            step, "already_passed"
+        )
+        flash(course_error_message(ops.CourseError(code, code)), "error")
+        return redirect(url_for(".course", course_id=course.id))
+    attempt = queries.get_open_attempt(enrolment)
+    if attempt is not None and not ops.has_option_keys(attempt):
+        attempt = None  # begun before option keys: resuming it gives it keys
+    used = sum(1 for a in queries.list_attempts(enrolment) if a.submitted_dt)
+    return render_template(
+        "learning/post_test.html",
+        course=course,
+        attempt=attempt,
+        attempts_used=used,
+        questions={q.id: q for q in course.questions},
+    )
+
+
+@bp.route("/<int:course_id>/post-test/start", methods=["POST"])
+@login_required
+def start_post_test(course_id):
+    course = load_visible_course(course_id)
+    enrolment = load_enrolment(course)
+    if enrolment is None:
+        return redirect(url_for(".course", course_id=course.id))
     try:
-        attempt = ops.open_attempt(enrolment, random.SystemRandom(), utcnow())
+        ops.open_attempt(enrolment, random.SystemRandom(), utcnow())
     except ops.CourseError as error:
         flash(course_error_message(error), "error")
         return redirect(url_for(".course", course_id=course.id))
     db.session.commit()
-    questions = {q.id: q for q in course.questions}
-    return render_template(
-        "learning/post_test.html", course=course, attempt=attempt, questions=questions
-    )
+    return redirect(url_for(".post_test", course_id=course.id))
 
 
 def _grade(course, enrolment):
     answers = {}
     for key in request.form:
         if key.startswith("q-"):
-            answers[key[2:]] = [
-                int(v) for v in request.form.getlist(key) if v.isdigit()
-            ]
+            answers[key[2:]] = request.form.getlist(key)
     try:
         attempt, grade = ops.submit_attempt(
             enrolment, request.form.get("attempt_id", type=int), answers, utcnow()

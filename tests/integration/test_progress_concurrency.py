@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from courses.models import LectureProgress, PlaySession, WatchBudget
+from courses.models import LectureProgress, PlaySession, TestAttempt, WatchBudget
 from courses.progress import MAX_PLAYBACK_RATE, PLAUSIBILITY_SLACK
 from lms.accounts.operations import issue_api_token
 from lms.db import db, utcnow
@@ -178,3 +178,34 @@ def test_concurrent_play_session_starts_all_succeed_and_the_last_one_counts(
     }
     assert answers.pop(current) == (200, True)
     assert set(answers.values()) == {(409, "play_session_superseded")}
+
+
+def test_concurrent_post_test_starts_open_one_attempt(racing_app):
+    """20 requests start the post-test at once: one attempt, every answer 2xx."""
+    app = racing_app
+    course_id, lectures, learner_id, token = setup_course(app, questions=3)
+    headers = {"Authorization": f"Bearer {token}"}
+    with app.app_context():
+        for lecture_id in lectures:
+            db.session.add(
+                LectureProgress(
+                    user_id=learner_id,
+                    lecture_id=lecture_id,
+                    coverage=[[0.0, DURATION]],
+                    covered_seconds=DURATION,
+                    completed_dt=utcnow(),
+                    updated_dt=utcnow(),
+                )
+            )
+        db.session.commit()
+    url = f"/api/v1/courses/{course_id}/post-test/attempts"
+
+    def open_attempt(_):
+        response = app.test_client().post(url, headers=headers)
+        return response.status_code, (response.json or {}).get("attempt_id")
+
+    answers = in_threads(open_attempt, range(20))
+    assert sorted(status for status, _ in answers) == [200] * 19 + [201]
+    assert len({attempt_id for _, attempt_id in answers}) == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(TestAttempt.id))) == 1

@@ -5,7 +5,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from courses.models import Course, Enrolment
+from courses.models import Course, Enrolment, TestAttempt
 from courses.workflow import CourseStatus
 from lms.accounts.roles import Role
 from tests.conftest import backdate_play_session, csrf_token_from
@@ -59,12 +59,15 @@ def test_a_learner_enrols_watches_passes_and_evaluates_through_the_pages(
     assert "请先观看全部课程" in locked or "Watch every lecture" in locked
     watch_everything(client, course, api_token(learner))
 
+    # The post-test page only reads; its button starts the attempt (a POST).
+    assert 'name="attempt_id"' not in client.get(f"{page}/post-test").text
+    assert db.session.scalar(sa.select(sa.func.count(TestAttempt.id))) == 0
+    started = form_post(client, f"{page}/post-test", f"{page}/post-test/start", {})
+    assert started.status_code == 302
     html = client.get(f"{page}/post-test").text
     attempt_id = re.search(r'name="attempt_id" value="(\d+)"', html).group(1)
-    answers = {}
-    for question in course.questions:
-        right = next(o for o in question.options if o.is_correct)
-        answers[f"q-{question.id}"] = str(right.id)
+    answers = dict(re.findall(r'name="(q-\d+)" value="([^"]+)">\s*对\s*<', html))
+    assert len(answers) == len(course.questions)
     result = form_post(
         client,
         f"{page}/post-test",
@@ -99,8 +102,54 @@ def test_the_post_test_page_never_shows_the_answer_key(
     auth.login("keyless@example.cn")
     form_post(client, f"/courses/{course.id}", f"/courses/{course.id}/enrol", {})
     watch_everything(client, course, api_token(learner))
-    html = client.get(f"/courses/{course.id}/post-test").text
+    page = f"/courses/{course.id}/post-test"
+    form_post(client, page, f"{page}/start", {})
+    html = client.get(page).text
     assert "✓" not in html and "correct" not in html.lower()
+    # Options go by this attempt's random keys, never by their ids.
+    shown = re.findall(r'name="q-\d+" value="([^"]+)"', html)
+    assert len(shown) == 9
+    assert not {str(o.id) for q in course.questions for o in q.options} & set(shown)
+
+
+def test_a_get_of_the_post_test_page_never_starts_an_attempt(
+    client, auth, create_course, create_user, api_token, db
+):
+    course = create_course(durations=(10.0,), questions=2)
+    learner = create_user(login="reader@example.cn")
+    auth.login("reader@example.cn")
+    form_post(client, f"/courses/{course.id}", f"/courses/{course.id}/enrol", {})
+    watch_everything(client, course, api_token(learner))
+    page = f"/courses/{course.id}/post-test"
+    for _ in range(3):
+        html = client.get(page).text
+        assert f'action="{page}/start"' in html
+    assert db.session.scalar(sa.select(sa.func.count(TestAttempt.id))) == 0
+    # Starting twice resumes the one open attempt.
+    form_post(client, page, f"{page}/start", {})
+    form_post(client, page, f"{page}/start", {})
+    assert db.session.scalar(sa.select(sa.func.count(TestAttempt.id))) == 1
+
+
+def test_the_post_test_form_refuses_option_ids_for_its_keys(
+    client, auth, create_course, create_user, api_token, db
+):
+    """The old leak: options' ids follow authoring order (the right one first)."""
+    course = create_course(durations=(10.0,), questions=3)
+    learner = create_user(login="lowest-id@example.cn")
+    auth.login("lowest-id@example.cn")
+    form_post(client, f"/courses/{course.id}", f"/courses/{course.id}/enrol", {})
+    watch_everything(client, course, api_token(learner))
+    page = f"/courses/{course.id}/post-test"
+    form_post(client, page, f"{page}/start", {})
+    html = client.get(page).text
+    attempt_id = re.search(r'name="attempt_id" value="(\d+)"', html).group(1)
+    lowest = {f"q-{q.id}": str(min(o.id for o in q.options)) for q in course.questions}
+    refused = form_post(client, page, page, {"attempt_id": attempt_id, **lowest})
+    assert refused.status_code == 302
+    attempt = db.session.get(TestAttempt, int(attempt_id))
+    db.session.refresh(attempt)
+    assert attempt.submitted_dt is None and attempt.score is None
 
 
 def test_a_lecturer_builds_and_submits_a_course_with_the_forms(

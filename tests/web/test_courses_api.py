@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from lms.accounts.roles import Role
 from tests.conftest import backdate_play_session, sample_questions
@@ -112,7 +113,7 @@ def test_the_whole_path_from_draft_to_a_completed_course(
     assert beat(client, learner, lectures[1], second, 2, [[0, 20]]).json["complete"]
 
     # A failed attempt, then a pass.
-    attempt = client.get(f"/api/v1/courses/{cid}/post-test", headers=learner).json
+    attempt = post(client, f"/api/v1/courses/{cid}/post-test/attempts", learner).json
     assert len(attempt["questions"]) == 3 and attempt["attempts_left"] == 3
     assert "is_correct" not in json.dumps(attempt)
     wrong = {
@@ -131,7 +132,7 @@ def test_the_whole_path_from_draft_to_a_completed_course(
         "test",
     )
 
-    attempt = client.get(f"/api/v1/courses/{cid}/post-test", headers=learner).json
+    attempt = post(client, f"/api/v1/courses/{cid}/post-test/attempts", learner).json
     assert attempt["number"] == 2
     right = {
         q["id"]: [next(o["id"] for o in q["options"] if o["text"] == "对")]
@@ -406,7 +407,7 @@ def test_attempts_run_out(client, enrolled):
     passed_lectures(client, course, headers)
     url = f"/api/v1/courses/{course.id}/post-test"
     for _ in range(course.max_attempts):
-        attempt = client.get(url, headers=headers).json
+        attempt = post(client, f"{url}/attempts", headers).json
         post(
             client,
             url,
@@ -427,7 +428,7 @@ def test_an_attempt_cannot_be_submitted_twice(client, enrolled):
     course, headers, _ = enrolled
     passed_lectures(client, course, headers)
     url = f"/api/v1/courses/{course.id}/post-test"
-    attempt = client.get(url, headers=headers).json
+    attempt = post(client, f"{url}/attempts", headers).json
     body = {"attempt_id": attempt["attempt_id"], "answers": answers_for(attempt, False)}
     assert post(client, url, headers, body).status_code == 200
     second = post(client, url, headers, body | {"answers": answers_for(attempt, True)})
@@ -438,16 +439,16 @@ def test_an_attempt_cannot_be_submitted_twice(client, enrolled):
 @pytest.mark.parametrize(
     ("answers", "code"),
     [
-        ({"999999": [1]}, "unknown_question"),
+        ({"999999": ["k"]}, "unknown_question"),
         ([1, 2], "invalid_answers"),
-        ({"x": [1]}, "invalid_answers"),
+        ({"x": ["k"]}, "invalid_answers"),
     ],
 )
 def test_answers_outside_the_attempt_are_refused(client, enrolled, answers, code):
     course, headers, _ = enrolled
     passed_lectures(client, course, headers)
     url = f"/api/v1/courses/{course.id}/post-test"
-    attempt = client.get(url, headers=headers).json
+    attempt = post(client, f"{url}/attempts", headers).json
     response = post(
         client, url, headers, {"attempt_id": attempt["attempt_id"], "answers": answers}
     )
@@ -461,7 +462,7 @@ def test_another_learners_attempt_cannot_be_submitted(
     course, headers, _ = enrolled
     passed_lectures(client, course, headers)
     url = f"/api/v1/courses/{course.id}/post-test"
-    attempt = client.get(url, headers=headers).json
+    attempt = post(client, f"{url}/attempts", headers).json
     other = api_token(create_user())
     post(client, f"/api/v1/courses/{course.id}/enrol", other)
     response = post(
@@ -477,7 +478,7 @@ def test_the_evaluation_waits_for_a_pass_and_is_taken_once(client, enrolled):
     assert post(client, url, headers, body).status_code == 403
     passed_lectures(client, course, headers)
     test_url = f"/api/v1/courses/{course.id}/post-test"
-    attempt = client.get(test_url, headers=headers).json
+    attempt = post(client, f"{test_url}/attempts", headers).json
     post(
         client,
         test_url,
@@ -494,3 +495,137 @@ def test_catalog_lists_only_approved_courses(client, create_course):
     draft = create_course(status="draft", title_zh="草稿课程")
     ids = {c["id"] for c in client.get("/api/v1/courses?page=1").json["items"]}
     assert approved.id in ids and draft.id not in ids
+
+
+def test_reading_the_post_test_never_starts_an_attempt(client, enrolled, db):
+    """A GET only reads; POST .../post-test/attempts starts or resumes one."""
+    from courses.models import TestAttempt
+
+    course, headers, _ = enrolled
+    passed_lectures(client, course, headers)
+    url = f"/api/v1/courses/{course.id}/post-test"
+    for _ in range(3):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 404
+        assert response.json["error"]["code"] == "no_open_attempt"
+    assert db.session.scalar(sa.select(sa.func.count(TestAttempt.id))) == 0
+    started = post(client, f"{url}/attempts", headers)
+    assert started.status_code == 201
+    resumed = post(client, f"{url}/attempts", headers)
+    assert resumed.status_code == 200
+    assert resumed.json["attempt_id"] == started.json["attempt_id"]
+    assert client.get(url, headers=headers).json == started.json
+    assert db.session.scalar(sa.select(sa.func.count(TestAttempt.id))) == 1
+
+
+def right_option_ids(course):
+    return {
+        q.id: next(o.id for o in q.options if o.is_correct) for q in course.questions
+    }
+
+
+def test_option_ids_reveal_neither_the_answer_nor_the_authoring_order(
+    client, create_course, create_user, api_token, db
+):
+    """The leak: ids in authoring order, the right option written first, so "pick
+    the lowest id" scored 100 %. Options now go by random keys of the attempt."""
+    from courses.models import TestAttempt
+
+    course = create_course(durations=(60.0,), questions=12)
+    headers = api_token(create_user())
+    post(client, f"/api/v1/courses/{course.id}/enrol", headers)
+    passed_lectures(client, course, headers)
+    url = f"/api/v1/courses/{course.id}/post-test"
+    attempt = post(client, f"{url}/attempts", headers).json
+    shown = [o["id"] for q in attempt["questions"] for o in q["options"]]
+    option_ids = {o.id for q in course.questions for o in q.options}
+    assert all(isinstance(key, str) and len(key) >= 12 for key in shown)
+    assert len(set(shown)) == len(shown) == 36
+    assert not {str(i) for i in option_ids} & set(shown)
+
+    # The old attack, the lowest id of each question: refused, nothing graded.
+    lowest = {q.id: [min(o.id for o in q.options)] for q in course.questions}
+    assert right_option_ids(course) == {q: ids[0] for q, ids in lowest.items()}
+    body = {"attempt_id": attempt["attempt_id"]}
+    refused = post(client, url, headers, body | {"answers": lowest})
+    assert refused.status_code == 422
+    assert refused.json["error"]["code"] == "invalid_answers"
+    as_text = {q: [str(i) for i in ids] for q, ids in lowest.items()}
+    refused = post(client, url, headers, body | {"answers": as_text})
+    assert refused.json["error"]["code"] == "unknown_option"
+    assert client.get(url, headers=headers).json["attempt_id"] == body["attempt_id"]
+
+    # The lowest key or the first option shown is a guess: all 12 right by
+    # chance is 1 in 3^12 (about 2 in a million).
+    lowest_key = {
+        q["id"]: [min(o["id"] for o in q["options"])] for q in attempt["questions"]
+    }
+    graded = post(client, url, headers, body | {"answers": lowest_key}).json
+    assert graded["score"] < 1.0
+    second = post(client, f"{url}/attempts", headers).json
+    first_shown = {q["id"]: [q["options"][0]["id"]] for q in second["questions"]}
+    body = {"attempt_id": second["attempt_id"], "answers": first_shown}
+    assert post(client, url, headers, body).json["score"] < 1.0
+    # What was chosen is kept as option ids, server-side.
+    stored = db.session.get(TestAttempt, body["attempt_id"])
+    db.session.refresh(stored)
+    assert all(set(ids) <= option_ids for ids in stored.answers.values())
+
+
+def test_a_key_of_another_attempt_is_refused(client, enrolled):
+    course, headers, _ = enrolled
+    passed_lectures(client, course, headers)
+    url = f"/api/v1/courses/{course.id}/post-test"
+    first = post(client, f"{url}/attempts", headers).json
+    body = {"attempt_id": first["attempt_id"], "answers": answers_for(first, False)}
+    assert post(client, url, headers, body).json["passed"] is False
+    second = post(client, f"{url}/attempts", headers).json
+    assert second["attempt_id"] != first["attempt_id"]
+    stolen = {"attempt_id": second["attempt_id"], "answers": answers_for(first, True)}
+    response = post(client, url, headers, stolen)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "unknown_option"
+    assert client.get(url, headers=headers).json["attempt_id"] == second["attempt_id"]
+
+
+def test_a_second_device_takes_over_and_the_first_stops_counting(
+    client, create_course, create_user, api_token
+):
+    course = create_course(durations=(600.0, 600.0))
+    headers = api_token(create_user())
+    post(client, f"/api/v1/courses/{course.id}/enrol", headers)
+    first_lecture, second_lecture = (lecture.id for lecture in course.lectures)
+    phone = start(client, headers, first_lecture)
+    backdate_play_session(phone, 60)
+    assert beat(client, headers, first_lecture, phone, 1, [[0, 60]]).status_code == 200
+
+    desk = start(client, headers, second_lecture)  # another device, another lecture
+    late = beat(client, headers, first_lecture, phone, 2, [[60, 62]])
+    assert late.status_code == 409
+    assert late.json["error"]["code"] == "play_session_superseded"
+    replay = beat(client, headers, first_lecture, phone, 1, [[0, 60]])
+    assert replay.status_code == 409
+    assert beat(client, headers, second_lecture, desk, 1, [[0, 2]]).json["accepted"]
+    progress = client.get(f"/api/v1/courses/{course.id}/progress", headers=headers)
+    assert [p["covered_seconds"] for p in progress.json["lectures"]] == [60.0, 2.0]
+
+    # The first device counts again only by starting a new play session.
+    again = start(client, headers, first_lecture)
+    assert beat(client, headers, first_lecture, again, 1, [[60, 62]]).status_code == 200
+    assert beat(client, headers, second_lecture, desk, 2, [[2, 4]]).status_code == 409
+
+
+def test_restarting_play_sessions_brings_no_fresh_budget(client, enrolled):
+    """Each new session used to bring its own 2x budget and slack."""
+    course, headers, _ = enrolled
+    lecture = course.lectures[0].id
+    answers = []
+    for index in range(10):
+        session = start(client, headers, lecture)
+        at = index * 5.0
+        answers.append(beat(client, headers, lecture, session, 1, [[at, at + 5]]))
+    progress = client.get(f"/api/v1/lectures/{lecture}/progress", headers=headers)
+    assert progress.json["covered_seconds"] <= 10.0  # 5 s slack + 2x a second or so
+    assert {r.json["error"]["code"] for r in answers if r.status_code != 200} == {
+        "implausible"
+    }
