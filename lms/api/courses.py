@@ -12,7 +12,13 @@ from courses.gates import Step
 from courses.models import Course, Lecture
 from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.api import ApiError, api_route, json_body, require_user
+from lms.api import (
+    ApiError,
+    api_route,
+    json_body,
+    optional_json_body,
+    require_user,
+)
 from lms.api.openapi import OBJ, created, ok
 from lms.api.serializers import (
     serialize_attempt,
@@ -21,6 +27,7 @@ from lms.api.serializers import (
     serialize_progress,
 )
 from lms.db import db, utcnow
+from lms.edge import aware_datetime_field, catalog_filters, int_arg, page_arg
 from lms.i18n import current_language
 from lms.search.documents import search_published
 from lms.search.query import clean_query
@@ -88,6 +95,16 @@ def my_enrolments(courses):
     return queries.get_enrolments(current_user.id, [c.id for c in courses])
 
 
+def course_fields(data):
+    """The course's own fields from a body: never ``owner``, ``actor`` or ``id``
+    (they would reach the operation as arguments), dates parsed."""
+    fields = {k: v for k, v in data.items() if k in ops.COURSE_FIELDS}
+    for key in ("enrol_opens_dt", "enrol_closes_dt"):
+        if key in fields:
+            fields[key] = aware_datetime_field(key, fields[key])
+    return fields
+
+
 def call(operation, *args, **kwargs):
     try:
         return operation(*args, **kwargs)
@@ -120,9 +137,7 @@ def list_courses():
     q = request.args.get("q", "")
     if clean_query(q):
         return jsonify(search_catalog(q))
-    page = queries.list_catalog(
-        page=request.args.get("page", 1, type=int), **catalog_filters()
-    )
+    page = queries.list_catalog(page=page_arg(), **catalog_filters())
     enrolments = my_enrolments(page.items)
     return jsonify(
         {
@@ -134,18 +149,9 @@ def list_courses():
     )
 
 
-def catalog_filters():
-    return {
-        k: request.args.get(k) or None
-        for k in ("specialty", "profession", "format", "credit_category")
-    }
-
-
 def search_catalog(q):
     """A page of search results with highlights and facet counts."""
-    found, results = search_published(
-        q, catalog_filters(), page=max(1, request.args.get("page", 1, type=int))
-    )
+    found, results = search_published(q, catalog_filters(), page=page_arg())
     enrolments = my_enrolments([course for course, _ in results])
     items = [
         course_json(course, enrolments)
@@ -177,7 +183,7 @@ def create_course():
     user = require_user()
     if user.role not in (Role.LECTURER, Role.ADMINISTRATOR):
         abort(403)
-    course = call(ops.create_course, user, **json_body())
+    course = call(ops.create_course, user, **course_fields(json_body()))
     db.session.commit()
     return jsonify(course_json(course)), 201
 
@@ -202,7 +208,7 @@ def get_course(course_id):
 )
 def edit_course(course_id):
     course = load_managed_course(course_id)
-    call(ops.update_course, course, current_user, **json_body())
+    call(ops.update_course, course, current_user, **course_fields(json_body()))
     db.session.commit()
     course_changed(course.id)
     return jsonify(course_json(course))
@@ -275,11 +281,7 @@ def add_question(course_id):
 def _status_change(course_id, action):
     user = require_user()
     course = load_course(course_id)
-    data = request.get_json(silent=True) or {}
-    if not isinstance(data, dict):
-        raise ApiError(
-            400, "bad_request", "Expected a JSON object as the request body."
-        )
+    data = optional_json_body()
     call(
         ops.change_course_status,
         course,
@@ -452,7 +454,7 @@ def post_progress(lecture_id):
 def get_progress(lecture_id):
     require_user()
     lecture = load_lecture(lecture_id)
-    learner = _learner_for_record(lecture.course, request.args.get("user_id", type=int))
+    learner = _learner_for_record(lecture.course, int_arg("user_id"))
     progress = queries.get_progress(learner.id, lecture.id)
     state = ops.progress_state(progress, lecture)
     return jsonify(serialize_progress(state) | {"user_id": learner.id})
@@ -468,7 +470,7 @@ def get_progress(lecture_id):
 def get_course_progress(course_id):
     require_user()
     course = load_course(course_id)
-    learner = _learner_for_record(course, request.args.get("user_id", type=int))
+    learner = _learner_for_record(course, int_arg("user_id"))
     enrolment = queries.get_enrolment(course.id, learner.id)
     if enrolment is None:
         raise ApiError(404, "not_enrolled", "Not enrolled in this course.")

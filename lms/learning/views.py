@@ -16,6 +16,7 @@ from courses.gates import Step
 from courses.models import Course, Lecture
 from lms.accounts.roles import Profession
 from lms.db import db, utcnow
+from lms.edge import catalog_filters, page_arg
 from lms.hospitals.views import hospital_choices
 from lms.i18n import current_language
 from lms.labels import profession_label
@@ -78,12 +79,9 @@ def facet_url(filters, q, name, value):
 
 @bp.route("/")
 def catalog():
-    filters = {
-        k: request.args.get(k) or None
-        for k in ("specialty", "profession", "format", "credit_category")
-    }
+    filters = catalog_filters()
     q = request.args.get("q", "")
-    page_number = max(1, request.args.get("page", 1, type=int))
+    page_number = page_arg()
     found, page = None, None
     if clean_query(q):
         found, results = search_published(q, filters, page=page_number)
