@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from courses.models import Lecture
+from courses.workflow import CourseStatus
 from lms.db import db, utcnow
 from media_pipeline import operations as ops
 from media_pipeline.models import TranscodeJob
@@ -81,7 +82,11 @@ def test_a_killed_worker_publishes_nothing_and_the_job_runs_again(tmp_path, queu
     clip = make_clip(tmp_path / "long.mp4", seconds=40, size="640x360").read_bytes()
     with app.app_context():
         scene = build_scene()
+        # A course being prepared, its lecture without media yet: the output is
+        # published when done (a published course's new media waits for review).
+        scene.course.status = CourseStatus.DRAFT
         lecture = scene.course.lectures[0]
+        lecture.media_status = MediaStatus.NONE
         upload = ops.start_upload(
             lecture,
             scene.lecturer,
