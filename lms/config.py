@@ -127,9 +127,11 @@ def load_config(app, config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]
     if uri.startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.setdefault(
-            "connect_args", {"timeout": app.config["SQLITE_BUSY_TIMEOUT"]}
-        )
+        # Writers wait for the lock (BEGIN IMMEDIATE) up to this long, even when
+        # other connect_args are configured.
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT"])
+        options["connect_args"] = connect_args
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     check_config(app.config)
 

@@ -23,6 +23,11 @@ COMPONENTS = {
                     "properties": {
                         "code": {"type": "string"},
                         "message": {"type": "string"},
+                        "request_id": {
+                            "type": "string",
+                            "description": "Server errors (5xx): the id of the "
+                            "request in the log; also the X-Request-ID header",
+                        },
                     },
                 }
             },

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from courses import operations as course_ops
@@ -104,3 +105,25 @@ def test_posts_with_another_json_type_all_write(served):
         ]
     )
     assert statuses == [200] * 50
+
+
+@pytest.mark.parametrize(
+    "engine_options",
+    [{}, {"connect_args": {"check_same_thread": False}}],
+    ids=["default", "other-connect-args"],
+)
+def test_sqlite_writers_wait_generously_for_the_lock(tmp_path, engine_options):
+    """Every SQLite connection waits SQLITE_BUSY_TIMEOUT (30 s) for the lock."""
+    from lms import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'busy.sqlite3'}",
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    with app.app_context():
+        assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 30_000
+        db.engine.dispose()
