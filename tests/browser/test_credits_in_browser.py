@@ -164,3 +164,33 @@ def test_a_coordinator_records_a_rooms_attendance(new_page, screenshot, committe
     page.get_by_role("button", name="记录到场").click()
     expect(page.locator(".flash-success")).to_contain_text("2 名学员")
     screenshot(page, "attendance-zh-CN")
+
+
+def test_courses_say_what_they_award_and_the_transcript_agrees(
+    new_page, screenshot, committed
+):
+    """Issue 10 item 12 and 9: the catalog card and the course page say what
+    completing the course awards; the transcript's numbers agree with met."""
+
+    def build():
+        # CN-2024 at hospital level: 3 clock hours make 1 credit.
+        scene = build_scene(durations=(3 * 3600,), title_zh="糖尿病足的预防")
+        complete_course(scene.course, scene.learners[0])
+        return scene.course.id, scene.learners[0].login
+
+    course_id, login = committed(build)
+    page = new_page(locale="en-US")
+    sign_in(page, login)
+    page.goto("/courses/")
+    card = page.locator(f".course-card:has(a[href='/courses/{course_id}'])")
+    expect(card.locator(".award")).to_have_text("1 CME credit on completion")
+    screenshot(page, "catalog-credits-en")
+    page.goto(f"/courses/{course_id}")
+    expect(page.locator("dd.award")).to_have_text("1 CME credit on completion")
+    page.goto("/credits")
+    requirement = page.locator(".requirement")
+    expect(requirement).to_contain_text("Not yet met")
+    expect(requirement.locator(".meter-value")).to_have_text(["1 / 25"])
+    # 3 clock hours are 3.6 学时 of 50 minutes: shown beside, never tested.
+    expect(requirement.locator(".equivalent")).to_contain_text("3.6 / 90")
+    screenshot(page, "transcript-credits-en")
