@@ -11,7 +11,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from certificates.keys import current_issuer, document_signer_file, key_file
+from certificates.keys import (
+    current_issuer,
+    document_signer_file,
+    key_file,
+    public_key_of,
+    split_document_signer,
+)
 from certificates.pades import certificate_fingerprint, certificate_subject
 from certificates.pdf import verify_certificate_file
 
@@ -59,15 +65,18 @@ def verify_command(pdf, public_key, signing_certificate, server, offline):
             err=True,
         )
         sys.exit(2)
-    if public_key is None or signing_certificate is None:
-        issuer = current_issuer()
-    public_pem = public_key.read_bytes() if public_key else issuer.public_pem
-    certificate_pem = (
-        signing_certificate.read_bytes()
-        if signing_certificate
-        else issuer.document_certificate_pem
-    )
     try:
+        # This installation's own, read as they are: checking creates no key.
+        public_pem = (
+            public_key.read_bytes()
+            if public_key
+            else public_key_of(key_file().read_bytes())
+        )
+        certificate_pem = (
+            signing_certificate.read_bytes()
+            if signing_certificate
+            else split_document_signer(document_signer_file().read_bytes())[1]
+        )
         verdict = verify_certificate_file(pdf.read_bytes(), public_pem, certificate_pem)
     except ValueError as error:  # a key or certificate file that cannot be read
         click.echo(f"Cannot read the keys: {error}", err=True)

@@ -236,6 +236,15 @@ def test_the_cli_checks_against_a_given_certificate_and_key(
     assert "signed by another certificate" in result.output
 
 
+def test_keys_that_cannot_be_read_are_a_clear_error(runner, issued, tmp_path):
+    _, pdf = issued
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate")
+    result = verify(runner, tmp_path, pdf, "--signing-certificate", str(garbage))
+    assert result.exit_code == 2
+    assert "Cannot read the keys" in result.output
+
+
 # --- item 4: revocation, asked of the real server -----------------------------------
 
 
