@@ -236,6 +236,26 @@ def test_the_cli_checks_against_a_given_certificate_and_key(
     assert "signed by another certificate" in result.output
 
 
+def test_what_the_api_publishes_is_enough_to_verify_elsewhere(
+    client, runner, issued, tmp_path
+):
+    _, pdf = issued
+    published = client.get("/api/v1/verification-key").json
+    public_key, certificate = tmp_path / "key.pem", tmp_path / "cert.pem"
+    public_key.write_text(published["public_key_pem"])
+    certificate.write_text(published["document_certificate_pem"])
+    assert len(published["document_certificate_sha256"].split(":")) == 32
+    result = verify(
+        runner,
+        tmp_path,
+        pdf,
+        *("--public-key", str(public_key)),
+        *("--signing-certificate", str(certificate)),
+        "--offline",
+    )
+    assert result.exit_code == 0, result.output
+
+
 def test_keys_that_cannot_be_read_are_a_clear_error(runner, issued, tmp_path):
     _, pdf = issued
     garbage = tmp_path / "garbage.pem"
