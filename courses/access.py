@@ -66,3 +66,9 @@ def can_see_certificate(actor, owner_id):
 def can_download_certificate(actor, owner_id, is_current):
     """Its PDF: the learner only while it is current; the office every version."""
     return actor.role == Role.ADMINISTRATOR or (actor.id == owner_id and is_current)
+
+
+def can_review_media(actor, uploader_id):
+    """A published lecture's new media: the office passes it, never its uploader
+    (a lecturer cannot approve their own recording, nor an officer theirs)."""
+    return actor.role == Role.ADMINISTRATOR and actor.id != uploader_id

@@ -60,15 +60,29 @@ def can_edit_course(status, *, role, is_lecturer_of_course):
     return role == Role.LECTURER and is_lecturer_of_course and status in EDITABLE
 
 
+def media_problems(*, lecture_count, playable_lectures):
+    """What keeps a course from being submitted or approved for its lectures:
+    it needs at least one, and every one needs ready (transcoded) media."""
+    if lecture_count == 0:
+        return ["no_lectures"]
+    if playable_lectures < lecture_count:
+        return ["lectures_not_ready"]
+    return []
+
+
+def media_needs_review(status):
+    """Whether new media for a course's lecture waits for the CME office: once a
+    course is published (or archived), learners see only what the office passed."""
+    return CourseStatus(status) in (CourseStatus.APPROVED, CourseStatus.ARCHIVED)
+
+
 def submission_problems(
     *, lecture_count, playable_lectures, question_count, questions_per_attempt
 ):
     """What keeps a course from being submitted (empty when it is ready)."""
-    problems = []
-    if lecture_count == 0:
-        problems.append("no_lectures")
-    elif playable_lectures < lecture_count:
-        problems.append("lectures_not_ready")
+    problems = media_problems(
+        lecture_count=lecture_count, playable_lectures=playable_lectures
+    )
     if question_count == 0:
         problems.append("no_questions")
     elif questions_per_attempt and question_count < questions_per_attempt:

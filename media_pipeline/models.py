@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import UTCDateTime, db, enum_column, utcnow
-from media_pipeline.states import JobState
+from media_pipeline.states import JobState, ReviewState
 
 
 class MediaUpload(db.Model):
@@ -23,8 +23,14 @@ class MediaUpload(db.Model):
     filename: Mapped[str] = mapped_column(sa.String(200), default="")
     size: Mapped[int] = mapped_column(sa.BigInteger)
     received: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: The whole file's SHA-256 (hex) as the client declared it, checked on completion.
+    expected_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The whole file's SHA-256 (hex) as received; the transcoder checks it again.
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
 
     __table_args__ = (
         sa.CheckConstraint("size > 0", name="size_positive"),
@@ -60,9 +66,19 @@ class TranscodeJob(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Length of this job's output; the lecture's once the output is published.
+    duration_seconds: Mapped[float | None] = mapped_column()
+    #: Set when the output waits for the office (the course is published).
+    review_state: Mapped[ReviewState | None] = mapped_column(
+        enum_column(ReviewState, "media_review_state"), index=True
+    )
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_comment: Mapped[str] = mapped_column(sa.Text, default="")
 
     upload = relationship("MediaUpload")
     lecture = relationship("Lecture")
+    reviewed_by = relationship("User")
 
     __table_args__ = (
         sa.CheckConstraint("progress >= 0 AND progress <= 1", name="progress_range"),

@@ -5,17 +5,28 @@ import shutil
 
 import sqlalchemy as sa
 
+from courses.access import can_review_media
 from courses.models import Lecture
+from courses.queries import actor_of
+from courses.workflow import media_needs_review
 from lms.db import db
 from media_pipeline.models import MediaUpload, TranscodeJob
+from media_pipeline.runner import TranscodeFailed, publish
 from media_pipeline.states import (
     FINISHED,
     MAX_ATTEMPTS,
     JobState,
     MediaStatus,
+    ReviewState,
     clean_filename,
     is_stale,
+    parse_sha256_hex,
+    parse_upload_checksum,
 )
+from media_pipeline.storage import ChecksumMismatch
+
+#: tus's status for a chunk whose bytes do not match its checksum.
+CHECKSUM_MISMATCH = 460
 
 
 class MediaError(ValueError):
@@ -24,7 +35,8 @@ class MediaError(ValueError):
         self.code, self.status = code, status
 
 
-def start_upload(lecture, user, *, filename, size, max_bytes, token=None):
+def start_upload(lecture, user, *, filename, size, max_bytes, token=None, sha256=None):
+    """A new resumable upload; ``sha256`` is the whole file's digest if known."""
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         raise MediaError(
             "invalid_size", "size must be the file's length in bytes.", 422
@@ -39,10 +51,36 @@ def start_upload(lecture, user, *, filename, size, max_bytes, token=None):
         user_id=user.id,
         filename=clean_filename(filename),
         size=size,
+        expected_sha256=None if sha256 is None else parse_file_sha256(sha256),
     )
     db.session.add(upload)
     db.session.flush()
     return upload
+
+
+def parse_file_sha256(value):
+    try:
+        return parse_sha256_hex(value)
+    except ValueError:
+        raise MediaError(
+            "invalid_checksum",
+            "sha256 must be the file's SHA-256 in 64 hex digits.",
+            422,
+        ) from None
+
+
+def parse_chunk_checksum(header):
+    """The digest of an ``Upload-Checksum`` header (None when not sent)."""
+    if header is None:
+        return None
+    try:
+        return parse_upload_checksum(header)
+    except ValueError as error:
+        raise MediaError(
+            "invalid_checksum",
+            "Upload-Checksum must read 'sha256 <base64 digest>'.",
+            400,
+        ) from error
 
 
 def get_upload(token, *, for_update=False):
@@ -52,21 +90,28 @@ def get_upload(token, *, for_update=False):
     return db.session.scalar(query) if isinstance(token, str) else None
 
 
+def _offset_mismatch(upload):
+    return MediaError(
+        "offset_mismatch", f"Expected offset {upload.received}; resume from there."
+    )
+
+
 def check_chunk(upload, offset, chunk_limit):
     """How many bytes a chunk at ``offset`` may carry; refuses a wrong offset."""
     if upload.completed_dt is not None:
         raise MediaError("upload_complete", "This upload is already complete.")
     if offset != upload.received:
-        raise MediaError(
-            "offset_mismatch", f"Expected offset {upload.received}; resume from there."
-        )
+        raise _offset_mismatch(upload)
     return min(chunk_limit, upload.size - upload.received)
 
 
-def write_chunk(storage, token, offset, stream, limit):
-    """Stream a chunk to the upload's file (outside any database transaction)."""
+def write_chunk(storage, token, offset, stream, limit, *, sha256=None):
+    """Stream a chunk to the upload's file (outside any database transaction).
+
+    The caller holds ``storage.locked(token)`` and checked ``offset`` under it.
+    """
     try:
-        return storage.append(token, offset, stream, limit)
+        return storage.append(token, offset, stream, limit, sha256=sha256)
     except OverflowError:
         raise MediaError(
             "chunk_too_large",
@@ -74,27 +119,66 @@ def write_chunk(storage, token, offset, stream, limit):
             "or the chunk limit; nothing of it was kept.",
             413,
         ) from None
+    except ChecksumMismatch:
+        raise MediaError(
+            "checksum_mismatch",
+            "The chunk does not match its Upload-Checksum; nothing of it was kept.",
+            CHECKSUM_MISMATCH,
+        ) from None
 
 
-def record_chunk(upload, offset, written, now):
+def check_file(storage, upload, offset, written, *, sha256=None):
+    """The whole file's SHA-256 once a chunk completes it (None before).
+
+    Compared with the digest the client declared (``sha256`` now, or at the
+    start); on a mismatch the chunk is cut off again and nothing is recorded.
+    """
+    if offset + written < upload.size:
+        return None
+    actual = storage.file_sha256(upload.token)
+    declared = parse_file_sha256(sha256) if sha256 else upload.expected_sha256
+    if declared is not None and declared != actual:
+        storage.truncate(upload.token, offset)
+        raise MediaError(
+            "checksum_mismatch",
+            "The file does not match its SHA-256; the last chunk was not kept. "
+            "Start the upload again.",
+            CHECKSUM_MISMATCH,
+        )
+    return actual
+
+
+def record_chunk(upload, offset, written, now, *, sha256=None):
     """Note a written chunk; returns the new job when the upload is complete."""
     if offset != upload.received or upload.completed_dt is not None:
-        raise MediaError(
-            "offset_mismatch", f"Expected offset {upload.received}; resume from there."
-        )
+        raise _offset_mismatch(upload)
     upload.received = offset + written
     if upload.received < upload.size:
         db.session.flush()
         return None
     upload.completed_dt = now
+    upload.sha256 = sha256
     return create_job(upload, now)
 
 
-def receive_chunk(upload, offset, stream, storage, now, *, chunk_limit):
+def check_upload_intact(storage, path, sha256):
+    """Before transcoding: the file is still the one received (same SHA-256)."""
+    if sha256 and storage.path_sha256(path) != sha256:
+        raise TranscodeFailed(
+            "The uploaded file changed after it was received; upload it again.",
+            code="checksum_mismatch",
+        )
+
+
+def receive_chunk(upload, offset, stream, storage, now, *, chunk_limit, sha256=None):
     """Check, write and record a chunk in one go (tests, scripts, small files)."""
-    limit = check_chunk(upload, offset, chunk_limit)
-    written = write_chunk(storage, upload.token, offset, stream, limit)
-    return record_chunk(upload, offset, written, now)
+    with storage.locked(upload.token):
+        limit = check_chunk(upload, offset, chunk_limit)
+        written = write_chunk(
+            storage, upload.token, offset, stream, limit, sha256=sha256
+        )
+        digest = check_file(storage, upload, offset, written)
+        return record_chunk(upload, offset, written, now, sha256=digest)
 
 
 def create_job(upload, now, policy=None):
@@ -146,24 +230,131 @@ def is_latest_job(job):
     return newest == job.id and job.state == JobState.RUNNING
 
 
-def finish_job(job, now, *, duration=None, error=None, error_code="failed"):
-    """Succeed, or fail with ``error`` (ffmpeg's words) and ``error_code`` (why, for
-    people: ``disk_full``, ``timeout``, ``not_media``...); a lecture that had
-    media keeps it."""
+def finish_job(job, now, *, duration=None, error=None, error_code=""):
+    """Record a job's end; True when its output is to be published now.
+
+    A published course's lecture keeps its media: a successful job's output
+    then waits for the CME office (:func:`approve_version`), and an older
+    version still waiting is superseded.
+    """
     lecture = job.lecture
-    if error is None:
-        job.state = JobState.SUCCEEDED
-        job.progress = 1.0
-        lecture.duration_seconds = duration
-        lecture.media_status = MediaStatus.READY
-    else:
+    job.finished_dt = now
+    if error is not None:
         job.state = JobState.FAILED
         job.error = error[:4000]
-        job.error_code = error_code[:32]
+        job.error_code = error_code or ""
         if lecture.media_status != MediaStatus.READY:
             lecture.media_status = MediaStatus.FAILED
-    job.finished_dt = now
+        db.session.flush()
+        return False
+    job.state = JobState.SUCCEEDED
+    job.progress = 1.0
+    job.duration_seconds = duration
+    if media_needs_review(lecture.course.status) and not _was_published(job):
+        for older in db.session.scalars(
+            sa.select(TranscodeJob).where(
+                TranscodeJob.lecture_id == job.lecture_id,
+                TranscodeJob.review_state == ReviewState.PENDING,
+                TranscodeJob.id != job.id,
+            )
+        ):
+            older.review_state = ReviewState.SUPERSEDED
+            older.reviewed_dt = now
+        job.review_state = ReviewState.PENDING
+        db.session.flush()
+        return False
+    lecture.duration_seconds = duration
+    lecture.media_status = MediaStatus.READY
     db.session.flush()
+    return True
+
+
+def _was_published(job):
+    """Whether this job's recording was published before (a re-transcode of it:
+    the same content the office saw, in a new ladder)."""
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TranscodeJob)
+            .where(
+                TranscodeJob.upload_id == job.upload_id,
+                TranscodeJob.id != job.id,
+                TranscodeJob.state == JobState.SUCCEEDED,
+                sa.or_(
+                    TranscodeJob.review_state.is_(None),
+                    TranscodeJob.review_state == ReviewState.APPROVED,
+                ),
+            )
+        )
+    )
+
+
+def get_version_for_review(job_id):
+    """A job's row locked for the office's decision (None when unknown)."""
+    return db.session.scalar(
+        sa.select(TranscodeJob)
+        .filter_by(id=job_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _check_reviewable(job, reviewer):
+    if not can_review_media(actor_of(reviewer), job.upload.user_id):
+        raise MediaError(
+            "forbidden",
+            "Only the CME office reviews new media, and not the person who "
+            "uploaded it.",
+            403,
+        )
+    if job.review_state != ReviewState.PENDING:
+        raise MediaError("not_pending", "This version is not waiting for review.")
+
+
+def approve_version(job, reviewer, now, storage):
+    """The office passes a new version: it becomes the lecture's media at once.
+
+    The lecture's duration and status change in this transaction and the
+    published link moves atomically (learners see the old or the new, never a mix).
+    """
+    _check_reviewable(job, reviewer)
+    work = storage.work_dir(job.lecture_id, job.id, job.attempts)
+    if not (work / "master.m3u8").is_file():
+        raise MediaError(
+            "version_missing", "This version's files are gone; upload it again."
+        )
+    job.review_state = ReviewState.APPROVED
+    job.reviewed_by_id, job.reviewed_dt = reviewer.id, now
+    lecture = job.lecture
+    lecture.duration_seconds = job.duration_seconds
+    lecture.media_status = MediaStatus.READY
+    db.session.flush()
+    publish(work, storage.published(job.lecture_id))
+    _discard_superseded(job, storage)
+
+
+def reject_version(job, reviewer, now, storage, *, comment=""):
+    """The office turns a new version down: it is discarded, the old media stays."""
+    _check_reviewable(job, reviewer)
+    comment = str(comment or "").strip()
+    if not comment:
+        raise MediaError("comment_required", "Say why the version is rejected.", 422)
+    job.review_state = ReviewState.REJECTED
+    job.reviewed_by_id, job.reviewed_dt = reviewer.id, now
+    job.review_comment = comment[:2000]
+    db.session.flush()
+    discard_work(storage.work_dir(job.lecture_id, job.id, job.attempts))
+    _discard_superseded(job, storage)
+
+
+def _discard_superseded(job, storage):
+    """Versions a newer one replaced while they waited are no longer kept."""
+    for older in db.session.scalars(
+        sa.select(TranscodeJob).filter_by(
+            lecture_id=job.lecture_id, review_state=ReviewState.SUPERSEDED
+        )
+    ):
+        discard_work(storage.work_dir(older.lecture_id, older.id, older.attempts))
 
 
 def requeue_stale_jobs(now, stale_after):

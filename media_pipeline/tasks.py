@@ -37,6 +37,7 @@ def transcode_job(job_id):
         return
     store = storage()
     upload_path = store.upload_path(job.upload.token)
+    received_sha256 = job.upload.sha256
     work = store.work_dir(job.lecture_id, job.id, job.attempts)
     policy = POLICIES.get(job.policy)
     config = current_app.config
@@ -65,6 +66,7 @@ def transcode_job(job_id):
                 raise TranscodeFailed("the job was cancelled", code="cancelled")
 
     try:
+        ops.check_upload_intact(store, upload_path, received_sha256)
         source, _ = build_ladder(
             upload_path,
             work,
@@ -88,8 +90,9 @@ def transcode_job(job_id):
         ops.discard_work(work)  # a newer upload won; nothing of this one is shown
         db.session.rollback()
         return
-    publish(work, store.published(job.lecture_id))
-    ops.finish_job(job, utcnow(), duration=source.duration)
+    if ops.finish_job(job, utcnow(), duration=source.duration):
+        publish(work, store.published(job.lecture_id))
+    # else a published course's new version waits for the office (kept in work)
     db.session.commit()
 
 

@@ -7,12 +7,17 @@ from flask_login import current_user
 
 from courses import queries as course_queries
 from courses.models import Lecture
+from courses.workflow import media_needs_review
 from lms.accounts.models import User
+from lms.accounts.roles import Role
 from lms.api import ApiError, api_route, json_body, require_user, streams_body
-from lms.api.openapi import error_response, json_response
+from lms.api.openapi import error_response, header_parameter, json_response
 from lms.db import begin_write_transaction, db, utcnow
 from lms.labels import job_error_label
+from lms.logs import request_id
+from lms.media.views import preview_url
 from media_pipeline import operations as ops
+from media_pipeline import queries
 from media_pipeline.models import TranscodeJob
 from media_pipeline.storage import Storage
 from media_pipeline.tasks import enqueue
@@ -63,6 +68,10 @@ def job_json(job):
         "error_message": (
             str(job_error_label(job.error_code)) if job.error_code else None
         ),
+        #: pending / approved / rejected / superseded, or None (no review needed)
+        "review": job.review_state.value if job.review_state else None,
+        "review_comment": job.review_comment or None,
+        "preview_url": preview_url(job),
     }
 
 
@@ -74,6 +83,10 @@ def upload_json(upload, job=None):
         "complete": upload.completed_dt is not None,
         "chunk_size": current_app.config["UPLOAD_CHUNK_BYTES"],
         "job": job_json(job) if job else None,
+        #: True when the recording will wait for the CME office (published course)
+        "review_required": media_needs_review(
+            db.session.get(Lecture, upload.lecture_id).course.status
+        ),
     }
 
 
@@ -89,7 +102,14 @@ def raw_body_limit(limit):
     request_body={
         "type": "object",
         "required": ["size"],
-        "properties": {"size": {"type": "integer"}, "filename": {"type": "string"}},
+        "properties": {
+            "size": {"type": "integer"},
+            "filename": {"type": "string"},
+            "sha256": {
+                "type": "string",
+                "description": "The whole file's SHA-256 (hex), checked on completion",
+            },
+        },
     },
     responses={"201": json_response("The upload and its offset", OBJ), **ERRORS},
 )
@@ -103,6 +123,7 @@ def start_upload(lecture_id):
         filename=data.get("filename"),
         size=data.get("size"),
         max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+        sha256=data.get("sha256"),
     )
     db.session.commit()
     return jsonify(upload_json(upload)), 201
@@ -126,34 +147,96 @@ def upload_status(token):
     return jsonify(upload_json(load_own_upload(token)))
 
 
+def chunk_refused(error, upload):
+    """A refused chunk's error, with the offset to resume from (tus's header too)."""
+    response = jsonify(
+        {
+            "error": {
+                "code": error.code,
+                "message": str(error),
+                "offset": upload.received,
+                "request_id": request_id(),
+            }
+        }
+    )
+    response.status_code = error.status
+    response.headers["Upload-Offset"] = str(upload.received)
+    return response
+
+
 @api_route(
     "/uploads/<token>",
     ["PATCH"],
     summary="Append a chunk (raw body) at the Upload-Offset header",
+    description=(
+        "One chunk at a time per upload: the offset is checked, the chunk written "
+        "and recorded under one lock, and a chunk whose offset no longer matches is "
+        "refused with 409 and the offset to resume from (in the body and the "
+        "Upload-Offset header); 409 upload_busy while another chunk of the same "
+        "upload is still arriving. Upload-Checksum: sha256 <base64> checks the "
+        "chunk (460 checksum_mismatch, nothing kept). On the chunk that completes "
+        "the file, its SHA-256 is compared with the one declared at the start or "
+        "in Upload-File-Sha256 (hex); a mismatch keeps nothing of the chunk and "
+        "nothing is transcoded."
+    ),
+    parameters=[
+        header_parameter("Upload-Offset", "Where this chunk starts", required=True),
+        header_parameter("Upload-Checksum", "sha256 <base64 digest of the chunk>"),
+        header_parameter("Upload-File-Sha256", "The whole file's SHA-256 (hex)"),
+    ],
     responses={
         "200": json_response("The new offset (and the job when done)", OBJ),
+        "460": error_response("The chunk or the file does not match its checksum"),
         **ERRORS,
     },
 )
 @streams_body
 def upload_chunk(token):
     raw_body_limit(current_app.config["UPLOAD_CHUNK_BYTES"] + 1)
-    upload = load_own_upload(token)
+    load_own_upload(token)
     try:
         offset = int(request.headers.get("Upload-Offset", ""))
     except ValueError:
         raise ApiError(400, "bad_offset", "Send the Upload-Offset header.") from None
-    limit = media_call(
-        ops.check_chunk, upload, offset, current_app.config["UPLOAD_CHUNK_BYTES"]
+    checksum = media_call(
+        ops.parse_chunk_checksum, request.headers.get("Upload-Checksum")
     )
+    file_sha256 = request.headers.get("Upload-File-Sha256")
+    store = storage()
     db.session.commit()  # hold no transaction while the body streams in
-    written = media_call(
-        ops.write_chunk, storage(), token, offset, request.stream, limit
-    )
-    begin_write_transaction()
-    upload = ops.get_upload(token, for_update=True)
-    job = media_call(ops.record_chunk, upload, offset, written, utcnow())
-    db.session.commit()
+    try:
+        with store.locked(token):
+            # Checked, written and recorded under the upload's lock: a retry of
+            # a slow chunk cannot write over what that chunk recorded.
+            upload = ops.get_upload(token)
+            try:
+                limit = ops.check_chunk(
+                    upload, offset, current_app.config["UPLOAD_CHUNK_BYTES"]
+                )
+                db.session.commit()
+                written = ops.write_chunk(
+                    store, token, offset, request.stream, limit, sha256=checksum
+                )
+                digest = ops.check_file(
+                    store, upload, offset, written, sha256=file_sha256
+                )
+                begin_write_transaction()
+                upload = ops.get_upload(token, for_update=True)
+                job = ops.record_chunk(upload, offset, written, utcnow(), sha256=digest)
+            except ops.MediaError as error:
+                db.session.rollback()
+                return chunk_refused(error, ops.get_upload(token))
+            db.session.commit()
+    except BlockingIOError:
+        upload = ops.get_upload(token)
+        busy = ops.MediaError(
+            "upload_busy",
+            "Another chunk of this upload is still arriving; "
+            f"resume from offset {upload.received} once it ends.",
+        )
+        response = chunk_refused(busy, upload)
+        response.headers["Retry-After"] = "1"
+        return response
     if job is not None:
         enqueue(job)
         db.session.refresh(job)
@@ -164,7 +247,21 @@ def upload_chunk(token):
     "/lectures/<int:lecture_id>/media",
     ["PUT"],
     summary="Upload a whole recording in one request (raw body)",
-    responses={"202": json_response("The transcode job", OBJ), **ERRORS},
+    description=(
+        "Upload-Checksum: sha256 <base64> checks the whole body (460 "
+        "checksum_mismatch, nothing kept). For a published course the recording "
+        "becomes a new version that waits for the CME office's review "
+        "(the job's review is then 'pending')."
+    ),
+    parameters=[
+        header_parameter("Upload-Checksum", "sha256 <base64 digest of the body>"),
+        header_parameter("X-Filename", "The file's name, for display"),
+    ],
+    responses={
+        "202": json_response("The transcode job", OBJ),
+        "460": error_response("The body does not match its checksum"),
+        **ERRORS,
+    },
 )
 @streams_body
 def put_media(lecture_id):
@@ -178,12 +275,24 @@ def put_media(lecture_id):
         )
     if size > limit:
         raise ApiError(413, "too_large", f"Recordings may be at most {limit} bytes.")
+    checksum = media_call(
+        ops.parse_chunk_checksum, request.headers.get("Upload-Checksum")
+    )
     user_id = current_user.id
     db.session.commit()  # hold no transaction while the body streams in
-    token = secrets.token_urlsafe(32)
-    written = media_call(ops.write_chunk, storage(), token, 0, request.stream, size)
-    if written != size:
-        raise ApiError(400, "incomplete", "The body was shorter than Content-Length.")
+    token, store = secrets.token_urlsafe(32), storage()
+    try:
+        written = media_call(
+            ops.write_chunk, store, token, 0, request.stream, size, sha256=checksum
+        )
+        if written != size:
+            raise ApiError(
+                400, "incomplete", "The body was shorter than Content-Length."
+            )
+    except ApiError:
+        store.upload_path(token).unlink(missing_ok=True)
+        raise
+    digest = store.file_sha256(token)
     begin_write_transaction()
     upload = media_call(
         ops.start_upload,
@@ -194,7 +303,7 @@ def put_media(lecture_id):
         max_bytes=limit,
         token=token,
     )
-    job = ops.record_chunk(upload, 0, written, utcnow())
+    job = ops.record_chunk(upload, 0, written, utcnow(), sha256=digest)
     db.session.commit()
     enqueue(job)
     db.session.refresh(job)
@@ -245,3 +354,63 @@ def retry_job(job_id):
     enqueue(new)
     db.session.refresh(new)
     return jsonify(job_json(new))
+
+
+@api_route(
+    "/media-reviews",
+    ["GET"],
+    summary="The office: new media of published lectures waiting for review",
+    responses={"200": json_response("{versions: [job...]}", OBJ), **ERRORS},
+)
+def list_media_reviews():
+    user = require_user()
+    if user.role != Role.ADMINISTRATOR:
+        abort(403)
+    versions = [
+        job_json(job) | {"course_id": job.lecture.course_id}
+        for job in queries.list_versions_awaiting_review()
+    ]
+    return jsonify({"versions": versions})
+
+
+def load_version_for_review(job_id):
+    require_user()
+    job = ops.get_version_for_review(job_id)
+    if job is None or not course_queries.may_manage(job.lecture.course, current_user):
+        abort(404)
+    return job
+
+
+@api_route(
+    "/jobs/<int:job_id>/approve",
+    ["POST"],
+    summary="The office: a new version becomes the lecture's media",
+    description="Not by the person who uploaded it (403); 409 when not pending.",
+    responses={"200": json_response("The job", OBJ), **ERRORS},
+)
+def approve_version(job_id):
+    job = load_version_for_review(job_id)
+    media_call(ops.approve_version, job, current_user, utcnow(), storage())
+    db.session.commit()
+    return jsonify(job_json(job))
+
+
+@api_route(
+    "/jobs/<int:job_id>/reject",
+    ["POST"],
+    summary="The office: a new version is discarded; the lecture keeps its media",
+    request_body={
+        "type": "object",
+        "required": ["comment"],
+        "properties": {"comment": {"type": "string"}},
+    },
+    responses={"200": json_response("The job", OBJ), **ERRORS},
+)
+def reject_version(job_id):
+    job = load_version_for_review(job_id)
+    comment = json_body().get("comment")
+    media_call(
+        ops.reject_version, job, current_user, utcnow(), storage(), comment=comment
+    )
+    db.session.commit()
+    return jsonify(job_json(job))

@@ -111,6 +111,16 @@ def error_response(description):
     }
 
 
+def header_parameter(name, description, *, required=False):
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
 def json_response(description, schema):
     return {
         "description": description,
@@ -153,6 +163,7 @@ def api_route_factory(bp):
         request_body=None,
         parameters=None,
         tags=None,
+        description=None,
     ):
         """Declare an endpoint and its OpenAPI operation together.
 
@@ -180,6 +191,8 @@ def api_route_factory(bp):
                     ]
                     + list(parameters or []),
                 }
+                if description:
+                    operation["description"] = description
                 if request_body:
                     operation["requestBody"] = {
                         "required": True,

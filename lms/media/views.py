@@ -9,7 +9,8 @@ from courses.models import Lecture
 from courses.workflow import CourseStatus
 from lms.accounts.roles import Role
 from lms.db import db
-from media_pipeline.storage import Storage
+from media_pipeline.states import ReviewState
+from media_pipeline.storage import Storage, version_name
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -47,6 +48,14 @@ def hls_url(lecture):
     return f"/media/lectures/{lecture.id}/{version}/master.m3u8" if version else None
 
 
+def preview_url(job):
+    """Where a lecture's managers watch a version waiting for the office's review."""
+    if job.review_state != ReviewState.PENDING:
+        return None
+    name = version_name(job.id, job.attempts)
+    return f"/media/lectures/{job.lecture_id}/{name}/master.m3u8"
+
+
 @bp.route("/lectures/<int:lecture_id>/<version>/<path:name>")
 def lecture_file(lecture_id, version, name):
     lecture = db.session.get(Lecture, lecture_id)
@@ -55,6 +64,10 @@ def lecture_file(lecture_id, version, name):
     match = FILE.match(name)
     if not VERSION.match(version) or not match:
         abort(404)
+    if version != published_version(lecture_id) and not course_queries.may_manage(
+        lecture.course, current_user
+    ):
+        abort(404)  # a version waiting for review is for its course's managers only
     folder = Storage(current_app.config["MEDIA_DIR"]).lecture_dir(lecture_id) / version
     path = folder / name
     if not path.is_file():

@@ -20,13 +20,35 @@ def clip(tmp_path_factory):
 
 
 @pytest.fixture
-def lecture_setup(create_course, api_token, create_user, client):
+def office(api_token, create_user):
+    return api_token(create_user(role=Role.ADMINISTRATOR))
+
+
+@pytest.fixture
+def lecture_setup(create_course, api_token, create_user, client, office):
     course = create_course(durations=(60.0,))
     lecture = course.lectures[0]
     learner = create_user()
     learner_headers = api_token(learner)
     client.post(f"/api/v1/courses/{course.id}/enrol", headers=learner_headers)
     return lecture, api_token(course.owner), learner_headers
+
+
+def approved(client, job, office):
+    """A published course's new version passed by the office (its media now)."""
+    assert job["state"] == "succeeded" and job["review"] == "pending", job
+    response = client.post(f"/api/v1/jobs/{job['id']}/approve", headers=office)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def put_published(client, lecture, lecturer, office, body):
+    """Upload a whole recording to a published lecture and have the office pass it."""
+    response = client.put(
+        f"/api/v1/lectures/{lecture.id}/media", data=body, headers=lecturer
+    )
+    assert response.status_code == 202, response.json
+    return approved(client, response.json["job"], office)
 
 
 def start(client, lecture, headers, size, filename="讲座 ../../x.mp4"):
@@ -49,7 +71,7 @@ def patch(client, token, headers, offset, body):
 
 
 def test_a_dropped_upload_resumes_then_the_ladder_is_published(
-    client, lecture_setup, clip, db
+    client, lecture_setup, clip, db, office
 ):
     lecture, lecturer, learner = lecture_setup
     token = start(client, lecture, lecturer, len(clip))
@@ -62,6 +84,7 @@ def test_a_dropped_upload_resumes_then_the_ladder_is_published(
     assert resume["offset"] == half and resume["complete"] is False
     done = patch(client, token, lecturer, half, clip[half:]).json
     assert done["complete"] and done["job"]["state"] == "succeeded"
+    approved(client, done["job"], office)
 
     info = client.get(f"/api/v1/lectures/{lecture.id}", headers=learner).json
     assert info["status"] == "ready" and info["duration"] == pytest.approx(4.0, abs=0.1)
@@ -74,16 +97,10 @@ def test_a_dropped_upload_resumes_then_the_ladder_is_published(
 
 
 def test_media_is_served_only_to_those_who_may_watch(
-    client, lecture_setup, clip, create_user, api_token
+    client, lecture_setup, clip, create_user, api_token, office
 ):
     lecture, lecturer, learner = lecture_setup
-    response = client.put(
-        f"/api/v1/lectures/{lecture.id}/media",
-        data=clip,
-        headers=lecturer | {"Content-Type": "video/mp4"},
-    )
-    assert response.status_code == 202, response.json
-    assert response.json["job"]["state"] == "succeeded", response.json
+    put_published(client, lecture, lecturer, office, clip)
     url = client.get(f"/api/v1/lectures/{lecture.id}", headers=learner).json["hls_url"]
     stranger = api_token(create_user())
     assert client.get(url, headers=stranger).status_code == 404
@@ -130,8 +147,13 @@ def test_sizes_beyond_the_limits_are_refused_and_nothing_is_kept(
     assert client.get(f"/api/v1/uploads/{token}", headers=lecturer).json["offset"] == 0
 
 
-def test_a_text_file_renamed_mp4_fails_the_job_with_a_reason(client, lecture_setup):
-    lecture, lecturer, _ = lecture_setup
+def test_a_text_file_renamed_mp4_fails_the_job_with_a_reason(
+    client, create_course, api_token, db
+):
+    course = create_course(status="draft", durations=(60.0,))
+    lecture, lecturer = course.lectures[0], api_token(course.owner)
+    lecture.media_status = MediaStatus.NONE  # no recording yet
+    db.session.flush()
     body = "这不是视频\n".encode() * 200
     response = client.put(
         f"/api/v1/lectures/{lecture.id}/media",
@@ -145,9 +167,9 @@ def test_a_text_file_renamed_mp4_fails_the_job_with_a_reason(client, lecture_set
     assert info["status"] == "failed" and info["hls_url"] is None
 
 
-def test_a_failed_upload_keeps_the_previous_media(client, lecture_setup, clip):
+def test_a_failed_upload_keeps_the_previous_media(client, lecture_setup, clip, office):
     lecture, lecturer, learner = lecture_setup
-    client.put(f"/api/v1/lectures/{lecture.id}/media", data=clip, headers=lecturer)
+    put_published(client, lecture, lecturer, office, clip)
     before = client.get(f"/api/v1/lectures/{lecture.id}", headers=learner).json
     client.put(
         f"/api/v1/lectures/{lecture.id}/media", data=b"garbage" * 100, headers=lecturer
@@ -157,16 +179,19 @@ def test_a_failed_upload_keeps_the_previous_media(client, lecture_setup, clip):
     assert client.get(after["hls_url"], headers=learner).status_code == 200
 
 
-def test_a_newer_upload_wins_over_a_job_not_yet_run(client, lecture_setup, clip, db):
+def test_a_newer_upload_wins_over_a_job_not_yet_run(
+    client, lecture_setup, clip, db, office
+):
     lecture, lecturer, learner = lecture_setup
     token = start(client, lecture, lecturer, len(clip))
     upload = ops.get_upload(token)
     stale_job = ops.create_job(upload, utcnow())  # queued, not yet run
     db.session.flush()
-    client.put(f"/api/v1/lectures/{lecture.id}/media", data=clip, headers=lecturer)
+    put_published(client, lecture, lecturer, office, clip)
     db.session.refresh(stale_job)
     assert stale_job.state == JobState.CANCELLED
     url = client.get(f"/api/v1/lectures/{lecture.id}", headers=learner).json["hls_url"]
+    assert url
     transcode_job.call_local(stale_job.id)  # delivered late: it must not run
     db.session.refresh(stale_job)
     assert stale_job.state == JobState.CANCELLED
@@ -207,16 +232,19 @@ def test_stale_running_jobs_go_back_to_the_queue(client, lecture_setup, db):
 
 def test_hostile_file_names_are_only_displayed_clean(client, lecture_setup, db):
     lecture, lecturer, _ = lecture_setup
+    before = MediaStatus(lecture.media_status)
     token = start(client, lecture, lecturer, 10, filename="../../etc/\u202egpj.mp4\x00")
     upload = ops.get_upload(token)
     assert upload.filename == "gpj.mp4"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TranscodeJob)) == 0
-    assert MediaStatus(lecture.media_status) == MediaStatus.NONE
+    assert MediaStatus(lecture.media_status) == before  # starting changes nothing
 
 
-def test_nginx_mode_answers_with_x_accel_redirect(client, lecture_setup, clip, app):
+def test_nginx_mode_answers_with_x_accel_redirect(
+    client, lecture_setup, clip, app, office
+):
     lecture, lecturer, learner = lecture_setup
-    client.put(f"/api/v1/lectures/{lecture.id}/media", data=clip, headers=lecturer)
+    put_published(client, lecture, lecturer, office, clip)
     url = client.get(f"/api/v1/lectures/{lecture.id}", headers=learner).json["hls_url"]
     app.config["MEDIA_ACCEL"] = "nginx"
     try:
@@ -230,10 +258,10 @@ def test_nginx_mode_answers_with_x_accel_redirect(client, lecture_setup, clip, a
 
 
 def test_retranscode_queues_a_new_job_per_lecture(
-    client, lecture_setup, clip, runner, db
+    client, lecture_setup, clip, runner, db, office
 ):
     lecture, lecturer, learner = lecture_setup
-    client.put(f"/api/v1/lectures/{lecture.id}/media", data=clip, headers=lecturer)
+    put_published(client, lecture, lecturer, office, clip)
     before = client.get(f"/api/v1/lectures/{lecture.id}", headers=learner).json
     result = runner.invoke(
         args=["media", "retranscode", "--all", "--policy", "high_motion"]
