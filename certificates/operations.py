@@ -216,12 +216,19 @@ def record_attendance(course, learner, recorded_by, now, *, on, minutes):
         raise CreditError(
             "invalid_session_date", "The session date is not in the future.", 422
         )
+    length = queries.session_minutes(course)
     if (
         not isinstance(minutes, int)
         or isinstance(minutes, bool)
-        or not (1 <= minutes <= 600)
+        or not (1 <= minutes <= length)
     ):
-        raise CreditError("invalid_minutes", "Minutes attended are 1–600.", 422)
+        # Bounded by the session: 600 minutes in a one-hour course are not 10
+        # hours of presence (issue 10).
+        raise CreditError(
+            "invalid_minutes",
+            f"Minutes attended are 1–{length}, the session's length.",
+            422,
+        )
     existing, is_revoked = _learner_line(learner.id, course.id)
     if existing is not None:
         return None if is_revoked else existing
@@ -364,7 +371,7 @@ def record_manual_award(
     )
     decision = calculate_credits(activity, rule_set)
     if not decision.is_eligible:
-        raise CreditError("not_eligible", decision.reasons[0], 422)
+        raise CreditError("not_awarded", decision.reasons[0], 422)
     if queries.find_manual_line(user.id, title, on, decision.credits, kind.value):
         raise CreditError(
             "duplicate", "These credits were already entered for this activity.", 409

@@ -1,5 +1,6 @@
 """Reads: rule sets, the ledger, transcripts, certificates, exports."""
 
+import math
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -160,6 +161,15 @@ def course_activity(course, source, on, *, minutes, test_passed=None, person_id=
         project_credits_before=before,
         test_passed=test_passed,
     )
+
+
+def session_minutes(course):
+    """How long a session of ``course`` lasts, in whole minutes: the office's class
+    hours (clock hours: a multi-day on-site project) or its lectures' length."""
+    if course.class_hours_override is not None:
+        return int(Decimal(str(course.class_hours_override)) * 60)
+    seconds = sum(lecture.duration_seconds or 0 for lecture in course.lectures)
+    return math.ceil(seconds / 60)
 
 
 def course_award(course, on=None):

@@ -99,7 +99,10 @@ class AttendanceForm(FlaskForm):
     course_id = SelectField(_l("Course"), coerce=int)
     on = DateField(_l("Date of the session"), [InputRequired()])
     minutes = IntegerField(
-        _l("Minutes attended"), [InputRequired(), NumberRange(1, 600)]
+        # At most the session's length (the operation checks it): a multi-day
+        # on-site project may run for days.
+        _l("Minutes attended"),
+        [InputRequired(), NumberRange(1, 10000)],
     )
     learner_ids = SelectMultipleField(
         _l("Learners in the room"),

@@ -22,9 +22,14 @@ def credit_error_message(error):
         "invalid_date": _("The activity date cannot be in the future."),
         "invalid_value": _("Credits are 0.01–100 and class hours 0–500."),
         "invalid_session_date": _("The session date cannot be in the future."),
-        "invalid_minutes": _("Minutes attended are 1–600."),
+        "invalid_minutes": _(
+            "Minutes attended are at least 1 and at most the session's length."
+        ),
+        "not_awarded": _("The credit rules refuse these credits: %(reason)s"),
         "not_published": _("Only a published course has sessions."),
     }
+    if error.code == "not_awarded":
+        return messages["not_awarded"] % {"reason": str(error)}
     if error.code == "invalid_rule_set":
         return _("The rule set was not saved: %(detail)s", detail=str(error))
     return messages.get(error.code, str(error))

@@ -42,7 +42,7 @@ def lines_of(db, user):
 def test_a_room_earns_credits_once(
     client, db, auth, coordinator, hospital, create_user, create_course
 ):
-    course = create_course(format="live")
+    course = create_course(format="live", durations=(3 * 3600.0,))
     present = [create_user(name=f"到场{i}", hospital=hospital) for i in range(2)]
     absent = create_user(name="缺席", hospital=hospital)
     data = {

@@ -295,3 +295,38 @@ def test_the_transcript_pdf_prints_the_rounded_numbers_it_decides_on(
     assert "3.3333" not in text and "58.3333" not in text
     # 58.33 clock hours are 70 学时 of 50 minutes (CN-2024's, our reading).
     assert CN_2024.class_hour_minutes == 50
+
+
+# --- item 11: attendance ------------------------------------------------------------
+
+
+def test_minutes_attended_are_bounded_by_the_sessions_length(
+    db, create_course, create_user, admin
+):
+    """Issue 10 item 11: 600 minutes in a one-hour course are not 10 hours."""
+    course = create_course(durations=(HOUR,), format="live")
+    learner = create_user()
+    with pytest.raises(credit_ops.CreditError, match="1–60, the session's length"):
+        credit_ops.record_attendance(
+            course, learner, admin, datetime.now(UTC), on=date.today(), minutes=600
+        )
+    assert lines(db, learner) == []
+
+
+def test_a_multi_day_on_site_project_is_recorded_with_the_offices_hours(
+    db, create_course, create_user, admin
+):
+    """Issue 10 item 11: the office's class hours bound and give the session."""
+    course = create_course(durations=(HOUR,), format="onsite", status="submitted")
+    approve(
+        course,
+        admin,
+        class_hours_override=12.0,
+        class_hours_override_reason="两天现场培训，每天 6 小时",
+    )
+    learner = create_user()
+    line = credit_ops.record_attendance(
+        course, learner, admin, datetime.now(UTC), on=date.today(), minutes=720
+    )
+    # CN-2024: 12 clock hours at 3 hours a credit.
+    assert (line.class_hours, line.credits) == (Decimal(12), Decimal(4))
