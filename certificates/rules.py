@@ -119,6 +119,9 @@ class RuleSet:
     amount_rounding: Rounding = Rounding.NEAREST
     #: Per category: (at least, at most counted) credits a year; None is no bound.
     category_limits: dict = field(default_factory=dict)
+    #: Credits beyond a category's yearly maximum still count toward the total (a
+    #: province that allows Class I to stand in; the 2006 text does not).
+    category_overflow_counts: bool = False
     #: Self-study counts for at most this many credits a year.
     self_study_cap: Decimal | None = None
     #: Where a variant applies (the requirement of learners there).
@@ -400,19 +403,23 @@ def calculate_transcript(lines, rule_set, year):
                 if credits > room:
                     credits, reason = room, "self-study cap reached"
             self_study += credits
+        in_category = credits
         if credits:
             most = rule_set.category_limits.get(line.category, (None, None))[1]
             if most is not None:
                 room = max(most - by_category.get(line.category, ZERO), ZERO)
-                if credits > room:
-                    credits, reason = room, "category full"
+                if credits > room and rule_set.category_overflow_counts:
+                    in_category, reason = room, "beyond the category, in the total"
+                elif credits > room:
+                    credits, in_category, reason = room, room, "category full"
         hours = ZERO
         if credits == line.credits:
             hours = round_amount(line.class_hours, rule_set)
         elif credits and line.credits:
             hours = round_amount(line.class_hours * credits / line.credits, rule_set)
         credits = round_amount(credits, rule_set)
-        by_category[line.category] = by_category.get(line.category, ZERO) + credits
+        in_category = round_amount(in_category, rule_set)
+        by_category[line.category] = by_category.get(line.category, ZERO) + in_category
         counted_lines.append(CountedLine(line, credits, hours, reason))
     counted = sum((c.counted_credits for c in counted_lines), ZERO)
     hours = sum((c.counted_class_hours for c in counted_lines), ZERO)
@@ -497,7 +504,53 @@ VARIANT_FIELDS = (
     "self_study_cap",
     "project_cap",
     "distance_cap",
+    "class_i_min",
+    "class_i_max",
+    "class_ii_min",
+    "class_i_substitutes",
 )
+#: Variant fields that set a category's yearly (at least, at most): the Class I
+#: minimum depends on the learner's unit (provincial rules: 10 at provincial
+#: units, 5 at prefecture level), so a province sets it per tier.
+CATEGORY_FIELDS = {
+    "class_i_min": ("I", 0),
+    "class_i_max": ("I", 1),
+    "class_ii_min": ("II", 0),
+}
+YES, NO = ("yes", "true", "1"), ("no", "false", "0")
+
+
+def parse_yes_no(value, name):
+    text = str(value).strip().lower()
+    if text not in YES + NO:
+        raise RuleSetError(f"{name} is yes or no.")
+    return text in YES
+
+
+def requirement_problem(rule_set):
+    """Why a rule set's yearly requirement cannot be met as stated, or ""."""
+    least_total = ZERO
+    for category, (least, most) in rule_set.category_limits.items():
+        if least is not None and most is not None and least > most:
+            return f"The Class {category} minimum is above its maximum."
+        least_total += least or ZERO
+    if least_total > rule_set.yearly_credits:
+        return (
+            f"The category minimums ({least_total}) ask for more than the yearly "
+            f"credits ({rule_set.yearly_credits}): the requirement cannot be met "
+            "as stated."
+        )
+    limits = [
+        rule_set.category_limits.get(c, (None, None))[1] for c in rule_set.categories
+    ]
+    if (
+        rule_set.category_limits
+        and not rule_set.category_overflow_counts
+        and all(most is not None for most in limits)
+        and sum(limits, ZERO) < rule_set.yearly_credits
+    ):
+        return "The category maximums leave the yearly credits out of reach."
+    return ""
 
 
 def parse_decimal(value, name, *, allow_none=False):
@@ -537,11 +590,31 @@ def plan_variant(
     if unknown:
         raise RuleSetError(f"Unknown rule set values: {', '.join(sorted(unknown))}.")
     changes = {}
+    limits = dict(base.category_limits)
     for name, value in values.items():
+        if name == "class_i_substitutes":
+            if value not in (None, ""):
+                changes["category_overflow_counts"] = parse_yes_no(value, name)
+            continue
         number = parse_decimal(value, name, allow_none=name != "yearly_credits")
-        changes[name] = number
+        if name in CATEGORY_FIELDS:
+            category, end = CATEGORY_FIELDS[name]
+            if category not in base.categories:
+                raise RuleSetError(
+                    f"{base.code} has no Class I/II: {name} is not used."
+                )
+            bounds = list(limits.get(category, (None, None)))
+            bounds[end] = number
+            limits[category] = tuple(bounds)
+        else:
+            changes[name] = number
     if changes.get("yearly_credits", base.yearly_credits) <= 0:
         raise RuleSetError("yearly_credits must be more than 0.")
+    if limits != base.category_limits:
+        changes["category_limits"] = limits
+    problem = requirement_problem(replace(base, **changes))
+    if problem:
+        raise RuleSetError(problem)
     return replace(
         base,
         code=code,

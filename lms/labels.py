@@ -136,8 +136,8 @@ AWARD_TEXTS = {
 
 
 def award_label(credits, category):
-    """"1 Class I credit on completion" (完成可获 I 类学分 1 分), or that it
-    awards none."""
+    """What completing a course awards: "1 Class I credit on completion"
+    (完成可获 I 类学分 1 分), or that it awards none."""
     if not credits:
         return _l("No credits on completion")
     one, several = AWARD_TEXTS.get(category, AWARD_TEXTS["CME"])
@@ -152,6 +152,9 @@ def credit_reason_label(reason):
         "another credit system": _l("Another credit system"),
         "self-study cap reached": _l("Self-study cap reached"),
         "category full": _l("Category full for the year"),
+        "beyond the category, in the total": _l(
+            "Beyond the category's maximum; counts toward the total"
+        ),
     }.get(reason, reason)
 
 

@@ -65,6 +65,21 @@ class RuleSetForm(FlaskForm):
     distance_cap = StringField(
         _l("At most per distance project (credits)"), [Length(max=16)]
     )
+    #: Class I/II bounds by the learner's unit (CN-2006-based variants only).
+    class_i_min = StringField(_l("Class I at least (credits a year)"), [Length(max=16)])
+    class_i_max = StringField(_l("Class I at most (credits a year)"), [Length(max=16)])
+    class_ii_min = StringField(
+        _l("Class II at least (credits a year)"), [Length(max=16)]
+    )
+    class_i_substitutes = SelectField(
+        _l("Class I beyond its maximum counts toward the total"),
+        choices=[
+            SelectChoice("", _l("As the base rule set (no)")),
+            SelectChoice("yes", _l("Yes (the province allows it)")),
+            SelectChoice("no", _l("No")),
+        ],
+        validators=[Optional()],
+    )
 
 
 class SealForm(FlaskForm):

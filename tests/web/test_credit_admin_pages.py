@@ -51,6 +51,12 @@ VARIANT = {
         ({"project_cap": "1e9"}, "project_cap must be between 0 and 1000"),
         ({"code": "CN-2024"}, "A built-in rule set keeps its code"),
         ({"valid_until": "2024-01-01"}, "must end after it starts"),
+        # Issue 10: a township variant of CN-2006 that still asks I >= 5, II >= 15.
+        (
+            {"based_on": "CN-2006", "code": "CN-2006-X", "yearly_credits": "10"},
+            "cannot be met as stated",
+        ),
+        ({"class_i_min": "5"}, "CN-2024 has no Class I/II"),
     ],
 )
 def test_a_rule_set_with_an_invalid_value_is_rejected(

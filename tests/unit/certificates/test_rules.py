@@ -754,3 +754,126 @@ def test_every_rule_says_what_it_rests_on(rule_set):
 def test_a_course_must_say_what_it_awards_to_be_approved(rule, terms, problems):
     values = {"project_number": "", "rule_set": CN_2024, **terms}
     assert approval_problems(**values) == problems
+
+
+# --- issue 10 item 5: Class I minimums by the learner's unit ----------------------
+
+
+def cn_2006_variant(tier="", **values):
+    return plan_variant(
+        CN_2006,
+        code=f"CN-2006-SC-{tier or 'ALL'}",
+        version=1,
+        name_zh="四川细则",
+        name_en="Sichuan rules",
+        valid_from=date(2020, 1, 1),
+        province_code="51",
+        tier=tier,
+        **values,
+    )
+
+
+PROVINCIAL_UNITS = cn_2006_variant("hub", class_i_min="10")
+PREFECTURE_UNITS = cn_2006_variant("municipal", class_i_min="5")
+
+
+@pytest.mark.parametrize(
+    ("rule", "tier", "expected", "class_i_min"),
+    [
+        ("provincial rules: provincial units 10 Class I a year", "hub", "HUB", 10),
+        ("provincial rules: prefecture-level units 5", "municipal", "MUNICIPAL", 5),
+    ],
+)
+def test_the_class_i_minimum_follows_the_learners_unit(
+    rule, tier, expected, class_i_min
+):
+    chosen = choose_requirement(
+        [*BUILT_IN, PROVINCIAL_UNITS, PREFECTURE_UNITS],
+        date(2024, 6, 30),
+        province_code="51",
+        tier=tier,
+    )
+    assert chosen.code == f"CN-2006-SC-{expected}"
+    assert chosen.category_limits["I"][0] == class_i_min
+
+
+@pytest.mark.parametrize(
+    ("rule", "values", "message"),
+    [
+        (
+            "issue 10: a 10-credit township variant that still asks I >= 5, II >= 15",
+            {"yearly_credits": "10"},
+            "cannot be met as stated",
+        ),
+        (
+            "a Class I minimum above its maximum",
+            {"class_i_min": "12", "class_i_max": "10"},
+            "minimum is above its maximum",
+        ),
+        (
+            "CN-2024 has no Class I/II",
+            {"class_i_min": "5", "base": CN_2024},
+            "has no Class I/II",
+        ),
+        ("substitution is yes or no", {"class_i_substitutes": "maybe"}, "yes or no"),
+    ],
+)
+def test_an_impossible_requirement_is_refused_with_a_message(rule, values, message):
+    base = values.pop("base", CN_2006)
+    with pytest.raises(RuleSetError, match=message):
+        plan_variant(
+            base,
+            code="X",
+            version=1,
+            name_zh="变体",
+            name_en="Variant",
+            valid_from=date(2020, 1, 1),
+            **values,
+        )
+
+
+def test_a_township_variant_without_the_split_is_accepted():
+    """乡镇…最低学分数不得低于10分(不区分I、Ⅱ类学分)."""
+    township = cn_2006_variant(
+        "township", yearly_credits="10", class_i_min="0", class_ii_min="0"
+    )
+    transcript = calculate_transcript(
+        [line(1, 10, "II", on=date(2024, 5, 1))], township, 2024
+    )
+    assert transcript.is_met
+
+
+@pytest.mark.parametrize(
+    ("rule", "substitutes", "counted", "credits_met", "reason"),
+    [
+        (
+            "两类学分不可相互替代: Class I beyond 10 does not count",
+            "no",
+            "22",
+            False,
+            "category full",
+        ),
+        (
+            "a province allowing substitution: Class I beyond 10 counts in the total",
+            "yes",
+            "25",
+            True,
+            "beyond the category, in the total",
+        ),
+    ],
+)
+def test_class_i_beyond_its_maximum_counts_only_where_the_province_allows(
+    rule, substitutes, counted, credits_met, reason
+):
+    """Class I beyond its maximum counts toward the total, never toward Class II."""
+    variant = cn_2006_variant(class_i_substitutes=substitutes)
+    lines = [
+        line(1, 13, "I", on=date(2024, 3, 1)),
+        line(2, 12, "II", on=date(2024, 4, 1)),
+    ]
+    transcript = calculate_transcript(lines, variant, 2024)
+    assert transcript.counted_credits == D(counted)
+    items = {item.key: item for item in transcript.requirement}
+    assert items["credits"].is_met is credits_met
+    assert not items["category:II"].is_met and not transcript.is_met
+    assert transcript.lines[0].reason == reason
