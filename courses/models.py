@@ -136,7 +136,8 @@ class Lecture(db.Model):
 
     @property
     def is_playable(self):
-        return bool(self.duration_seconds)
+        """Only a lecture whose transcoded media is ready counts as playable."""
+        return self.media_status == MediaStatus.READY and bool(self.duration_seconds)
 
     def title(self, language):
         return self.title_en if language == "en" and self.title_en else self.title_zh

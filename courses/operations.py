@@ -64,6 +64,7 @@ from courses.workflow import (
     CourseStatus,
     can_edit_course,
     is_transition,
+    media_problems,
     next_status,
     submission_problems,
 )
@@ -343,6 +344,8 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
             question_count=len(course.questions),
             questions_per_attempt=course.questions_per_attempt,
         )
+        if "lectures_not_ready" in problems:
+            _check_media_ready(course)
         if problems:
             raise CourseError(
                 "not_ready", "Not ready to submit: " + ", ".join(problems), 422
@@ -355,6 +358,7 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
                 "comment_required", "Say why the course is returned.", 422
             )
     elif action == CourseAction.APPROVE:
+        _check_media_ready(course)
         _apply_approval(course, approval or {})
         _check_credit_terms(course)
         course.approved_dt = now
@@ -365,6 +369,26 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
     if action == CourseAction.APPROVE:
         award_teaching(course, now)  # a published course is a delivered one
     return course
+
+
+def _check_media_ready(course):
+    """Refuse a course with a lecture whose media is not ready (submit, approve)."""
+    waiting = [lec for lec in course.lectures if not lec.is_playable]
+    problems = media_problems(
+        lecture_count=len(course.lectures),
+        playable_lectures=len(course.lectures) - len(waiting),
+    )
+    if problems:
+        names = "; ".join(
+            f"{lec.title_zh} ({lec.media_status.value})" for lec in waiting
+        )
+        raise CourseError(
+            "lectures_not_ready",
+            "Every lecture needs ready media first"
+            + (f"; not ready: {names}" if names else "")
+            + ".",
+            409,
+        )
 
 
 def _check_credit_terms(course):

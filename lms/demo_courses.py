@@ -7,6 +7,7 @@ from datetime import timedelta
 from certificates import operations as credit_ops
 from certificates.keys import current_issuer
 from courses import operations as ops
+from media_pipeline.states import MediaStatus
 
 #: (title_zh, title_en, specialty, rule set, category, level, lectures, questions)
 COURSES = (
@@ -157,13 +158,16 @@ def _build(course_spec, lecturer, admin, now):
         description_en=f"For primary-care staff: the essentials of {title_en.lower()}.",
     )
     for lecture_zh, lecture_en, minutes in lectures:
-        ops.add_lecture(
+        lecture = ops.add_lecture(
             course,
             lecturer,
             title_zh=lecture_zh,
             title_en=lecture_en,
             duration_seconds=minutes * 60.0,
         )
+        # A stand-in for a transcoded recording (seed_demo_media gives the nursing
+        # course real ones): only ready media is playable, submitted or approved.
+        lecture.media_status = MediaStatus.READY
     for text_zh, text_en, options, right, explanation in questions:
         ops.add_question(
             course,
@@ -219,7 +223,9 @@ def seed_demo_courses(people, now):
         title_en="Preventing pressure injuries",
         specialty="nursing",
     )
-    ops.add_lecture(waiting, waiting.owner, title_zh="风险评估", duration_seconds=900.0)
+    ops.add_lecture(
+        waiting, waiting.owner, title_zh="风险评估", duration_seconds=900.0
+    ).media_status = MediaStatus.READY
     ops.add_question(
         waiting,
         waiting.owner,
@@ -301,7 +307,9 @@ def seed_demo_courses(people, now):
     return len(courses) + 2
 
 
-def seed_demo_media(media_dir, lecturer_login="lecturer@example.com"):
+def seed_demo_media(
+    media_dir, lecturer_login="lecturer@example.com", admin_login="admin@example.com"
+):
     """Give the nursing course's lectures real recordings, transcoded now.
 
     Call after the demo data is committed; returns the number of lectures.
@@ -316,6 +324,7 @@ def seed_demo_media(media_dir, lecturer_login="lecturer@example.com"):
     from lms.db import db, utcnow
     from media_pipeline import operations as media_ops
     from media_pipeline.runner import generate_demo_recording
+    from media_pipeline.states import ReviewState
     from media_pipeline.storage import Storage
     from media_pipeline.tasks import transcode_job
 
@@ -338,4 +347,11 @@ def seed_demo_media(media_dir, lecturer_login="lecturer@example.com"):
         db.session.commit()
     for job_id in jobs:
         transcode_job.call_local(job_id)
+    # The course is published: its new recordings wait for the office, who passes them.
+    admin = db.session.scalar(sa.select(User).filter_by(login=admin_login))
+    for job_id in jobs:
+        job = media_ops.get_version_for_review(job_id)
+        if job.review_state == ReviewState.PENDING:
+            media_ops.approve_version(job, admin, utcnow(), storage)
+    db.session.commit()
     return len(jobs)

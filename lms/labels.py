@@ -36,6 +36,17 @@ def status_label(status):
     }.get(value, value)
 
 
+def review_label(state):
+    """A new recording of a published lecture, as the office decided it."""
+    value = getattr(state, "value", state)
+    return {
+        "pending": _l("Waiting for review"),
+        "approved": _l("Approved"),
+        "rejected": _l("Rejected"),
+        "superseded": _l("Replaced by a newer upload"),
+    }.get(value, value)
+
+
 def step_label(step):
     value = getattr(step, "value", step)
     return {
@@ -197,5 +208,6 @@ def init_app(app):
     app.add_template_global(status_label)
     app.add_template_global(step_label)
     app.add_template_global(media_label)
+    app.add_template_global(review_label)
     app.add_template_global(job_error_label)
     app.add_template_global(worker_lane_label)

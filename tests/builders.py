@@ -9,6 +9,7 @@ from lms.accounts.roles import Role
 from lms.db import utcnow
 from lms.hospitals.network import Tier
 from lms.hospitals.operations import create_hospital
+from media_pipeline.states import MediaStatus
 from tests.conftest import sample_questions, unique
 
 PASSWORD = "scene-password"
@@ -64,9 +65,11 @@ def build_scene(
         specialty="neurology",
     )
     for i, duration in enumerate(durations):
-        ops.add_lecture(
+        lecture = ops.add_lecture(
             course, lecturer, title_zh=f"第{i + 1}讲", duration_seconds=duration
         )
+        # As if its recording were transcoded: only ready media is playable.
+        lecture.media_status = MediaStatus.READY
     for question in sample_questions(questions):
         ops.add_question(course, lecturer, **question)
     ops.change_course_status(course, lecturer, "submit", utcnow())

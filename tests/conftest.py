@@ -329,6 +329,7 @@ def create_course(db, create_user):
     from courses import operations as ops
     from lms.accounts.roles import Role
     from lms.db import utcnow
+    from media_pipeline.states import MediaStatus
 
     def factory(
         durations=(30.0, 20.0), questions=3, status="approved", lecturer=None, **fields
@@ -340,13 +341,15 @@ def create_course(db, create_user):
         fields.setdefault("specialty", "cardiology")
         course = ops.create_course(lecturer, **fields)
         for i, duration in enumerate(durations):
-            ops.add_lecture(
+            lecture = ops.add_lecture(
                 course,
                 lecturer,
                 title_zh=f"第{i + 1}讲",
                 title_en=f"Lecture {i + 1}",
                 duration_seconds=duration,
             )
+            # As if its recording were transcoded: only ready media is playable.
+            lecture.media_status = MediaStatus.READY
         for question in sample_questions(questions):
             ops.add_question(course, lecturer, **question)
         if status in ("submitted", "approved"):

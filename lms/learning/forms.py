@@ -140,6 +140,12 @@ class ReturnForm(FlaskForm):
     )
 
 
+class RejectMediaForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Why is the new recording rejected?"), [InputRequired(), Length(max=2000)]
+    )
+
+
 class EvaluationForm(FlaskForm):
     course_quality = RadioField(
         _l("Quality of the course"),

@@ -32,6 +32,10 @@ def course_error_message(error):
             "project number for a national or provincial project, and a credit "
             "category its project level may award."
         ),
+        "lectures_not_ready": _(
+            "Every lecture needs a ready recording first: upload it and wait "
+            "until it is transcoded."
+        ),
         "comment_required": _("Say why the course is returned."),
         "reason_required": _("Say why the class hours are changed."),
         "forbidden": _("You do not have permission to do this."),

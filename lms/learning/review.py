@@ -1,6 +1,14 @@
 """The CME office approves courses, their class hours and credit type."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -8,13 +16,20 @@ from wtforms.fields.choices import SelectChoice
 from certificates.queries import get_rule_set
 from courses import operations as ops
 from courses import queries
+from courses.access import can_review_media
 from courses.models import Course
+from courses.queries import actor_of
 from lms.accounts.auth import roles_required
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
-from lms.learning.forms import ApprovalForm, ReturnForm
+from lms.learning.forms import ApprovalForm, RejectMediaForm, ReturnForm
 from lms.learning.messages import course_error_message
+from lms.media.views import hls_url, preview_url
 from lms.search.tasks import course_changed
+from media_pipeline import operations as media_ops
+from media_pipeline import queries as media_queries
+from media_pipeline.models import TranscodeJob
+from media_pipeline.storage import Storage
 
 bp = Blueprint("review", __name__, url_prefix="/admin/courses")
 
@@ -33,8 +48,89 @@ def approval_form(course):
 @roles_required(Role.ADMINISTRATOR)
 def queue():
     return render_template(
-        "learning/review_queue.html", courses=queries.list_courses_awaiting_approval()
+        "learning/review_queue.html",
+        courses=queries.list_courses_awaiting_approval(),
+        versions=media_queries.list_versions_awaiting_review(),
     )
+
+
+# --- new media of published lectures ---------------------------------------------
+
+
+def load_version(job_id):
+    job = db.get_or_404(TranscodeJob, job_id)
+    if job.review_state is None:
+        abort(404)
+    return job
+
+
+@bp.route("/media/<int:job_id>")
+@roles_required(Role.ADMINISTRATOR)
+def media_version(job_id):
+    job = load_version(job_id)
+    return render_template(
+        "learning/review_media.html",
+        job=job,
+        lecture=job.lecture,
+        preview_url=preview_url(job),
+        current_url=hls_url(job.lecture),
+        reject_form=RejectMediaForm(prefix="reject"),
+        may_decide=can_review_media(actor_of(current_user), job.upload.user_id),
+    )
+
+
+@bp.route("/media/<int:job_id>/approve", methods=["POST"])
+@roles_required(Role.ADMINISTRATOR)
+def approve_media(job_id):
+    load_version(job_id)
+    job = media_ops.get_version_for_review(job_id)
+    try:
+        media_ops.approve_version(job, current_user, utcnow(), media_storage())
+    except media_ops.MediaError as error:
+        flash(media_review_message(error), "error")
+        return redirect(url_for(".media_version", job_id=job_id))
+    db.session.commit()
+    flash(_("The new recording is approved: learners now see it."), "success")
+    return redirect(url_for(".queue"))
+
+
+@bp.route("/media/<int:job_id>/reject", methods=["POST"])
+@roles_required(Role.ADMINISTRATOR)
+def reject_media(job_id):
+    load_version(job_id)
+    form = RejectMediaForm(prefix="reject")
+    if not form.validate_on_submit():
+        flash(_("Say why the new recording is rejected."), "error")
+        return redirect(url_for(".media_version", job_id=job_id))
+    job = media_ops.get_version_for_review(job_id)
+    try:
+        media_ops.reject_version(
+            job, current_user, utcnow(), media_storage(), comment=form.comment.data
+        )
+    except media_ops.MediaError as error:
+        flash(media_review_message(error), "error")
+        return redirect(url_for(".media_version", job_id=job_id))
+    db.session.commit()
+    flash(_("The new recording was rejected; the lecture keeps its media."), "success")
+    return redirect(url_for(".queue"))
+
+
+def media_storage():
+    return Storage(current_app.config["MEDIA_DIR"])
+
+
+def media_review_message(error):
+    return {
+        "forbidden": _(
+            "Only another member of the CME office may review a recording you "
+            "uploaded yourself."
+        ),
+        "not_pending": _("This recording is no longer waiting for review."),
+        "version_missing": _(
+            "This recording's files are gone; the lecturer needs to upload it again."
+        ),
+        "comment_required": _("Say why the new recording is rejected."),
+    }.get(error.code, _("Some of the data is not valid."))
 
 
 @bp.route("/<int:course_id>")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from courses import operations as ops
 from courses import queries
 from courses.models import Course
-from courses.workflow import can_edit_course
+from courses.workflow import can_edit_course, media_needs_review
 from lms.accounts.auth import roles_required
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
@@ -17,6 +17,7 @@ from lms.learning.forms import CourseForm, LectureForm, QuestionForm, rule_set_c
 from lms.learning.forms import specialty_choices as specialties
 from lms.learning.messages import course_error_message
 from lms.search.tasks import course_changed
+from media_pipeline import queries as media_queries
 
 bp = Blueprint("teaching", __name__, url_prefix="/teach")
 TEACHERS = (Role.LECTURER, Role.ADMINISTRATOR)
@@ -108,12 +109,19 @@ def manage(course_id):
         stats=queries.course_statistics(course),
         retention={lec.id: queries.lecture_retention(lec) for lec in course.lectures},
         class_hours=queries.class_hours(course),
+        media_review=media_needs_review(course.status),
+        pending_versions=media_queries.pending_versions_by_lecture(course.id),
+        unready=[lec for lec in course.lectures if not lec.is_playable],
         upload_text={
             "uploading": _("Uploading…"),
             "retrying": _("The connection dropped; resuming…"),
             "pending": _("Waiting for the transcoder…"),
             "running": _("Transcoding…"),
             "succeeded": _("Ready to play."),
+            "review": _(
+                "Transcoded. It waits for the CME office's review; learners keep "
+                "the current recording until then."
+            ),
             "failed": _("Transcoding failed:"),
             "cancelled": _("Cancelled."),
         },

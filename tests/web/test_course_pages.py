@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from courses.models import Course, Enrolment, TestAttempt
 from courses.workflow import CourseStatus
 from lms.accounts.roles import Role
+from media_pipeline.states import MediaStatus
 from tests.conftest import backdate_play_session, csrf_token_from
 
 
@@ -195,6 +196,15 @@ def test_a_lecturer_builds_and_submits_a_course_with_the_forms(
             "question-option_2": "从不",
         },
     )
+    # No recording yet: the course cannot be submitted, and the page says why.
+    refused = form_post(client, manage, f"{manage}/submit", {})
+    db.session.refresh(course)
+    assert course.status == CourseStatus.DRAFT
+    page = client.get(refused.headers["Location"]).text
+    assert 'class="flash flash-error"' in page  # the refusal, in the page's language
+    assert "足部检查" in page.split('id="lectures-not-ready"')[1]
+    course.lectures[0].media_status = MediaStatus.READY  # as if transcoded
+    db.session.flush()
     form_post(client, manage, f"{manage}/submit", {})
     db.session.refresh(course)
     assert course.status == CourseStatus.SUBMITTED

@@ -5,7 +5,9 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from courses.models import Lecture
 from lms.accounts.roles import Role
+from media_pipeline.states import MediaStatus
 from tests.conftest import backdate_play_session, sample_questions
 
 
@@ -29,7 +31,7 @@ def beat(client, headers, lecture_id, session, seq, ranges, **extra):
 
 
 def test_the_whole_path_from_draft_to_a_completed_course(
-    client, create_user, api_token
+    client, create_user, api_token, db
 ):
     lecturer = api_token(create_user(role=Role.LECTURER, name="李建国"))
     admin = api_token(create_user(role=Role.ADMINISTRATOR))
@@ -69,6 +71,13 @@ def test_the_whole_path_from_draft_to_a_completed_course(
             == 201
         )
     assert post(client, f"/api/v1/courses/{cid}/enrol", learner).status_code == 404
+    # Not before every lecture's recording is ready (transcoded).
+    refused = post(client, f"/api/v1/courses/{cid}/submit", lecturer)
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "lectures_not_ready"
+    for lecture_id in lectures:
+        db.session.get(Lecture, lecture_id).media_status = MediaStatus.READY
+    db.session.flush()
     assert post(client, f"/api/v1/courses/{cid}/submit", lecturer).status_code == 200
     assert post(client, f"/api/v1/courses/{cid}/approve", lecturer).status_code == 403
     approved = post(
