@@ -45,8 +45,9 @@ def transcode_job(job_id):
         floor_seconds=config["MEDIA_TIME_LIMIT_FLOOR_SECONDS"],
         per_source_second=config["MEDIA_TIME_LIMIT_PER_SOURCE_SECOND"],
     )
+    lecture_dir = store.lecture_dir(job.lecture_id)
     db.session.commit()  # end the read: nothing is held while ffmpeg runs
-    for leftover in store.lecture_dir(job.lecture_id).glob(f"job-{job.id}-*"):
+    for leftover in lecture_dir.glob(f"job-{job_id}-*"):
         ops.discard_work(leftover)  # an earlier attempt's worker was killed mid-way
     last = [0.0]
 
@@ -54,6 +55,9 @@ def transcode_job(job_id):
         now = time.monotonic()
         if now - last[0] >= BEAT_SECONDS:
             last[0] = now
+            # A read since the last commit (an expired attribute) would leave a
+            # reader's transaction that SQLite cannot turn into a writer's.
+            db.session.rollback()
             begin_write_transaction()
             beating = db.session.execute(
                 TranscodeJob.__table__.update()
