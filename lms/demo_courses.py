@@ -285,6 +285,8 @@ def seed_demo_courses(people, now):
         kind="visiting",
         on=(clock - timedelta(days=10)).date(),
         reason="进修结业证明",
+        study_months=3,  # CN-2024: 3 months, assessment passed: the year is met
+        assessment_passed=True,
     )
     ops.enrol(hypertension, zhang, clock)
     clock = _watch(zhang, hypertension.lectures[0], 1.0, clock)
@@ -342,8 +344,10 @@ def seed_demo_media(
                 lecture, lecturer, filename=clip.name, size=size, max_bytes=size
             )
             with clip.open("rb") as stream:
-                written = media_ops.write_chunk(storage, upload.token, 0, stream, size)
-            jobs.append(media_ops.record_chunk(upload, 0, written, utcnow()).id)
+                job = media_ops.receive_chunk(
+                    upload, 0, stream, storage, utcnow(), chunk_limit=size
+                )
+            jobs.append(job.id)
         db.session.commit()
     for job_id in jobs:
         transcode_job.call_local(job_id)
