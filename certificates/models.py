@@ -74,6 +74,10 @@ class CreditAward(db.Model):
     year: Mapped[int] = mapped_column(index=True)
     #: Why a manual line or a revocation was entered; the rules' notes otherwise.
     reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: 进修 (advanced study) lines: months studied, and whether the assessment at
+    #: the end was passed; the rule set decides whether they meet the year.
+    study_months: Mapped[int | None] = mapped_column()
+    has_passed_assessment: Mapped[bool | None] = mapped_column()
     #: The line this one revokes.
     revokes_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("credit_awards.id"), unique=True
@@ -92,6 +96,10 @@ class CreditAward(db.Model):
             name="credits_sign",
         ),
         sa.CheckConstraint("class_hours >= 0", name="class_hours_positive"),
+        sa.CheckConstraint(
+            "study_months IS NULL OR study_months BETWEEN 1 AND 60",
+            name="study_months_range",
+        ),
         # One line per learner and course, however earned (one project), and one
         # teaching line per lecturer and course.
         sa.Index(

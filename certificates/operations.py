@@ -340,8 +340,12 @@ def record_manual_award(
     kind,
     on,
     reason,
+    study_months=None,
+    assessment_passed=None,
 ):
-    """A line an administrator enters (external activity, visiting study)."""
+    """A line an administrator enters (external activity, visiting study). A 进修
+    (visiting study) line may say how many months it lasted and whether its
+    assessment was passed: the rule set decides whether that meets the year."""
     title = str(title or "").strip()
     if not title or len(title) > 200:
         raise CreditError("invalid_title", "Name the activity (1–200 characters).", 422)
@@ -356,6 +360,7 @@ def record_manual_award(
         raise CreditError(
             "invalid_date", "The activity date is not in the future.", 422
         )
+    study = _study(kind, study_months, assessment_passed)
     if rule_set_code:
         rule_set = queries.get_rule_set(rule_set_code, on)
     else:  # the one in force on the activity's date (CN-2006 before 2025)
@@ -388,7 +393,29 @@ def record_manual_award(
         title_en=title,
         reason=reason,
         created_by_id=entered_by.id,
+        **study,
     )
+
+
+def _study(kind, months, passed):
+    """The 进修 facts of a manual line: only a visiting-study line has them."""
+    if months in (None, "") and passed in (None, ""):
+        return {}
+    if kind != ManualKind.VISITING:
+        raise CreditError(
+            "invalid_study", "Months and assessment belong to visiting study.", 422
+        )
+    try:
+        months = int(str(months).strip())
+    except ValueError:
+        raise CreditError("invalid_study", "Months are a whole number.", 422) from None
+    if not 1 <= months <= 60:
+        raise CreditError("invalid_study", "Months of study are 1–60.", 422)
+    if not isinstance(passed, bool):
+        raise CreditError(
+            "invalid_study", "Say whether the assessment was passed.", 422
+        )
+    return {"study_months": months, "has_passed_assessment": passed}
 
 
 def revoke_award(award, revoked_by, now, reason):

@@ -222,6 +222,8 @@ def ledger_lines(awards):
             credits=a.credits,
             manual_kind=a.manual_kind,
             is_revoked=a.id in revoked,
+            study_months=a.study_months,
+            has_passed_assessment=a.has_passed_assessment,
         )
         for a in awards
         if a.revokes_id is None

@@ -66,6 +66,7 @@ CN_2006 = RuleSet(
     yearly_credits=D(25),
     category_limits={"I": (D(5), D(10)), "II": (D(15), None)},
     class_hour_minutes=60,
+    advanced_study_months=6,
     sources={
         "hours_per_credit": Cite(
             f"{CN_2006_TEXT}: 国家级项目“参加者经考核合格，按3小时授予1学分”；"
@@ -113,6 +114,11 @@ CN_2006 = RuleSet(
             C.ASSUMPTION,
         ),
         "valid_from": Cite(f"{CN_2006_TEXT}: in force from 2006-12-01", C.SECONDARY),
+        "advanced_study_months": Cite(
+            f"{CN_2006_TEXT}: 进修半年以上、经考核合格者，视为达到当年继续医学教育"
+            "学分要求 (as provinces repeat it)",
+            C.SECONDARY,
+        ),
     },
 )
 
@@ -134,6 +140,7 @@ CN_2024 = RuleSet(
     yearly_class_hours_equivalent=D(90),
     class_hour_minutes=50,
     self_study_cap=D(10),
+    advanced_study_months=3,
     sources={
         "valid_from": Cite(
             f"{CN_2024_TEXT}: notice of 2024-10-23, in force from 2025-01-01; "
@@ -164,6 +171,11 @@ CN_2024 = RuleSet(
         ),
         "self_study_cap": Cite(
             f"{CN_2024_TEXT}: self-study at most 10 credits a year (secondary source)",
+            C.SECONDARY,
+        ),
+        "advanced_study_months": Cite(
+            f"{CN_2024_TEXT}: 进修 of 3 months or more with a passed assessment "
+            "counts as the year met (secondary source)",
             C.SECONDARY,
         ),
         "step": Cite(

@@ -122,6 +122,9 @@ class RuleSet:
     #: Credits beyond a category's yearly maximum still count toward the total (a
     #: province that allows Class I to stand in; the 2006 text does not).
     category_overflow_counts: bool = False
+    #: 进修 (advanced study) of at least this many months with a passed assessment
+    #: meets the year's requirement; None: it only counts its credits.
+    advanced_study_months: int | None = None
     #: Self-study counts for at most this many credits a year.
     self_study_cap: Decimal | None = None
     #: Where a variant applies (the requirement of learners there).
@@ -326,6 +329,9 @@ class LedgerLine:
     credits: Decimal
     manual_kind: str = ""
     is_revoked: bool = False
+    #: 进修 lines: months studied and whether the closing assessment was passed.
+    study_months: int | None = None
+    has_passed_assessment: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -358,10 +364,12 @@ class Transcript:
     counted_credits: Decimal
     counted_class_hours: Decimal
     requirement: tuple[RequirementItem, ...]
+    #: Why the year is met whatever the numbers: "advanced_study" (进修), or "".
+    met_by: str = ""
 
     @property
     def is_met(self):
-        return all(item.is_met for item in self.requirement)
+        return bool(self.met_by) or all(item.is_met for item in self.requirement)
 
     @property
     def class_hours_equivalent(self):
@@ -438,6 +446,7 @@ def calculate_transcript(lines, rule_set, year):
     return Transcript(
         year=year,
         rule_set=rule_set,
+        met_by="advanced_study" if meets_by_advanced_study(ordered, rule_set) else "",
         lines=tuple(counted_lines),
         total_credits=sum(
             (
@@ -450,6 +459,20 @@ def calculate_transcript(lines, rule_set, year):
         counted_credits=counted,
         counted_class_hours=hours,
         requirement=tuple(requirement),
+    )
+
+
+def meets_by_advanced_study(lines, rule_set):
+    """Whether a standing 进修 line of the rule set's scale meets the year: at
+    least ``advanced_study_months`` months and a passed assessment."""
+    months = rule_set.advanced_study_months
+    return months is not None and any(
+        line.manual_kind == ManualKind.VISITING
+        and not line.is_revoked
+        and line.scale == rule_set.scale
+        and (line.study_months or 0) >= months
+        and line.has_passed_assessment is True
+        for line in lines
     )
 
 

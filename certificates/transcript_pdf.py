@@ -30,6 +30,7 @@ LABELS = {
         "not_met": "未达标",
         "total": "全部学分 {all}，计入要求 {counted}",
         "equivalent": "学时（与学分要求等值，非另一项要求）：{achieved} / {required}",
+        "met_by": "进修 {months} 个月以上且考核合格，视为达到本年度要求",
         "issued": "{body} · 生成于 {date}",
         "none": "本年度没有学分记录。",
     },
@@ -54,6 +55,8 @@ LABELS = {
         "total": "All credits {all}; counted toward the requirement {counted}",
         "equivalent": "Class hours (学时), the requirement's equivalent, not a "
         "second test: {achieved} / {required}",
+        "met_by": "Met by visiting study (进修) of {months} months or more with a "
+        "passed assessment",
         "issued": "{body} · generated {date}",
         "none": "No credits this year.",
     },
@@ -136,6 +139,9 @@ def render_transcript(transcript, awards, *, learner, issuer, language, now, lab
     )
     state = words["met"] if transcript.is_met else words["not_met"]
     story.append(p(f"{words['requirement']}: {state}"))
+    if transcript.met_by == "advanced_study":
+        months = transcript.rule_set.advanced_study_months
+        story.append(p(words["met_by"].format(months=months), small))
     for item in transcript.requirement:
         story.append(
             p(

@@ -70,6 +70,8 @@ def award_json(award, counted=None):
         "credits": format_credit(award.credits),
         "awarding_unit": award.awarding_unit,
         "revokes": award.revokes_id,
+        "study_months": award.study_months,
+        "assessment_passed": award.has_passed_assessment,
     }
     if counted is not None:
         data["revoked"] = counted.line.is_revoked
@@ -114,6 +116,8 @@ def transcript_json(transcript, awards):
             for item in transcript.requirement
         ],
         "met": transcript.is_met,
+        # "advanced_study": a 进修 line meets the year whatever the numbers.
+        "met_by": transcript.met_by or None,
     }
 
 
@@ -231,6 +235,8 @@ def add_manual_credits(user_id):
         kind=data.get("kind"),
         on=on,
         reason=data.get("reason"),
+        study_months=data.get("study_months"),
+        assessment_passed=data.get("assessment_passed"),
     )
     db.session.commit()
     return jsonify(award_json(award)), 201

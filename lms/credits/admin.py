@@ -59,7 +59,10 @@ def rule_set_choices():
 
 def manual_form():
     form = ManualAwardForm(prefix="manual")
-    form.rule_set_code.choices = rule_set_choices()
+    form.rule_set_code.choices = [
+        SelectChoice("", _("The one in force on the activity's date")),
+        *rule_set_choices(),
+    ]
     return form
 
 
@@ -135,13 +138,17 @@ def add_manual():
             current_user,
             utcnow(),
             title=form.title.data,
-            rule_set_code=form.rule_set_code.data,
+            rule_set_code=form.rule_set_code.data or None,
             category=form.category.data.strip(),
             credits=form.credits.data,
             class_hours=form.class_hours.data,
             kind=form.kind.data,
             on=form.on.data,
             reason=form.reason.data,
+            study_months=form.study_months.data,
+            assessment_passed={"yes": True, "no": False}.get(
+                form.assessment_passed.data
+            ),
         )
     except ops.CreditError as error:
         flash(credit_error_message(error), "error")

@@ -41,6 +41,20 @@ class ManualAwardForm(FlaskForm):
     )
     on = DateField(_l("Date of the activity"), [InputRequired()])
     reason = TextAreaField(_l("Reason"), [InputRequired(), Length(max=2000)])
+    #: Visiting study (进修): months and the assessment decide whether the year
+    #: is met (6 months under CN-2006, 3 under CN-2024).
+    study_months = IntegerField(
+        _l("Months of visiting study"), [Optional(), NumberRange(1, 60)]
+    )
+    assessment_passed = SelectField(
+        _l("Assessment at the end"),
+        choices=[
+            SelectChoice("", "—"),
+            SelectChoice("yes", _l("Passed")),
+            SelectChoice("no", _l("Not passed")),
+        ],
+        validators=[Optional()],
+    )
 
 
 class ReasonForm(FlaskForm):

@@ -26,6 +26,10 @@ def credit_error_message(error):
             "Minutes attended are at least 1 and at most the session's length."
         ),
         "not_awarded": _("The credit rules refuse these credits: %(reason)s"),
+        "invalid_study": _(
+            "Months of visiting study (1–60) and the assessment's result go "
+            "together, on a visiting-study line."
+        ),
         "not_published": _("Only a published course has sessions."),
     }
     if error.code == "not_awarded":

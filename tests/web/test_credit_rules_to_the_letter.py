@@ -330,3 +330,64 @@ def test_a_multi_day_on_site_project_is_recorded_with_the_offices_hours(
     )
     # CN-2024: 12 clock hours at 3 hours a credit.
     assert (line.class_hours, line.credits) == (Decimal(12), Decimal(4))
+
+
+# --- item 6: 进修 -------------------------------------------------------------------
+
+
+def test_three_months_of_visiting_study_meet_the_year_under_cn_2024(
+    client, create_user, admin, api_token
+):
+    """CN-2024 (secondary source): 进修 of 3 months with a passed assessment."""
+    learner = create_user()
+    body = {
+        "title": "华西医院神经内科进修（3 个月）",
+        "credits": "10",
+        "class_hours": "30",
+        "kind": "visiting",
+        "date": "2026-03-01",
+        "reason": "进修结业证明",
+        "study_months": 3,
+        "assessment_passed": True,
+    }
+    response = client.post(
+        f"/api/v1/users/{learner.id}/credits", json=body, headers=api_token(admin)
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["study_months"] == 3
+    transcript = client.get(
+        "/api/v1/me/transcript?year=2026", headers=api_token(learner)
+    ).json
+    assert (transcript["counted_credits"], transcript["met"]) == ("10", True)
+    assert transcript["met_by"] == "advanced_study"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"kind": "external"},  # months belong to visiting study
+        {"study_months": 0},
+        {"assessment_passed": "yes"},
+    ],
+)
+def test_visiting_study_facts_are_checked(
+    client, db, create_user, admin, api_token, change
+):
+    learner = create_user()
+    body = {
+        "title": "进修",
+        "credits": "10",
+        "class_hours": "30",
+        "kind": "visiting",
+        "date": "2026-03-01",
+        "reason": "进修结业证明",
+        "study_months": 3,
+        "assessment_passed": True,
+        **change,
+    }
+    response = client.post(
+        f"/api/v1/users/{learner.id}/credits", json=body, headers=api_token(admin)
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "invalid_study"
+    assert lines(db, learner) == []

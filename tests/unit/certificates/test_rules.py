@@ -877,3 +877,41 @@ def test_class_i_beyond_its_maximum_counts_only_where_the_province_allows(
     assert items["credits"].is_met is credits_met
     assert not items["category:II"].is_met and not transcript.is_met
     assert transcript.lines[0].reason == reason
+
+
+# --- issue 10 item 6: 进修 (advanced study) ------------------------------------------
+
+
+def study(months, passed=True, **kw):
+    values = {
+        "source": Source.MANUAL,
+        "manual_kind": ManualKind.VISITING,
+        "study_months": months,
+        "has_passed_assessment": passed,
+    }
+    values.update(kw)
+    return line(1, 5, **values)
+
+
+@pytest.mark.parametrize(
+    ("rule", "rule_set", "study_line", "met"),
+    [
+        ("CN-2006: 进修半年以上、经考核合格 - 6 months", CN_2006, study(6), True),
+        ("CN-2006: 进修半年以上 - 5 months are not enough", CN_2006, study(5), False),
+        ("CN-2006: 经考核合格 - a failed assessment", CN_2006, study(6, False), False),
+        ("CN-2024 (secondary): 进修 3 months", CN_2024, study(3), True),
+        ("CN-2024: 2 months count only their credits", CN_2024, study(2), False),
+        (
+            "a revoked 进修 line meets nothing",
+            CN_2024,
+            study(6, is_revoked=True),
+            False,
+        ),
+        ("a 进修 line without months counts its credits", CN_2024, study(None), False),
+    ],
+)
+def test_advanced_study_meets_the_year(rule, rule_set, study_line, met):
+    on = date(2024, 6, 1) if rule_set is CN_2006 else DAY
+    transcript = calculate_transcript([replace(study_line, on=on)], rule_set, on.year)
+    assert transcript.is_met is met
+    assert transcript.met_by == ("advanced_study" if met else "")
