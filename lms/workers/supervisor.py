@@ -97,8 +97,10 @@ class Supervisor:
 
     def run(self):
         """Supervise until SIGTERM or SIGINT; then stop every lane and return."""
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: self.stopping.set())
+        previous = {
+            signum: signal.signal(signum, lambda *_: self.stopping.set())
+            for signum in (signal.SIGTERM, signal.SIGINT)
+        }
         try:
             while not self.stopping.is_set():
                 now = time.monotonic()
@@ -107,6 +109,8 @@ class Supervisor:
                 self.stopping.wait(self.poll_seconds)
         finally:
             self.stop()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def stop(self):
         """SIGTERM every lane, then SIGKILL what is left after the grace period."""
