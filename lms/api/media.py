@@ -209,6 +209,8 @@ def upload_chunk(token):
             # Checked, written and recorded under the upload's lock: a retry of
             # a slow chunk cannot write over what that chunk recorded.
             upload = ops.get_upload(token)
+            if upload is None:
+                abort(404)  # expired meanwhile
             try:
                 limit = ops.check_chunk(
                     upload, offset, current_app.config["UPLOAD_CHUNK_BYTES"]
@@ -220,6 +222,7 @@ def upload_chunk(token):
                 digest = ops.check_file(
                     store, upload, offset, written, sha256=file_sha256
                 )
+                db.session.commit()  # end that read: the record starts as a writer
                 begin_write_transaction()
                 upload = ops.get_upload(token, for_update=True)
                 job = ops.record_chunk(upload, offset, written, utcnow(), sha256=digest)
@@ -228,7 +231,7 @@ def upload_chunk(token):
                 return chunk_refused(error, ops.get_upload(token))
             db.session.commit()
     except BlockingIOError:
-        upload = ops.get_upload(token)
+        upload = load_own_upload(token)
         busy = ops.MediaError(
             "upload_busy",
             "Another chunk of this upload is still arriving; "
