@@ -82,6 +82,7 @@ def job_error_label(code):
         "too_long": _l("The recording is too long."),
         "bad_output": _l("The processed video failed its checks."),
         "cancelled": _l("Cancelled."),
+        "worker_died": _l("The worker stopped during processing several times."),
     }.get(code, _l("The recording could not be processed."))
 
 

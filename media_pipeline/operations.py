@@ -368,6 +368,7 @@ def requeue_stale_jobs(now, stale_after):
         if job.attempts >= MAX_ATTEMPTS:
             job.state = JobState.FAILED
             job.error = f"the worker stopped {job.attempts} times; giving up"
+            job.error_code = "worker_died"
             job.finished_dt = now
         else:
             job.state = JobState.PENDING
