@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from certificates import queries
+from certificates.class_ii import ClassIIFacts, ClassIIKind, calculate_class_ii
 from certificates.facts import CertificateFacts, facts_to_payload, learner_number
 from certificates.models import (
     Certificate,
@@ -342,20 +343,23 @@ def record_manual_award(
     reason,
     study_months=None,
     assessment_passed=None,
+    class_ii=None,
+    override_reason="",
 ):
     """A line an administrator enters (external activity, visiting study). A 进修
     (visiting study) line may say how many months it lasted and whether its
-    assessment was passed: the rule set decides whether that meets the year."""
+    assessment was passed: the rule set decides whether that meets the year.
+
+    A Class II kind (``class_ii.ClassIIKind``) computes its credits from the
+    rule set's award standard and ``class_ii`` (sessions, characters, rank,
+    venue); credits that differ need ``override_reason``."""
     title = str(title or "").strip()
     if not title or len(title) > 200:
         raise CreditError("invalid_title", "Name the activity (1–200 characters).", 422)
     reason = str(reason or "").strip()
     if not reason:
         raise CreditError("reason_required", "Say why the credits are entered.", 422)
-    try:
-        kind = ManualKind(kind)
-    except ValueError:
-        raise CreditError("invalid_kind", "Unknown kind of activity.", 422) from None
+    kind = _manual_kind(kind)
     if not isinstance(on, date) or on > local_date(now):
         raise CreditError(
             "invalid_date", "The activity date is not in the future.", 422
@@ -367,6 +371,13 @@ def record_manual_award(
         rule_set = queries.rule_set_in_force(user, on)
     if rule_set is None:
         raise CreditError("invalid_rule_set", "Unknown credit rule set.", 422)
+    if isinstance(kind, ClassIIKind):
+        credits, reason = _class_ii_credits(
+            kind, rule_set, class_ii, credits, reason, override_reason
+        )
+        category = "II"
+        if class_hours in (None, ""):  # a paper or a book has no class hours
+            class_hours = 0
     activity = Activity(
         Source.MANUAL,
         on=on,
@@ -395,6 +406,51 @@ def record_manual_award(
         created_by_id=entered_by.id,
         **study,
     )
+
+
+def _manual_kind(kind):
+    for kinds in (ManualKind, ClassIIKind):
+        try:
+            return kinds(kind)
+        except ValueError:
+            continue
+    raise CreditError("invalid_kind", "Unknown kind of activity.", 422)
+
+
+def _class_ii_credits(kind, rule_set, facts, credits, reason, override_reason):
+    """(credits, reason) of a Class II line: the standard's, or the office's
+    with the reason it differs."""
+    facts = facts or {}
+    if not isinstance(facts, dict):
+        raise CreditError(
+            "invalid_class_ii", "class_ii is an object of the evidence.", 422
+        )
+    try:
+        computed = calculate_class_ii(
+            kind,
+            ClassIIFacts(
+                sessions=facts.get("sessions"),
+                characters=facts.get("characters"),
+                rank=facts.get("rank"),
+                venue=str(facts.get("venue") or ""),
+            ),
+            rule_set,
+        )
+    except RuleSetError as error:
+        raise CreditError("invalid_class_ii", str(error), 422) from None
+    if credits in (None, ""):
+        return computed, reason
+    given = _decimal(credits, "Credits", Decimal("0.01"), Decimal(100))
+    if given == computed:
+        return given, reason
+    override_reason = str(override_reason or "").strip()
+    if not override_reason:
+        raise CreditError(
+            "override_reason_required",
+            f"The standard gives {computed}; say why the credits differ.",
+            422,
+        )
+    return given, f"{reason} (the standard gives {computed}: {override_reason})"
 
 
 def _study(kind, months, passed):

@@ -14,6 +14,7 @@ No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 from datetime import date
 from decimal import Decimal as D
 
+from certificates.class_ii import STANDARDS
 from certificates.rules import LEVELS, Cite, Rounding, RuleSet
 from certificates.rules import Confidence as C
 
@@ -67,6 +68,9 @@ CN_2006 = RuleSet(
     category_limits={"I": (D(5), D(10)), "II": (D(15), None)},
     class_hour_minutes=60,
     advanced_study_months=6,
+    self_study_cap=D(5),
+    class_ii_standards=STANDARDS,
+    yearly_caps={"unit-activities": D(10)},
     sources={
         "hours_per_credit": Cite(
             f"{CN_2006_TEXT}: 国家级项目“参加者经考核合格，按3小时授予1学分”；"
@@ -114,6 +118,18 @@ CN_2006 = RuleSet(
             C.ASSUMPTION,
         ),
         "valid_from": Cite(f"{CN_2006_TEXT}: in force from 2006-12-01", C.SECONDARY),
+        "self_study_cap": Cite(
+            f"{CN_2006_TEXT}: 自学…此类学分每年最多不超过5学分", C.PRIMARY
+        ),
+        "class_ii_standards": Cite(
+            f"{CN_2006_TEXT}: Ⅱ类学分计算方法 (each standard cites its sentence)",
+            C.PRIMARY,
+        ),
+        "yearly_caps": Cite(
+            f"{CN_2006_TEXT}: 单位组织的学术活动…参加者全年所获得的该类学分最多不超过"
+            "10学分",
+            C.PRIMARY,
+        ),
         "advanced_study_months": Cite(
             f"{CN_2006_TEXT}: 进修半年以上、经考核合格者，视为达到当年继续医学教育"
             "学分要求 (as provinces repeat it)",

@@ -127,6 +127,11 @@ class RuleSet:
     advanced_study_months: int | None = None
     #: Self-study counts for at most this many credits a year.
     self_study_cap: Decimal | None = None
+    #: Class II kinds the office enters by hand: kind → ``class_ii.AwardStandard``.
+    class_ii_standards: dict = field(default_factory=dict)
+    #: Yearly caps of groups of kinds ("unit-activities": participants of a
+    #: unit's lectures and rounds); self-study's is ``self_study_cap``.
+    yearly_caps: dict = field(default_factory=dict)
     #: Where a variant applies (the requirement of learners there).
     province_code: str = ""
     tier: str = ""
@@ -398,19 +403,24 @@ def calculate_transcript(lines, rule_set, year):
     )
     counted_lines = []
     by_category = {}
-    self_study = ZERO
+    by_group = {}
     for line in ordered:
         credits, reason = Decimal(line.credits), ""
         if line.is_revoked:
             credits, reason = ZERO, "revoked"
         elif line.scale != rule_set.scale:
             credits, reason = ZERO, "another credit system"
-        if credits and line.manual_kind == ManualKind.SELF_STUDY:
-            if rule_set.self_study_cap is not None:
-                room = max(rule_set.self_study_cap - self_study, ZERO)
-                if credits > room:
-                    credits, reason = room, "self-study cap reached"
-            self_study += credits
+        group, cap = yearly_cap(line.manual_kind, rule_set)
+        if credits and cap is not None:
+            room = max(cap - by_group.get(group, ZERO), ZERO)
+            if credits > room:
+                credits = room
+                reason = (
+                    "self-study cap reached"
+                    if group == "self-study"
+                    else "yearly cap reached"
+                )
+            by_group[group] = by_group.get(group, ZERO) + credits
         in_category = credits
         if credits:
             most = rule_set.category_limits.get(line.category, (None, None))[1]
@@ -460,6 +470,17 @@ def calculate_transcript(lines, rule_set, year):
         counted_class_hours=hours,
         requirement=tuple(requirement),
     )
+
+
+def yearly_cap(kind, rule_set):
+    """(group, cap) of the yearly cap a manual line of ``kind`` counts toward,
+    or ("", None)."""
+    standard = rule_set.class_ii_standards.get(kind)
+    group = "self-study" if kind == ManualKind.SELF_STUDY else ""
+    if standard is not None:
+        group = standard.cap_group
+    caps = {"self-study": rule_set.self_study_cap, **rule_set.yearly_caps}
+    return group, caps.get(group)
 
 
 def meets_by_advanced_study(lines, rule_set):

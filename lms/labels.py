@@ -113,12 +113,28 @@ def source_label(source):
     }.get(value, value)
 
 
+#: Class II kinds the office enters by hand (``certificates.class_ii``).
+CLASS_II_KIND_LABELS = {
+    "ii-lecture-presenter": _l("Class II: presenting a unit's lecture"),
+    "ii-lecture-participant": _l("Class II: attending a unit's lecture"),
+    "ii-rounds-presenter": _l("Class II: presenting at rounds or a case conference"),
+    "ii-rounds-participant": _l("Class II: attending rounds or a case conference"),
+    "ii-paper": _l("Class II: a published paper"),
+    "ii-research": _l("Class II: a research project"),
+    "ii-book": _l("Class II: a book"),
+    "ii-translation": _l("Class II: a translation"),
+    "ii-report": _l("Class II: a study or survey report"),
+    "ii-self-study-review": _l("Class II: a self-study review"),
+}
+
+
 def manual_kind_label(kind):
     return {
         "external": _l("External activity"),
         "visiting": _l("Visiting study"),
         "self-study": _l("Self-study"),
         "other": _l("Other"),
+        **CLASS_II_KIND_LABELS,
     }.get(kind, kind)
 
 
@@ -164,6 +180,7 @@ def credit_reason_label(reason):
         "another credit system": _l("Another credit system"),
         "self-study cap reached": _l("Self-study cap reached"),
         "category full": _l("Category full for the year"),
+        "yearly cap reached": _l("Yearly cap of this kind reached"),
         "beyond the category, in the total": _l(
             "Beyond the category's maximum; counts toward the total"
         ),

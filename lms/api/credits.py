@@ -208,9 +208,28 @@ def my_certificates():
     "/users/<int:user_id>/credits",
     ["POST"],
     summary="Enter credits by hand (administrators), with a reason",
+    description="A Class II kind (ii-paper, ii-research, ii-book, …) computes its "
+    "credits from the rule set's award standard and class_ii {sessions, "
+    "characters, rank, venue}; credits that differ need override_reason.",
     request_body={
         "type": "object",
-        "required": ["title", "credits", "class_hours", "kind", "date", "reason"],
+        "required": ["title", "kind", "date", "reason"],
+        "properties": {
+            "credits": {"type": "string"},
+            "class_hours": {"type": "string"},
+            "class_ii": {
+                "type": "object",
+                "properties": {
+                    "sessions": {"type": "integer"},
+                    "characters": {"type": "integer"},
+                    "rank": {"type": "integer"},
+                    "venue": {"type": "string"},
+                },
+            },
+            "override_reason": {"type": "string"},
+            "study_months": {"type": "integer"},
+            "assessment_passed": {"type": "boolean"},
+        },
     },
     responses=created("The ledger line"),
 )
@@ -237,6 +256,8 @@ def add_manual_credits(user_id):
         reason=data.get("reason"),
         study_months=data.get("study_months"),
         assessment_passed=data.get("assessment_passed"),
+        class_ii=data.get("class_ii"),
+        override_reason=data.get("override_reason"),
     )
     db.session.commit()
     return jsonify(award_json(award)), 201

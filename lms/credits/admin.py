@@ -149,6 +149,13 @@ def add_manual():
             assessment_passed={"yes": True, "no": False}.get(
                 form.assessment_passed.data
             ),
+            class_ii={
+                "sessions": form.sessions.data,
+                "characters": form.characters.data,
+                "rank": form.rank.data,
+                "venue": form.venue.data or "",
+            },
+            override_reason=form.override_reason.data,
         )
     except ops.CreditError as error:
         flash(credit_error_message(error), "error")

@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from certificates.rules import ManualKind
+from lms.labels import CLASS_II_KIND_LABELS
 
 
 def manual_kind_choices():
@@ -23,8 +24,9 @@ def manual_kind_choices():
         ManualKind.VISITING: _l("Visiting study"),
         ManualKind.SELF_STUDY: _l("Self-study"),
         ManualKind.OTHER: _l("Other"),
+        **CLASS_II_KIND_LABELS,
     }
-    return [SelectChoice(kind.value, label) for kind, label in labels.items()]
+    return [SelectChoice(str(kind), label) for kind, label in labels.items()]
 
 
 class ManualAwardForm(FlaskForm):
@@ -35,12 +37,32 @@ class ManualAwardForm(FlaskForm):
     kind = SelectField(_l("Kind of activity"), choices=manual_kind_choices())
     rule_set_code = SelectField(_l("Credit rules"))
     category = StringField(_l("Credit category"), [InputRequired(), Length(max=32)])
-    credits = DecimalField(_l("Credits"), [InputRequired(), NumberRange(0.01, 100)])
-    class_hours = DecimalField(
-        _l("Class hours"), [InputRequired(), NumberRange(0, 500)]
-    )
+    #: Empty for a Class II kind: its award standard computes them.
+    credits = DecimalField(_l("Credits"), [Optional(), NumberRange(0.01, 100)])
+    class_hours = DecimalField(_l("Class hours"), [Optional(), NumberRange(0, 500)])
     on = DateField(_l("Date of the activity"), [InputRequired()])
     reason = TextAreaField(_l("Reason"), [InputRequired(), Length(max=2000)])
+    #: Class II kinds: the evidence the award standard reads.
+    sessions = IntegerField(_l("Sessions"), [Optional(), NumberRange(1, 500)])
+    characters = IntegerField(
+        _l("Characters (字)"), [Optional(), NumberRange(1, 10_000_000)]
+    )
+    rank = IntegerField(_l("Rank (author or member)"), [Optional(), NumberRange(1, 50)])
+    venue = SelectField(
+        _l("Journal or project level"),
+        choices=[
+            SelectChoice("", "—"),
+            SelectChoice("foreign", _l("Foreign journal")),
+            SelectChoice("issn-cn", _l("Journal with ISSN and CN")),
+            SelectChoice("provincial", _l("Provincial journal or project")),
+            SelectChoice("national", _l("National project")),
+            SelectChoice("municipal", _l("Municipal project")),
+        ],
+        validators=[Optional()],
+    )
+    override_reason = StringField(
+        _l("Why the credits differ from the standard"), [Length(max=500)]
+    )
     #: Visiting study (进修): months and the assessment decide whether the year
     #: is met (6 months under CN-2006, 3 under CN-2024).
     study_months = IntegerField(

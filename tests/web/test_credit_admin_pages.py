@@ -129,6 +129,36 @@ def test_a_manual_line_from_the_office_page(client, db, auth, admin, create_user
     assert "会议证书已核" in response.text
 
 
+def test_a_class_ii_paper_from_the_office_page_is_computed(
+    client, db, auth, admin, create_user
+):
+    """Issue 10 item 7: the office picks a kind; the standard gives the credits
+    (a first author in a journal with ISSN and CN: 6, secondary source)."""
+    learner = create_user(name="孙医生")
+    response = post_form(
+        client,
+        auth,
+        "/admin/credits/manual",
+        {
+            "manual-login": learner.login,
+            "manual-title": "基层高血压管理的随机对照研究",
+            "manual-kind": "ii-paper",
+            "manual-rule_set_code": "CN-2006",
+            "manual-category": "II",
+            "manual-rank": "1",
+            "manual-venue": "issn-cn",
+            "manual-on": "2024-06-01",
+            "manual-reason": "论文原件已核",
+        },
+        page="/admin/credits/",
+    )
+    assert "Credits entered for 孙医生" in response.text
+    (line,) = db.session.scalars(
+        sa.select(CreditAward).filter_by(user_id=learner.id)
+    ).all()
+    assert (line.manual_kind, line.category, line.credits) == ("ii-paper", "II", 6)
+
+
 def test_revoking_from_the_office_page_needs_a_reason(
     client, db, auth, admin, create_course, create_user
 ):

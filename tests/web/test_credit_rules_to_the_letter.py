@@ -391,3 +391,47 @@ def test_visiting_study_facts_are_checked(
     assert response.status_code == 422
     assert response.json["error"]["code"] == "invalid_study"
     assert lines(db, learner) == []
+
+
+# --- item 7: Class II kinds -----------------------------------------------------------
+
+
+def test_the_office_picks_a_class_ii_kind_and_the_credits_are_computed(
+    client, db, create_user, admin, api_token
+):
+    """CN-2006 Ⅱ类学分 3: 国家级课题 10 9 8 7 6 - the second member gets 9."""
+    learner = create_user()
+    body = {
+        "title": "国家自然科学基金面上项目",
+        "kind": "ii-research",
+        "rule_set": "CN-2006",
+        "date": "2024-05-01",
+        "reason": "立项通知书已核验",
+        "class_ii": {"rank": 2, "venue": "national"},
+    }
+    response = client.post(
+        f"/api/v1/users/{learner.id}/credits", json=body, headers=api_token(admin)
+    )
+    assert response.status_code == 201, response.json
+    assert (response.json["credits"], response.json["category"]) == ("9", "II")
+    refused = client.post(
+        f"/api/v1/users/{learner.id}/credits",
+        json={**body, "title": "另一项目", "credits": "12"},
+        headers=api_token(admin),
+    )
+    assert refused.status_code == 422
+    assert refused.json["error"]["code"] == "override_reason_required"
+    assert "The standard gives 9" in refused.json["error"]["message"]
+    overridden = client.post(
+        f"/api/v1/users/{learner.id}/credits",
+        json={
+            **body,
+            "title": "另一项目",
+            "credits": "12",
+            "override_reason": "省继教委批复按 12 分认定",
+        },
+        headers=api_token(admin),
+    )
+    assert overridden.status_code == 201
+    (_, line) = lines(db, learner)
+    assert "省继教委批复" in line.reason and line.credits == Decimal(12)
