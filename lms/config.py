@@ -22,6 +22,9 @@ class DefaultConfig:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     #: Seconds a SQLite writer waits for the lock before failing.
     SQLITE_BUSY_TIMEOUT = 30
+    #: The app's log level: INFO writes one JSON line per request (``lms.requests``);
+    #: WARNING keeps only errors (unexpected ones with traceback and request id).
+    LOG_LEVEL = "INFO"
 
     SESSION_COOKIE_NAME = "telecme_session"
     SESSION_COOKIE_HTTPONLY = True

@@ -73,7 +73,7 @@ def log_exception(app, exc_info):
 
 def init_app(app):
     """Ids and log lines for every request; INFO lines reach the app's log."""
-    level = app.config.get("LOG_LEVEL", "INFO")
+    level = app.config["LOG_LEVEL"]
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(level)
     # First, so that later hooks (sign-in, rate limits) run with an id.
