@@ -135,6 +135,38 @@ def _ledger_lines_are_never_edited(mapper, connection, target):
     )
 
 
+class Attendance(db.Model):
+    """A learner's presence at a session of a course, as a coordinator recorded
+    it: kept whether or not it earned credit (``reason`` says why not)."""
+
+    __tablename__ = "attendances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id"), index=True)
+    session_date: Mapped[date] = mapped_column(sa.Date)
+    minutes: Mapped[int] = mapped_column()
+    #: The credit line this presence earned (or the course's line it joins).
+    award_id: Mapped[int | None] = mapped_column(sa.ForeignKey("credit_awards.id"))
+    #: Why it earned no credit ("" when it did).
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    award = relationship("CreditAward")
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "course_id", "session_date"),
+        sa.CheckConstraint("minutes > 0", name="minutes_positive"),
+    )
+
+    def __repr__(self):
+        return (
+            f"<Attendance {self.id} user={self.user_id} course={self.course_id} "
+            f"{self.session_date} {self.minutes} min>"
+        )
+
+
 class Certificate(db.Model):
     """A signed certificate of one course for one learner, one version of it."""
 

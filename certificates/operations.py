@@ -13,6 +13,7 @@ from certificates import queries
 from certificates.class_ii import ClassIIFacts, ClassIIKind, calculate_class_ii
 from certificates.facts import CertificateFacts, facts_to_payload, learner_number
 from certificates.models import (
+    Attendance,
     Certificate,
     CertificateBatch,
     CreditAward,
@@ -208,8 +209,10 @@ def award_completion(enrolment, now, *, approved_by=None):
 def record_attendance(course, learner, recorded_by, now, *, on, minutes):
     """A learner was in the room at a broadcast or on-site session of ``course``.
 
-    One attendance line per learner and course: recording it again returns the
-    first. Returns None when the rules give nothing (too short).
+    Every presence is kept as an ``Attendance`` (once per learner, course and
+    day; recording it again returns the first). It earns the course's one credit
+    line, joins the line the learner already has, or keeps why it earned none:
+    the attendance's ``award`` is None then and its ``reason`` says why.
     """
     if course.status != CourseStatus.APPROVED:
         raise CreditError("not_published", "Only a published course has sessions.", 409)
@@ -230,9 +233,35 @@ def record_attendance(course, learner, recorded_by, now, *, on, minutes):
             f"Minutes attended are 1–{length}, the session's length.",
             422,
         )
+    attendance = queries.get_attendance(learner.id, course.id, on)
+    if attendance is not None:
+        return attendance
+    award, reason = _attendance_award(course, learner, recorded_by, on, minutes)
+    attendance = Attendance(
+        user_id=learner.id,
+        course_id=course.id,
+        session_date=on,
+        minutes=minutes,
+        award=award,
+        reason=reason,
+        recorded_dt=now,
+        recorded_by_id=recorded_by.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attendance)
+    except IntegrityError:  # the same sheet sent twice at once
+        return queries.get_attendance(learner.id, course.id, on)
+    return attendance
+
+
+def _attendance_award(course, learner, recorded_by, on, minutes):
+    """(the credit line an attendance earns or joins, why none)."""
     existing, is_revoked = _learner_line(learner.id, course.id)
     if existing is not None:
-        return None if is_revoked else existing
+        if is_revoked:
+            return None, "the course's credits were revoked"
+        return existing, ""
     rule_set = queries.get_rule_set(course.rule_set_code, on)
     decision = calculate_credits(
         queries.course_activity(
@@ -241,8 +270,8 @@ def record_attendance(course, learner, recorded_by, now, *, on, minutes):
         rule_set,
     )
     if not decision.is_eligible:
-        return None
-    return _course_line(
+        return None, decision.reasons[0]
+    award = _course_line(
         course,
         learner.id,
         decision,
@@ -252,6 +281,7 @@ def record_attendance(course, learner, recorded_by, now, *, on, minutes):
         awarding_unit(),
         created_by_id=recorded_by.id,
     )
+    return award, ""
 
 
 def _watched_minutes(enrolment):

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import aliased, selectinload
 
 from certificates.models import (
+    Attendance,
     Certificate,
     CertificateBatch,
     CreditAward,
@@ -269,6 +270,15 @@ def get_standing_award(user_id, course_id, sources):
             CreditAward.course_id == course_id,
             CreditAward.source.in_(sources),
             standing(),
+        )
+    )
+
+
+def get_attendance(user_id, course_id, on):
+    """The attendance of a learner at a session of a course on ``on``, if kept."""
+    return db.session.scalar(
+        sa.select(Attendance).filter_by(
+            user_id=user_id, course_id=course_id, session_date=on
         )
     )
 

@@ -211,7 +211,7 @@ def attendance():
             flash(credit_error_message(error), "error")
         else:
             db.session.commit()
-            awarded = [line for line in lines if line is not None]
+            awarded = [a.award for a in lines if a.award is not None]
             if awarded:
                 flash(
                     _(
@@ -223,7 +223,14 @@ def attendance():
                     "success",
                 )
             else:
-                flash(_("The credit rules give this session no credits."), "error")
+                flash(
+                    _(
+                        "Attendance kept; the credit rules give this session no "
+                        "credits: %(reason)s",
+                        reason=lines[0].reason,
+                    ),
+                    "error",
+                )
             return redirect(url_for(".attendance"))
     elif form.is_submitted():
         flash(_("Some of the data is not valid."), "error")

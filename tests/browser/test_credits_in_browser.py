@@ -142,7 +142,7 @@ def test_a_coordinator_records_a_rooms_attendance(new_page, screenshot, committe
         from lms.accounts.roles import Role
         from tests.conftest import unique
 
-        scene = build_scene(durations=(3 * HOURS,), learners=3)
+        scene = build_scene(durations=(3 * 3600,), learners=3)  # 3 clock hours
         coordinator = create_user(
             login=f"{unique('co')}@example.cn",
             name="刘德华",

@@ -327,7 +327,7 @@ def test_a_multi_day_on_site_project_is_recorded_with_the_offices_hours(
     learner = create_user()
     line = credit_ops.record_attendance(
         course, learner, admin, datetime.now(UTC), on=date.today(), minutes=720
-    )
+    ).award
     # CN-2024: 12 clock hours at 3 hours a credit.
     assert (line.class_hours, line.credits) == (Decimal(12), Decimal(4))
 
@@ -435,3 +435,24 @@ def test_the_office_picks_a_class_ii_kind_and_the_credits_are_computed(
     assert overridden.status_code == 201
     (_, line) = lines(db, learner)
     assert "省继教委批复" in line.reason and line.credits == Decimal(12)
+
+
+def test_an_attendance_that_earns_no_credit_is_kept_with_the_reason(
+    db, create_course, create_user, admin
+):
+    """Issue 10 item 11: 60 minutes under CN-2024 (3 hours a credit) earn none."""
+    from certificates.models import Attendance
+
+    course = create_course(durations=(HOUR,), format="live")
+    learner = create_user()
+    attendance = credit_ops.record_attendance(
+        course, learner, admin, datetime.now(UTC), on=date.today(), minutes=60
+    )
+    assert (attendance.award, attendance.reason) == (None, "too short for a credit")
+    assert lines(db, learner) == []
+    again = credit_ops.record_attendance(
+        course, learner, admin, datetime.now(UTC), on=date.today(), minutes=60
+    )
+    assert again.id == attendance.id
+    kept = db.session.scalars(sa.select(Attendance).filter_by(user_id=learner.id))
+    assert [(a.minutes, a.reason) for a in kept] == [(60, "too short for a credit")]
