@@ -88,10 +88,10 @@ CN_2006 = RuleSet(
             C.SECONDARY,
         ),
         "project_cap": Cite(
-            f"{CN_2006_TEXT}: “参加者经考核合格，按3小时授予1学分；"
-            "主讲人每小时授予2学分。每个项目所授学分数最多不超过10学分” - after both the participant and the "
-            "lecturer rates, so it binds lecturers too; other reposts read 25 "
-            "(m.lw881.com/wenda/309992.html): the office to confirm",
+            f"{CN_2006_TEXT}: “…按3小时授予1学分；主讲人每小时授予2学分。"
+            "每个项目所授学分数最多不超过10学分” - after both the participant "
+            "and the lecturer rates, so it binds lecturers too; other reposts "
+            "read 25 (m.lw881.com/wenda/309992.html): the office to confirm",
             C.PRIMARY,
         ),
         "distance_cap": Cite(
