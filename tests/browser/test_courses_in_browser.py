@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from courses import operations as ops
 from lms.db import utcnow
 from tests.builders import PASSWORD, build_scene
+from tests.media.clips import make_clip
 
 
 def make_course(committed):
@@ -121,7 +122,7 @@ def test_a_learner_enrols_passes_the_post_test_and_evaluates(
     screenshot(page, "dashboard-learner-courses-zh-CN")
 
 
-def test_lecturer_and_office_pages(new_page, screenshot, committed):
+def test_lecturer_and_office_pages(new_page, screenshot, committed, tmp_path):
     course_id, learner_id, _, lecturer_login, admin_login = make_course(committed)
     committed(enrol, course_id, learner_id)
     watch_all(committed, course_id, learner_id)
@@ -145,6 +146,12 @@ def test_lecturer_and_office_pages(new_page, screenshot, committed):
     page.check("#question-correct_1")
     page.fill("#question-option_2", "万古霉素")
     page.get_by_role("button", name="添加测试题").click()
+    # Only a lecture with a ready recording counts: upload it, wait for the ladder.
+    recording = make_clip(tmp_path / "抗菌药物选择.mp4", seconds=3, size="320x180")
+    upload = page.locator("form.upload").first
+    upload.locator("input[type=file]").set_input_files(str(recording))
+    upload.get_by_role("button", name="上传").click()
+    expect(upload).to_have_attribute("data-state", "ready", timeout=60_000)
     page.get_by_role("button", name="提交审核").click()
     expect(page.locator(".heading-row .badge")).to_have_text("待审核")
 
