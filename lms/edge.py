@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import abort, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
+from wtforms import DecimalField
 
 #: Database ids, sequence numbers and every JSON integer fit a signed 64-bit column.
 MAX_INT = 2**63 - 1
@@ -144,3 +145,25 @@ def aware_datetime_field(name, value):
             "e.g. 2026-09-01T08:00:00+08:00.",
         )
     return parsed
+
+
+# --- forms -------------------------------------------------------------------------
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal form field refusing NaN and infinities (WTForms' NumberRange
+    raises ValueError on ``sNaN``, a 500, and lets ``Infinity`` through a minimum)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+def form_id(name):
+    """A posted id (1 to 2^63 - 1), or None for anything else."""
+    raw = request.form.get(name, "").strip()
+    if re.fullmatch(r"\d{1,19}", raw) and 1 <= int(raw) <= MAX_INT:
+        return int(raw)
+    return None

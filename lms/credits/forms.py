@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
-    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -15,6 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from certificates.rules import ManualKind
+from lms.edge import FiniteDecimalField
 from lms.labels import CLASS_II_KIND_LABELS
 
 
@@ -38,8 +38,10 @@ class ManualAwardForm(FlaskForm):
     rule_set_code = SelectField(_l("Credit rules"))
     category = StringField(_l("Credit category"), [InputRequired(), Length(max=32)])
     #: Empty for a Class II kind: its award standard computes them.
-    credits = DecimalField(_l("Credits"), [Optional(), NumberRange(0.01, 100)])
-    class_hours = DecimalField(_l("Class hours"), [Optional(), NumberRange(0, 500)])
+    credits = FiniteDecimalField(_l("Credits"), [Optional(), NumberRange(0.01, 100)])
+    class_hours = FiniteDecimalField(
+        _l("Class hours"), [Optional(), NumberRange(0, 500)]
+    )
     on = DateField(_l("Date of the activity"), [InputRequired()])
     reason = TextAreaField(_l("Reason"), [InputRequired(), Length(max=2000)])
     #: Class II kinds: the evidence the award standard reads.

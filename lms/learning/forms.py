@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -16,6 +15,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from certificates.queries import list_current_rule_sets
 from courses.disciplines import DISCIPLINES
 from lms.accounts.forms import profession_choices
+from lms.edge import FiniteDecimalField
 from lms.enums import CourseFormat, ProjectLevel
 
 
@@ -81,7 +81,7 @@ class LectureForm(FlaskForm):
         _l("Lecture title (Chinese)"), [InputRequired(), Length(max=200)]
     )
     title_en = StringField(_l("Lecture title (English)"), [Length(max=200)])
-    duration_minutes = DecimalField(
+    duration_minutes = FiniteDecimalField(
         _l("Length in minutes (until the recording is uploaded)"),
         [Optional(), NumberRange(0.1, 1440)],
     )
@@ -121,7 +121,7 @@ class ApprovalForm(FlaskForm):
     project_number = StringField(_l("Project number"), [Length(max=64)])
     project_level = SelectField(_l("Project level"), choices=level_choices())
     credit_category = SelectField(_l("Credit category"))
-    class_hours_override = DecimalField(
+    class_hours_override = FiniteDecimalField(
         _l("Class hours (empty: computed from the lectures)"),
         [Optional(), NumberRange(0.5, 500)],
     )

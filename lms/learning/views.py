@@ -16,7 +16,7 @@ from courses.gates import Step
 from courses.models import Course, Lecture
 from lms.accounts.roles import Profession
 from lms.db import db, utcnow
-from lms.edge import catalog_filters, page_arg
+from lms.edge import catalog_filters, form_id, page_arg
 from lms.hospitals.views import hospital_choices
 from lms.i18n import current_language
 from lms.labels import profession_label
@@ -274,7 +274,7 @@ def _grade(course, enrolment):
             answers[key[2:]] = request.form.getlist(key)
     try:
         attempt, grade = ops.submit_attempt(
-            enrolment, request.form.get("attempt_id", type=int), answers, utcnow()
+            enrolment, form_id("attempt_id"), answers, utcnow()
         )
     except ops.CourseError as error:
         flash(course_error_message(error), "error")

@@ -330,5 +330,5 @@ def test_the_lecturer_sees_where_viewers_stop(
     auth.login(course.owner.login)
     html = client.get(f"/teach/courses/{course.id}").text
     heights = re.findall(r'class="retention".*?</div>', html, re.S)[0]
-    bars = re.findall(r"height: (\d+)%", heights)
+    bars = re.findall(r'data-height="(\d+)"', heights)
     assert bars[:10] == ["100"] * 10 and bars[10:] == ["50"] * 10

@@ -250,3 +250,34 @@ def test_a_json_type_with_a_suffix_is_read_as_json(client, scene):
         headers=scene["headers"]["lecturer"],
     )
     assert response.status_code == 200 and response.json["title_en"] == "Merge patch"
+
+
+@pytest.mark.parametrize("number", ["sNaN", "NaN", "Infinity", "-Infinity", "1e999999"])
+def test_form_numbers_that_are_not_finite_are_refused(client, scene, auth, number):
+    """A decimal form field given ``sNaN`` raised ValueError in WTForms' range check."""
+    auth.login(scene["users"]["lecturer"].login)
+    draft = scene["ids"]["draft"]
+    response = client.post(
+        f"/teach/courses/{draft}/lectures",
+        data={
+            "lecture-title_zh": "第二讲",
+            "lecture-duration_minutes": number,
+            "csrf_token": auth.csrf_token(f"/teach/courses/{draft}"),
+        },
+    )
+    assert response.status_code in (200, 302, 400, 422)
+    course = client.get(f"/api/v1/courses/{draft}").json
+    assert [lecture["title_zh"] for lecture in course["lectures"]].count("第二讲") == 0
+
+
+def test_a_form_attempt_id_past_64_bits_is_no_attempt(client, scene, auth):
+    auth.login(scene["users"]["learner"].login)
+    course = scene["ids"]["course"]
+    response = client.post(
+        f"/courses/{course}/post-test",
+        data={
+            "attempt_id": HUGE,
+            "csrf_token": auth.csrf_token(f"/courses/{course}"),
+        },
+    )
+    assert response.status_code in (302, 400, 404)
