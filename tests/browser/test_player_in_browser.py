@@ -8,8 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from courses import operations as course_ops
-from lms.db import utcnow
+from lms.accounts.models import User
+from lms.db import db, utcnow
 from media_pipeline import operations as media_ops
+from media_pipeline.models import TranscodeJob
+from media_pipeline.states import ReviewState
 from media_pipeline.storage import Storage
 from media_pipeline.tasks import transcode_job
 from tests.builders import PASSWORD, build_scene
@@ -24,7 +27,9 @@ def clip(tmp_path_factory):
 
 def published_lecture(app, committed, clip):
     def build():
-        scene = build_scene(durations=(12.0,))
+        # Half an hour declared, so the office can approve the course; the
+        # recording's own 12 s replace it when its media is approved.
+        scene = build_scene(durations=(1800.0,))
         lecture = scene.course.lectures[0]
         learner = scene.learners[0]
         course_ops.enrol(scene.course, learner, utcnow())
@@ -43,10 +48,23 @@ def published_lecture(app, committed, clip):
             utcnow(),
             chunk_limit=len(clip),
         )
-        return lecture.id, learner.login, job.id
+        return lecture.id, learner.login, job.id, scene.admin.id
 
-    lecture_id, login, job_id = committed(build)
+    lecture_id, login, job_id, admin_id = committed(build)
     committed(transcode_job, job_id)  # the queue runs in-process in tests
+
+    def approve():
+        """The course is published: its new recording waits for the office."""
+        job = db.session.get(TranscodeJob, job_id)
+        if job.review_state == ReviewState.PENDING:
+            media_ops.approve_version(
+                job,
+                db.session.get(User, admin_id),
+                utcnow(),
+                Storage(app.config["MEDIA_DIR"]),
+            )
+
+    committed(approve)
     return lecture_id, login
 
 
@@ -63,23 +81,25 @@ def test_a_learner_plays_a_lecture_changes_quality_and_progress_is_saved(
 
     page.goto(f"/courses/lectures/{lecture_id}")
     page.wait_for_function(
-        "window.telecmePlayer && window.telecmePlayer.hls()"
+        "() => window.telecmePlayer && window.telecmePlayer.hls()"
         " && window.telecmePlayer.hls().levels.length === 3"
     )
     page.evaluate(
         "() => { const v = window.telecmePlayer.video; v.muted = true; v.play(); }"
     )
-    page.wait_for_function("window.telecmePlayer.video.currentTime > 1.5")
+    page.wait_for_function("() => window.telecmePlayer.video.currentTime > 1.5")
     screenshot(page, "player-zh-CN")
 
     # The lowest rung by hand (hls.js orders levels by bitrate): it switches to it.
     page.select_option("select[name=quality]", label="240p")
     page.wait_for_function(
-        "(() => { const h = window.telecmePlayer.hls();"
-        " return h.currentLevel >= 0 && h.levels[h.currentLevel].height === 240; })()"
+        "() => { const h = window.telecmePlayer.hls();"
+        " return h.currentLevel >= 0 && h.levels[h.currentLevel].height === 240; }"
     )
     before = page.evaluate("window.telecmePlayer.video.currentTime")
-    page.wait_for_function(f"window.telecmePlayer.video.currentTime > {before + 1}")
+    page.wait_for_function(
+        f"() => window.telecmePlayer.video.currentTime > {before + 1}"
+    )
 
     # A heartbeat reaches the server and the page shows the covered share.
     page.evaluate("window.telecmePlayer.beat()")
@@ -92,29 +112,31 @@ def test_a_learner_plays_a_lecture_changes_quality_and_progress_is_saved(
     # The link drops: the beat waits in localStorage and goes out when it returns.
     key = f"telecme-beats-{lecture_id}"
     page.context.set_offline(True)
-    page.wait_for_function("window.telecmePlayer.video.currentTime > 0")
+    page.wait_for_function("() => window.telecmePlayer.video.currentTime > 0")
     played = page.evaluate("window.telecmePlayer.video.currentTime")
-    page.wait_for_function(f"window.telecmePlayer.video.currentTime > {played + 1}")
+    page.wait_for_function(
+        f"() => window.telecmePlayer.video.currentTime > {played + 1}"
+    )
     page.evaluate("window.telecmePlayer.beat()")
     page.wait_for_function(
-        f"JSON.parse(localStorage.getItem('{key}') || '[]').length > 0"
+        f"() => JSON.parse(localStorage.getItem('{key}') || '[]').length > 0"
     )
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_function(
-        f"JSON.parse(localStorage.getItem('{key}') || '[]').length === 0"
+        f"() => JSON.parse(localStorage.getItem('{key}') || '[]').length === 0"
     )
     page.wait_for_function(
-        f"Number(document.querySelector('#player').dataset.covered) > {covered}"
+        f"() => Number(document.querySelector('#player').dataset.covered) > {covered}"
     )
 
     page.select_option("select[name=quality]", "audio")
     page.wait_for_function(
-        "window.telecmePlayer.hls().url.endsWith('audio/index.m3u8')"
+        "() => window.telecmePlayer.hls().url.endsWith('audio/index.m3u8')"
     )
     page.evaluate("window.telecmePlayer.video.play()")
     at = page.evaluate("window.telecmePlayer.video.currentTime")
-    page.wait_for_function(f"window.telecmePlayer.video.currentTime > {at + 0.5}")
+    page.wait_for_function(f"() => window.telecmePlayer.video.currentTime > {at + 0.5}")
     screenshot(page, "player-audio-only-zh-CN")
 
 
@@ -144,6 +166,76 @@ def test_a_lecturer_uploads_a_recording_and_watches_it_become_ready(
     page.get_by_role("link", name=re.compile("第1讲")).click()
     expect(page).to_have_url(re.compile(rf"/courses/lectures/{lecture_id}$"))
     page.wait_for_function(
-        "window.telecmePlayer && window.telecmePlayer.hls()"
+        "() => window.telecmePlayer && window.telecmePlayer.hls()"
         " && window.telecmePlayer.hls().levels.length === 3"
     )
+
+
+def test_a_second_device_takes_over_and_the_first_says_it_no_longer_counts(
+    app, new_page, screenshot, committed, clip
+):
+    lecture_id, login = published_lecture(app, committed, clip)
+    first, second = new_page(locale="en"), new_page(locale="en")  # two devices
+    for page in (first, second):
+        page.goto("/login")
+        page.fill("#login", login)
+        page.fill("#password", PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        expect(page).to_have_url(re.compile(r"/dashboard$"))
+        page.goto(f"/courses/lectures/{lecture_id}")
+        page.wait_for_function(
+            "() => window.telecmePlayer && window.telecmePlayer.session()"
+            " && window.telecmePlayer.hls() && window.telecmePlayer.hls().levels.length"
+        )
+
+    def watch_a_second(page):
+        """Play on (from the start when the 12 s clip is over) for a second."""
+        page.evaluate(
+            "() => { const v = window.telecmePlayer.video; v.muted = true;"
+            " if (v.ended || v.currentTime > 9) v.currentTime = 0; v.play(); }"
+        )
+        at = page.evaluate("window.telecmePlayer.video.currentTime")
+        page.wait_for_function(
+            f"() => window.telecmePlayer.video.currentTime > {at + 1}"
+        )
+
+    takeover = first.locator(".player-takeover")
+    # The second device opened the lecture last; the first starts over, so it
+    # counts (a new play session for each opening of the page).
+    first.reload()
+    first.wait_for_function(
+        "() => window.telecmePlayer.session() && window.telecmePlayer.hls()"
+        " && window.telecmePlayer.hls().levels.length"
+    )
+    watch_a_second(first)
+    first.evaluate("window.telecmePlayer.beat()")
+    first.wait_for_function(
+        "() => Number(document.querySelector('#player').dataset.covered) > 1"
+    )
+    expect(takeover).to_be_hidden()
+
+    # The second device takes over: it counts now, and the first stops counting.
+    second.reload()
+    second.wait_for_function("() => window.telecmePlayer.session()")
+    watch_a_second(first)
+    first.evaluate("window.telecmePlayer.beat()")
+    expect(takeover).to_be_visible()
+    expect(takeover).to_contain_text(
+        "Playing on another tab or device; this one no longer counts."
+    )
+    assert first.evaluate("window.telecmePlayer.video.paused")
+    assert first.evaluate("window.telecmePlayer.session()") is None
+    screenshot(first, "player-taken-over-en")
+
+    # "Count my watching here" starts a new play session: the first counts again,
+    # and now the second is told.
+    takeover.get_by_role("button", name="Count my watching here").click()
+    expect(takeover).to_be_hidden()
+    first.wait_for_function("() => window.telecmePlayer.session() !== null")
+    watch_a_second(first)
+    with first.expect_response(lambda r: r.url.endswith("/progress")) as counted:
+        first.evaluate("window.telecmePlayer.beat()")
+    assert counted.value.status == 200 and counted.value.json()["accepted"]
+    watch_a_second(second)
+    second.evaluate("window.telecmePlayer.beat()")
+    expect(second.locator(".player-takeover")).to_be_visible()

@@ -102,6 +102,12 @@
     try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
   }
   function saveQueue(items) { localStorage.setItem(queueKey, JSON.stringify(items)); }
+  // By identity, not position: another tab of this lecture shares the queue.
+  function drop(item) {
+    saveQueue(queued().filter(function (i) {
+      return !(i.play_session === item.play_session && i.seq === item.seq);
+    }));
+  }
 
   function beat() {
     if (!session) return;
@@ -135,13 +141,13 @@
       body: JSON.stringify(item), keepalive: true
     }).then(function (response) {
       if (response.ok) {
-        saveQueue(queued().slice(1));
+        drop(item);
         return response.json().then(showProgress).then(sendKept);
       }
       if (response.status === 409) {
         return response.json().catch(function () { return {}; }).then(function (body) {
           if ((body.error || {}).code !== "play_session_superseded") {
-            saveQueue(queued().slice(1));
+            drop(item);
             return sendKept();
           }
           // Another tab or device counts now: nothing of this play session will.
@@ -151,7 +157,7 @@
         });
       }
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
-        saveQueue(queued().slice(1));  // refused for good: never resend
+        drop(item);  // refused for good: never resend
         return sendKept();
       }
       say(cfg.text.offline);
