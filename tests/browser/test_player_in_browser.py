@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from courses import operations as course_ops
+from courses.workflow import CourseStatus
 from lms.accounts.models import User
 from lms.db import db, utcnow
 from media_pipeline import operations as media_ops
@@ -145,6 +146,9 @@ def test_a_lecturer_uploads_a_recording_and_watches_it_become_ready(
 ):
     def build():
         scene = build_scene(durations=(12.0,))
+        # A draft: its recording goes live without the office's review
+        # (tests/browser/test_media_review_in_browser.py has the published case).
+        scene.course.status = CourseStatus.DRAFT
         return scene.course.id, scene.course.lectures[0].id, scene.lecturer.login
 
     course_id, lecture_id, login = committed(build)
