@@ -202,3 +202,15 @@ def test_a_file_changed_after_it_was_received_is_not_transcoded(
     assert job.state == JobState.FAILED and job.error_code == "checksum_mismatch"
     assert not storage.work_dir(lecture.id, job.id, job.attempts).exists()
     assert not storage.published(lecture.id).exists()
+
+
+def test_the_openapi_document_declares_the_checksums_and_the_review(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    patch_chunk = paths["/api/v1/uploads/{token}"]["patch"]
+    headers = {p["name"] for p in patch_chunk["parameters"] if p["in"] == "header"}
+    assert {"Upload-Offset", "Upload-Checksum", "Upload-File-Sha256"} <= headers
+    assert "460" in patch_chunk["responses"] and "409" in patch_chunk["responses"]
+    assert "460" in paths["/api/v1/lectures/{lecture_id}/media"]["put"]["responses"]
+    for action in ("approve", "reject"):
+        assert "post" in paths[f"/api/v1/jobs/{{job_id}}/{action}"]
+    assert "get" in paths["/api/v1/media-reviews"]
