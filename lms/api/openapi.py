@@ -173,7 +173,7 @@ def api_route_factory(bp):
         def decorator(view):
             bp.add_url_rule(rule, view_func=view, methods=methods)
             path = bp.url_prefix + openapi_path(rule)
-            path_params = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)
+            path_params = re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", rule)
             for method in methods:
                 operation = {
                     "operationId": view.__name__,
@@ -185,9 +185,11 @@ def api_route_factory(bp):
                             "name": name,
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer"},
+                            "schema": {
+                                "type": "integer" if converter == "int" else "string"
+                            },
                         }
-                        for name in path_params
+                        for converter, name in path_params
                     ]
                     + list(parameters or []),
                 }
