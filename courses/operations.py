@@ -583,17 +583,16 @@ def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=
     """
     if not isinstance(token, str):
         raise CourseError("unknown_play_session", "Unknown play session.", 404)
-    session = get_play_session(token)
+    # Lock order: the learner's budget, the play session, the progress row
+    # (PostgreSQL row locks); start_play_session takes the budget first too.
+    budget = get_watch_budget(learner.id, for_update=True)
+    session = get_play_session(token, for_update=True)
     if (
         session is None
         or session.user_id != learner.id
         or session.lecture_id != lecture.id
     ):
         raise CourseError("unknown_play_session", "Unknown play session.", 404)
-    # Lock order: the learner's budget, the play session, the progress row
-    # (PostgreSQL row locks); start_play_session takes the budget first too.
-    budget = get_watch_budget(learner.id, for_update=True)
-    session = get_play_session(token, for_update=True)
     progress = get_progress(learner.id, lecture.id, for_update=True)
     duration = lecture.duration_seconds or 0.0
     try:
