@@ -12,9 +12,11 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 from wtforms import DecimalField
 
-#: Database ids, sequence numbers and every JSON integer fit a signed 64-bit column.
+#: Every JSON integer fits a signed 64-bit column, or the body is refused.
 MAX_INT = 2**63 - 1
 MIN_INT = -(2**63)
+#: Ids and counters are INTEGER columns: 32 bits on PostgreSQL.
+MAX_ID = 2**31 - 1
 #: Deeper JSON than this is refused (no API body nests beyond a few levels).
 MAX_JSON_DEPTH = 32
 #: The most pages a list may be asked for (more would overflow an OFFSET).
@@ -22,15 +24,15 @@ MAX_PAGE = 100_000
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` in URLs: 1 to 2^63 - 1, anything else is a 404.
+    """``<int:...>`` in URLs: an id from 1 to MAX_ID, anything else is a 404.
 
-    werkzeug's own converter takes any number of digits, and SQLite raises
-    OverflowError on an id beyond 64 bits.
+    werkzeug's own converter takes any number of digits: SQLite raises
+    OverflowError on an id beyond 64 bits, PostgreSQL on one beyond 32.
     """
 
     regex = r"\d{1,19}"
 
-    def __init__(self, map, fixed_digits=0, min=1, max=MAX_INT, signed=False):
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max)
 
 
@@ -85,10 +87,21 @@ class BoundedJSONProvider(DefaultJSONProvider):
         return data
 
 
+def check_json_ints(data, *names, limit=MAX_ID):
+    """``data`` if its fields ``names`` (ids, counters) are, when whole numbers,
+    within ±``limit``; a 422 naming the field otherwise (their columns hold no more)."""
+    for name in names:
+        value = data.get(name)
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if whole and not -limit <= value <= limit:
+            abort(422, f"{name} is out of range (at most {limit}).")
+    return data
+
+
 # --- query arguments -------------------------------------------------------------
 
 
-def int_arg(name, default=None, *, low=1, high=MAX_INT):
+def int_arg(name, default=None, *, low=1, high=MAX_ID):
     """The query argument ``name`` as a whole number in ``low..high``; a 400
     that names it otherwise (``?page=1e20``, ``?page=-1``)."""
     raw = request.args.get(name, "").strip()
@@ -162,8 +175,8 @@ class FiniteDecimalField(DecimalField):
 
 
 def form_id(name):
-    """A posted id (1 to 2^63 - 1), or None for anything else."""
+    """A posted id (1 to MAX_ID), or None for anything else."""
     raw = request.form.get(name, "").strip()
-    if re.fullmatch(r"\d{1,19}", raw) and 1 <= int(raw) <= MAX_INT:
+    if re.fullmatch(r"\d{1,19}", raw) and 1 <= int(raw) <= MAX_ID:
         return int(raw)
     return None

@@ -27,7 +27,13 @@ from lms.api.serializers import (
     serialize_progress,
 )
 from lms.db import db, utcnow
-from lms.edge import aware_datetime_field, catalog_filters, int_arg, page_arg
+from lms.edge import (
+    aware_datetime_field,
+    catalog_filters,
+    check_json_ints,
+    int_arg,
+    page_arg,
+)
 from lms.i18n import current_language
 from lms.search.documents import search_published
 from lms.search.query import clean_query
@@ -428,7 +434,7 @@ def start_play_session(lecture_id):
 def post_progress(lecture_id):
     user = require_user()
     lecture = load_lecture(lecture_id)
-    data = json_body()
+    data = check_json_ints(json_body(), "seq")
     # Only these fields are read: a client's "completed" or "credits" is ignored.
     state = call(
         ops.record_heartbeat,
@@ -623,7 +629,7 @@ def start_post_test_attempt(course_id):
 def submit_post_test(course_id):
     course = load_course(course_id)
     enrolment = require_enrolment(course)
-    data = json_body()
+    data = check_json_ints(json_body(), "attempt_id")
     attempt, grade = call(
         ops.submit_attempt,
         enrolment,

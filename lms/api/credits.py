@@ -27,6 +27,7 @@ from lms.api import (
 )
 from lms.api.openapi import ERRORS, OBJ, created, json_response, ok
 from lms.db import db, utcnow
+from lms.edge import check_json_ints
 from lms.labels import format_credit
 
 
@@ -296,7 +297,7 @@ def revoke_credits(award_id):
 def issue_certificates(course_id):
     user = require_user()
     course = db.get_or_404(Course, course_id)
-    data = optional_json_body()
+    data = check_json_ints(optional_json_body(), "user_id")
     if data.get("all") is True:
         admin = require_administrator()
         batch = ops.start_batch(course, admin, utcnow())

@@ -14,6 +14,7 @@ from lms.db import db as _db
 
 HUGE = "99999999999999999999"  # 20 digits: past 64 bits
 TWO_TO_63 = str(2**63)
+PAST_32_BITS = 2**31  # ids are INTEGER columns: 32 bits on PostgreSQL
 DIGITS_400 = "1" * 400
 DEEP = "[" * 5000 + "]" * 5000
 
@@ -72,6 +73,8 @@ API = [
     req("learner", "GET", f"/api/v1/courses/{HUGE}", 404),
     req("learner", "GET", f"/api/v1/courses/{TWO_TO_63}", 404),
     req("learner", "GET", "/api/v1/courses/0", 404),
+    req("learner", "GET", f"/api/v1/courses/{PAST_32_BITS}", 404),
+    req("learner", "POST", f"/api/v1/lectures/{2**40}/play-sessions", 404),
     req("learner", "GET", f"/api/v1/lectures/{DIGITS_400}", 404),
     req("learner", "POST", f"/api/v1/lectures/{HUGE}/play-sessions", 404),
     req("learner", "POST", f"/api/v1/courses/{HUGE}/enrol", 404),
@@ -82,6 +85,7 @@ API = [
     # JSON numbers no column holds
     req("learner", "POST", PROGRESS, 422, beat(seq=2**63)),
     req("learner", "POST", PROGRESS, 422, beat(seq=-(2**63) - 1)),
+    req("learner", "POST", PROGRESS, 422, beat(seq=PAST_32_BITS)),
     req("learner", "POST", PROGRESS, 422, ranges(f"[[0, {DIGITS_400}]]")),
     req("learner", "POST", PROGRESS, 422, ranges("[[0, 1e400]]")),
     req("learner", "POST", PROGRESS, 422, ranges("[[NaN, 5]]")),
@@ -102,11 +106,25 @@ API = [
         json.dumps({"user_id": 10**30}),
     ),
     req(
+        "learner",
+        "POST",
+        "/api/v1/courses/{course}/post-test",
+        422,
+        json.dumps({"attempt_id": 2**40, "answers": {}}),
+    ),
+    req(
+        "admin",
+        "POST",
+        "/api/v1/courses/{course}/certificates",
+        422,
+        json.dumps({"user_id": 2**62}),
+    ),
+    req(
         "admin",
         "POST",
         "/api/v1/courses/{course}/certificates",
         404,
-        json.dumps({"user_id": 2**62}),
+        json.dumps({"user_id": 2**31 - 1}),
     ),
     # nesting that would blow the parser's stack, or ours
     req("learner", "POST", PROGRESS, 422, ranges(DEEP)),
@@ -162,6 +180,7 @@ API = [
     req("learner", "GET", "/api/v1/hospitals?tier=x", 400),
     req("learner", "GET", f"/api/v1/me/transcript?year={HUGE}", 422),
     req("learner", "GET", PROGRESS + f"?user_id={HUGE}", 400),
+    req("learner", "GET", PROGRESS + f"?user_id={PAST_32_BITS}", 400),
     req("learner", "GET", f"/api/v1/courses/{{course}}/progress?user_id={HUGE}", 400),
 ]
 
@@ -205,6 +224,8 @@ PAGES = [
     ("admin", f"/admin/credits/export.csv?year={HUGE}", 400),
     ("admin", "/admin/credits/export.csv?kind=x", 400),
     ("admin", f"/admin/credits/export.csv?hospital={HUGE}", 400),
+    ("admin", f"/admin/credits/export.csv?course={PAST_32_BITS}", 400),
+    ("admin", f"/admin/users/{PAST_32_BITS}", 404),
     ("admin", f"/admin/credits/people/{HUGE}", 404),
 ]
 
@@ -270,13 +291,14 @@ def test_form_numbers_that_are_not_finite_are_refused(client, scene, auth, numbe
     assert [lecture["title_zh"] for lecture in course["lectures"]].count("第二讲") == 0
 
 
-def test_a_form_attempt_id_past_64_bits_is_no_attempt(client, scene, auth):
+@pytest.mark.parametrize("attempt_id", [HUGE, str(PAST_32_BITS), "1e3", "-1"])
+def test_a_form_attempt_id_that_is_no_id_is_no_attempt(client, scene, auth, attempt_id):
     auth.login(scene["users"]["learner"].login)
     course = scene["ids"]["course"]
     response = client.post(
         f"/courses/{course}/post-test",
         data={
-            "attempt_id": HUGE,
+            "attempt_id": attempt_id,
             "csrf_token": auth.csrf_token(f"/courses/{course}"),
         },
     )
