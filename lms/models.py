@@ -16,6 +16,7 @@ from courses.models import (
     PlaySession,
     Question,
     TestAttempt,
+    WatchBudget,
 )
 from lms.accounts.models import ApiToken, User
 from lms.hospitals.models import Hospital
@@ -41,5 +42,6 @@ __all__ = [
     "TestAttempt",
     "TranscodeJob",
     "User",
+    "WatchBudget",
     "WorkerHeartbeat",
 ]
