@@ -38,7 +38,15 @@ class BoundedIntConverter(IntegerConverter):
 
 class JSONError(ValueError):
     """A JSON body that parses but cannot be used as data (a ValueError, so
-    Flask's ``get_json`` treats it as invalid JSON)."""
+    Flask's ``get_json`` treats it as invalid JSON); ``status`` is the answer."""
+
+    status = 422
+
+
+class JSONTooDeep(JSONError):
+    """JSON nested deeper than any of our bodies: malformed, a 400."""
+
+    status = 400
 
 
 def _parse_int(text):
@@ -66,25 +74,30 @@ def _check_depth(data):
         value, depth = stack.pop()
         if isinstance(value, dict | list):
             if depth > MAX_JSON_DEPTH:
-                raise JSONError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+                raise JSONTooDeep(f"nested deeper than {MAX_JSON_DEPTH} levels")
             items = value.values() if isinstance(value, dict) else value
             stack.extend((item, depth + 1) for item in items)
 
 
+def load_json(text, **kwargs):
+    """``json.loads`` reading only what our columns and rules can hold: integers
+    of 64 bits, finite numbers (no NaN or Infinity), MAX_JSON_DEPTH levels."""
+    kwargs.setdefault("parse_int", _parse_int)
+    kwargs.setdefault("parse_float", _parse_float)
+    kwargs.setdefault("parse_constant", _parse_constant)
+    try:
+        data = json.loads(text, **kwargs)
+    except RecursionError:
+        raise JSONTooDeep("nested too deeply") from None
+    _check_depth(data)
+    return data
+
+
 class BoundedJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, reading only what our columns and rules can hold: integers of
-    64 bits, finite numbers (no NaN or Infinity), limited nesting."""
+    """Flask's JSON with :func:`load_json` (``request.get_json`` and ours)."""
 
     def loads(self, s, **kwargs):
-        kwargs.setdefault("parse_int", _parse_int)
-        kwargs.setdefault("parse_float", _parse_float)
-        kwargs.setdefault("parse_constant", _parse_constant)
-        try:
-            data = json.loads(s, **kwargs)
-        except RecursionError:
-            raise JSONError("nested too deeply") from None
-        _check_depth(data)
-        return data
+        return load_json(s, **kwargs)
 
 
 def check_json_ints(data, *names, limit=MAX_ID):

@@ -76,7 +76,8 @@ def json_body():
     try:
         data = current_app.json.loads(request.get_data(cache=True))
     except JSONError as error:
-        raise ApiError(422, "invalid_json", f"Invalid JSON: {error}.") from None
+        message = f"Invalid JSON: {error}."
+        raise ApiError(error.status, "invalid_json", message) from None
     except ValueError:
         raise ApiError(400, "bad_request", "The body is not valid JSON.") from None
     if not isinstance(data, dict):

@@ -127,9 +127,9 @@ API = [
         json.dumps({"user_id": 2**31 - 1}),
     ),
     # nesting that would blow the parser's stack, or ours
-    req("learner", "POST", PROGRESS, 422, ranges(DEEP)),
-    req("learner", "POST", PROGRESS, 422, ranges("[" * 40 + "]" * 40)),
-    req("lecturer", "POST", "/api/v1/courses/{course}/approve", 422, DEEP),
+    req("learner", "POST", PROGRESS, 400, ranges(DEEP)),
+    req("learner", "POST", PROGRESS, 400, ranges("[" * 40 + "]" * 40)),
+    req("lecturer", "POST", "/api/v1/courses/{course}/approve", 400, DEEP),
     # not JSON, or not an object
     req("learner", "POST", PROGRESS, 400, beat(), "text/plain"),
     req("learner", "POST", PROGRESS, 400, "{not json"),
