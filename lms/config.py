@@ -46,12 +46,26 @@ class DefaultConfig:
     #: The interface languages, as Babel locale identifiers.
     LANGUAGES = ("zh_Hans_CN", "en")
 
-    #: Failed sign-ins allowed per client address and per login.
+    #: Failed sign-ins allowed per login (every spelling of it counts as one) ...
     LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"
-    REGISTER_RATE_LIMIT = "10 per hour"
-    #: ``memory://`` on one machine; ``redis://host:6379/1`` when scaled out.
+    #: ... and per client address (a hospital's learners may share one address).
+    LOGIN_ADDRESS_RATE_LIMIT = "20 per minute; 200 per hour"
+    #: Registration attempts, successful or not, per client address and per login.
+    REGISTER_RATE_LIMIT = "20 per hour; 100 per day"
+    REGISTER_LOGIN_RATE_LIMIT = "5 per hour"
+    #: Where sign-in and registration counters live: empty uses a Redis
+    #: ``QUEUE_URL`` if there is one, else the database; ``redis://host:6379/1``;
+    #: ``database`` forces the database (``lms.accounts.throttle``).
+    RATELIMIT_STORAGE_URL = ""
+    #: Flask-Limiter's own storage (no view uses it for sign-in any more).
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Behind a reverse proxy: how many proxies set X-Forwarded-For / -Proto /
+    #: -Host (werkzeug's ProxyFix). 0 trusts none of these headers: a client could
+    #: write any address there.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
 
     #: Empty: Huey on SQLite in the instance folder; ``redis://host:6379/0`` scales out.
     QUEUE_URL = ""
