@@ -22,7 +22,7 @@ def main(pot_path, extra=None):
         template = read_po(f)
     with CATALOG.open("rb") as f:
         current = read_po(f)
-    known = {m.id: m.string for m in current if m.id}
+    known = {m.id: m.string for m in current if m.id and _translated(m.string)}
     if extra:
         for name, value in runpy.run_path(extra).items():
             if name.startswith("ZH") and isinstance(value, dict):
@@ -37,13 +37,27 @@ def main(pot_path, extra=None):
     missing = []
     for message in template:
         if message.id:
-            catalog.add(message.id, known.get(message.id, ""))
-            if not known.get(message.id):
+            string = known.get(message.id) or _plural(message.id, known)
+            catalog.add(message.id, string or "")
+            if not string:
                 missing.append(message.id)
     with CATALOG.open("wb") as f:
         write_po(f, catalog, no_location=True, omit_header=False, width=88)
     for message_id in missing:
         print(f"untranslated: {message_id}")
+
+
+def _translated(string):
+    return any(string) if isinstance(string, tuple) else bool(string)
+
+
+def _plural(message_id, known):
+    """Chinese has one plural form: a plural message takes its singular's text,
+    or its plural's, when only those are known."""
+    if not isinstance(message_id, tuple):
+        return None
+    text = next((known.get(form) for form in message_id if known.get(form)), None)
+    return (text,) if text else None
 
 
 if __name__ == "__main__":
