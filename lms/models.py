@@ -18,7 +18,7 @@ from courses.models import (
     TestAttempt,
     WatchBudget,
 )
-from lms.accounts.models import ApiToken, User
+from lms.accounts.models import ApiToken, HospitalChangeRequest, User
 from lms.hospitals.models import Hospital
 from lms.workers.models import WorkerHeartbeat
 from media_pipeline.models import MediaUpload, TranscodeJob
@@ -32,6 +32,7 @@ __all__ = [
     "Enrolment",
     "Evaluation",
     "Hospital",
+    "HospitalChangeRequest",
     "Lecture",
     "LectureProgress",
     "MediaUpload",

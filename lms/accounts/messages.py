@@ -23,6 +23,18 @@ def account_error_message(code):
         "password_same_as_login": _("The password must not be your login."),
         "password_too_simple": _("The password is too simple."),
         "wrong_password": _("The current password is not correct."),
+        "not_a_learner": _("Only learners ask to change their hospital here."),
+        "same_hospital": _("This is already your hospital."),
+        "change_pending": _(
+            "Your earlier request is still waiting for the CME office."
+        ),
+        "forbidden": _("Only the CME office may do this."),
+        "unknown_request": _("There is no such request."),
+        "not_pending": _("This request was already decided."),
+        "invalid_reset_link": _(
+            "This link is not valid any more: it expired or was used. "
+            "Ask for a new one."
+        ),
     }
     return messages.get(code, _("This change could not be saved."))
 

@@ -1,3 +1,4 @@
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -99,3 +100,43 @@ class ThrottleHit(db.Model):
 
     def __repr__(self):
         return f"<ThrottleHit {self.id} {self.scope} {self.created_dt}>"
+
+
+class HospitalChangeState(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class HospitalChangeRequest(db.Model):
+    """A learner asks to move to another hospital; the CME office confirms it."""
+
+    __tablename__ = "hospital_change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The hospital when the request was made (the learner's may change meanwhile).
+    from_hospital_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hospitals.id"))
+    to_hospital_id: Mapped[int] = mapped_column(sa.ForeignKey("hospitals.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    state: Mapped[HospitalChangeState] = mapped_column(
+        enum_column(HospitalChangeState, "hospital_change_state"),
+        default=HospitalChangeState.PENDING,
+        index=True,
+    )
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: The office's note, e.g. why a request was rejected.
+    decision_note: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    user = relationship("User", foreign_keys=[user_id])
+    from_hospital = relationship("Hospital", foreign_keys=[from_hospital_id])
+    to_hospital = relationship("Hospital", foreign_keys=[to_hospital_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    def __repr__(self):
+        return (
+            f"<HospitalChangeRequest {self.id} user={self.user_id} "
+            f"to={self.to_hospital_id} {self.state.value}>"
+        )

@@ -10,7 +10,12 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.logins import normalize_login, password_problem
-from lms.accounts.models import ApiToken, User
+from lms.accounts.models import (
+    ApiToken,
+    HospitalChangeRequest,
+    HospitalChangeState,
+    User,
+)
 from lms.accounts.passwords import common_passwords
 from lms.accounts.queries import get_user_by_login, hash_token
 from lms.accounts.roles import ROLES_WITH_HOSPITAL, Profession, Role
@@ -242,3 +247,75 @@ def touch_api_token(row, now):
     """Note that a token was used, at most once a minute (it costs a write)."""
     if row.last_used_dt is None or now - row.last_used_dt > TOKEN_TOUCH_INTERVAL:
         row.last_used_dt = now
+
+
+# --- hospital changes ------------------------------------------------------------
+
+
+def request_hospital_change(user, hospital, reason="", *, now=None):
+    """A learner asks to move to ``hospital``; the CME office confirms it.
+
+    One pending request per learner; the hospital must be another active one.
+    """
+    if user.role != Role.LEARNER:
+        raise AccountError("not_a_learner")
+    if hospital is None or not hospital.is_active:
+        raise AccountError("hospital_required")
+    if hospital.id == user.hospital_id:
+        raise AccountError("same_hospital")
+    pending = db.session.scalar(
+        sa.select(HospitalChangeRequest).filter_by(
+            user_id=user.id, state=HospitalChangeState.PENDING
+        )
+    )
+    if pending is not None:
+        raise AccountError("change_pending")
+    request = HospitalChangeRequest(
+        user_id=user.id,
+        from_hospital_id=user.hospital_id,
+        to_hospital_id=hospital.id,
+        reason=_clean_optional(reason, max_length=500),
+        created_dt=now or utcnow(),
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def _pending_change(actor, request_id):
+    if actor is None or actor.role != Role.ADMINISTRATOR:
+        raise AccountError("forbidden")
+    request = (
+        db.session.scalar(
+            sa.select(HospitalChangeRequest).filter_by(id=request_id).with_for_update()
+        )
+        if isinstance(request_id, int) and not isinstance(request_id, bool)
+        else None
+    )
+    if request is None:
+        raise AccountError("unknown_request")
+    if request.state != HospitalChangeState.PENDING:
+        raise AccountError("not_pending")
+    return request
+
+
+def confirm_hospital_change(actor, request_id, *, now=None):
+    """The CME office confirms a learner's request: the learner moves hospital."""
+    request = _pending_change(actor, request_id)
+    request.user.hospital_id = request.to_hospital_id
+    request.state = HospitalChangeState.CONFIRMED
+    request.decided_dt = now or utcnow()
+    request.decided_by_id = actor.id
+    db.session.flush()
+    return request
+
+
+def reject_hospital_change(actor, request_id, note="", *, now=None):
+    """The CME office refuses a learner's request; the learner stays."""
+    request = _pending_change(actor, request_id)
+    request.state = HospitalChangeState.REJECTED
+    request.decided_dt = now or utcnow()
+    request.decided_by_id = actor.id
+    request.decision_note = _clean_optional(note, max_length=500)
+    db.session.flush()
+    return request

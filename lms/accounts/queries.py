@@ -6,7 +6,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.logins import InvalidLogin, normalize_login
-from lms.accounts.models import ApiToken, User
+from lms.accounts.models import (
+    ApiToken,
+    HospitalChangeRequest,
+    HospitalChangeState,
+    User,
+)
 from lms.db import db, utcnow
 from lms.text import clean_text
 
@@ -76,3 +81,26 @@ def list_api_tokens(user, now):
         )
         .order_by(ApiToken.id.desc())
     ).all()
+
+
+def list_pending_hospital_changes():
+    """Learners' hospital change requests the office has not decided, oldest first."""
+    return db.session.scalars(
+        sa.select(HospitalChangeRequest)
+        .filter_by(state=HospitalChangeState.PENDING)
+        .options(
+            joinedload(HospitalChangeRequest.user),
+            joinedload(HospitalChangeRequest.from_hospital),
+            joinedload(HospitalChangeRequest.to_hospital),
+        )
+        .order_by(HospitalChangeRequest.created_dt, HospitalChangeRequest.id)
+    ).all()
+
+
+def get_pending_hospital_change(user_id):
+    """The learner's own undecided request, or None."""
+    return db.session.scalar(
+        sa.select(HospitalChangeRequest).filter_by(
+            user_id=user_id, state=HospitalChangeState.PENDING
+        )
+    )
