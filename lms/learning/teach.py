@@ -77,13 +77,7 @@ def new_course():
 @roles_required(*TEACHERS)
 def manage(course_id):
     course = load_managed(course_id)
-    form = course_form(
-        obj=course,
-        completion_threshold=round(course.completion_threshold * 100),
-        pass_mark=round(course.pass_mark * 100),
-        format=course.format.value,
-        project_level=course.project_level.value,
-    )
+    form = course_edit_form(course)
     if form.validate_on_submit():
         try:
             ops.update_course(course, current_user, **course_values(form))
@@ -94,6 +88,22 @@ def manage(course_id):
             course_changed(course.id)
             flash(_("The course was saved."), "success")
             return redirect(url_for(".manage", course_id=course.id))
+    return render_manage(course, form)
+
+
+def course_edit_form(course, posted=True):
+    """The course-details form: what was posted (``posted``), else the stored values."""
+    form = course_form(obj=course) if posted else course_form(formdata=None, obj=course)
+    if not (posted and form.is_submitted()):
+        # WTForms prefers obj's attributes to keyword data: the stored fractions
+        # (0.95, 0.6) showed as 0 in these percent fields.
+        form.completion_threshold.data = round(course.completion_threshold * 100)
+        form.pass_mark.data = round(course.pass_mark * 100)
+    return form
+
+
+def render_manage(course, form, question_form=None, status=200):
+    """The lecturer's course page; a form sent back keeps what was typed."""
     editable = can_edit_course(
         course.status,
         role=current_user.role,
@@ -104,8 +114,8 @@ def manage(course_id):
         course=course,
         form=form,
         editable=editable,
-        lecture_form=LectureForm(prefix="lecture"),
-        question_form=QuestionForm(prefix="question"),
+        lecture_form=LectureForm(formdata=None, prefix="lecture"),
+        question_form=question_form or QuestionForm(formdata=None, prefix="question"),
         stats=queries.course_statistics(course),
         retention={lec.id: queries.lecture_retention(lec) for lec in course.lectures},
         class_hours=queries.class_hours(course),
@@ -125,7 +135,7 @@ def manage(course_id):
             "failed": _("Transcoding failed:"),
             "cancelled": _("Cancelled."),
         },
-    )
+    ), status
 
 
 @bp.route("/courses/<int:course_id>/lectures", methods=["POST"])
@@ -179,19 +189,18 @@ def add_question(course_id):
                 options=options,
             )
         except ops.CourseError:
-            flash(
+            form.correct_1.errors.append(
                 _(
                     "A single-choice question needs exactly one right option; a "
                     "multiple-choice question at least one."
-                ),
-                "error",
+                )
             )
         else:
             db.session.commit()
             flash(_("The question was added."), "success")
-    else:
-        flash(_("Some of the data is not valid."), "error")
-    return redirect(url_for(".manage", course_id=course.id) + "#questions")
+            return redirect(url_for(".manage", course_id=course.id) + "#questions")
+    # Sent back with what was typed (a redirect lost the question and options).
+    return render_manage(course, course_edit_form(course, posted=False), form, 422)
 
 
 @bp.route("/courses/<int:course_id>/submit", methods=["POST"])

@@ -272,6 +272,29 @@ def _grade(course, enrolment):
     for key in request.form:
         if key.startswith("q-"):
             answers[key[2:]] = request.form.getlist(key)
+    attempt = queries.get_open_attempt(enrolment)
+    if (
+        attempt is not None
+        and attempt.id == form_id("attempt_id")
+        and not request.form.get("confirm_incomplete")
+    ):
+        unanswered = [
+            d["question_id"]
+            for d in attempt.drawn
+            if not answers.get(str(d["question_id"]))
+        ]
+        if unanswered:
+            # Sent back with the answers kept: an unanswered question burns no attempt
+            # unless the learner confirms (the page's script asks first).
+            return render_template(
+                "learning/post_test.html",
+                course=course,
+                attempt=attempt,
+                attempts_used=attempt.number - 1,
+                questions={q.id: q for q in course.questions},
+                chosen=answers,
+                unanswered=unanswered,
+            ), 422
     try:
         attempt, grade = ops.submit_attempt(
             enrolment, form_id("attempt_id"), answers, utcnow()

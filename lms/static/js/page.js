@@ -11,6 +11,9 @@
   document.querySelectorAll("[data-height]").forEach(function (node) {
     node.style.height = percent(node.dataset.height);
   });
+  // A form sent back with errors: bring its summary into view (it links to each field).
+  var summary = document.querySelector(".error-summary");
+  if (summary) { summary.focus(); }
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });

@@ -1,0 +1,167 @@
+"""Issue 11's bugs, each through the test client: what a first real week hit."""
+
+import re
+
+from lms.accounts.roles import Role
+from tests.conftest import csrf_token_from
+
+
+def form_post(client, page_url, url, data):
+    token = csrf_token_from(client.get(page_url).text)
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def input_value(html, name):
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert match, f"no input {name}"
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else None
+
+
+# --- 1. the course-information form ------------------------------------------
+
+
+def test_the_course_form_shows_the_stored_watch_share_and_pass_mark(
+    client, auth, create_course
+):
+    """Stored 0.95 and 0.6 are shown as 95 and 60 (they showed as 0)."""
+    course = create_course(status="draft", completion_threshold=0.95, pass_mark=0.6)
+    auth.login(course.owner.login)
+    html = client.get(f"/teach/courses/{course.id}").text
+    assert input_value(html, "completion_threshold") == "95"
+    assert input_value(html, "pass_mark") == "60"
+
+
+def test_the_course_form_saves_unchanged_and_lists_errors_at_its_top(
+    client, auth, create_course, db
+):
+    course = create_course(status="draft", title_zh="原标题")
+    auth.login(course.owner.login)
+    manage = f"/teach/courses/{course.id}"
+    html = client.get(manage).text
+    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', html))
+    values = {
+        "title_zh": "新标题",
+        "specialty": course.specialty,
+        "format": course.format.value,
+        "project_level": course.project_level.value,
+        "rule_set_code": course.rule_set_code,
+        "completion_threshold": fields["completion_threshold"],
+        "pass_mark": fields["pass_mark"],
+        "max_attempts": fields["max_attempts"],
+    }
+    saved = form_post(client, manage, manage, values)
+    assert saved.status_code == 302
+    db.session.refresh(course)
+    assert course.title_zh == "新标题" and course.pass_mark == 0.6
+
+    refused = form_post(client, manage, manage, {**values, "pass_mark": "0"})
+    summary = refused.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert 'href="#pass_mark"' in summary
+    # ... before the form's fields, and the same message next to the field.
+    assert refused.text.index("error-summary") < refused.text.index('name="title_zh"')
+    assert 'id="pass_mark-error"' in refused.text
+    assert 'aria-describedby="pass_mark-error"' in refused.text
+
+
+# --- 2. the question form ----------------------------------------------------
+
+
+def test_a_refused_question_keeps_what_was_typed(client, auth, create_course):
+    course = create_course(status="draft")
+    auth.login(course.owner.login)
+    manage = f"/teach/courses/{course.id}"
+    typed = {
+        "question-kind": "single",
+        "question-text_zh": "高血压患者的随访间隔？",
+        "question-option_1": "每月一次",
+        "question-correct_1": "y",
+        "question-option_2": "每季度一次",
+        "question-correct_2": "y",
+        "question-explanation_zh": "指南建议",
+    }
+    response = form_post(client, manage, f"{manage}/questions", typed)
+    assert response.status_code == 422
+    html = response.text
+    assert "高血压患者的随访间隔？</textarea>" in html
+    assert input_value(html, "question-option_1") == "每月一次"
+    assert input_value(html, "question-option_2") == "每季度一次"
+    assert "指南建议</textarea>" in html
+    assert 'class="error-summary"' in html
+
+    missing = {**typed, "question-option_2": "", "question-correct_2": ""}
+    missing["question-option_1"] = ""
+    response = form_post(client, manage, f"{manage}/questions", missing)
+    assert response.status_code == 422
+    assert "高血压患者的随访间隔？</textarea>" in response.text
+    assert 'href="#question-option_1"' in response.text
+
+
+def test_lecturer_role_is_needed_for_the_question_form(client, auth, create_user):
+    create_user(login="learner-q@example.cn", role=Role.LEARNER)
+    auth.login("learner-q@example.cn")
+    assert client.get("/teach/courses/new").status_code in (403, 404)
+
+
+# --- 3. the post-test ---------------------------------------------------------
+
+
+def started_post_test(client, auth, create_course, create_user, api_token, db):
+    from tests.web.test_course_pages import watch_everything
+
+    course = create_course(durations=(20.0,), questions=3)
+    learner = create_user(login=f"tester-{course.id}@example.cn")
+    auth.login(learner.login)
+    page = f"/courses/{course.id}"
+    form_post(client, page, f"{page}/enrol", {})
+    watch_everything(client, course, api_token(learner))
+    form_post(client, f"{page}/post-test", f"{page}/post-test/start", {})
+    html = client.get(f"{page}/post-test").text
+    attempt_id = re.search(r'name="attempt_id" value="(\d+)"', html).group(1)
+    right = dict(re.findall(r'name="(q-\d+)" value="([^"]+)">\s*对\s*<', html))
+    return course, page, attempt_id, right
+
+
+def test_an_unanswered_question_comes_back_with_the_answers_kept(
+    client, auth, create_course, create_user, api_token, db
+):
+    from courses.models import TestAttempt
+
+    _course, page, attempt_id, right = started_post_test(
+        client, auth, create_course, create_user, api_token, db
+    )
+    first, *_rest = sorted(right)
+    partial = {"attempt_id": attempt_id, first: right[first]}
+    back = form_post(client, f"{page}/post-test", f"{page}/post-test", partial)
+    assert back.status_code == 422
+    assert "2 道题尚未作答" in back.text or "2 questions are not answered" in back.text
+    assert f'value="{right[first]}" checked' in back.text  # kept
+    assert 'name="confirm_incomplete"' in back.text
+    attempt = db.session.get(TestAttempt, int(attempt_id))
+    db.session.refresh(attempt)
+    assert attempt.submitted_dt is None  # no attempt burnt
+
+    confirmed = form_post(
+        client,
+        f"{page}/post-test",
+        f"{page}/post-test",
+        {**partial, "confirm_incomplete": "1"},
+    )
+    assert confirmed.status_code == 200
+    db.session.refresh(attempt)
+    assert attempt.submitted_dt is not None and attempt.score == 1 / 3
+
+
+def test_a_fully_answered_post_test_is_graded_at_once(
+    client, auth, create_course, create_user, api_token, db
+):
+    _course, page, attempt_id, right = started_post_test(
+        client, auth, create_course, create_user, api_token, db
+    )
+    graded = form_post(
+        client,
+        f"{page}/post-test",
+        f"{page}/post-test",
+        {"attempt_id": attempt_id, **right},
+    )
+    assert graded.status_code == 200 and "100%" in graded.text
