@@ -120,6 +120,17 @@ class DefaultConfig:
     #: werkzeug's method for new password hashes (tests use a cheap one).
     PASSWORD_HASH_METHOD = "scrypt"
 
+    #: Outgoing email (notifications' copies): empty sends none. Python's smtplib
+    #: from the fast lane; STARTTLS with MAIL_USE_TLS, SMTPS with MAIL_USE_SSL.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_DEFAULT_SENDER = "TeleCME <noreply@localhost>"
+    MAIL_TIMEOUT = 10
+
 
 def load_config(app, config=None):
     """Layer the configuration onto ``app`` and check it."""

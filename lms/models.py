@@ -19,12 +19,15 @@ from courses.models import (
     WatchBudget,
 )
 from lms.accounts.models import ApiToken, HospitalChangeRequest, User
+from lms.audit.models import AuditEntry
 from lms.hospitals.models import Hospital
+from lms.notifications.models import Notification
 from lms.workers.models import WorkerHeartbeat
 from media_pipeline.models import MediaUpload, TranscodeJob
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "Certificate",
     "CertificateBatch",
     "Course",
@@ -36,6 +39,7 @@ __all__ = [
     "Lecture",
     "LectureProgress",
     "MediaUpload",
+    "Notification",
     "Option",
     "PlaySession",
     "Question",

@@ -78,7 +78,12 @@ def periodic_task(schedule):
 
 
 #: Every module that defines tasks: the worker imports them all.
-TASK_MODULES = ("lms.search.tasks", "media_pipeline.tasks", "certificates.tasks")
+TASK_MODULES = (
+    "lms.search.tasks",
+    "media_pipeline.tasks",
+    "certificates.tasks",
+    "lms.notifications.tasks",
+)
 
 
 def run_worker(lane, workers=1, restarts=0):

@@ -1,0 +1,1 @@
+"""In-app notifications (and their email copies when SMTP is configured)."""

@@ -1,0 +1,18 @@
+"""What a notification is about.
+
+No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
+"""
+
+import enum
+
+
+class NotificationKind(enum.StrEnum):
+    COURSE_APPROVED = "course_approved"
+    COURSE_RETURNED = "course_returned"
+    CERTIFICATE_ISSUED = "certificate_issued"
+    CERTIFICATE_REVOKED = "certificate_revoked"
+    ATTEMPT_GRANTED = "attempt_granted"
+    REMINDER = "reminder"
+    MEDIA_APPROVED = "media_approved"
+    MEDIA_REJECTED = "media_rejected"
+    HOSPITAL_CHANGED = "hospital_changed"
