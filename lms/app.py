@@ -61,13 +61,14 @@ def _trust_proxies(app):
 
 def _init_extensions(app):
     import lms.models  # noqa: F401  (every table on the metadata)
-    from lms import headers, i18n, labels, logs, queue
+    from lms import headers, i18n, labels, logs, queue, transport
     from lms.accounts import auth
     from lms.db import begin_write_transaction, db
     from lms.extensions import babel, csrf, limiter, login_manager, migrate
 
     logs.init_app(app)
     headers.init_app(app)
+    transport.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)

@@ -115,6 +115,10 @@ class DefaultConfig:
     AWARDING_BODY_EN = "TeleCME Remote CME Centre"
 
     API_TOKEN_LIFETIME = timedelta(days=30)
+    #: Other sites' origins (``https://app.example.org``, comma or space separated)
+    #: whose pages may call the API and the public verification endpoint with
+    #: a bearer token (CORS, never with cookies); empty: none.
+    CORS_ORIGINS = ""
     #: NIST SP 800-63B style: length and a common-password list, no composition rules.
     MIN_PASSWORD_LENGTH = 10
     #: werkzeug's method for new password hashes (tests use a cheap one).

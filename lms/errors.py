@@ -1,6 +1,6 @@
 """Error responses: JSON ``{error: {code, message}}`` under the API, pages elsewhere."""
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -42,6 +42,11 @@ def json_error(status, code, message):
 
 def handle_http_exception(error):
     status = error.code or 500
+    if status == 416:
+        # Only where the file ends (Content-Range: bytes */N), no page or JSON.
+        response = current_app.response_class(status=416)
+        del response.headers["Content-Type"]
+        return _with_protocol_headers(error, response)
     message = error_messages().get(status, error.description)
     if isinstance(error, CSRFError):
         message = _("The form expired or came from another site. Please try again.")
@@ -56,8 +61,18 @@ def handle_http_exception(error):
             "errors/error.html", status=status, message=message, request_id=request_id()
         )
         response = (response, status)
+    response = _with_protocol_headers(error, make_response(response))
     if status == 401 and wants_json():
         response.headers["WWW-Authenticate"] = 'Bearer realm="telecme"'
+    return response
+
+
+def _with_protocol_headers(error, response):
+    """The headers the error itself carries: Allow on a 405, Content-Range on a
+    416, Retry-After... (never its Content-Type)."""
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
     return response
 
 
