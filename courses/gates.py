@@ -49,3 +49,20 @@ def calculate_class_hours(total_seconds, minutes_per_class_hour):
         return 0.0
     hours = total_seconds / 60 / minutes_per_class_hour
     return math.floor(hours * 2 + 1e-9) / 2
+
+
+def next_lecture(lecture_ids, completed_ids, *, after=None):
+    """The lecture a learner goes on with: the first one in course order not yet
+    completed (after ``after`` when given: the one following a lecture just
+    watched, else the first unwatched before it), or None when every one is.
+
+    ``lecture_ids`` are in course order; ``completed_ids`` a set.
+    """
+    order = list(lecture_ids)
+    if after in order:
+        index = order.index(after)
+        order = order[index + 1 :] + order[:index]
+    for lecture_id in order:
+        if lecture_id not in completed_ids:
+            return lecture_id
+    return None

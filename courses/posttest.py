@@ -134,3 +134,63 @@ def grade_attempt(drawn, bank, answers, pass_mark):
         results=results,
         chosen=chosen_ids,
     )
+
+
+@dataclass(frozen=True)
+class QuestionStatistics:
+    question_id: int
+    #: Submitted attempts that showed the question.
+    answered: int
+    #: Of those, the share answered right (None when nobody answered yet).
+    right_share: float | None
+    #: The wrong option chosen most often, and how often (None when none was).
+    common_wrong_option: int | None
+    common_wrong_count: int
+
+
+def question_statistics(bank, attempts):
+    """Per question: how many answered it, the share right, and the wrong option
+    chosen most often (the option that misleads).
+
+    ``attempts`` are submitted attempts as ``(drawn question ids, {question id:
+    chosen option ids})``; a question shown but left unanswered counts as wrong.
+    A tie between wrong options goes to the one written first.
+    """
+    by_id = {q.id: q for q in bank}
+    shown = dict.fromkeys(by_id, 0)
+    right = dict.fromkeys(by_id, 0)
+    wrong_picks = {q.id: {} for q in bank}
+    for drawn_ids, chosen in attempts:
+        for question_id in drawn_ids:
+            question = by_id.get(question_id)
+            if question is None:
+                continue  # a question deleted since
+            picked = frozenset(chosen.get(question_id, ()))
+            shown[question_id] += 1
+            if picked == question.correct_ids:
+                right[question_id] += 1
+            for option_id in picked - question.correct_ids:
+                picks = wrong_picks[question_id]
+                picks[option_id] = picks.get(option_id, 0) + 1
+    result = []
+    for question in bank:
+        picks = wrong_picks[question.id]
+        common = max(
+            (o for o in question.option_ids if picks.get(o)),
+            key=lambda o: picks[o],
+            default=None,
+        )
+        result.append(
+            QuestionStatistics(
+                question_id=question.id,
+                answered=shown[question.id],
+                right_share=(
+                    right[question.id] / shown[question.id]
+                    if shown[question.id]
+                    else None
+                ),
+                common_wrong_option=common,
+                common_wrong_count=picks.get(common, 0),
+            )
+        )
+    return tuple(result)
