@@ -78,6 +78,10 @@ def job_error_label(code):
         "timeout": _l("Processing took too long and was stopped."),
         "probe_timeout": _l("Reading the file took too long."),
         "not_media": _l("The file is not a readable recording."),
+        "incomplete": _l(
+            "The file is incomplete: it stops before the end of the recording. "
+            "Upload the whole file again."
+        ),
         "unsupported_container": _l("This kind of file is not accepted."),
         "too_long": _l("The recording is too long."),
         "bad_output": _l("The processed video failed its checks."),

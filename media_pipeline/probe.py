@@ -54,6 +54,25 @@ class ProbeRejected(ValueError):
         self.code = code
 
 
+#: What ffmpeg and ffprobe write about a file that stops short of its end (an upload
+#: cut off, a recorder that lost power): an MP4 whose index never came, a sample
+#: table pointing past the end.
+TRUNCATION_SIGNS = ("moov atom not found", "partial file", "truncated")
+
+
+def is_truncated(error_text, head=b""):
+    """Whether ffmpeg's ``error_text`` says the file is incomplete.
+
+    "moov atom not found" is also what any non-MP4 bytes named ``.mp4`` give, so
+    it counts only when ``head`` (the file's first bytes) opens like an MP4
+    (an ``ftyp`` box).
+    """
+    text = (error_text or "").lower()
+    if "moov atom not found" in text:
+        return head[4:8] == b"ftyp"
+    return any(sign in text for sign in TRUNCATION_SIGNS)
+
+
 def parse_rate(text):
     """``"30000/1001"`` → 29.97; None for missing or nonsense."""
     if not text or not isinstance(text, str):

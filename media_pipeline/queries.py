@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 from courses.models import Lecture
 from lms.db import db
 from media_pipeline.models import MediaUpload, TranscodeJob
-from media_pipeline.states import ReviewState
+from media_pipeline.states import JobState, ReviewState
 
 
 def list_versions_awaiting_review():
@@ -33,3 +33,29 @@ def pending_versions_by_lecture(course_id):
         )
     )
     return {job.lecture_id: job for job in jobs}
+
+
+def failed_jobs_by_lecture(course_id):
+    """``{lecture_id: job}`` of a course's lectures whose newest job failed."""
+    newest = (
+        sa.select(sa.func.max(TranscodeJob.id))
+        .join(Lecture, Lecture.id == TranscodeJob.lecture_id)
+        .where(Lecture.course_id == course_id)
+        .group_by(TranscodeJob.lecture_id)
+    )
+    jobs = db.session.scalars(
+        sa.select(TranscodeJob).where(
+            TranscodeJob.id.in_(newest), TranscodeJob.state == JobState.FAILED
+        )
+    )
+    return {job.lecture_id: job for job in jobs}
+
+
+def get_upload_job(upload_id):
+    """The newest transcode job of an upload (None before it is complete)."""
+    return db.session.scalar(
+        sa.select(TranscodeJob)
+        .filter_by(upload_id=upload_id)
+        .order_by(TranscodeJob.id.desc())
+        .limit(1)
+    )

@@ -27,7 +27,13 @@ from media_pipeline.playlists import (
     parse_media_playlist,
     rewrite_master,
 )
-from media_pipeline.probe import DEMUXERS, ProbeLimits, ProbeRejected, parse_probe
+from media_pipeline.probe import (
+    DEMUXERS,
+    ProbeLimits,
+    ProbeRejected,
+    is_truncated,
+    parse_probe,
+)
 
 #: Lines of ffmpeg's error output kept for the lecturer and the job row.
 ERROR_TAIL_LINES = 12
@@ -166,6 +172,10 @@ def probe(path, limits=None, time_limit=None):
     if finished.timed_out:
         raise ProbeRejected("probe_timeout", "Reading the file took too long.")
     if finished.returncode != 0 or not finished.stdout:
+        with open(path, "rb") as source:
+            head = source.read(12)
+        if is_truncated(finished.error_tail, head):
+            raise ProbeRejected("incomplete", "The file stops before its end.")
         raise ProbeRejected("not_media", "The file is not a readable recording.")
     try:
         data = json.loads(finished.stdout)
@@ -204,7 +214,12 @@ def transcode(
             on_progress(min(1.0, int(value) / 1e6 / source.duration))
 
     limit = plan_time_limit(source.duration, time_limits or TimeLimits())
-    check(run(args, time_limit=limit, on_line=on_line))
+    finished = run(args, time_limit=limit, on_line=on_line)
+    check(finished)
+    if is_truncated(finished.error_tail):
+        # An MP4 whose index came first but whose data stops short: ffmpeg ends
+        # well with "partial file" and a shorter rendition.
+        raise TranscodeFailed(finished.error_tail, code="incomplete")
     write_measured_master(out_dir)
 
 

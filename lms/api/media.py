@@ -19,6 +19,7 @@ from lms.media.views import preview_url
 from media_pipeline import operations as ops
 from media_pipeline import queries
 from media_pipeline.models import TranscodeJob
+from media_pipeline.states import JobState
 from media_pipeline.storage import Storage
 from media_pipeline.tasks import enqueue
 
@@ -66,7 +67,9 @@ def job_json(job):
         #: Why it failed (``disk_full``, ``timeout``...) and that in the reader's words.
         "error_code": job.error_code or None,
         "error_message": (
-            str(job_error_label(job.error_code)) if job.error_code else None
+            str(job_error_label(job.error_code))
+            if job.error_code or job.state == JobState.FAILED
+            else None
         ),
         #: pending / approved / rejected / superseded, or None (no review needed)
         "review": job.review_state.value if job.review_state else None,

@@ -13,11 +13,13 @@ from lms.accounts.auth import roles_required
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
 from lms.i18n import current_language
+from lms.labels import media_label
 from lms.learning.forms import CourseForm, LectureForm, QuestionForm, rule_set_choices
 from lms.learning.forms import specialty_choices as specialties
 from lms.learning.messages import course_error_message
 from lms.search.tasks import course_changed
 from media_pipeline import queries as media_queries
+from media_pipeline.states import MediaStatus
 
 bp = Blueprint("teaching", __name__, url_prefix="/teach")
 TEACHERS = (Role.LECTURER, Role.ADMINISTRATOR)
@@ -134,7 +136,9 @@ def render_manage(course, form, question_form=None, status=200):
             ),
             "failed": _("Transcoding failed:"),
             "cancelled": _("Cancelled."),
+            "badges": {status: str(media_label(status)) for status in MediaStatus},
         },
+        failed_jobs=media_queries.failed_jobs_by_lecture(course.id),
     ), status
 
 

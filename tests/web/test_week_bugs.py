@@ -134,7 +134,7 @@ def test_an_unanswered_question_comes_back_with_the_answers_kept(
     partial = {"attempt_id": attempt_id, first: right[first]}
     back = form_post(client, f"{page}/post-test", f"{page}/post-test", partial)
     assert back.status_code == 422
-    assert "2 道题尚未作答" in back.text or "2 questions are not answered" in back.text
+    assert "有 2 道题尚未作答" in back.text or "2 questions are not answered" in back.text
     assert f'value="{right[first]}" checked' in back.text  # kept
     assert 'name="confirm_incomplete"' in back.text
     attempt = db.session.get(TestAttempt, int(attempt_id))
@@ -165,3 +165,71 @@ def test_a_fully_answered_post_test_is_graded_at_once(
         {"attempt_id": attempt_id, **right},
     )
     assert graded.status_code == 200 and "100%" in graded.text
+
+
+# --- 6. job errors in the reader's language ------------------------------------
+
+
+def failed_job(app, course, error_code, error="ffmpeg said something in English"):
+    import io
+
+    from lms.db import utcnow
+    from media_pipeline import operations as media_ops
+    from media_pipeline.states import JobState
+    from media_pipeline.storage import Storage
+
+    lecture, lecturer = course.lectures[0], course.owner
+    started = media_ops.start_upload(
+        lecture, lecturer, filename="x.mp4", size=4, max_bytes=4
+    )
+    job = media_ops.receive_chunk(
+        started,
+        0,
+        io.BytesIO(b"abcd"),
+        Storage(app.config["MEDIA_DIR"]),
+        utcnow(),
+        chunk_limit=4,
+    )
+    job.state = JobState.RUNNING
+    media_ops.finish_job(job, utcnow(), error=error, error_code=error_code)
+    return job
+
+
+def test_the_teaching_page_says_why_a_transcode_failed_in_chinese(
+    app, client, auth, create_course
+):
+    course = create_course(status="draft", durations=(60.0,))
+    course.lectures[0].media_status = "none"
+    failed_job(app, course, "not_media", error="moov atom not found")
+    auth.login(course.owner.login)
+    html = client.get(f"/teach/courses/{course.id}").text
+    assert "转码失败： 该文件不是可读取的录像。" in html
+    assert "moov atom" not in html and "not a readable recording" not in html
+
+
+def test_the_job_json_words_every_failure_for_the_reader(
+    app, client, create_course, api_token
+):
+    course = create_course(status="draft", durations=(60.0,))
+    coded = failed_job(app, course, "not_media")
+    uncoded = failed_job(app, course, "")
+    headers = api_token(course.owner) | {"Accept-Language": "zh-CN"}
+    shown = client.get(f"/api/v1/jobs/{coded.id}", headers=headers).json
+    assert shown["error_message"] == "该文件不是可读取的录像。"
+    # A failure recorded without a code still reads as words, not ffmpeg's English.
+    shown = client.get(f"/api/v1/jobs/{uncoded.id}", headers=headers).json
+    assert shown["error_message"] == "无法处理该录像。"
+    english = client.get(
+        f"/api/v1/jobs/{coded.id}",
+        headers=api_token(course.owner) | {"Accept-Language": "en"},
+    ).json
+    assert english["error_message"] == "The file is not a readable recording."
+
+
+def test_an_incomplete_upload_has_its_own_words():
+    from flask_babel import force_locale
+
+    from lms.labels import job_error_label
+
+    with force_locale("en"):
+        assert "incomplete" in str(job_error_label("incomplete"))

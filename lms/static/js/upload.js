@@ -8,6 +8,7 @@
     var bar = form.querySelector(".progress span");
     var note = form.querySelector(".upload-status");
     var text = JSON.parse(form.dataset.text);
+    var wasReady = form.dataset.state === "ready";  // a ready recording keeps playing
 
     function api(method, url, body, headers) {
       return fetch(url, { method: method, credentials: "same-origin", body: body,
@@ -19,6 +20,36 @@
       note.textContent = message;
     }
     function wait(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+    // The recording's badge follows the job, without a reload.
+    function badge(status) {
+      var node = form.querySelector(".badge");
+      if (!node || !text.badges || !text.badges[status]) return;
+      node.className = "badge badge-" + status;
+      node.textContent = text.badges[status];
+    }
+    // A chunk by XMLHttpRequest, whose upload events tell the bytes sent within it
+    // (fetch tells nothing until the whole chunk is answered: minutes on a slow uplink).
+    function patch(url, body, headers, onSent) {
+      return new Promise(function (resolve, reject) {
+        var xhr = new XMLHttpRequest();
+        xhr.open("PATCH", url);
+        xhr.withCredentials = true;
+        Object.keys(headers).forEach(function (name) { xhr.setRequestHeader(name, headers[name]); });
+        xhr.setRequestHeader("X-CSRFToken", csrf);
+        xhr.upload.addEventListener("progress", function (event) { onSent(event.loaded); });
+        xhr.addEventListener("load", function () {
+          resolve({ status: xhr.status, ok: xhr.status >= 200 && xhr.status < 300,
+                    statusText: xhr.statusText,
+                    json: function () {
+                      try { return Promise.resolve(JSON.parse(xhr.responseText)); }
+                      catch (e) { return Promise.resolve({}); }
+                    } });
+        });
+        xhr.addEventListener("error", function () { reject(new Error("network")); });
+        xhr.addEventListener("abort", function () { reject(new Error("aborted")); });
+        xhr.send(body);
+      });
+    }
 
     // tus's Upload-Checksum: the chunk's SHA-256 (WebCrypto), so a chunk damaged on
     // the way is refused (460) and sent again. WebCrypto exists only in secure
@@ -44,7 +75,9 @@
         var headers = { "Upload-Offset": String(offset),
                         "Content-Type": "application/offset+octet-stream" };
         if (sum) headers["Upload-Checksum"] = sum;
-        return api("PATCH", "/api/v1/uploads/" + upload, body, headers);
+        return patch("/api/v1/uploads/" + upload, body, headers, function (sent) {
+          show((offset + Math.min(sent, body.size)) / file.size, text.uploading);
+        });
       }).then(function (r) {
           return r.json().then(function (data) {
             var code = data.error && data.error.code;
@@ -73,9 +106,13 @@
       if (job.state === "succeeded" && job.review === "pending") {
         form.dataset.state = "review"; note.textContent = text.review; return;
       }
-      if (job.state === "succeeded") { form.dataset.state = "ready"; return; }
+      if (job.state === "succeeded") { form.dataset.state = "ready"; badge("ready"); return; }
       if (job.state === "failed" || job.state === "cancelled") {
-        form.dataset.state = job.state; note.textContent = text.failed + " " + (job.error_message || job.error || "");
+        // The reason as the server words it in this page's language, never ffmpeg's English.
+        form.dataset.state = job.state;
+        note.textContent = job.state === "cancelled" ? text.cancelled
+          : text.failed + " " + (job.error_message || "");
+        if (!wasReady) badge("failed");
         return;
       }
       wait(1500).then(function () {
@@ -92,7 +129,7 @@
           { "Content-Type": "application/json" })
         .then(function (r) { return r.json().then(function (d) {
           if (!r.ok) throw new Error(d.error.message); return d; }); })
-        .then(function (d) { return sendFrom(file, d.upload, d.offset, d.chunk_size); })
+        .then(function (d) { if (!wasReady) badge("processing"); return sendFrom(file, d.upload, d.offset, d.chunk_size); })
         .then(function (job) { if (job) follow(job); })
         .catch(function (error) { form.dataset.state = "failed"; note.textContent = error.message; });
     });

@@ -100,3 +100,30 @@ def test_variable_frame_rate_is_noticed():
 def test_parse_rate(text, value):
     result = parse_rate(text)
     assert (result is None and value is None) or round(result, 2) == value
+
+
+@pytest.mark.parametrize(
+    ("error_text", "head", "truncated"),
+    [
+        ("[mov] moov atom not found\nx.mp4: Invalid data", b"\0\0\0\x20ftypisom", True),
+        ("[mov] moov atom not found\nx.mp4: Invalid data", b"\x89PNG\r\n\x1a\n", False),
+        ("[mov] stream 0, offset 0x4ec7: partial file", b"", True),
+        ("[matroska] File ended prematurely; truncated", b"", True),
+        ("x.mp4: Invalid data found when processing input", b"", False),
+        ("", b"", False),
+        (None, b"", False),
+    ],
+    ids=[
+        "mp4-without-index",
+        "not-an-mp4",
+        "partial-file",
+        "truncated",
+        "unreadable",
+        "nothing-said",
+        "none",
+    ],
+)
+def test_is_truncated_reads_ffmpegs_words(error_text, head, truncated):
+    from media_pipeline.probe import is_truncated
+
+    assert is_truncated(error_text, head) is truncated
