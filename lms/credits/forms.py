@@ -10,7 +10,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from certificates.rules import ManualKind
@@ -148,6 +154,12 @@ class ExportForm(FlaskForm):
     course = SelectField(_l("Course"), [Optional()])
 
 
+def someone_selected(form, field):
+    """A room's attendance needs at least one person ticked."""
+    if not field.data:
+        raise ValidationError(_l("Nobody was selected: tick the learners in the room."))
+
+
 class AttendanceForm(FlaskForm):
     course_id = SelectField(_l("Course"), coerce=int)
     on = DateField(_l("Date of the session"), [InputRequired()])
@@ -159,6 +171,7 @@ class AttendanceForm(FlaskForm):
     )
     learner_ids = SelectMultipleField(
         _l("Learners in the room"),
+        [someone_selected],
         coerce=int,
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),

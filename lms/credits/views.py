@@ -234,6 +234,7 @@ def attendance():
             return redirect(url_for(".attendance"))
     elif form.is_submitted():
         flash(_("Some of the data is not valid."), "error")
+        return render_template("credits/attendance.html", form=form), 422
     return render_template("credits/attendance.html", form=form)
 
 

@@ -233,3 +233,26 @@ def test_an_incomplete_upload_has_its_own_words():
 
     with force_locale("en"):
         assert "incomplete" in str(job_error_label("incomplete"))
+
+
+# --- 7. attendance with nobody ticked -------------------------------------------
+
+
+def test_attendance_with_nobody_ticked_says_so(
+    client, auth, create_user, create_hospital, create_course
+):
+    from datetime import date
+
+    hospital = create_hospital()
+    create_user(name="到场者", hospital=hospital)
+    coordinator = create_user(role=Role.SITE_COORDINATOR, hospital=hospital)
+    course = create_course(format="live", durations=(3600.0,))
+    auth.login(coordinator.login)
+    response = form_post(
+        client,
+        "/credits/attendance",
+        "/credits/attendance",
+        {"course_id": course.id, "on": date.today().isoformat(), "minutes": "60"},
+    )
+    assert response.status_code == 422  # was 403 "no permission"
+    assert "Nobody was selected" in response.text or "没有选择" in response.text
