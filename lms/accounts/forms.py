@@ -52,6 +52,20 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
+def optional_id(value):
+    """A select's value: an id, or None for its empty placeholder."""
+    return None if value in ("", None) else int(value)
+
+
+class HospitalSelectField(SelectField):
+    """A hospital list with an empty placeholder first: nobody's hospital is
+    preselected (the first in the list was, for every registrant)."""
+
+    def pre_validate(self, form):
+        if self.data is not None:
+            super().pre_validate(form)
+
+
 class RegisterForm(FlaskForm):
     name = StringField(_l("Full name"), [InputRequired(), Length(max=100)])
     login = StringField(
@@ -62,7 +76,9 @@ class RegisterForm(FlaskForm):
         _l("Repeat the password"),
         [InputRequired(), EqualTo("password", _l("The passwords do not match."))],
     )
-    hospital_id = SelectField(_l("Hospital"), coerce=int, validators=[InputRequired()])
+    hospital_id = HospitalSelectField(
+        _l("Hospital"), coerce=optional_id, validators=[InputRequired()]
+    )
     profession = SelectField(_l("Profession"), choices=profession_choices())
     professional_title = StringField(_l("Professional title"), [Length(max=100)])
 

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from lms.accounts.messages import account_error_message, too_many_attempts_message
@@ -118,7 +119,10 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()
-    form.hospital_id.choices = hospital_choices(include_hub=False)
+    form.hospital_id.choices = [
+        SelectChoice("", _("Choose your hospital")),
+        *hospital_choices(include_hub=False),
+    ]
     status = 200
     if form.validate_on_submit():
         address = request.remote_addr

@@ -40,10 +40,16 @@ def hospital_choices(include_hub=True):
     for hospital in list_hospitals(active_only=True):
         if hospital.tier == Tier.HUB and not include_hub:
             continue
+        province = PROVINCES_BY_CODE.get(hospital.province_code)
+        # What the registration page's filter matches: name, county or city and
+        # province in both languages (static/js/hospital_filter.js).
+        words = [hospital.name_zh, hospital.name_en, hospital.city]
+        words += [province.name_zh, province.name_en] if province else []
         choices.append(
             SelectChoice(
                 hospital.id,
                 hospital.display_name(language),
+                render_kw={"data-search": " ".join(w for w in words if w).lower()},
                 optgroup=province_name(hospital.province_code),
             )
         )

@@ -134,7 +134,9 @@ def test_an_unanswered_question_comes_back_with_the_answers_kept(
     partial = {"attempt_id": attempt_id, first: right[first]}
     back = form_post(client, f"{page}/post-test", f"{page}/post-test", partial)
     assert back.status_code == 422
-    assert "有 2 道题尚未作答" in back.text or "2 questions are not answered" in back.text
+    assert (
+        "有 2 道题尚未作答" in back.text or "2 questions are not answered" in back.text
+    )
     assert f'value="{right[first]}" checked' in back.text  # kept
     assert 'name="confirm_incomplete"' in back.text
     attempt = db.session.get(TestAttempt, int(attempt_id))
@@ -256,3 +258,30 @@ def test_attendance_with_nobody_ticked_says_so(
     )
     assert response.status_code == 422  # was 403 "no permission"
     assert "Nobody was selected" in response.text or "没有选择" in response.text
+
+
+# --- 8. registration: no hospital preselected, a searchable list --------------------
+
+
+def test_registration_preselects_no_hospital_and_requires_one(
+    client, db, create_hospital
+):
+    from tests.web.test_auth_pages import register
+
+    hospital = create_hospital(name_zh="鄂托克旗人民医院", city="鄂托克旗")
+    html = client.get("/register").text
+    select = html.split('name="hospital_id"')[1].split("</select>")[0]
+    assert re.search(r'<option selected value="">|<option value="" selected>', select)
+    assert "required" in re.search(r'<select[^>]*name="hospital_id"[^>]*>', html).group(
+        0
+    )
+    # Each option carries what the filter matches: name, county or city, province.
+    option = re.search(rf'<option[^>]*value="{hospital.id}"[^>]*>', select).group(0)
+    assert "鄂托克旗人民医院" in option and "鄂托克旗" in option and "四川" in option
+    assert "hospital_filter.js" in html
+
+    refused = register(client, hospital, hospital_id="")
+    assert refused.status_code == 200
+    assert 'id="hospital_id-error"' in refused.text
+    assert "Not a valid choice" not in refused.text
+    assert register(client, hospital).status_code == 302
