@@ -60,6 +60,7 @@ from courses.queries import (
     list_attempts,
 )
 from courses.workflow import (
+    EDITABLE,
     CourseAction,
     CourseStatus,
     can_edit_course,
@@ -74,6 +75,7 @@ from lms.db import db, insert_ignoring_duplicates
 from lms.enums import CourseFormat, ProjectLevel
 from lms.text import BlankText, clean_text
 from media_pipeline.ladder import POLICIES
+from media_pipeline.states import MediaStatus
 
 
 class CourseError(ValueError):
@@ -243,6 +245,28 @@ def add_lecture(
     return lecture
 
 
+def _check_editable(course, actor):
+    if not can_edit_course(
+        course.status,
+        role=actor.role,
+        is_lecturer_of_course=is_lecturer_of(course, actor),
+    ):
+        raise CourseError("not_editable", "This course cannot be edited now.", 403)
+
+
+def _check_draft(course, actor):
+    """Lectures and questions are changed, moved or deleted only before a course
+    is published: learners' progress and attempts point at them afterwards."""
+    _check_editable(course, actor)
+    if course.status not in EDITABLE:
+        raise CourseError(
+            "not_draft",
+            "Lectures and questions change only while the course is a draft "
+            "or returned.",
+            409,
+        )
+
+
 def add_question(
     course,
     actor,
@@ -255,12 +279,25 @@ def add_question(
     explanation_en="",
 ):
     """Add a question; ``options`` is ``[{"text_zh", "text_en", "is_correct"}]``."""
-    if not can_edit_course(
-        course.status,
-        role=actor.role,
-        is_lecturer_of_course=is_lecturer_of(course, actor),
-    ):
-        raise CourseError("not_editable", "This course cannot be edited now.", 403)
+    _check_editable(course, actor)
+    fields, option_rows = _clean_question(
+        kind, text_zh, text_en, explanation_zh, explanation_en, options
+    )
+    question = Question(
+        course=course, position=len(course.questions), options=option_rows, **fields
+    )
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def _clean_question(kind, text_zh, text_en, explanation_zh, explanation_en, options):
+    """Checked question fields and new ``Option`` rows; ``CourseError`` says why not.
+
+    A question and its options are bilingual: the Chinese text is required, the
+    English one optional (the post-test shows the learner's language, falling
+    back to the other).
+    """
     try:
         kind = QuestionKind(kind)
     except ValueError:
@@ -273,6 +310,10 @@ def add_question(
         raise CourseError(
             "invalid_question", "The question needs a text.", 422
         ) from None
+    if len(text_zh) > 2000:
+        raise CourseError(
+            "invalid_question", "The question is longer than 2000 characters.", 422
+        )
     if not isinstance(options, list) or not 2 <= len(options) <= 8:
         raise CourseError("invalid_options", "A question needs 2–8 options.", 422)
     correct = sum(
@@ -283,6 +324,14 @@ def add_question(
         for o in options
     ):
         raise CourseError("invalid_options", "Every option needs a text.", 422)
+    if any(
+        len(clean_text(o.get(key), required=False)) > 500
+        for o in options
+        for key in ("text_zh", "text_en")
+    ):
+        raise CourseError(
+            "invalid_options", "An option is longer than 500 characters.", 422
+        )
     if (kind == QuestionKind.SINGLE and correct != 1) or correct == 0:
         raise CourseError(
             "invalid_options",
@@ -290,27 +339,164 @@ def add_question(
             "a multiple-choice question at least one.",
             422,
         )
-    question = Question(
-        course=course,
-        position=len(course.questions),
-        kind=kind,
-        text_zh=text_zh,
-        text_en=clean_text(text_en, multiline=True, required=False),
-        explanation_zh=clean_text(explanation_zh, multiline=True, required=False),
-        explanation_en=clean_text(explanation_en, multiline=True, required=False),
-        options=[
-            Option(
-                position=i,
-                text_zh=clean_text(o["text_zh"]),
-                text_en=clean_text(o.get("text_en"), required=False),
-                is_correct=o.get("is_correct") is True,
-            )
-            for i, o in enumerate(options)
+    fields = {
+        "kind": kind,
+        "text_zh": text_zh,
+        "text_en": clean_text(text_en, multiline=True, required=False)[:2000],
+        "explanation_zh": clean_text(explanation_zh, multiline=True, required=False)[
+            :2000
         ],
+        "explanation_en": clean_text(explanation_en, multiline=True, required=False)[
+            :2000
+        ],
+    }
+    option_rows = [
+        Option(
+            position=i,
+            text_zh=clean_text(o["text_zh"]),
+            text_en=clean_text(o.get("text_en"), required=False),
+            is_correct=o.get("is_correct") is True,
+        )
+        for i, o in enumerate(options)
+    ]
+    return fields, option_rows
+
+
+def update_question(
+    question,
+    actor,
+    *,
+    text_zh,
+    options,
+    kind=QuestionKind.SINGLE,
+    text_en="",
+    explanation_zh="",
+    explanation_en="",
+):
+    """Replace a question's texts and options (draft or returned courses only).
+
+    Attempts already drawn keep their own copy of what was shown; a draft's
+    attempts are a lecturer's previews, so options are simply replaced.
+    """
+    _check_draft(question.course, actor)
+    fields, option_rows = _clean_question(
+        kind, text_zh, text_en, explanation_zh, explanation_en, options
     )
-    db.session.add(question)
+    for key, value in fields.items():
+        setattr(question, key, value)
+    question.options = option_rows
     db.session.flush()
     return question
+
+
+def delete_question(question, actor):
+    """Remove a question from a draft or returned course; the rest close ranks."""
+    course = question.course
+    _check_draft(course, actor)
+    course.questions.remove(question)
+    _renumber(course.questions)
+    db.session.flush()
+
+
+def move_question(question, actor, offset):
+    """Move a question ``offset`` places (-1 up, +1 down) within its course."""
+    _check_draft(question.course, actor)
+    _move(question.course.questions, question, offset)
+    db.session.flush()
+
+
+def update_lecture(lecture, actor, *, title_zh, title_en="", duration_seconds=None):
+    """Rename a lecture (and set its length until a recording gives one)."""
+    _check_draft(lecture.course, actor)
+    lecture.title_zh = _clean_title(title_zh)
+    title_en = clean_text(title_en, required=False)
+    if len(title_en) > 200:
+        raise CourseError(
+            "invalid_title", "The English title is longer than 200 characters.", 422
+        )
+    lecture.title_en = title_en
+    if duration_seconds is not None and lecture.media_status != MediaStatus.READY:
+        _check_duration(duration_seconds)
+        lecture.duration_seconds = duration_seconds
+    db.session.flush()
+    return lecture
+
+
+def delete_lecture(lecture, actor):
+    """Remove a lecture from a draft or returned course; the rest close ranks."""
+    course = lecture.course
+    _check_draft(course, actor)
+    course.lectures.remove(lecture)
+    _renumber(course.lectures)
+    db.session.flush()
+
+
+def move_lecture(lecture, actor, offset):
+    """Move a lecture ``offset`` places (-1 up, +1 down) within its course."""
+    _check_draft(lecture.course, actor)
+    _move(lecture.course.lectures, lecture, offset)
+    db.session.flush()
+
+
+def _move(rows, row, offset):
+    order = list(rows)
+    index = order.index(row)
+    target = min(max(index + offset, 0), len(order) - 1)
+    order.insert(target, order.pop(index))
+    _renumber(order)
+    rows.sort(key=lambda r: r.position)
+
+
+def _renumber(rows):
+    for position, row in enumerate(rows):
+        row.position = position
+
+
+def _check_duration(duration_seconds):
+    if (
+        not isinstance(duration_seconds, int | float)
+        or isinstance(duration_seconds, bool)
+        or not 0 < duration_seconds <= 24 * 3600
+    ):
+        raise CourseError("invalid_duration", "Duration must be 0–86400 seconds.", 422)
+
+
+def import_questions(course, actor, rows):
+    """Add every question of a parsed sheet (``courses.question_sheet``), or none.
+
+    ``rows`` are ``SheetQuestion`` values already checked by the pure parser;
+    each is checked again by the same rules as the form, and one refusal
+    refuses the whole sheet (``CourseError`` naming the row; the caller rolls
+    back).
+    """
+    _check_editable(course, actor)
+    added = []
+    for row in rows:
+        try:
+            added.append(
+                add_question(
+                    course,
+                    actor,
+                    kind=row.kind,
+                    text_zh=row.text_zh,
+                    text_en=row.text_en,
+                    explanation_zh=row.explanation_zh,
+                    explanation_en=row.explanation_en,
+                    options=[
+                        {
+                            "text_zh": o.text_zh,
+                            "text_en": o.text_en,
+                            "is_correct": o.is_correct,
+                        }
+                        for o in row.options
+                    ],
+                )
+            )
+        except CourseError as error:
+            raise CourseError(
+                error.code, f"Row {row.row}: {error}", error.status
+            ) from None
+    return added
 
 
 def change_course_status(course, actor, action, now, *, comment="", approval=None):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from certificates.queries import course_award, get_rule_set
 from certificates.rules import calculate_class_hours
 from courses.access import Actor, can_manage_course, can_view_course
-from courses.gates import EnrolmentFacts, next_step
+from courses.gates import EnrolmentFacts, next_lecture, next_step
 from courses.models import (
     Course,
     Enrolment,
@@ -20,6 +20,8 @@ from courses.models import (
     WatchBudget,
     course_lecturers,
 )
+from courses.posttest import BankQuestion
+from courses.posttest import question_statistics as tally_questions
 from courses.progress import retention_curve, watched_share
 from courses.workflow import CourseStatus
 from lms.db import db
@@ -290,3 +292,74 @@ def lecture_retention(lecture, buckets=20):
 
 def get_lecture(lecture_id):
     return db.session.get(Lecture, lecture_id)
+
+
+def continue_lecture(course, progress, *, after=None):
+    """The lecture a learner goes on with (``courses.gates.next_lecture``), or None.
+
+    ``progress`` is ``progress_by_lecture``'s answer; only playable lectures
+    are offered."""
+    playable = [lecture for lecture in course.lectures if lecture.is_playable]
+    done = {i for i, row in progress.items() if row.completed_dt is not None}
+    found = next_lecture([lec.id for lec in playable], done, after=after)
+    return next((lec for lec in playable if lec.id == found), None)
+
+
+def evaluation_summary(course, *, comments_limit=200):
+    """Learners' evaluations of a course: how many, the average of each rating
+    and the comments, newest first (without names: evaluations are anonymous)."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Evaluation.id),
+            sa.func.avg(Evaluation.course_quality),
+            sa.func.avg(Evaluation.lecturer_quality),
+            sa.func.avg(Evaluation.relevance),
+        )
+        .join(Enrolment, Enrolment.id == Evaluation.enrolment_id)
+        .where(Enrolment.course_id == course.id)
+    ).one()
+    comments = db.session.execute(
+        sa.select(Evaluation.comments, Evaluation.submitted_dt)
+        .join(Enrolment, Enrolment.id == Evaluation.enrolment_id)
+        .where(Enrolment.course_id == course.id, Evaluation.comments != "")
+        .order_by(Evaluation.submitted_dt.desc(), Evaluation.id.desc())
+        .limit(comments_limit)
+    ).all()
+
+    def average(value):
+        return round(float(value), 1) if value is not None else None
+
+    return {
+        "count": row[0],
+        "course_quality": average(row[1]),
+        "lecturer_quality": average(row[2]),
+        "relevance": average(row[3]),
+        "comments": comments,
+    }
+
+
+def question_statistics(course):
+    """``{question id: QuestionStatistics}`` over every submitted attempt of the
+    course (one query for the attempts)."""
+    rows = db.session.execute(
+        sa.select(TestAttempt.drawn, TestAttempt.answers)
+        .join(Enrolment, Enrolment.id == TestAttempt.enrolment_id)
+        .where(Enrolment.course_id == course.id, TestAttempt.submitted_dt.is_not(None))
+    ).all()
+    bank = tuple(
+        BankQuestion(
+            id=q.id,
+            kind=q.kind,
+            option_ids=tuple(o.id for o in q.options),
+            correct_ids=frozenset(o.id for o in q.options if o.is_correct),
+        )
+        for q in course.questions
+    )
+    attempts = [
+        (
+            [d["question_id"] for d in drawn],
+            {int(k): v for k, v in (answers or {}).items()},
+        )
+        for drawn, answers in rows
+    ]
+    return {s.question_id: s for s in tally_questions(bank, attempts)}

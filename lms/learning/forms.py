@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -107,7 +108,58 @@ class QuestionForm(FlaskForm):
     correct_2 = BooleanField(_l("B is right"))
     correct_3 = BooleanField(_l("C is right"))
     correct_4 = BooleanField(_l("D is right"))
+    option_5 = StringField(_l("Option E"), [Length(max=500)])
+    option_6 = StringField(_l("Option F"), [Length(max=500)])
+    correct_5 = BooleanField(_l("E is right"))
+    correct_6 = BooleanField(_l("F is right"))
     explanation_zh = TextAreaField(_l("Explanation"), [Length(max=2000)])
+    option_1_en = StringField(_l("Option A (English)"), [Length(max=500)])
+    option_2_en = StringField(_l("Option B (English)"), [Length(max=500)])
+    option_3_en = StringField(_l("Option C (English)"), [Length(max=500)])
+    option_4_en = StringField(_l("Option D (English)"), [Length(max=500)])
+    option_5_en = StringField(_l("Option E (English)"), [Length(max=500)])
+    option_6_en = StringField(_l("Option F (English)"), [Length(max=500)])
+    explanation_en = TextAreaField(_l("Explanation (English)"), [Length(max=2000)])
+
+    def options(self):
+        """The options typed, ``[{"text_zh", "text_en", "is_correct"}]`` (blank
+        rows left out)."""
+        return [
+            {
+                "text_zh": self[f"option_{i}"].data,
+                "text_en": self[f"option_{i}_en"].data or "",
+                "is_correct": bool(self[f"correct_{i}"].data),
+            }
+            for i in range(1, OPTION_ROWS + 1)
+            if (self[f"option_{i}"].data or "").strip()
+        ]
+
+    def fill_from(self, question):
+        """Show a stored question for editing."""
+        self.kind.data = question.kind.value
+        for name in ("text_zh", "text_en", "explanation_zh", "explanation_en"):
+            self[name].data = getattr(question, name)
+        for i, option in enumerate(question.options[:OPTION_ROWS], start=1):
+            self[f"option_{i}"].data = option.text_zh
+            self[f"option_{i}_en"].data = option.text_en
+            self[f"correct_{i}"].data = option.is_correct
+
+
+#: Option rows of the question form, as many as a sheet row may carry.
+OPTION_ROWS = 6
+
+
+class QuestionSheetForm(FlaskForm):
+    sheet = FileField(
+        _l("Excel sheet (.xlsx)"),
+        [FileRequired(), FileAllowed(["xlsx"], _l("Choose an .xlsx file."))],
+    )
+
+
+class MoveForm(FlaskForm):
+    direction = SelectField(
+        choices=[SelectChoice("up", _l("Up")), SelectChoice("down", _l("Down"))]
+    )
 
 
 def media_policy_choices():

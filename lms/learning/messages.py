@@ -23,6 +23,10 @@ def course_error_message(error):
         "evaluation_locked": _("Pass the post-test before the evaluation."),
         "already_evaluated": _("You have already evaluated this course."),
         "not_editable": _("This course cannot be edited now."),
+        "not_draft": _(
+            "Lectures and questions change only while the course is a draft or "
+            "returned."
+        ),
         "not_ready": _(
             "The course is not ready: it needs playable lectures and "
             "enough post-test questions."

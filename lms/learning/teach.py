@@ -1,22 +1,45 @@
 """Lecturers' pages: create and edit a course, its lectures and questions, submit
 it, and see who watched what."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from courses import operations as ops
 from courses import queries
-from courses.models import Course
+from courses.models import Course, Lecture, Question
+from courses.question_sheet import parse_question_rows
 from courses.workflow import can_edit_course, media_needs_review
 from lms.accounts.auth import roles_required
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
 from lms.i18n import current_language
 from lms.labels import media_label
-from lms.learning.forms import CourseForm, LectureForm, QuestionForm, rule_set_choices
+from lms.learning.forms import (
+    CourseForm,
+    LectureForm,
+    MoveForm,
+    QuestionForm,
+    QuestionSheetForm,
+    rule_set_choices,
+)
 from lms.learning.forms import specialty_choices as specialties
 from lms.learning.messages import course_error_message
+from lms.learning.sheets import (
+    UnreadableSheet,
+    question_template,
+    read_question_rows,
+    row_error_message,
+)
 from lms.search.tasks import course_changed
 from media_pipeline import queries as media_queries
 from media_pipeline.states import MediaStatus
@@ -174,14 +197,6 @@ def add_question(course_id):
     course = load_managed(course_id)
     form = QuestionForm(prefix="question")
     if form.validate_on_submit():
-        options = [
-            {
-                "text_zh": getattr(form, f"option_{i}").data,
-                "is_correct": bool(getattr(form, f"correct_{i}").data),
-            }
-            for i in range(1, 5)
-            if (getattr(form, f"option_{i}").data or "").strip()
-        ]
         try:
             ops.add_question(
                 course,
@@ -190,7 +205,8 @@ def add_question(course_id):
                 text_zh=form.text_zh.data,
                 text_en=form.text_en.data or "",
                 explanation_zh=form.explanation_zh.data or "",
-                options=options,
+                explanation_en=form.explanation_en.data or "",
+                options=form.options(),
             )
         except ops.CourseError:
             form.correct_1.errors.append(
@@ -219,3 +235,232 @@ def submit(course_id):
         db.session.commit()
         flash(_("The course was submitted to the CME office for approval."), "success")
     return redirect(url_for(".manage", course_id=course.id))
+
+
+# --- editing lectures and questions (draft or returned courses) -----------------
+
+
+def _load_lecture(lecture_id):
+    lecture = db.session.get(Lecture, lecture_id)
+    if lecture is None:
+        abort(404)
+    load_managed(lecture.course_id)
+    return lecture
+
+
+def _load_question(question_id):
+    question = db.session.get(Question, question_id)
+    if question is None:
+        abort(404)
+    load_managed(question.course_id)
+    return question
+
+
+@bp.route("/lectures/<int:lecture_id>/edit", methods=["GET", "POST"])
+@roles_required(*TEACHERS)
+def edit_lecture(lecture_id):
+    lecture = _load_lecture(lecture_id)
+    form = LectureForm(obj=lecture)
+    if request.method == "GET" and lecture.duration_seconds:
+        form.duration_minutes.data = round(lecture.duration_seconds / 60, 1)
+    if form.validate_on_submit():
+        minutes = form.duration_minutes.data
+        try:
+            ops.update_lecture(
+                lecture,
+                current_user,
+                title_zh=form.title_zh.data,
+                title_en=form.title_en.data or "",
+                duration_seconds=float(minutes) * 60 if minutes else None,
+            )
+        except ops.CourseError as error:
+            db.session.rollback()
+            if error.code == "invalid_title":
+                form.title_zh.errors.append(_("Please enter a title."))
+            else:
+                flash(course_error_message(error), "error")
+        else:
+            db.session.commit()
+            course_changed(lecture.course_id)
+            flash(_("The lecture was saved."), "success")
+            return redirect(
+                url_for(".manage", course_id=lecture.course_id) + "#lectures"
+            )
+    failed = request.method == "POST"
+    return render_template(
+        "learning/teach_lecture_edit.html", lecture=lecture, form=form
+    ), (422 if failed else 200)
+
+
+@bp.route("/lectures/<int:lecture_id>/move", methods=["POST"])
+@roles_required(*TEACHERS)
+def move_lecture(lecture_id):
+    lecture = _load_lecture(lecture_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.move_lecture(
+            lecture, current_user, -1 if form.direction.data == "up" else 1
+        )
+    except ops.CourseError as error:
+        flash(course_error_message(error), "error")
+    else:
+        db.session.commit()
+        course_changed(lecture.course_id)
+    return redirect(url_for(".manage", course_id=lecture.course_id) + "#lectures")
+
+
+@bp.route("/lectures/<int:lecture_id>/delete", methods=["POST"])
+@roles_required(*TEACHERS)
+def delete_lecture(lecture_id):
+    lecture = _load_lecture(lecture_id)
+    course_id = lecture.course_id
+    try:
+        ops.delete_lecture(lecture, current_user)
+    except ops.CourseError as error:
+        flash(course_error_message(error), "error")
+    else:
+        db.session.commit()
+        course_changed(course_id)
+        flash(_("The lecture was deleted."), "success")
+    return redirect(url_for(".manage", course_id=course_id) + "#lectures")
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@roles_required(*TEACHERS)
+def edit_question(question_id):
+    question = _load_question(question_id)
+    form = QuestionForm()
+    if request.method == "GET":
+        form.fill_from(question)
+    if form.validate_on_submit():
+        try:
+            ops.update_question(
+                question,
+                current_user,
+                kind=form.kind.data,
+                text_zh=form.text_zh.data,
+                text_en=form.text_en.data or "",
+                explanation_zh=form.explanation_zh.data or "",
+                explanation_en=form.explanation_en.data or "",
+                options=form.options(),
+            )
+        except ops.CourseError as error:
+            db.session.rollback()
+            if error.code == "not_draft":
+                flash(course_error_message(error), "error")
+            else:
+                form.correct_1.errors.append(
+                    _(
+                        "A single-choice question needs exactly one right option; a "
+                        "multiple-choice question at least one."
+                    )
+                )
+        else:
+            db.session.commit()
+            flash(_("The question was saved."), "success")
+            return redirect(
+                url_for(".manage", course_id=question.course_id) + "#questions"
+            )
+    return render_template(
+        "learning/teach_question_edit.html",
+        question=question,
+        course=question.course,
+        form=form,
+    ), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/questions/<int:question_id>/move", methods=["POST"])
+@roles_required(*TEACHERS)
+def move_question(question_id):
+    question = _load_question(question_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.move_question(
+            question, current_user, -1 if form.direction.data == "up" else 1
+        )
+    except ops.CourseError as error:
+        flash(course_error_message(error), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".manage", course_id=question.course_id) + "#questions")
+
+
+@bp.route("/questions/<int:question_id>/delete", methods=["POST"])
+@roles_required(*TEACHERS)
+def delete_question(question_id):
+    question = _load_question(question_id)
+    course_id = question.course_id
+    try:
+        ops.delete_question(question, current_user)
+    except ops.CourseError as error:
+        flash(course_error_message(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The question was deleted."), "success")
+    return redirect(url_for(".manage", course_id=course_id) + "#questions")
+
+
+@bp.route("/courses/<int:course_id>/questions/template.xlsx")
+@roles_required(*TEACHERS)
+def question_sheet_template(course_id):
+    load_managed(course_id)
+    return Response(
+        question_template(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=telecme-questions.xlsx"},
+    )
+
+
+@bp.route("/courses/<int:course_id>/questions/import", methods=["GET", "POST"])
+@roles_required(*TEACHERS)
+def import_questions(course_id):
+    """Every question of an Excel sheet, or none: each wrong row is listed."""
+    course = load_managed(course_id)
+    form = QuestionSheetForm()
+    problems = []
+    if form.validate_on_submit():
+        try:
+            rows = read_question_rows(form.sheet.data.read())
+        except UnreadableSheet:
+            problems = [
+                _("This file is not an Excel workbook (.xlsx) that can be read.")
+            ]
+        else:
+            questions, errors = parse_question_rows(rows)
+            problems = [row_error_message(e) for e in errors]
+            if not questions and not errors:
+                problems = [_("The sheet has no questions below its header row.")]
+        if not problems:
+            try:
+                ops.import_questions(course, current_user, questions)
+            except ops.CourseError as error:
+                db.session.rollback()
+                problems = [course_error_message(error)]
+            else:
+                db.session.commit()
+                flash(
+                    _("%(count)s questions were imported.", count=len(questions)),
+                    "success",
+                )
+                return redirect(url_for(".manage", course_id=course.id) + "#questions")
+    failed = bool(problems or form.errors)
+    return render_template(
+        "learning/teach_import.html", course=course, form=form, problems=problems
+    ), (422 if failed else 200)
+
+
+@bp.route("/courses/<int:course_id>/feedback")
+@roles_required(*TEACHERS)
+def feedback(course_id):
+    """Learners' evaluations and how each post-test question went."""
+    course = load_managed(course_id)
+    return render_template(
+        "learning/teach_feedback.html",
+        course=course,
+        evaluations=queries.evaluation_summary(course),
+        question_stats=queries.question_statistics(course),
+    )
