@@ -32,7 +32,11 @@ from certificates.signing import sign
 from courses.models import LectureProgress, TestAttempt
 from courses.queries import get_enrolment
 from courses.workflow import CourseStatus
+from lms.audit.actions import AuditAction
+from lms.audit.operations import record_audit
 from lms.db import db
+from lms.notifications.kinds import NotificationKind
+from lms.notifications.operations import course_params, notify
 
 #: Crockford's base32: no I, L, O or U to misread.
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -101,7 +105,40 @@ def add_rule_set_variant(base_code, created_by, now, **form):
     )
     db.session.add(variant)
     db.session.flush()
+    record_audit(
+        created_by,
+        AuditAction.RULE_SET_CHANGED,
+        variant,
+        before=_variant_facts(_previous_variant(variant)),
+        after=_variant_facts(variant),
+        label=f"{variant.code} v{variant.version}",
+    )
     return variant
+
+
+def _previous_variant(variant):
+    return db.session.scalar(
+        sa.select(RuleSetVariant)
+        .filter_by(code=variant.code)
+        .where(RuleSetVariant.version < variant.version)
+        .order_by(RuleSetVariant.version.desc())
+        .limit(1)
+    )
+
+
+def _variant_facts(variant):
+    """What a rule set variant says, as the audit log keeps it."""
+    if variant is None:
+        return None
+    return {
+        "based_on": variant.based_on,
+        "version": variant.version,
+        "valid_from": variant.valid_from,
+        "valid_until": variant.valid_until,
+        "province_code": variant.province_code,
+        "tier": variant.tier,
+        "values": dict(variant.values or {}),
+    }
 
 
 # --- the ledger --------------------------------------------------------------------
@@ -422,7 +459,7 @@ def record_manual_award(
         raise CreditError(
             "duplicate", "These credits were already entered for this activity.", 409
         )
-    return _add_line(
+    line = _add_line(
         user.id,
         decision,
         rule_set,
@@ -436,6 +473,23 @@ def record_manual_award(
         created_by_id=entered_by.id,
         **study,
     )
+    record_audit(
+        entered_by,
+        AuditAction.CREDIT_LINE_ADDED,
+        line,
+        after={
+            "user_id": user.id,
+            "kind": kind.value,
+            "category": line.category,
+            "credits": line.credits,
+            "class_hours": line.class_hours,
+            "activity_date": line.activity_date,
+            "rule_set": f"{line.rule_set_code} v{line.rule_set_version}",
+        },
+        reason=reason,
+        label=f"{user.name} · {title}",
+    )
+    return line
 
 
 def _manual_kind(kind):
@@ -543,6 +597,15 @@ def revoke_award(award, revoked_by, now, reason):
         if current is not None and current.award_id == award.id:
             revoke_certificate(current, revoked_by, now, reason)
     db.session.flush()
+    record_audit(
+        revoked_by,
+        AuditAction.CREDIT_LINE_REVOKED,
+        award,
+        before={"credits": award.credits, "class_hours": award.class_hours},
+        after={"credits": award.credits + line.credits, "revocation_line": line.id},
+        reason=reason,
+        label=f"{award.title_zh} · {award.year}",
+    )
     return line
 
 
@@ -682,7 +745,31 @@ def _issue(enrolment, award, issuer, now, version, issued_by_id):
         if current is None:
             raise
         return current
+    if issued_by_id is not None and issued_by_id != enrolment.user_id:
+        _record_issue(certificate, enrolment, issued_by_id)
     return certificate
+
+
+def _record_issue(certificate, enrolment, issued_by_id):
+    """The office issued it (one, a bulk issue, a re-issue): logged, and the
+    learner told. A learner's own download is neither."""
+    reissued = certificate.version > 1
+    record_audit(
+        issued_by_id,
+        AuditAction.CERTIFICATE_REISSUED
+        if reissued
+        else AuditAction.CERTIFICATE_ISSUED,
+        certificate,
+        before={"version": certificate.version - 1} if reissued else None,
+        after={"serial": certificate.serial, "version": certificate.version},
+        label=f"{certificate.serial} · {enrolment.course.title_zh}",
+    )
+    notify(
+        enrolment.user_id,
+        NotificationKind.CERTIFICATE_ISSUED,
+        params=course_params(enrolment.course, serial=certificate.serial),
+        link="/credits",
+    )
 
 
 def reissue_certificate(certificate, issuer, now, issued_by):
@@ -714,6 +801,26 @@ def revoke_certificate(certificate, revoked_by, now, reason):
     certificate.revoke_reason = reason[:2000]
     certificate.revoked_by_id = revoked_by.id
     db.session.flush()
+    course = certificate.course
+    record_audit(
+        revoked_by,
+        AuditAction.CERTIFICATE_REVOKED,
+        certificate,
+        before={"revoked": False},
+        after={"revoked": True},
+        reason=certificate.revoke_reason,
+        label=f"{certificate.serial} · {course.title_zh if course else ''}",
+    )
+    notify(
+        certificate.user_id,
+        NotificationKind.CERTIFICATE_REVOKED,
+        params={
+            **(course_params(course) if course else {}),
+            "serial": certificate.serial,
+            "reason": certificate.revoke_reason,
+        },
+        link="/credits",
+    )
     return certificate
 
 

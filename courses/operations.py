@@ -71,8 +71,12 @@ from courses.workflow import (
 )
 from lms.accounts.models import User
 from lms.accounts.roles import Profession, Role
+from lms.audit.actions import AuditAction
+from lms.audit.operations import record_audit
 from lms.db import db, insert_ignoring_duplicates
 from lms.enums import CourseFormat, ProjectLevel
+from lms.notifications.kinds import NotificationKind
+from lms.notifications.operations import course_params, notify
 from lms.text import BlankText, clean_text
 from media_pipeline.ladder import POLICIES
 from media_pipeline.states import MediaStatus
@@ -543,7 +547,8 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
             raise CourseError(
                 "comment_required", "Say why the course is returned.", 422
             )
-    elif action == CourseAction.APPROVE:
+    before = _review_snapshot(course)
+    if action == CourseAction.APPROVE:
         _check_media_ready(course)
         _apply_approval(course, approval or {})
         _check_credit_terms(course)
@@ -554,7 +559,56 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
     db.session.flush()
     if action == CourseAction.APPROVE:
         award_teaching(course, now)  # a published course is a delivered one
+    if action in (CourseAction.APPROVE, CourseAction.RETURN):
+        _record_review(course, actor, action, before)
     return course
+
+
+def _review_snapshot(course):
+    """What the office may change in a review, as the audit log keeps it."""
+    return {
+        "status": course.status,
+        "project_number": course.project_number,
+        "project_level": course.project_level,
+        "credit_category": course.credit_category,
+        "class_hours_override": course.class_hours_override,
+        "class_hours_override_reason": course.class_hours_override_reason,
+        "media_policy": course.media_policy,
+    }
+
+
+def _record_review(course, actor, action, before):
+    """The audit entries and the lecturers' notices of an approval or a return."""
+    after = _review_snapshot(course)
+    approved = action == CourseAction.APPROVE
+    changed = [key for key in after if before[key] != after[key]]
+    record_audit(
+        actor,
+        AuditAction.COURSE_APPROVED if approved else AuditAction.COURSE_RETURNED,
+        course,
+        before={key: before[key] for key in changed},
+        after={key: after[key] for key in changed},
+        reason=course.review_comment,
+    )
+    if before["class_hours_override"] != after["class_hours_override"]:
+        record_audit(
+            actor,
+            AuditAction.CLASS_HOURS_OVERRIDDEN,
+            course,
+            before={"class_hours": before["class_hours_override"]},
+            after={"class_hours": after["class_hours_override"]},
+            reason=course.class_hours_override_reason,
+        )
+    recipients = {course.owner_id} | {lecturer.id for lecturer in course.lecturers}
+    for user_id in sorted(recipients - {actor.id}):
+        notify(
+            user_id,
+            NotificationKind.COURSE_APPROVED
+            if approved
+            else NotificationKind.COURSE_RETURNED,
+            params=course_params(course, comment=course.review_comment),
+            link=f"/teach/courses/{course.id}",
+        )
 
 
 def _check_media_ready(course):

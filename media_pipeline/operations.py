@@ -9,7 +9,12 @@ from courses.access import can_review_media
 from courses.models import Lecture
 from courses.queries import actor_of
 from courses.workflow import media_needs_review
+from lms.audit.actions import AuditAction
+from lms.audit.operations import record_audit
 from lms.db import db
+from lms.notifications.kinds import NotificationKind
+from lms.notifications.operations import course_params, notify
+from lms.problems import StatusError
 from media_pipeline.models import MediaUpload, TranscodeJob
 from media_pipeline.runner import TranscodeFailed, publish
 from media_pipeline.states import (
@@ -29,10 +34,8 @@ from media_pipeline.storage import ChecksumMismatch
 CHECKSUM_MISMATCH = 460
 
 
-class MediaError(ValueError):
-    def __init__(self, code, message, status=409):
-        super().__init__(message)
-        self.code, self.status = code, status
+class MediaError(StatusError):
+    """A request about media that cannot be carried out (``lms.problems``)."""
 
 
 def start_upload(lecture, user, *, filename, size, max_bytes, token=None, sha256=None):
@@ -329,6 +332,7 @@ def approve_version(job, reviewer, now, storage):
     lecture.duration_seconds = job.duration_seconds
     lecture.media_status = MediaStatus.READY
     db.session.flush()
+    _record_review(job, reviewer, approved=True)
     publish(work, storage.published(job.lecture_id))
     _discard_superseded(job, storage)
 
@@ -343,8 +347,36 @@ def reject_version(job, reviewer, now, storage, *, comment=""):
     job.reviewed_by_id, job.reviewed_dt = reviewer.id, now
     job.review_comment = comment[:2000]
     db.session.flush()
+    _record_review(job, reviewer, approved=False)
     discard_work(storage.work_dir(job.lecture_id, job.id, job.attempts))
     _discard_superseded(job, storage)
+
+
+def _record_review(job, reviewer, *, approved):
+    """The audit entry of a media review and the uploader's notice."""
+    lecture = job.lecture
+    course = lecture.course
+    record_audit(
+        reviewer,
+        AuditAction.MEDIA_APPROVED if approved else AuditAction.MEDIA_REJECTED,
+        job,
+        before={"review_state": ReviewState.PENDING},
+        after={"review_state": job.review_state},
+        reason=job.review_comment or "",
+        label=f"{course.title_zh} · {lecture.title_zh}",
+    )
+    notify(
+        job.upload.user_id,
+        NotificationKind.MEDIA_APPROVED
+        if approved
+        else NotificationKind.MEDIA_REJECTED,
+        params=course_params(
+            course,
+            lecture={"zh": lecture.title_zh, "en": lecture.title_en},
+            reason=job.review_comment or "",
+        ),
+        link=f"/teach/courses/{course.id}",
+    )
 
 
 def _discard_superseded(job, storage):
@@ -397,3 +429,16 @@ def retry_job(job, now):
 
 def discard_work(path):
     shutil.rmtree(path, ignore_errors=True)
+
+
+def terminate_upload(storage, upload):
+    """An unfinished upload given up by its sender (tus termination): its row and
+    file go. The caller holds ``storage.locked(upload.token)``; a complete upload
+    belongs to its transcode job and stays."""
+    if upload.completed_dt is not None:
+        raise MediaError(
+            "upload_complete", "This upload is complete; its recording is processed."
+        )
+    storage.upload_path(upload.token).unlink(missing_ok=True)
+    db.session.delete(upload)
+    db.session.flush()
