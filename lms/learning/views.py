@@ -19,7 +19,7 @@ from lms.db import db, utcnow
 from lms.edge import catalog_filters, form_id, page_arg
 from lms.hospitals.views import hospital_choices
 from lms.i18n import current_language
-from lms.labels import profession_label
+from lms.labels import category_label, profession_label
 from lms.learning.forms import (
     EnrolHospitalForm,
     EvaluationForm,
@@ -67,6 +67,11 @@ def facet_label(name, value):
         return profession_label(value)
     if name == "format":
         return {c.value: c.label for c in format_choices()}.get(value, value)
+    if name == "credit_category":
+        # A lone "I" on a chip says nothing: "Class I credit" / "I 类学分".
+        return {"I": _("Class I credit"), "II": _("Class II credit")}.get(
+            value, category_label(value)
+        )
     return value
 
 

@@ -129,15 +129,39 @@ def bigram_analyzer():
 
 
 def query_words(text):
-    """The query's words as the index holds them: whole Chinese words (jieba's
-    default mode), English words stemmed, stop words dropped."""
+    """The query's words: whole Chinese words (jieba's default mode), English words
+    as typed (folded), stop words dropped. :func:`index_terms` stems them, once:
+    stemming here too stemmed twice ("nursing" → "nurs" → "nur"), and the index
+    holds "nurs"."""
     stops = frozenset(STOP_WORDS) | CHINESE_STOP_WORDS
+    pieces = segment(text, for_search=False)
     words = []
-    for word, _, _ in segment(text, for_search=False):
+    for i, (word, _, _) in enumerate(pieces):
         if word in stops:
             continue
-        words.append(stem(word) if WORD.fullmatch(word) else word)
+        if len(word) == 1 and CJK.fullmatch(word):
+            word = _with_neighbour(pieces, i, stops) or word
+        words.append(word)
     return words
+
+
+def _with_neighbour(pieces, i, stops):
+    """A lone character jieba split off a word the index holds whole or not at all
+    (针 of 留置针): joined to the Chinese word it touches, the pair is found by its
+    character bigrams."""
+    word, start, end = pieces[i]
+    before = pieces[i - 1] if i > 0 else None
+    after = pieces[i + 1] if i + 1 < len(pieces) else None
+    if (
+        before
+        and before[2] == start
+        and before[0] not in stops
+        and CJK.fullmatch(before[0])
+    ):
+        return before[0] + word
+    if after and after[1] == end and after[0] not in stops and CJK.fullmatch(after[0]):
+        return word + after[0]
+    return None
 
 
 def index_terms(word):

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from lms.accounts.roles import Role
 from tests.conftest import csrf_token_from
 
@@ -285,3 +287,39 @@ def test_registration_preselects_no_hospital_and_requires_one(
     assert 'id="hospital_id-error"' in refused.text
     assert "Not a valid choice" not in refused.text
     assert register(client, hospital).status_code == 302
+
+
+# --- 10. words on the verify page and the catalog's chips -------------------------
+
+
+def test_the_verify_page_labels_a_persons_name_as_a_name(
+    client, create_course, create_user, api_token
+):
+    from tests.builders import complete_course
+
+    learner = create_user(name="欧阳娜娜")
+    course = create_course(durations=(3 * 3600.0,), questions=1, title_zh="脑卒中")
+    complete_course(course, learner)
+    serial = client.post(
+        f"/api/v1/courses/{course.id}/certificates", headers=api_token(learner)
+    ).json["serial"]
+    page = client.get(f"/verify/{serial}", headers={"Accept-Language": "zh"}).text
+    facts = page.split("<dl")[1].split("</dl>")[0]
+    assert "<dt>姓名</dt><dd>欧**娜</dd>" in facts
+    assert "名称" not in facts
+
+
+@pytest.mark.parametrize(
+    ("language", "chip"),
+    [("en", "Class I credit <span>1</span>"), ("zh", "I 类学分 <span>1</span>")],
+)
+def test_the_class_i_chip_says_what_it_is(client, create_course, language, chip):
+    from lms.search.tasks import course_changed
+
+    course = create_course(title_zh="脑卒中的识别", title_en="Stroke")
+    course.credit_category = "I"
+    course_changed(course.id)
+    html = client.get(
+        "/courses/?q=stroke", headers={"Accept-Language": language}
+    ).text
+    assert chip in html
