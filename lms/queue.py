@@ -83,6 +83,7 @@ TASK_MODULES = (
     "media_pipeline.tasks",
     "certificates.tasks",
     "lms.notifications.tasks",
+    "lms.accounts.tasks",
 )
 
 

@@ -106,3 +106,24 @@ class UserAdminForm(FlaskForm):
     is_active = BooleanField(_l("Active"))
     #: The office sets a new password for someone who lost theirs; empty keeps it.
     new_password = PasswordField(_l("New password"), [Optional(), Length(max=256)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(
+        _l("Email or mobile number"), [InputRequired(), Length(max=254)]
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(_l("New password"), [InputRequired(), Length(max=256)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        [InputRequired(), EqualTo("new", _l("The passwords do not match."))],
+    )
+
+
+class HospitalChangeForm(FlaskForm):
+    hospital_id = HospitalSelectField(
+        _l("New hospital"), coerce=optional_id, validators=[InputRequired()]
+    )
+    reason = StringField(_l("Why (optional)"), [Length(max=500)])

@@ -19,7 +19,11 @@ from lms.accounts.models import (
 from lms.accounts.passwords import common_passwords
 from lms.accounts.queries import get_user_by_login, hash_token
 from lms.accounts.roles import ROLES_WITH_HOSPITAL, Profession, Role
+from lms.audit.actions import AuditAction
+from lms.audit.operations import record_audit
 from lms.db import db, utcnow
+from lms.notifications.kinds import NotificationKind
+from lms.notifications.operations import notify
 from lms.text import BlankText, clean_text
 
 #: Compared against when the login is unknown, so both failures take as long.
@@ -302,11 +306,28 @@ def _pending_change(actor, request_id):
 def confirm_hospital_change(actor, request_id, *, now=None):
     """The CME office confirms a learner's request: the learner moves hospital."""
     request = _pending_change(actor, request_id)
+    before = request.user.hospital_id
     request.user.hospital_id = request.to_hospital_id
     request.state = HospitalChangeState.CONFIRMED
     request.decided_dt = now or utcnow()
     request.decided_by_id = actor.id
     db.session.flush()
+    hospital = request.to_hospital
+    record_audit(
+        actor,
+        AuditAction.HOSPITAL_CHANGE_CONFIRMED,
+        request.user,
+        label=request.user.name,
+        before={"hospital_id": before},
+        after={"hospital_id": hospital.id},
+        reason=request.reason,
+    )
+    notify(
+        request.user,
+        NotificationKind.HOSPITAL_CHANGED,
+        params={"hospital": {"zh": hospital.name_zh, "en": hospital.name_en}},
+        link="/profile",
+    )
     return request
 
 

@@ -36,6 +36,11 @@ REGISTER_COUNTERS = (
     ("register-account", "REGISTER_LOGIN_RATE_LIMIT"),
     ("register-address", "REGISTER_RATE_LIMIT"),
 )
+#: Reset links asked for: as few as registrations (each may send an email).
+RESET_COUNTERS = (
+    ("reset-account", "REGISTER_LOGIN_RATE_LIMIT"),
+    ("reset-address", "REGISTER_RATE_LIMIT"),
+)
 #: Rows older than this are deleted whatever their window (the longest we allow).
 KEEP_HITS = timedelta(days=1)
 
@@ -63,6 +68,16 @@ def registration_wait(login, address):
 def record_registration(login, address):
     """Count a registration attempt, whatever its outcome (flushes)."""
     _hit(REGISTER_COUNTERS, _keys(login, address))
+
+
+def reset_wait(login, address):
+    """Seconds until another reset link may be asked for ``login`` from ``address``."""
+    return _wait(RESET_COUNTERS, _keys(login, address))
+
+
+def record_reset_request(login, address):
+    """Count a reset link asked for, whether or not the login exists (flushes)."""
+    _hit(RESET_COUNTERS, _keys(login, address))
 
 
 def _keys(login, address):

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -12,11 +13,20 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from lms.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from lms.accounts.forms import (
+    ForgotPasswordForm,
+    HospitalChangeForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from lms.accounts.messages import account_error_message, too_many_attempts_message
 from lms.accounts.models import ApiToken
 from lms.accounts.operations import (
@@ -24,18 +34,32 @@ from lms.accounts.operations import (
     authenticate,
     change_password,
     create_user,
+    request_hospital_change,
     revoke_all_api_tokens,
     revoke_api_token,
     update_profile,
 )
-from lms.accounts.queries import list_api_tokens
+from lms.accounts.password_reset import (
+    can_send_reset_email,
+    make_reset_token,
+    user_for_reset_token,
+)
+from lms.accounts.password_reset import reset_password as reset_password_with_token
+from lms.accounts.queries import (
+    get_pending_hospital_change,
+    get_user_by_login,
+    list_api_tokens,
+)
 from lms.accounts.roles import Profession, Role
+from lms.accounts.tasks import send_password_reset_email
 from lms.accounts.throttle import (
     login_wait,
     record_failed_login,
     record_registration,
+    record_reset_request,
     record_signed_in,
     registration_wait,
+    reset_wait,
 )
 from lms.db import db, utcnow
 from lms.hospitals.models import Hospital
@@ -235,3 +259,99 @@ def _profile_data(user):
         locale = user.locale or ""
 
     return Data
+
+
+# --- a forgotten password ---------------------------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the login
+    exists (no user enumeration); without SMTP the page says to ask the office."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    form = ForgotPasswordForm()
+    mail_ready = bool(current_app.config.get("MAIL_SERVER"))
+    if mail_ready and form.validate_on_submit():
+        address = request.remote_addr
+        if wait := reset_wait(form.login.data, address):
+            flash(too_many_attempts_message(wait), "error")
+            return render_template(
+                "accounts/forgot_password.html", form=form, mail_ready=mail_ready
+            ), 429
+        record_reset_request(form.login.data, address)
+        user = get_user_by_login(form.login.data)
+        db.session.commit()
+        if user is not None and user.is_active and can_send_reset_email(user):
+            # The configured address, never the request's Host header: a forged
+            # Host would send the victim a link to the attacker's site.
+            base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+            path = url_for("accounts.reset_password", token=make_reset_token(user))
+            link = base + path
+            send_password_reset_email(
+                user.login, user.locale or str(get_locale()), link
+            )
+        return render_template("accounts/forgot_password_sent.html")
+    return render_template(
+        "accounts/forgot_password.html", form=form, mail_ready=mail_ready
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    user = user_for_reset_token(token)
+    if user is None:
+        flash(account_error_message("invalid_reset_link"), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password_with_token(token, form.new.data)
+        except AccountError as error:
+            form.new.errors.append(account_error_message(error.code))
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your password was set. Sign in with it."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+# --- changing one's hospital ------------------------------------------------------
+
+
+@bp.route("/profile/hospital", methods=["GET", "POST"])
+@login_required
+def hospital_change():
+    """A learner asks to move to another hospital; the CME office confirms."""
+    if current_user.role != Role.LEARNER:
+        abort(404)
+    pending = get_pending_hospital_change(current_user.id)
+    form = HospitalChangeForm()
+    form.hospital_id.choices = [
+        SelectChoice("", _("Choose your new hospital")),
+        *(
+            c
+            for c in hospital_choices(include_hub=False)
+            if c.value != current_user.hospital_id
+        ),
+    ]
+    if pending is None and form.validate_on_submit():
+        try:
+            request_hospital_change(
+                current_user,
+                db.session.get(Hospital, form.hospital_id.data),
+                form.reason.data or "",
+            )
+        except AccountError as error:
+            form.hospital_id.errors.append(account_error_message(error.code))
+        else:
+            db.session.commit()
+            flash(
+                _("Your request was sent; the CME office will confirm it."), "success"
+            )
+            return redirect(url_for("accounts.hospital_change"))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "accounts/hospital_change.html", form=form, pending=pending
+    ), status
