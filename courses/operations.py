@@ -566,12 +566,15 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
 
 def _review_snapshot(course):
     """What the office may change in a review, as the audit log keeps it."""
+    hours = course.class_hours_override
     return {
         "status": course.status,
         "project_number": course.project_number,
         "project_level": course.project_level,
         "credit_category": course.credit_category,
-        "class_hours_override": course.class_hours_override,
+        "class_hours_override": (
+            None if hours is None else Decimal(str(hours))  # a form gives a float
+        ),
         "class_hours_override_reason": course.class_hours_override_reason,
         "media_policy": course.media_policy,
     }

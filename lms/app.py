@@ -109,6 +109,7 @@ def _register_blueprints(app):
     from lms.accounts.admin import bp as users_admin_bp
     from lms.accounts.views import bp as accounts_bp
     from lms.api import bp as api_bp
+    from lms.audit.views import bp as audit_bp
     from lms.credits.admin import bp as credits_admin_bp
     from lms.credits.views import bp as credits_bp
     from lms.hospitals.views import bp as hospitals_bp
@@ -117,6 +118,7 @@ def _register_blueprints(app):
     from lms.learning.views import bp as learning_bp
     from lms.main.views import bp as main_bp
     from lms.media.views import bp as media_bp
+    from lms.notifications.views import bp as notifications_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(credits_bp)
@@ -128,4 +130,6 @@ def _register_blueprints(app):
     app.register_blueprint(teaching_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)

@@ -60,6 +60,7 @@ def edit(user_id):
                 is_active=form.is_active.data,
                 name=form.name.data or None,
                 new_password=form.new_password.data or None,
+                actor=current_user,
             )
         except AccountError as error:
             flash(account_error_message(error.code), "error")

@@ -198,13 +198,16 @@ def has_credit_lines(user):
 
 
 def update_user_as_admin(
-    user, *, role, hospital, is_active, name=None, new_password=None
+    user, *, role, hospital, is_active, name=None, new_password=None, actor=None
 ):
     """An administrator's change to someone's role, hospital, active flag, name
     or password. Deactivating or setting a password signs the person out
-    everywhere (sessions and API tokens)."""
+    everywhere (sessions and API tokens). Each change is in the audit log as
+    ``actor``'s (a role change, a password reset, other fields), never the
+    password itself."""
     if role in ROLES_WITH_HOSPITAL and hospital is None:
         raise AccountError("hospital_required")
+    before = _admin_fields(user)
     if name is not None:
         user.name = _clean_name(name)
     if new_password:
@@ -215,6 +218,37 @@ def update_user_as_admin(
     user.hospital = hospital
     user.is_active = is_active
     db.session.flush()
+    after = _admin_fields(user)
+    if before["role"] != after["role"]:
+        record_audit(
+            actor,
+            AuditAction.ROLE_CHANGED,
+            user,
+            before={"role": before["role"]},
+            after={"role": after["role"]},
+            label=user.login,
+        )
+    changed = [k for k in after if k != "role" and before[k] != after[k]]
+    if changed:
+        record_audit(
+            actor,
+            AuditAction.USER_CHANGED,
+            user,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+            label=user.login,
+        )
+    if new_password:
+        record_audit(actor, AuditAction.PASSWORD_RESET, user, label=user.login)
+
+
+def _admin_fields(user):
+    return {
+        "role": user.role,
+        "name": user.name,
+        "hospital_id": user.hospital_id,
+        "is_active": user.is_active,
+    }
 
 
 def issue_api_token(user, *, lifetime, label=""):

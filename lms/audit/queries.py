@@ -37,3 +37,13 @@ def list_audit_entries(
         per_page=per_page,
         error_out=False,
     )
+
+
+def list_audit_actors():
+    """Everyone who has an entry, by name (the actor filter's choices)."""
+    from lms.accounts.models import User
+
+    actor_ids = sa.select(AuditEntry.actor_id).where(AuditEntry.actor_id.is_not(None))
+    return db.session.scalars(
+        sa.select(User).where(User.id.in_(actor_ids.distinct())).order_by(User.name)
+    ).all()
