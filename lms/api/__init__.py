@@ -113,4 +113,5 @@ from lms.api import (  # noqa: E402, F401  (endpoints)
     credits,
     hospitals,
     media,
+    tus,
 )

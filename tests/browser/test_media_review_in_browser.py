@@ -48,7 +48,14 @@ def test_a_new_recording_waits_for_the_office_who_previews_and_approves_it(
     page.on(
         "request",
         lambda r: (
-            r.method == "PATCH" and checksums.append(r.headers.get("upload-checksum"))
+            r.method == "PATCH"
+            and checksums.append(
+                (
+                    r.url,
+                    r.headers.get("tus-resumable"),
+                    r.headers.get("upload-checksum"),
+                )
+            )
         ),
     )
     sign_in(page, lecturer)
@@ -59,7 +66,11 @@ def test_a_new_recording_waits_for_the_office_who_previews_and_approves_it(
     form.get_by_role("button", name="Upload").click()
     expect(form).to_have_attribute("data-state", "review", timeout=60_000)
     expect(form.locator(".upload-status")).to_contain_text("review")
-    assert checksums and all(c and c.startswith("sha256 ") for c in checksums)
+    # tus 1.0 through tus-js-client, each chunk with its SHA-256.
+    assert checksums and all(
+        "/api/v1/tus-uploads/" in url and tus == "1.0.0" and c.startswith("sha256 ")
+        for url, tus, c in checksums
+    ), checksums
     screenshot(page, "lecturer-upload-waits-for-review-en")
 
     office = new_page(locale="en")

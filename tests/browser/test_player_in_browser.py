@@ -167,7 +167,7 @@ def test_a_lecturer_uploads_a_recording_and_watches_it_become_ready(
     expect(form.locator(".upload-status")).to_have_text("转码完成，可以播放。")
     screenshot(page, "lecturer-upload-zh-CN")
     page.reload()
-    page.get_by_role("link", name=re.compile("第1讲")).click()
+    page.get_by_role("link", name=re.compile("^▶ 第1讲")).click()
     expect(page).to_have_url(re.compile(rf"/courses/lectures/{lecture_id}$"))
     page.wait_for_function(
         "() => window.telecmePlayer && window.telecmePlayer.hls()"
