@@ -66,3 +66,9 @@ def next_lecture(lecture_ids, completed_ids, *, after=None):
         if lecture_id not in completed_ids:
             return lecture_id
     return None
+
+
+def may_review_answers(step):
+    """Right and wrong answers are shown once they can no longer help pass: after
+    the pass (evaluation or completion next) or after the last attempt."""
+    return step in (Step.EVALUATE, Step.COMPLETE, Step.FAILED)

@@ -294,15 +294,19 @@ def get_lecture(lecture_id):
     return db.session.get(Lecture, lecture_id)
 
 
-def continue_lecture(course, progress, *, after=None):
+def continue_lecture(course, completed_ids, *, after=None):
     """The lecture a learner goes on with (``courses.gates.next_lecture``), or None.
 
-    ``progress`` is ``progress_by_lecture``'s answer; only playable lectures
-    are offered."""
+    ``completed_ids`` are the ids of the lectures the learner has completed;
+    only playable lectures are offered."""
     playable = [lecture for lecture in course.lectures if lecture.is_playable]
-    done = {i for i, row in progress.items() if row.completed_dt is not None}
-    found = next_lecture([lec.id for lec in playable], done, after=after)
+    found = next_lecture([lec.id for lec in playable], completed_ids, after=after)
     return next((lec for lec in playable if lec.id == found), None)
+
+
+def completed_lecture_ids(progress):
+    """The lectures completed in ``progress_by_lecture``'s answer."""
+    return {i for i, row in progress.items() if row.completed_dt is not None}
 
 
 def evaluation_summary(course, *, comments_limit=200):
@@ -363,3 +367,30 @@ def question_statistics(course):
         for drawn, answers in rows
     ]
     return {s.question_id: s for s in tally_questions(bank, attempts)}
+
+
+def answer_review(attempt, questions):
+    """What a learner answered in a submitted ``attempt``, per question in the
+    order shown: ``[{question, options (shown order), chosen ids, right ids,
+    is_right}]``. Show it only after a pass or the last attempt
+    (``courses.gates.may_review_answers``)."""
+    chosen = {int(k): set(v) for k, v in (attempt.answers or {}).items()}
+    review = []
+    for drawn in attempt.drawn:
+        question = questions.get(drawn["question_id"])
+        if question is None:
+            continue  # deleted since (only possible before publication)
+        by_id = {o.id: o for o in question.options}
+        options = [by_id[i] for i in drawn["option_ids"] if i in by_id]
+        right = {o.id for o in question.options if o.is_correct}
+        picked = chosen.get(question.id, set())
+        review.append(
+            {
+                "question": question,
+                "options": options,
+                "chosen": picked,
+                "right": right,
+                "is_right": picked == right,
+            }
+        )
+    return review

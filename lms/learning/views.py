@@ -12,7 +12,7 @@ from courses import operations as ops
 from courses import queries
 from courses.access import can_enrol_others
 from courses.disciplines import DISCIPLINES_BY_CODE
-from courses.gates import Step
+from courses.gates import Step, may_review_answers
 from courses.models import Course, Lecture
 from lms.accounts.roles import Profession
 from lms.db import db, utcnow
@@ -152,6 +152,12 @@ def course(course_id):
         enrol_form=enrol_form,
         award=award,
         certificate=certificate,
+        continue_to=(
+            queries.continue_lecture(course, queries.completed_lecture_ids(progress))
+            if step == Step.WATCH
+            else None
+        ),
+        may_review=may_review_answers(step),
     )
 
 
@@ -167,6 +173,7 @@ def lecture(lecture_id):
         return redirect(url_for(".course", course_id=lecture.course_id))
     base = url.rsplit("/", 1)[0]
     tracked = queries.get_enrolment(lecture.course_id, current_user.id) is not None
+    next_link = _after_lecture(lecture, tracked)
     config = {
         "lectureId": lecture.id,
         "hlsUrl": url,
@@ -185,8 +192,33 @@ def lecture(lecture_id):
         },
     }
     return render_template(
-        "learning/lecture.html", lecture=lecture, config=config, poster=config["poster"]
+        "learning/lecture.html",
+        lecture=lecture,
+        config=config,
+        poster=config["poster"],
+        next_link=next_link,
     )
+
+
+def _after_lecture(lecture, tracked):
+    """``(url, label)`` shown when a lecture ends: the next lecture to watch (this
+    one counted as watched), else the post-test; None when there is neither."""
+    course = lecture.course
+    if tracked:
+        progress = queries.progress_by_lecture(current_user.id, course)
+        done = queries.completed_lecture_ids(progress) | {lecture.id}
+    else:  # a lecturer's or the office's preview goes forward only
+        ids = [lec.id for lec in course.lectures]
+        done = set(ids[: ids.index(lecture.id) + 1])
+    following = queries.continue_lecture(course, done, after=lecture.id)
+    if following is not None:
+        return (
+            url_for(".lecture", lecture_id=following.id),
+            _("Next: %(title)s", title=following.title(current_language())),
+        )
+    if tracked and course.questions:
+        return url_for(".post_test", course_id=course.id), _("Take the post-test")
+    return None
 
 
 @bp.route("/<int:course_id>/enrol", methods=["POST"])
@@ -317,6 +349,44 @@ def _grade(course, enrolment):
         questions=questions,
         step=queries.enrolment_step(enrolment),
         attempts_left=course.max_attempts - attempt.number,
+        **_review(attempt, enrolment, questions),
+    )
+
+
+def _review(attempt, enrolment, questions):
+    """Which answers were wrong, once that can no longer help pass: the right
+    ones too after a pass; only the learner's own after the last attempt (the
+    office may still grant another)."""
+    step = queries.enrolment_step(enrolment)
+    if not may_review_answers(step):
+        return {"review": None, "show_right": False}
+    return {
+        "review": queries.answer_review(attempt, questions),
+        "show_right": step in (Step.EVALUATE, Step.COMPLETE),
+    }
+
+
+@bp.route("/<int:course_id>/post-test/review")
+@login_required
+def post_test_review(course_id):
+    """The learner's answers in their passing (else last) attempt."""
+    course = load_visible_course(course_id)
+    enrolment = load_enrolment(course)
+    if enrolment is None:
+        return redirect(url_for(".course", course_id=course.id))
+    submitted = [a for a in queries.list_attempts(enrolment) if a.submitted_dt]
+    attempt = next((a for a in submitted if a.is_passed), None) or (
+        submitted[-1] if submitted else None
+    )
+    review = _review(attempt, enrolment, {q.id: q for q in course.questions})
+    if attempt is None or review["review"] is None:
+        flash(
+            _("Your answers are shown after you pass, or after your last attempt."),
+            "error",
+        )
+        return redirect(url_for(".course", course_id=course.id))
+    return render_template(
+        "learning/post_test_review.html", course=course, attempt=attempt, **review
     )
 
 

@@ -216,6 +216,14 @@
   }
 
   ["pause", "ended"].forEach(function (name) { video.addEventListener(name, beat); });
+  // At the end of a lecture: the link to the next one, or to the post-test.
+  var nextLink = root.querySelector(".lecture-next");
+  if (nextLink) {
+    video.addEventListener("ended", function () {
+      nextLink.hidden = false;
+      nextLink.querySelector("a").focus();
+    });
+  }
   document.addEventListener("visibilitychange", function () { if (document.hidden) beat(); });
   window.addEventListener("pagehide", beat);
   window.addEventListener("online", function () {
