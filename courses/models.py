@@ -156,11 +156,21 @@ class Enrolment(db.Model):
     enrolled_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Set when the last gate (the evaluation) is passed.
     completed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Post-test attempts the office granted beyond the course's own (each logged).
+    extra_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
     course = relationship("Course")
     user = relationship("User", foreign_keys=[user_id])
 
-    __table_args__ = (sa.UniqueConstraint("course_id", "user_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("course_id", "user_id"),
+        sa.CheckConstraint("extra_attempts >= 0", name="extra_attempts_not_negative"),
+    )
+
+    @property
+    def max_attempts(self):
+        """The course's attempts and those the office granted this learner."""
+        return self.course.max_attempts + self.extra_attempts
 
     def __repr__(self):
         return f"<Enrolment {self.id} course={self.course_id} user={self.user_id}>"

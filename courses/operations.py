@@ -971,7 +971,7 @@ def open_attempt(enrolment, rng, now):
                 )
                 db.session.flush()
             return attempt, False
-    if len(attempts) >= enrolment.course.max_attempts:
+    if len(attempts) >= enrolment.max_attempts:
         raise CourseError(
             "no_attempts_left", "No attempts are left for this post-test.", 409
         )
@@ -1097,6 +1097,74 @@ def submit_evaluation(
     award_completion(enrolment, now)  # or the office's queue (has_credit_review)
     return enrolment
 
+
+
+#: Attempts the office may grant one learner in one course, in all.
+MAX_EXTRA_ATTEMPTS = 10
+REASON_LENGTH = 500
+
+
+def grant_attempt(enrolment, granted_by, now, reason):
+    """The office gives a learner one more post-test attempt, with a reason.
+
+    Refused when the learner passed already or the grants reach
+    ``MAX_EXTRA_ATTEMPTS``. The grant is one atomic increment (two officers
+    granting at once grant two), logged in the audit log with before and after,
+    and the learner is told in the app.
+    """
+    from lms.audit.actions import AuditAction
+    from lms.audit.operations import record_audit
+    from lms.notifications.kinds import NotificationKind
+    from lms.notifications.operations import course_params, notify
+
+    try:
+        reason = clean_text(reason)
+    except BlankText:
+        raise CourseError(
+            "reason_required", "Say why the attempt is granted.", 422
+        ) from None
+    if len(reason) > REASON_LENGTH:
+        raise CourseError(
+            "reason_too_long", f"A reason has at most {REASON_LENGTH} characters.", 422
+        )
+    if enrolment_facts(enrolment).has_passed:
+        raise CourseError("already_passed", "The learner passed this post-test.", 409)
+    result = db.session.execute(
+        sa.update(Enrolment)
+        .where(
+            Enrolment.id == enrolment.id,
+            Enrolment.extra_attempts < MAX_EXTRA_ATTEMPTS,
+        )
+        .values(extra_attempts=Enrolment.extra_attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise CourseError(
+            "too_many_attempts",
+            f"At most {MAX_EXTRA_ATTEMPTS} attempts are granted to one learner.",
+            409,
+        )
+    db.session.refresh(enrolment, ["extra_attempts"])
+    before, course = enrolment.extra_attempts - 1, enrolment.course
+    record_audit(
+        granted_by,
+        AuditAction.ATTEMPT_GRANTED,
+        enrolment,
+        before={"extra_attempts": before, "max_attempts": course.max_attempts + before},
+        after={
+            "extra_attempts": enrolment.extra_attempts,
+            "max_attempts": enrolment.max_attempts,
+        },
+        reason=reason,
+        label=f"{enrolment.user.name} · {course.title_zh}",
+    )
+    notify(
+        enrolment.user,
+        NotificationKind.ATTEMPT_GRANTED,
+        params=course_params(course, reason=reason),
+        link=f"/courses/{course.id}",
+    )
+    return enrolment
 
 def _step(enrolment):
     return next_step(enrolment_facts(enrolment))

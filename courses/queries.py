@@ -221,7 +221,7 @@ def enrolment_facts(enrolment, progress=None):
         lectures_complete=complete,
         has_passed=any(a.is_passed for a in attempts),
         attempts_used=len(attempts),
-        max_attempts=course.max_attempts,
+        max_attempts=enrolment.max_attempts,
         has_evaluated=get_evaluation(enrolment) is not None,
     )
 

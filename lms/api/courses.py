@@ -551,7 +551,7 @@ ATTEMPT = {
 def attempt_json(course, attempt):
     questions = {q.id: q for q in course.questions}
     return serialize_attempt(attempt, questions, current_language()) | {
-        "attempts_left": course.max_attempts - attempt.number + 1
+        "attempts_left": attempt.enrolment.max_attempts - attempt.number + 1
     }
 
 

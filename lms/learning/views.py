@@ -284,6 +284,7 @@ def post_test(course_id):
         course=course,
         attempt=attempt,
         attempts_used=used,
+        enrolment=enrolment,
         questions={q.id: q for q in course.questions},
     )
 
@@ -328,6 +329,7 @@ def _grade(course, enrolment):
                 course=course,
                 attempt=attempt,
                 attempts_used=attempt.number - 1,
+                enrolment=enrolment,
                 questions={q.id: q for q in course.questions},
                 chosen=answers,
                 unanswered=unanswered,
@@ -348,7 +350,7 @@ def _grade(course, enrolment):
         grade=grade,
         questions=questions,
         step=queries.enrolment_step(enrolment),
-        attempts_left=course.max_attempts - attempt.number,
+        attempts_left=enrolment.max_attempts - attempt.number,
         **_review(attempt, enrolment, questions),
     )
 
