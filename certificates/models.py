@@ -154,6 +154,8 @@ class Attendance(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     award = relationship("CreditAward")
+    user = relationship("User", foreign_keys=[user_id])
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
 
     __table_args__ = (
         sa.UniqueConstraint("user_id", "course_id", "session_date"),

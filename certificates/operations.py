@@ -832,6 +832,52 @@ def start_batch(course, requested_by, now):
         total=len(queries.list_eligible_enrolments(course.id)),
         created_dt=now,
     )
+
+
+def withdraw_attendance(attendance, withdrawn_by, now, reason):
+    """A coordinator takes back a presence recorded by mistake (the wrong person
+    ticked). The attendance goes; a credit line it alone earned is revoked by a
+    new ledger line (never edited), with its certificate; a line the learner
+    earned otherwise, or that other sessions joined, stays. The audit log keeps
+    the attendance as it was, with the reason."""
+    from lms.audit.actions import AuditAction
+    from lms.audit.operations import record_audit
+
+    reason = str(reason or "").strip()
+    if not reason:
+        raise CreditError(
+            "reason_required", "Say why the attendance is withdrawn.", 422
+        )
+    award = attendance.award
+    before = {
+        "user_id": attendance.user_id,
+        "course_id": attendance.course_id,
+        "session_date": attendance.session_date,
+        "minutes": attendance.minutes,
+        "award_id": attendance.award_id,
+        "reason": attendance.reason,
+    }
+    revoked_line = None
+    if award is not None and award.source == Source.ATTENDANCE:
+        others = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Attendance)
+            .where(Attendance.award_id == award.id, Attendance.id != attendance.id)
+        )
+        if not others and not queries.is_revoked(award):
+            revoked_line = revoke_award(award, withdrawn_by, now, reason)
+    record_audit(
+        withdrawn_by,
+        AuditAction.ATTENDANCE_CORRECTED,
+        attendance,
+        before=before,
+        after={"withdrawn": True, "revocation_id": getattr(revoked_line, "id", None)},
+        reason=reason,
+        label=f"{attendance.session_date.isoformat()} · user {attendance.user_id}",
+    )
+    db.session.delete(attendance)
+    db.session.flush()
+    return revoked_line
     db.session.add(batch)
     db.session.flush()
     return batch

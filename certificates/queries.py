@@ -240,6 +240,35 @@ def get_transcript(user, year):
     return transcript, {a.id: a for a in awards}
 
 
+def get_transcripts(users, year):
+    """``{user id: Transcript}`` of many people's ``year`` in two queries (their
+    ledger lines and the rule sets), whatever their number; each person's
+    hospital must be loaded with them."""
+    users = list(users)
+    by_user = {u.id: [] for u in users}
+    if by_user:
+        for award in db.session.scalars(
+            sa.select(CreditAward)
+            .where(CreditAward.user_id.in_(by_user), CreditAward.year == year)
+            .order_by(CreditAward.activity_date, CreditAward.id)
+        ):
+            by_user[award.user_id].append(award)
+    rule_sets, last_day = list_rule_sets(), date(year, 12, 31)
+    transcripts = {}
+    for user in users:
+        hospital = user.hospital
+        requirement = choose_requirement(
+            rule_sets,
+            last_day,
+            province_code=hospital.province_code if hospital else "",
+            tier=hospital.tier.value if hospital else "",
+        ) or RULE_SETS_BY_CODE[DEFAULT_RULE_SET]
+        transcripts[user.id] = calculate_transcript(
+            ledger_lines(by_user[user.id]), requirement, year
+        )
+    return transcripts
+
+
 def transcript_years(user_id):
     return list(
         db.session.scalars(
@@ -279,6 +308,58 @@ def get_attendance(user_id, course_id, on):
     return db.session.scalar(
         sa.select(Attendance).filter_by(
             user_id=user_id, course_id=course_id, session_date=on
+        )
+    )
+
+
+def list_attendance_sessions(hospital_id, *, page=1, per_page=50):
+    """A hospital's sessions, newest first: one row per course and day with the
+    people present, their minutes, and how many earned a credit line; ``(rows,
+    has_next)`` for the page, in one query."""
+    query = (
+        sa.select(
+            Attendance.course_id,
+            Attendance.session_date,
+            sa.func.count().label("people"),
+            sa.func.sum(Attendance.minutes).label("minutes"),
+            sa.func.count(Attendance.award_id).label("credited"),
+            Course.title_zh,
+            Course.title_en,
+        )
+        .join(User, User.id == Attendance.user_id)
+        .join(Course, Course.id == Attendance.course_id)
+        .where(User.hospital_id == hospital_id)
+        .group_by(
+            Attendance.course_id,
+            Attendance.session_date,
+            Course.title_zh,
+            Course.title_en,
+        )
+        .order_by(Attendance.session_date.desc(), Attendance.course_id)
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    )
+    rows = db.session.execute(query).all()
+    return rows[:per_page], len(rows) > per_page
+
+
+def list_session_attendances(course_id, on, hospital_id):
+    """The hospital's people present at a session, with their credit lines."""
+    return list(
+        db.session.scalars(
+            sa.select(Attendance)
+            .join(User, User.id == Attendance.user_id)
+            .where(
+                Attendance.course_id == course_id,
+                Attendance.session_date == on,
+                User.hospital_id == hospital_id,
+            )
+            .options(
+                selectinload(Attendance.award),
+                selectinload(Attendance.user),
+                selectinload(Attendance.recorded_by),
+            )
+            .order_by(User.name, User.id)
         )
     )
 

@@ -249,6 +249,69 @@ def list_enrolments_of_user(user_id):
     ).all()
 
 
+def enrolment_facts_of(enrolments):
+    """``{enrolment id: EnrolmentFacts}`` of many enrolments in four queries,
+    however many there are (the office's and coordinators' lists; courses
+    loaded with the enrolments)."""
+    enrolments = list(enrolments)
+    if not enrolments:
+        return {}
+    ids = [e.id for e in enrolments]
+    course_ids = {e.course_id for e in enrolments}
+    user_ids = {e.user_id for e in enrolments}
+    lectures = dict(
+        db.session.execute(
+            sa.select(Lecture.course_id, sa.func.count())
+            .where(Lecture.course_id.in_(course_ids))
+            .group_by(Lecture.course_id)
+        ).all()
+    )
+    complete = {
+        (user_id, course_id): count
+        for user_id, course_id, count in db.session.execute(
+            sa.select(LectureProgress.user_id, Lecture.course_id, sa.func.count())
+            .join(Lecture, Lecture.id == LectureProgress.lecture_id)
+            .where(
+                LectureProgress.user_id.in_(user_ids),
+                Lecture.course_id.in_(course_ids),
+                LectureProgress.completed_dt.is_not(None),
+            )
+            .group_by(LectureProgress.user_id, Lecture.course_id)
+        )
+    }
+    attempts = {
+        enrolment_id: (used, bool(passed))
+        for enrolment_id, used, passed in db.session.execute(
+            sa.select(
+                TestAttempt.enrolment_id,
+                sa.func.count(),
+                sa.func.max(sa.case((TestAttempt.is_passed, 1), else_=0)),
+            )
+            .where(
+                TestAttempt.enrolment_id.in_(ids), TestAttempt.submitted_dt.is_not(None)
+            )
+            .group_by(TestAttempt.enrolment_id)
+        )
+    }
+    evaluated = set(
+        db.session.scalars(
+            sa.select(Evaluation.enrolment_id).where(Evaluation.enrolment_id.in_(ids))
+        )
+    )
+    facts = {}
+    for e in enrolments:
+        used, passed = attempts.get(e.id, (0, False))
+        facts[e.id] = EnrolmentFacts(
+            lectures_total=lectures.get(e.course_id, 0),
+            lectures_complete=complete.get((e.user_id, e.course_id), 0),
+            has_passed=passed,
+            attempts_used=used,
+            max_attempts=e.course.max_attempts + e.extra_attempts,
+            has_evaluated=e.id in evaluated,
+        )
+    return facts
+
+
 def course_statistics(course):
     """Enrolled, completed, completion rate, average best score of a course."""
     enrolled = db.session.scalar(

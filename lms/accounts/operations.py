@@ -374,3 +374,50 @@ def reject_hospital_change(actor, request_id, note="", *, now=None):
     request.decision_note = _clean_optional(note, max_length=500)
     db.session.flush()
     return request
+
+
+@dataclass(frozen=True)
+class ImportedUser:
+    user: object
+    #: The password made for a row that gave none (shown to the office once).
+    generated_password: str
+
+
+def import_users(rows, hospitals_by_code):
+    """Create the people of a parsed sheet (``lms.accounts.importing``).
+
+    Returns ``(imported, errors)``: each row goes through :func:`create_user`'s
+    checks (a taken login, a weak password, an unknown hospital become a
+    ``RowError`` of its line). The caller imports nothing when there are errors
+    (it rolls back).
+    """
+    from lms.hospitals.importing import RowError
+
+    imported, errors = [], []
+    for row in rows:
+        hospital = hospitals_by_code.get(row.hospital_code)
+        if hospital is None:
+            errors.append(
+                RowError(
+                    row.line,
+                    f"no hospital has the code {row.hospital_code}",
+                    "unknown_hospital",
+                    (row.hospital_code,),
+                )
+            )
+            continue
+        password = row.password or secrets.token_urlsafe(9)
+        try:
+            user = create_user(
+                login=row.login,
+                name=row.name,
+                password=password,
+                role=row.role,
+                hospital=hospital,
+                profession=row.profession,
+            )
+        except AccountError as error:
+            errors.append(RowError(row.line, error.code, error.code, ()))
+            continue
+        imported.append(ImportedUser(user, "" if row.password else password))
+    return imported, errors

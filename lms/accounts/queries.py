@@ -3,7 +3,7 @@
 import hashlib
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from lms.accounts.logins import InvalidLogin, normalize_login
 from lms.accounts.models import (
@@ -13,6 +13,7 @@ from lms.accounts.models import (
     User,
 )
 from lms.db import db, utcnow
+from lms.hospitals.models import Hospital
 from lms.text import clean_text
 
 
@@ -52,12 +53,34 @@ def get_api_token(token):
     return row
 
 
+def escape_like(text):
+    """``text`` matched literally inside a LIKE pattern (``%`` and ``_`` too)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def list_users(*, q="", role=None, hospital_id=None, page=1, per_page=50):
-    """Users matching the filters, newest first, as a Flask-SQLAlchemy page."""
-    query = sa.select(User).order_by(User.id.desc())
+    """Users matching the filters, newest first, as a Flask-SQLAlchemy page.
+
+    ``q`` finds a name, a login, or a hospital by its name or its county/city;
+    the hospitals come in the same query (a page is two queries, whatever its
+    length)."""
+    query = (
+        sa.select(User)
+        .outerjoin(User.hospital)
+        .options(contains_eager(User.hospital))
+        .order_by(User.id.desc())
+    )
     if q := clean_text(q, required=False):
-        like = f"%{q}%"
-        query = query.where(sa.or_(User.name.ilike(like), User.login.ilike(like)))
+        like = f"%{escape_like(q)}%"
+        query = query.where(
+            sa.or_(
+                User.name.ilike(like, escape="\\"),
+                User.login.ilike(like, escape="\\"),
+                Hospital.name_zh.ilike(like, escape="\\"),
+                Hospital.name_en.ilike(like, escape="\\"),
+                Hospital.city.ilike(like, escape="\\"),
+            )
+        )
     if role:
         query = query.where(User.role == role)
     if hospital_id:

@@ -176,3 +176,21 @@ class AttendanceForm(FlaskForm):
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
+
+
+class EnrolSelectedForm(FlaskForm):
+    """A coordinator enrols the people ticked on the staff page."""
+
+    course_id = SelectField(_l("Course"), coerce=int)
+    learner_ids = SelectMultipleField(_l("Selected"), coerce=int)
+
+
+class ReminderForm(FlaskForm):
+    message = TextAreaField(_l("Message (optional)"), [Optional(), Length(max=500)])
+
+
+class AttendanceCorrectionForm(FlaskForm):
+    """Take back one person's presence at a session, with a reason."""
+
+    user_id = IntegerField(_l("Person"), [InputRequired(), NumberRange(1, 2**31 - 1)])
+    reason = StringField(_l("Reason"), [InputRequired(), Length(max=500)])

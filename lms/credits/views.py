@@ -1,7 +1,9 @@
 """A learner's transcript and certificates; the public verification page."""
 
 import io
+from datetime import date
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -20,8 +22,10 @@ from certificates import operations as ops
 from certificates.facts import public_facts
 from certificates.keys import current_issuer
 from certificates.transcript_pdf import render_transcript
+from courses import operations as course_ops
 from courses.access import (
     can_download_certificate,
+    can_enrol_others,
     can_record_attendance,
     can_see_certificate,
 )
@@ -32,10 +36,16 @@ from lms.accounts.models import User
 from lms.accounts.queries import list_users
 from lms.accounts.roles import Role
 from lms.credits.exporting import EXPORT_KINDS, export_csv
-from lms.credits.forms import AttendanceForm
+from lms.credits.forms import (
+    AttendanceCorrectionForm,
+    AttendanceForm,
+    EnrolSelectedForm,
+    ReminderForm,
+)
 from lms.credits.messages import credit_error_message
+from lms.credits.staff import list_staff_behind, staff_page
 from lms.db import db, utcnow
-from lms.edge import choice_arg, int_arg
+from lms.edge import choice_arg, int_arg, page_arg
 from lms.i18n import current_language
 from lms.labels import (
     category_label,
@@ -43,6 +53,10 @@ from lms.labels import (
     format_credit,
     requirement_label,
 )
+from lms.learning.messages import course_error_message
+from lms.notifications.kinds import NotificationKind
+from lms.notifications.operations import notify
+from lms.text import clean_text
 
 bp = Blueprint("credits", __name__)
 
@@ -247,3 +261,182 @@ def hospital_export():
         year=int_arg("year", low=1900, high=9999),
         hospital_id=current_user.hospital_id,
     )
+
+
+# --- a coordinator's staff --------------------------------------------------------
+
+
+def enrol_selected_form():
+    form = EnrolSelectedForm(prefix="enrol")
+    language = current_language()
+    form.course_id.choices = [
+        (c.id, c.title(language)) for c in list_catalog(per_page=200).items
+    ]
+    # The ticked ids are the page's people; whoever they are, the view refuses
+    # anyone of another hospital (a list of every choice would be the hospital).
+    form.learner_ids.choices = []
+    form.learner_ids.pre_validate = lambda form: None
+    return form
+
+
+@bp.route("/credits/staff")
+@roles_required(Role.SITE_COORDINATOR)
+def staff():
+    year = requested_year()
+    q = request.args.get("q", "").strip()
+    people, rows = staff_page(current_user.hospital_id, year, q=q, page=page_arg())
+    return render_template(
+        "credits/staff.html",
+        people=people,
+        rows=rows,
+        q=q,
+        year=year,
+        years=list(range(this_year(), this_year() - 5, -1)),
+        hospital=current_user.hospital,
+        enrol_form=enrol_selected_form(),
+        reminder_form=ReminderForm(prefix="remind"),
+        behind=len(list_staff_behind(current_user.hospital_id, year))
+        if year == this_year()
+        else None,
+    )
+
+
+@bp.route("/credits/staff/enrol", methods=["POST"])
+@roles_required(Role.SITE_COORDINATOR)
+def enrol_selected():
+    form = enrol_selected_form()
+    if not form.validate_on_submit():
+        flash(_("Some of the data is not valid."), "error")
+        return redirect(url_for(".staff"))
+    if not form.learner_ids.data:
+        flash(_("Nobody was selected: tick the people to enrol first."), "error")
+        return redirect(url_for(".staff"))
+    course = db.get_or_404(Course, form.course_id.data)
+    people = db.session.scalars(
+        sa.select(User).where(User.id.in_(form.learner_ids.data))
+    ).all()
+    actor = actor_of(current_user)
+    if len(people) != len(set(form.learner_ids.data)) or not all(
+        can_enrol_others(actor, p.hospital_id) for p in people
+    ):
+        flash(_("You may enrol only your own hospital's staff."), "error")
+        return redirect(url_for(".staff"))
+    try:
+        new = 0
+        for person in people:
+            if get_enrolment(course.id, person.id) is None:
+                course_ops.enrol(course, person, utcnow(), by=current_user)
+                new += 1
+    except course_ops.CourseError as error:
+        db.session.rollback()
+        flash(course_error_message(error), "error")
+        return redirect(url_for(".staff"))
+    db.session.commit()
+    flash(
+        _(
+            "%(count)s enrolled in “%(course)s” (%(already)s were already).",
+            count=new,
+            course=course.title(current_language()),
+            already=len(people) - new,
+        ),
+        "success",
+    )
+    return redirect(url_for(".staff"))
+
+
+@bp.route("/credits/staff/remind", methods=["POST"])
+@roles_required(Role.SITE_COORDINATOR)
+def remind_behind():
+    form = ReminderForm(prefix="remind")
+    if not form.validate_on_submit():
+        flash(_("The message is too long (500 characters at most)."), "error")
+        return redirect(url_for(".staff"))
+    message = clean_text(form.message.data, multiline=True, required=False)
+    behind = list_staff_behind(current_user.hospital_id, this_year())
+    for person in behind:
+        notify(
+            person,
+            NotificationKind.REMINDER,
+            params={"message": message, "year": this_year()} if message else {},
+            link=url_for(".transcript"),
+        )
+    db.session.commit()
+    flash(
+        _(
+            "A reminder was sent to %(count)s people behind this year.",
+            count=len(behind),
+        ),
+        "success",
+    )
+    return redirect(url_for(".staff"))
+
+
+# --- attendance history and corrections -------------------------------------------
+
+
+def session_date_or_404(text):
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(404)
+
+
+@bp.route("/credits/attendance/history")
+@roles_required(Role.SITE_COORDINATOR)
+def attendance_history():
+    page = page_arg()
+    sessions, has_next = queries.list_attendance_sessions(
+        current_user.hospital_id, page=page
+    )
+    return render_template(
+        "credits/attendance_history.html",
+        sessions=sessions,
+        page=page,
+        has_next=has_next,
+    )
+
+
+@bp.route("/credits/attendance/<int:course_id>/<on>")
+@roles_required(Role.SITE_COORDINATOR)
+def attendance_session(course_id, on):
+    course = db.get_or_404(Course, course_id)
+    session_date = session_date_or_404(on)
+    return render_template(
+        "credits/attendance_session.html",
+        course=course,
+        on=session_date,
+        attendances=queries.list_session_attendances(
+            course.id, session_date, current_user.hospital_id
+        ),
+        form=AttendanceCorrectionForm(),
+    )
+
+
+@bp.route("/credits/attendance/<int:course_id>/<on>/withdraw", methods=["POST"])
+@roles_required(Role.SITE_COORDINATOR)
+def withdraw_attendance(course_id, on):
+    course = db.get_or_404(Course, course_id)
+    session_date = session_date_or_404(on)
+    back = redirect(url_for(".attendance_session", course_id=course.id, on=on))
+    form = AttendanceCorrectionForm()
+    if not form.validate_on_submit():
+        flash(_("Say why this attendance is withdrawn."), "error")
+        return back
+    attendance = queries.get_attendance(form.user_id.data, course.id, session_date)
+    learner = attendance and db.session.get(User, attendance.user_id)
+    if learner is None or not can_record_attendance(
+        actor_of(current_user), learner.hospital_id
+    ):
+        abort(404)
+    try:
+        ops.withdraw_attendance(attendance, current_user, utcnow(), form.reason.data)
+    except ops.CreditError as error:
+        db.session.rollback()
+        flash(credit_error_message(error), "error")
+        return back
+    db.session.commit()
+    flash(
+        _("%(name)s's attendance was withdrawn.", name=learner.name),
+        "success",
+    )
+    return back

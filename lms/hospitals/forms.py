@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
@@ -24,3 +25,14 @@ class HospitalForm(FlaskForm):
     province_code = SelectField(_l("Province"))
     city = StringField(_l("City"), [Length(max=100)])
     is_active = BooleanField(_l("Active"), default=True)
+
+
+class SheetImportForm(FlaskForm):
+    kind = SelectField(
+        _l("What the sheet lists"),
+        choices=[
+            SelectChoice("hospitals", _l("Hospitals")),
+            SelectChoice("users", _l("People (accounts)")),
+        ],
+    )
+    sheet = FileField(_l("Spreadsheet (.xlsx or .csv)"), [FileRequired()])

@@ -30,7 +30,11 @@ class HospitalRow:
 @dataclass(frozen=True)
 class RowError:
     line: int
+    #: In English, for the command line.
     message: str
+    #: What is wrong, for a page to say in its language (``params`` fill it in).
+    code: str = ""
+    params: tuple = ()
 
     def __str__(self):
         return f"line {self.line}: {self.message}"
@@ -57,24 +61,38 @@ def parse_hospital_csv(text):
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
+        columns = ", ".join(missing)
         return ParsedHospitals(
-            (), (RowError(1, f"missing columns: {', '.join(missing)}"),)
+            (),
+            (
+                RowError(
+                    1, f"missing columns: {columns}", "missing_columns", (columns,)
+                ),
+            ),
         )
     reader.fieldnames = header
     rows, errors, seen = [], [], {}
     for raw in reader:
         line = reader.line_num
         if raw.get(None):
-            errors.append(RowError(line, "more fields than the header has"))
+            errors.append(
+                RowError(line, "more fields than the header has", "too_many_fields")
+            )
             continue
         values = {k: clean_text(v, required=False) for k, v in raw.items() if k}
         if not any(values.values()):
             continue
         row, problems = _parse_row(line, values)
         if row and row.code in seen:
-            problems.append(f"code {row.code} already on line {seen[row.code]}")
+            problems.append(
+                (
+                    f"code {row.code} already on line {seen[row.code]}",
+                    "duplicate_code",
+                    (row.code, seen[row.code]),
+                )
+            )
         if problems:
-            errors.extend(RowError(line, p) for p in problems)
+            errors.extend(RowError(line, *p) for p in problems)
         else:
             seen[row.code] = line
             rows.append(row)
@@ -85,20 +103,44 @@ def _parse_row(line, values):
     problems = []
     for column in REQUIRED_COLUMNS:
         if not values.get(column):
-            problems.append(f"{column} is empty")
+            problems.append((f"{column} is empty", "empty", (column,)))
     code = values.get("code", "")
     if len(code) > MAX_CODE_LENGTH:
-        problems.append(f"code is longer than {MAX_CODE_LENGTH} characters")
+        problems.append(
+            (
+                f"code is longer than {MAX_CODE_LENGTH} characters",
+                "too_long",
+                ("code", MAX_CODE_LENGTH),
+            )
+        )
     for column in ("name_zh", "name_en"):
         if len(values.get(column, "")) > MAX_NAME_LENGTH:
-            problems.append(f"{column} is longer than {MAX_NAME_LENGTH} characters")
+            problems.append(
+                (
+                    f"{column} is longer than {MAX_NAME_LENGTH} characters",
+                    "too_long",
+                    (column, MAX_NAME_LENGTH),
+                )
+            )
     tier = find_tier(values["tier"]) if values.get("tier") else None
     if values.get("tier") and tier is None:
         allowed = ", ".join(t.value for t in Tier)
-        problems.append(f"tier {values['tier']!r} is not one of {allowed}")
+        problems.append(
+            (
+                f"tier {values['tier']!r} is not one of {allowed}",
+                "unknown_tier",
+                (values["tier"], allowed),
+            )
+        )
     province = find_province(values["province"]) if values.get("province") else None
     if values.get("province") and province is None:
-        problems.append(f"province {values['province']!r} is unknown")
+        problems.append(
+            (
+                f"province {values['province']!r} is unknown",
+                "unknown_province",
+                (values["province"],),
+            )
+        )
     if problems:
         return None, problems
     row = HospitalRow(

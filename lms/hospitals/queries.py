@@ -42,6 +42,13 @@ def get_hospital_by_code(code):
     return db.session.scalar(sa.select(Hospital).where(Hospital.code == code))
 
 
+def list_hospitals_by_code(codes):
+    """The hospitals with these codes (one query)."""
+    if not codes:
+        return []
+    return db.session.scalars(sa.select(Hospital).where(Hospital.code.in_(codes))).all()
+
+
 def count_hospitals_by_tier():
     rows = db.session.execute(
         sa.select(Hospital.tier, sa.func.count()).group_by(Hospital.tier)

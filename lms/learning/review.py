@@ -143,6 +143,8 @@ def review(course_id):
         form=approval_form(course),
         return_form=ReturnForm(prefix="return"),
         class_hours=queries.class_hours(course),
+        # Every ready lecture plays here before the course is approved.
+        lecture_urls={lecture.id: hls_url(lecture) for lecture in course.lectures},
     )
 
 
