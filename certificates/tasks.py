@@ -8,6 +8,7 @@ from flask import current_app
 from huey import crontab
 
 from certificates import documents, operations, queries
+from certificates.archive import archive_member_name
 from certificates.keys import current_issuer
 from certificates.models import CertificateBatch
 from certificates.rendering import Drawer, processes_for
@@ -73,12 +74,7 @@ def issue_batch(batch_id):
                         )
                     except operations.CreditError:
                         continue  # revoked since the list was read
-                    chunk.append(
-                        (
-                            documents.pdf_filename(certificate),
-                            drawer.submit(certificate),
-                        )
-                    )
+                    chunk.append((member_name(certificate), drawer.submit(certificate)))
                 batch = db.session.get(CertificateBatch, batch_id)
                 batch.total = len(enrolment_ids)
                 batch.done, batch.heartbeat_dt = done, utcnow()
@@ -103,6 +99,14 @@ def issue_batch(batch_id):
     batch.state, batch.total, batch.done = JobState.SUCCEEDED, len(enrolment_ids), done
     batch.archive, batch.finished_dt = path.name, utcnow()
     db.session.commit()
+
+
+def member_name(certificate):
+    """``<hospital>/<learner name>-<number>-<serial>.pdf``, from the signed facts."""
+    facts = documents.certificate_facts(certificate)
+    return archive_member_name(
+        facts.hospital_zh, facts.learner_name, facts.learner_number, facts.serial
+    )
 
 
 def _write(archive, drawing):
