@@ -257,12 +257,15 @@ def get_transcripts(users, year):
     transcripts = {}
     for user in users:
         hospital = user.hospital
-        requirement = choose_requirement(
-            rule_sets,
-            last_day,
-            province_code=hospital.province_code if hospital else "",
-            tier=hospital.tier.value if hospital else "",
-        ) or RULE_SETS_BY_CODE[DEFAULT_RULE_SET]
+        requirement = (
+            choose_requirement(
+                rule_sets,
+                last_day,
+                province_code=hospital.province_code if hospital else "",
+                tier=hospital.tier.value if hospital else "",
+            )
+            or RULE_SETS_BY_CODE[DEFAULT_RULE_SET]
+        )
         transcripts[user.id] = calculate_transcript(
             ledger_lines(by_user[user.id]), requirement, year
         )
