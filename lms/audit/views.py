@@ -73,7 +73,38 @@ def changes(entry):
     """``(field, before, after)`` rows of an entry, every field either side names."""
     before, after = entry.before or {}, entry.after or {}
     keys = list(before) + [k for k in after if k not in before]
-    return [(k, _shown(before.get(k)), _shown(after.get(k))) for k in keys]
+    labels = field_labels()
+    return [
+        (labels.get(k, k), _shown(before.get(k)), _shown(after.get(k))) for k in keys
+    ]
+
+
+def field_labels():
+    """The fields entries name, in the reader's language (others as stored)."""
+    return {
+        "status": _("Status"),
+        "project_number": _("Project number"),
+        "project_level": _("Project level"),
+        "credit_category": _("Credit category"),
+        "class_hours": _("Class hours"),
+        "class_hours_override": _("Class hours (office)"),
+        "class_hours_override_reason": _("Why the class hours differ"),
+        "media_policy": _("Video ladder"),
+        "serial": _("Serial"),
+        "version": _("Version"),
+        "revoked": _("Revoked"),
+        "credits": _("Credits"),
+        "role": _("Role"),
+        "name": _("Name"),
+        "hospital_id": _("Hospital"),
+        "is_active": _("Active"),
+        "review_state": _("Review"),
+        "extra_attempts": _("Extra attempts"),
+        "max_attempts": _("Attempts allowed"),
+        "values": _("Values"),
+        "valid_from": _("Valid from"),
+        "valid_until": _("Valid until"),
+    }
 
 
 def _shown(value):

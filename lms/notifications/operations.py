@@ -5,6 +5,8 @@ sends nothing): :func:`notify` queues the message on the session, and the
 session's ``after_commit`` hands it to the fast lane (:mod:`lms.notifications.tasks`).
 """
 
+import logging
+
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -80,7 +82,14 @@ def _send_after_commit(session):
     from lms.notifications.tasks import send_notification_email
 
     for message in outbox:
-        send_notification_email(message)
+        try:
+            send_notification_email(message)
+        except Exception:
+            # The action is committed; a queue that is down loses the copy (the
+            # notice itself is in the app), it does not turn the answer into a 500.
+            logging.getLogger(__name__).exception(
+                "could not queue the email copy of a %s notice", message["kind"]
+            )
 
 
 @event.listens_for(Session, "after_soft_rollback")

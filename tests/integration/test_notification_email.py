@@ -102,3 +102,27 @@ def test_no_copy_for_a_phone_login_or_without_a_server(db, app, create_user):
         app.config["MAIL_SERVER"] = ""
         controller.stop()
     assert inbox.messages == []
+
+
+def test_a_queue_that_is_down_loses_the_copy_not_the_action(
+    db, app, create_user, caplog
+):
+    """The action committed; the copy could not be queued: logged, no exception."""
+    from lms import queue
+
+    saved = {k: app.config[k] for k in ("QUEUE_URL", "QUEUE_IMMEDIATE")}
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        QUEUE_URL=f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        QUEUE_IMMEDIATE=False,
+    )
+    queue.init_app(app)
+    try:
+        person = create_user(login="qian@example.cn")
+        row = notify(person, NotificationKind.REMINDER)
+        _db.session.commit()
+    finally:
+        app.config.update(MAIL_SERVER="", **saved)
+        queue.init_app(app)
+    assert _db.session.get(type(row), row.id) is not None
+    assert "could not queue the email copy of a reminder notice" in caplog.text

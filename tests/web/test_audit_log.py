@@ -220,6 +220,7 @@ def test_the_office_reads_the_log_with_before_and_after(
         assert f"entry-{i:03d}" in page
     assert "&#34;learner&#34;" in page and "&#34;lecturer&#34;" in page
     assert "Role changed" in page and "Password reset" in page
+    assert "<dt>Role</dt>" in page  # a field by its label, not its column
     assert "李主任" in page and "王敏" in page
 
 
