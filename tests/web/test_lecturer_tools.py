@@ -4,6 +4,7 @@ sheet, and learners' evaluations with per-question statistics."""
 
 import io
 import random
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -286,10 +287,19 @@ def test_a_sheet_with_a_wrong_row_imports_nothing_and_names_each_row(
     assert len(draft.questions) == 3
 
 
+def zip_bomb():
+    """A valid question sheet carrying a part that inflates to 64 MiB."""
+    out = io.BytesIO(sheet(EXAMPLE))
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (64 * 1024 * 1024))
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("data", "name"),
     [
         pytest.param(b"not a workbook at all", "bank.xlsx", id="text-renamed-xlsx"),
+        pytest.param(zip_bomb(), "bank.xlsx", id="zip-bomb"),
         pytest.param(b"PK\x03\x04" + b"\0" * 64, "bank.xlsx", id="broken-zip"),
         pytest.param(sheet(EXAMPLE), "bank.csv", id="wrong-extension"),
         pytest.param(sheet(), "bank.xlsx", id="header-only"),
