@@ -183,3 +183,21 @@ def test_credits_are_shown_before_enrolling(client, create_course, create_user, 
     assert re.search(r'<dd class="award">([^<]+)</dd>', html).group(1) == award
     catalog = client.get("/courses/", headers={"Accept-Language": "en"}).text
     assert award in catalog
+
+
+def test_the_post_test_speaks_the_learners_language_falling_back_to_chinese(
+    client, enrolled, db
+):
+    course, learner = enrolled
+    course.questions[1].text_en = ""  # written in Chinese only
+    for lecture in course.lectures:
+        watch(learner, lecture)
+    page = f"/courses/{course.id}/post-test"
+    token = csrf_token_from(client.get(page).text)
+    client.post(f"{page}/start", data={"csrf_token": token})
+    english = client.get(page, headers={"Accept-Language": "en"}).text
+    assert "Question 1: the threshold for hypertension?" in english
+    assert "wrong one" in english and "错一" not in english
+    assert "第2题：高血压的诊断标准？" in english  # no English text: the Chinese
+    chinese = client.get(page, headers={"Accept-Language": "zh-CN"}).text
+    assert "第1题：高血压的诊断标准？" in chinese and "错一" in chinese
