@@ -269,7 +269,8 @@ def hospital_export():
 def enrol_selected_form():
     form = EnrolSelectedForm(prefix="enrol")
     language = current_language()
-    form.course_id.choices = [
+    # Nothing preselected: a course chosen by default is a mistake waiting.
+    form.course_id.choices = [(0, "—")] + [
         (c.id, c.title(language)) for c in list_catalog(per_page=200).items
     ]
     # The ticked ids are the page's people; whoever they are, the view refuses
@@ -310,6 +311,9 @@ def enrol_selected():
         return redirect(url_for(".staff"))
     if not form.learner_ids.data:
         flash(_("Nobody was selected: tick the people to enrol first."), "error")
+        return redirect(url_for(".staff"))
+    if not form.course_id.data:
+        flash(_("Choose the course to enrol them in."), "error")
         return redirect(url_for(".staff"))
     course = db.get_or_404(Course, form.course_id.data)
     people = db.session.scalars(

@@ -101,6 +101,54 @@ def test_nobody_ticked_says_so(client, db, create_course, coordinator):
     assert "没有选择" in follow or "Nobody was selected" in follow
 
 
+def test_no_course_is_preselected_and_none_chosen_enrols_nobody(
+    client, db, create_course, create_user, hospital, coordinator
+):
+    create_course()
+    person = create_user(hospital=hospital)
+    html = client.get("/credits/staff").get_data(as_text=True)
+    select = html[html.index('id="enrol-course_id"') :]
+    assert select.index('value="0"') < select.index("</option>")  # "—" first
+    assert "selected" not in select[: select.index("</select>")]
+    post(
+        client,
+        "/credits/staff/enrol",
+        {"enrol-course_id": 0, "enrol-learner_ids": [person.id]},
+    )
+    assert db.session.scalar(sa.select(Enrolment).filter_by(user_id=person.id)) is None
+
+
+def test_the_attendance_history_reads_one_query_for_its_sessions(
+    client, db, create_course, create_user, hospital, coordinator
+):
+    from certificates import operations as cert_ops
+
+    course = create_course(durations=(4 * HOURS,))
+    today = cert_ops.local_date(utcnow())
+
+    def record(days):
+        for day in days:
+            cert_ops.record_attendance(
+                course,
+                create_user(hospital=hospital),
+                coordinator,
+                utcnow(),
+                on=today - datetime.timedelta(days=day),
+                minutes=100,
+            )
+        db.session.flush()
+
+    def queries_for_the_page():
+        with counted_queries(db) as statements:
+            assert client.get("/credits/attendance/history").status_code == 200
+        return len(statements)
+
+    record([1])
+    few = queries_for_the_page()
+    record(range(2, 12))
+    assert queries_for_the_page() == few
+
+
 def test_a_coordinator_cannot_enrol_another_hospitals_staff(
     client, db, create_course, create_user, hospital, coordinator
 ):
