@@ -37,17 +37,14 @@ from lms.audit.operations import record_audit
 from lms.db import db
 from lms.notifications.kinds import NotificationKind
 from lms.notifications.operations import course_params, notify
+from lms.problems import StatusError
 
 #: Crockford's base32: no I, L, O or U to misread.
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-class CreditError(ValueError):
-    """A request that cannot be carried out; ``code`` and ``status`` for the API."""
-
-    def __init__(self, code, message, status=409):
-        super().__init__(message)
-        self.code, self.status = code, status
+class CreditError(StatusError):
+    """A request about credits that cannot be carried out (``lms.problems``)."""
 
 
 # --- rule sets -------------------------------------------------------------------

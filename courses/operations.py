@@ -77,17 +77,14 @@ from lms.db import db, insert_ignoring_duplicates
 from lms.enums import CourseFormat, ProjectLevel
 from lms.notifications.kinds import NotificationKind
 from lms.notifications.operations import course_params, notify
+from lms.problems import StatusError
 from lms.text import BlankText, clean_text
 from media_pipeline.ladder import POLICIES
 from media_pipeline.states import MediaStatus
 
 
-class CourseError(ValueError):
-    """A request that cannot be carried out; ``code`` and ``status`` for the API."""
-
-    def __init__(self, code, message, status=409):
-        super().__init__(message)
-        self.code, self.status = code, status
+class CourseError(StatusError):
+    """A request about courses that cannot be carried out (``lms.problems``)."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from lms.api import API_PREFIX
 from lms.logs import request_id
+from lms.problems import DomainError
 
 
 def wants_json():
@@ -30,11 +31,10 @@ def error_messages():
 
 
 def json_error(status, code, message):
-    """``{error: {code, message}}``; a server error adds ``request_id``, which finds
-    its traceback in the log (every response carries it as ``X-Request-ID``)."""
-    error = {"code": code, "message": message}
-    if status >= 500:
-        error["request_id"] = request_id()
+    """``{error: {code, message, request_id}}``: the request's id finds its log
+    line (and a server error's traceback); every response carries it as
+    ``X-Request-ID`` too."""
+    error = {"code": code, "message": message, "request_id": request_id()}
     response = jsonify({"error": error})
     response.status_code = status
     return response
@@ -80,8 +80,39 @@ def _slug(error):
     return (error.name or "error").lower().replace(" ", "_").replace("'", "")
 
 
+def domain_error_message(error):
+    """A domain error in the reader's language: the page's words for its code,
+    else its kind's."""
+    from lms.credits.messages import credit_error_message
+    from lms.learning.messages import course_error_message
+
+    for table in (course_error_message, credit_error_message):
+        message = table(error)
+        if message != table(DomainError("", "", error.kind)):
+            return message
+    return error_messages().get(error.status, _("Some of the data is not valid."))
+
+
+def handle_domain_error(error):
+    """One handler for every domain error: its kind decides the status; the API
+    answers ``{error: {code, message, request_id}}``, a page its message translated."""
+    if wants_json():
+        response = json_error(error.status, error.code, error.message)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="telecme"'
+        return response
+    page = render_template(
+        "errors/error.html",
+        status=error.status,
+        message=domain_error_message(error),
+        request_id=request_id(),
+    )
+    return page, error.status
+
+
 def register(app):
     # An unexpected exception reaches Flask's ``handle_exception``, which logs it
     # (``TeleCME.log_exception``: traceback and request id) and answers with the
     # InternalServerError handled here; in tests and debug mode it propagates.
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
