@@ -6,9 +6,10 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
 from lms.accounts.auth import bearer_token_from_request, load_user_from_bearer_token
-from lms.api.openapi import api_route_factory, openapi_view
+from lms.api.openapi import Invalid, api_route_factory, openapi_view
 from lms.edge import JSONError
 from lms.extensions import csrf, login_manager
+from lms.problems import StatusError
 
 API_PREFIX = "/api/v1"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -26,16 +27,16 @@ api_route(
 )(openapi_view)
 
 
-class ApiError(Exception):
-    """An error answered as ``{error: {code, message}}`` with ``status``."""
+class ApiError(StatusError):
+    """A domain error raised with its HTTP status first (the API's older way:
+    ``ApiError(404, "not_enrolled", "…")``); ``lms.errors`` answers it."""
 
     def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        super().__init__(code, message, status)
 
 
-@bp.errorhandler(ApiError)
-def _handle_api_error(error):
+@bp.errorhandler(Invalid)
+def _handle_invalid(error):
     from lms.errors import json_error
 
     return json_error(error.status, error.code, error.message)
@@ -115,3 +116,7 @@ from lms.api import (  # noqa: E402, F401  (endpoints)
     media,
     tus,
 )
+from lms.api.openapi import schema_of  # noqa: E402
+from lms.api.schemas import Error  # noqa: E402
+
+schema_of(Error, mode="serialization")  # the shape of every error answer

@@ -1,17 +1,15 @@
 """Bearer tokens and the signed-in user."""
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
 from flask_login import current_user
 
 from lms.accounts.messages import too_many_attempts_message
 from lms.accounts.operations import authenticate, issue_api_token, revoke_api_token
 from lms.accounts.throttle import login_wait, record_failed_login, record_signed_in
-from lms.api import ApiError, api_route, json_body, require_user
-from lms.api.openapi import error_response, json_response
+from lms.api import ApiError, api_route, require_user
+from lms.api import schemas as s
 from lms.api.serializers import serialize_user
 from lms.db import db
-
-USER_REF = {"$ref": "#/components/schemas/User"}
 
 
 @api_route(
@@ -19,38 +17,17 @@ USER_REF = {"$ref": "#/components/schemas/User"}
     ["POST"],
     summary="Exchange a login and password for a bearer token",
     auth="none",
-    request_body={
-        "type": "object",
-        "required": ["login", "password"],
-        "properties": {
-            "login": {"type": "string", "description": "email or mobile number"},
-            "password": {"type": "string"},
-            "label": {"type": "string", "description": "e.g. the device name"},
-        },
-    },
+    body=s.TokenIn,
+    example={"login": "zhang.wei@example.cn", "password": "…", "label": "iPhone"},
     responses={
-        "201": json_response(
-            "A new token; it is shown only once",
-            {
-                "type": "object",
-                "properties": {
-                    "token": {"type": "string"},
-                    "expires_at": {"type": "string", "format": "date-time"},
-                    "user": USER_REF,
-                },
-            },
-        ),
-        "400": error_response("Not a JSON object"),
-        "401": error_response("Wrong login or password"),
-        "429": error_response("Too many failed attempts"),
+        201: s.TokenOut,
+        401: "Wrong login or password",
+        429: "Too many failed attempts: wait Retry-After seconds",
     },
 )
-def create_token():
+def create_token(body):
     """Sign in as the web page does, counted in the same throttle."""
-    data = json_body()
-    login, password = data.get("login"), data.get("password")
-    if not isinstance(login, str) or not isinstance(password, str):
-        raise ApiError(400, "bad_request", "login and password must be strings.")
+    login, password = body.login, body.password
     address = request.remote_addr
     if wait := login_wait(login, address):
         from lms.errors import json_error
@@ -64,17 +41,15 @@ def create_token():
         db.session.commit()
         raise ApiError(401, "invalid_credentials", "Login or password is incorrect.")
     record_signed_in(login)
-    label = data.get("label") if isinstance(data.get("label"), str) else ""
     issued = issue_api_token(
-        user, lifetime=current_app.config["API_TOKEN_LIFETIME"], label=label
+        user, lifetime=current_app.config["API_TOKEN_LIFETIME"], label=body.label
     )
     db.session.commit()
-    body = {
+    return {
         "token": issued.token,
-        "expires_at": issued.row.expires_dt.isoformat(),
+        "expires_at": issued.row.expires_dt,
         "user": serialize_user(user),
-    }
-    return jsonify(body), 201
+    }, 201
 
 
 @api_route(
@@ -82,9 +57,8 @@ def create_token():
     ["DELETE"],
     summary="Revoke the bearer token this request carries",
     responses={
-        "204": {"description": "Revoked"},
-        "400": error_response("The request did not use a bearer token"),
-        "401": error_response("No valid token"),
+        204: {"description": "Revoked"},
+        400: "The request did not use a bearer token",
     },
 )
 def revoke_token():
@@ -102,11 +76,8 @@ def revoke_token():
     "/me",
     ["GET"],
     summary="The signed-in user",
-    responses={
-        "200": json_response("The user", USER_REF),
-        "401": error_response("Not signed in"),
-    },
+    responses={200: s.UserOut},
 )
 def me():
     require_user()
-    return jsonify(serialize_user(current_user))
+    return serialize_user(current_user)

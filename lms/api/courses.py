@@ -2,7 +2,7 @@
 
 import random
 
-from flask import abort, jsonify, request
+from flask import abort
 from flask_login import current_user
 
 from courses import operations as ops
@@ -12,14 +12,8 @@ from courses.gates import Step
 from courses.models import Course, Lecture
 from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.api import (
-    ApiError,
-    api_route,
-    json_body,
-    optional_json_body,
-    require_user,
-)
-from lms.api.openapi import OBJ, created, ok
+from lms.api import ApiError, api_route, require_user
+from lms.api import schemas as s
 from lms.api.serializers import (
     serialize_attempt,
     serialize_course,
@@ -27,21 +21,13 @@ from lms.api.serializers import (
     serialize_progress,
 )
 from lms.db import db, utcnow
-from lms.edge import (
-    aware_datetime_field,
-    catalog_filters,
-    check_json_ints,
-    int_arg,
-    page_arg,
-)
 from lms.i18n import current_language
+from lms.problems import DomainError, Kind
 from lms.search.documents import search_published
 from lms.search.query import clean_query
 from lms.search.tasks import course_changed
 
-
-def course_error(error):
-    return ApiError(error.status, error.code, str(error))
+FORBIDDEN, NOT_FOUND = Kind.FORBIDDEN, Kind.NOT_FOUND
 
 
 def load_course(course_id):
@@ -72,7 +58,7 @@ def require_enrolment(course):
     user = require_user()
     enrolment = queries.get_enrolment(course.id, user.id)
     if enrolment is None:
-        raise ApiError(403, "not_enrolled", "Enrol in the course first.")
+        raise DomainError("not_enrolled", "Enrol in the course first.", FORBIDDEN)
     return enrolment
 
 
@@ -101,23 +87,6 @@ def my_enrolments(courses):
     return queries.get_enrolments(current_user.id, [c.id for c in courses])
 
 
-def course_fields(data):
-    """The course's own fields from a body: never ``owner``, ``actor`` or ``id``
-    (they would reach the operation as arguments), dates parsed."""
-    fields = {k: v for k, v in data.items() if k in ops.COURSE_FIELDS}
-    for key in ("enrol_opens_dt", "enrol_closes_dt"):
-        if key in fields:
-            fields[key] = aware_datetime_field(key, fields[key])
-    return fields
-
-
-def call(operation, *args, **kwargs):
-    try:
-        return operation(*args, **kwargs)
-    except ops.CourseError as error:
-        raise course_error(error) from None
-
-
 # --- catalog and course editing ---------------------------------------------------
 
 
@@ -126,38 +95,29 @@ def call(operation, *args, **kwargs):
     ["GET"],
     summary="The published catalog",
     auth="none",
-    parameters=[
-        {"name": name, "in": "query", "schema": {"type": "string"}}
-        for name in (
-            "q",
-            "specialty",
-            "profession",
-            "format",
-            "credit_category",
-            "page",
-        )
-    ],
-    responses=ok("A page of approved courses"),
+    query=s.CatalogQuery,
+    responses={200: s.CourseListOut},
 )
-def list_courses():
-    q = request.args.get("q", "")
-    if clean_query(q):
-        return jsonify(search_catalog(q))
-    page = queries.list_catalog(page=page_arg(), **catalog_filters())
+def list_courses(query):
+    filters = query.model_dump(include=FILTERS)
+    if clean_query(query.q):
+        return search_catalog(query.q, filters, query.page)
+    page = queries.list_catalog(page=query.page, **filters)
     enrolments = my_enrolments(page.items)
-    return jsonify(
-        {
-            "items": [course_json(c, enrolments) for c in page.items],
-            "page": page.page,
-            "pages": page.pages,
-            "total": page.total,
-        }
-    )
+    return {
+        "items": [course_json(c, enrolments) for c in page.items],
+        "page": page.page,
+        "pages": page.pages,
+        "total": page.total,
+    }
 
 
-def search_catalog(q):
+FILTERS = {"specialty", "profession", "format", "credit_category"}
+
+
+def search_catalog(q, filters, page):
     """A page of search results with highlights and facet counts."""
-    found, results = search_published(q, catalog_filters(), page=page_arg())
+    found, results = search_published(q, filters, page=page)
     enrolments = my_enrolments([course for course, _ in results])
     items = [
         course_json(course, enrolments)
@@ -182,16 +142,16 @@ def search_catalog(q):
     "/courses",
     ["POST"],
     summary="Create a draft course (lecturers)",
-    request_body=OBJ,
-    responses=created("The new draft"),
+    roles=(Role.LECTURER, Role.ADMINISTRATOR),
+    body=s.CourseCreateIn,
+    example={"title_zh": "高血压基层管理", "specialty": "cardiology"},
+    responses={201: s.CourseOut, 403: "Not a lecturer"},
 )
-def create_course():
+def create_course(body):
     user = require_user()
-    if user.role not in (Role.LECTURER, Role.ADMINISTRATOR):
-        abort(403)
-    course = call(ops.create_course, user, **course_fields(json_body()))
+    course = ops.create_course(user, **body.model_dump(exclude_none=True))
     db.session.commit()
-    return jsonify(course_json(course)), 201
+    return course_json(course), 201
 
 
 @api_route(
@@ -199,117 +159,101 @@ def create_course():
     ["GET"],
     summary="A course, with the credits completing it awards",
     auth="none",
-    responses=ok("The course", {"$ref": "#/components/schemas/Course"}),
+    responses={200: s.CourseOut},
 )
 def get_course(course_id):
-    return jsonify(course_json(load_course(course_id)))
+    return course_json(load_course(course_id))
 
 
 @api_route(
     "/courses/<int:course_id>",
     ["PATCH"],
     summary="Edit a draft course",
-    request_body=OBJ,
-    responses=ok("The course"),
+    body=s.CoursePatchIn,
+    example={"max_attempts": 5, "pass_mark": 0.8},
+    responses={200: s.CourseOut, 403: "Not its lecturer", 409: "Not editable now"},
 )
-def edit_course(course_id):
+def edit_course(course_id, body):
     course = load_managed_course(course_id)
-    call(ops.update_course, course, current_user, **course_fields(json_body()))
+    ops.update_course(course, current_user, **body.model_dump(exclude_unset=True))
     db.session.commit()
     course_changed(course.id)
-    return jsonify(course_json(course))
+    return course_json(course)
 
 
 @api_route(
     "/courses/<int:course_id>/lectures",
     ["POST"],
     summary="Add a lecture",
-    request_body={
-        "type": "object",
-        "required": ["title_zh"],
-        "properties": {
-            "title_zh": {"type": "string"},
-            "title_en": {"type": "string"},
-            "duration": {"type": "number"},
-        },
-    },
-    responses=created("The lecture"),
+    body=s.LectureIn,
+    example={"title_zh": "第1讲 高血压的诊断", "duration": 1800},
+    responses={201: s.LectureOut, 403: "Not its lecturer", 409: "Not editable now"},
 )
-def add_lecture(course_id):
+def add_lecture(course_id, body):
     course = load_managed_course(course_id)
-    data = json_body()
-    lecture = call(
-        ops.add_lecture,
+    lecture = ops.add_lecture(
         course,
         current_user,
-        title_zh=data.get("title_zh"),
-        title_en=data.get("title_en", ""),
-        duration_seconds=data.get("duration"),
+        title_zh=body.title_zh,
+        title_en=body.title_en,
+        duration_seconds=body.duration,
     )
     db.session.commit()
-    return jsonify(serialize_lecture(lecture)), 201
+    return serialize_lecture(lecture), 201
 
 
 @api_route(
     "/courses/<int:course_id>/questions",
     ["POST"],
     summary="Add a post-test question with its options",
-    request_body={"type": "object", "required": ["text_zh", "options"]},
-    responses=created("The question (with its answer key, for its authors)"),
+    body=s.QuestionIn,
+    responses={201: s.QuestionOut, 403: "Not its lecturer", 409: "Not editable now"},
 )
-def add_question(course_id):
+def add_question(course_id, body):
     course = load_managed_course(course_id)
-    data = json_body()
-    question = call(
-        ops.add_question,
-        course,
-        current_user,
-        text_zh=data.get("text_zh"),
-        text_en=data.get("text_en", ""),
-        kind=data.get("kind", "single"),
-        options=data.get("options"),
-        explanation_zh=data.get("explanation_zh", ""),
-        explanation_en=data.get("explanation_en", ""),
-    )
+    question = ops.add_question(course, current_user, **body.model_dump())
     db.session.commit()
-    return jsonify(
-        {
-            "id": question.id,
-            "kind": question.kind.value,
-            "options": [
-                {"id": o.id, "text_zh": o.text_zh, "is_correct": o.is_correct}
-                for o in question.options
-            ],
-        }
-    ), 201
+    return {
+        "id": question.id,
+        "kind": question.kind,
+        "options": [
+            {"id": o.id, "text_zh": o.text_zh, "is_correct": o.is_correct}
+            for o in question.options
+        ],
+    }, 201
 
 
-def _status_change(course_id, action):
+DECISION = {
+    "body": s.CourseDecisionIn,
+    "body_optional": True,
+    "responses": {200: s.CourseOut, 403: "Not allowed", 409: "Not in this state"},
+}
+
+
+def _status_change(course_id, action, body):
     user = require_user()
     course = load_course(course_id)
-    data = optional_json_body()
-    call(
-        ops.change_course_status,
+    ops.change_course_status(
         course,
         user,
         action,
         utcnow(),
-        comment=str(data.get("comment") or ""),
-        approval=data,
+        comment=body.comment,
+        approval=body.model_dump(exclude_unset=True, exclude={"comment"}),
     )
     db.session.commit()
     course_changed(course.id)
-    return jsonify(course_json(course))
+    return course_json(course)
 
 
 @api_route(
     "/courses/<int:course_id>/submit",
     ["POST"],
     summary="Submit for approval (its lecturers)",
-    responses=ok("The course"),
+    **DECISION,
 )
-def submit_course(course_id):
-    return _status_change(course_id, "submit")
+def submit_course(course_id, body):
+    return _status_change(course_id, "submit", body)
 
 
 @api_route(
@@ -317,32 +261,31 @@ def submit_course(course_id):
     ["POST"],
     summary="Approve and publish (administrators); may set project number, "
     "credit category and class hours with a reason",
-    request_body=OBJ,
-    responses=ok("The course"),
+    example={"project_number": "2026-04-01-001", "credit_category": "I"},
+    **DECISION,
 )
-def approve_course(course_id):
-    return _status_change(course_id, "approve")
+def approve_course(course_id, body):
+    return _status_change(course_id, "approve", body)
 
 
 @api_route(
     "/courses/<int:course_id>/return",
     ["POST"],
     summary="Return to its lecturers with a comment (administrators)",
-    request_body=OBJ,
-    responses=ok("The course"),
+    **DECISION,
 )
-def return_course(course_id):
-    return _status_change(course_id, "return")
+def return_course(course_id, body):
+    return _status_change(course_id, "return", body)
 
 
 @api_route(
     "/courses/<int:course_id>/archive",
     ["POST"],
     summary="Archive (administrators)",
-    responses=ok("The course"),
+    **DECISION,
 )
-def archive_course(course_id):
-    return _status_change(course_id, "archive")
+def archive_course(course_id, body):
+    return _status_change(course_id, "archive", body)
 
 
 # --- enrolment and progress ---------------------------------------------------------
@@ -352,20 +295,18 @@ def archive_course(course_id):
     "/courses/<int:course_id>/enrol",
     ["POST"],
     summary="Enrol (learners)",
-    responses=ok("The enrolment"),
+    responses={200: s.EnrolmentOut, 403: "Not a learner", 409: "Not open"},
 )
 def enrol(course_id):
     user = require_user()
     course = load_course(course_id)
-    enrolment = call(ops.enrol, course, user, utcnow())
+    enrolment = ops.enrol(course, user, utcnow())
     db.session.commit()
-    return jsonify(
-        {
-            "course_id": course.id,
-            "enrolled_at": enrolment.enrolled_dt.isoformat(),
-            "step": queries.enrolment_step(enrolment).value,
-        }
-    )
+    return {
+        "course_id": course.id,
+        "enrolled_at": enrolment.enrolled_dt,
+        "step": queries.enrolment_step(enrolment),
+    }
 
 
 @api_route(
@@ -373,10 +314,10 @@ def enrol(course_id):
     ["GET"],
     summary="A lecture",
     auth="none",
-    responses=ok("The lecture"),
+    responses={200: s.LectureOut},
 )
 def get_lecture(lecture_id):
-    return jsonify(serialize_lecture(load_lecture(lecture_id)))
+    return serialize_lecture(load_lecture(lecture_id))
 
 
 @api_route(
@@ -387,113 +328,93 @@ def get_lecture(lecture_id):
     description="The new play session is the learner's one credit-earning "
     "stream: their earlier play sessions (other tabs, devices, lectures) stop "
     "counting. No request body.",
-    responses=created("The play session and the learner's progress"),
+    responses={201: s.PlaySessionOut, 403: "Not enrolled", 409: "Not playable"},
 )
 def start_play_session(lecture_id):
     user = require_user()
     lecture = load_lecture(lecture_id)
-    session, state = call(ops.start_play_session, user, lecture, utcnow())
+    session, state = ops.start_play_session(user, lecture, utcnow())
     db.session.commit()
-    return jsonify(
-        {
-            "play_session": session.token,
-            "heartbeat_seconds": 15,
-            "progress": serialize_progress(state),
-        }
-    ), 201
+    return {
+        "play_session": session.token,
+        "heartbeat_seconds": 15,
+        "progress": serialize_progress(state),
+    }, 201
 
 
 @api_route(
     "/lectures/<int:lecture_id>/progress",
     ["POST"],
     summary="A heartbeat: the media ranges played since the last one",
-    request_body={
-        "type": "object",
-        "required": ["play_session", "seq", "ranges"],
-        "properties": {
-            "play_session": {"type": "string"},
-            "seq": {"type": "integer", "minimum": 1},
-            "ranges": {
-                "type": "array",
-                "items": {
-                    "type": "array",
-                    "items": {"type": "number"},
-                    "minItems": 2,
-                    "maxItems": 2,
-                },
-            },
-            "position": {"type": "number"},
-        },
-    },
+    body=s.HeartbeatIn,
+    example={"play_session": "Vq3…", "seq": 1, "ranges": [[0, 15]], "position": 15},
     description="Media time is limited per learner across all their play "
     "sessions (wall time x 2 + slack). 409 `play_session_superseded` when a "
     "newer play session of the learner counts now: the beat counts nothing; "
     "start a new play session to count here.",
-    responses=ok("The learner's coverage of the lecture"),
+    responses={
+        200: s.ProgressOut,
+        403: "Not enrolled",
+        404: "Unknown play session",
+        409: "Superseded by a newer play session, or too fast",
+    },
 )
-def post_progress(lecture_id):
+def post_progress(lecture_id, body):
     user = require_user()
     lecture = load_lecture(lecture_id)
-    data = check_json_ints(json_body(), "seq")
-    # Only these fields are read: a client's "completed" or "credits" is ignored.
-    state = call(
-        ops.record_heartbeat,
+    state = ops.record_heartbeat(
         user,
         lecture,
-        data.get("play_session"),
-        data.get("seq"),
-        data.get("ranges"),
+        body.play_session,
+        body.seq,
+        body.ranges,
         utcnow(),
-        position=data.get("position"),
+        position=body.position,
     )
     db.session.commit()
-    return jsonify(serialize_progress(state))
+    return serialize_progress(state)
 
 
 @api_route(
     "/lectures/<int:lecture_id>/progress",
     ["GET"],
     summary="A learner's progress in a lecture (their own by default)",
-    parameters=[{"name": "user_id", "in": "query", "schema": {"type": "integer"}}],
-    responses=ok("Coverage, completion and the resume position"),
+    query=s.LearnerQuery,
+    responses={200: s.ProgressOut},
 )
-def get_progress(lecture_id):
+def get_progress(lecture_id, query):
     require_user()
     lecture = load_lecture(lecture_id)
-    learner = _learner_for_record(lecture.course, int_arg("user_id"))
+    learner = _learner_for_record(lecture.course, query.user_id)
     progress = queries.get_progress(learner.id, lecture.id)
     state = ops.progress_state(progress, lecture)
-    return jsonify(serialize_progress(state) | {"user_id": learner.id})
+    return serialize_progress(state) | {"user_id": learner.id}
 
 
 @api_route(
     "/courses/<int:course_id>/progress",
     ["GET"],
     summary="A learner's progress in a course: each lecture and the next step",
-    parameters=[{"name": "user_id", "in": "query", "schema": {"type": "integer"}}],
-    responses=ok("Per-lecture progress and the next gate"),
+    query=s.LearnerQuery,
+    responses={200: s.CourseProgressOut, 404: "Not enrolled (or not visible)"},
 )
-def get_course_progress(course_id):
+def get_course_progress(course_id, query):
     require_user()
     course = load_course(course_id)
-    learner = _learner_for_record(course, int_arg("user_id"))
+    learner = _learner_for_record(course, query.user_id)
     enrolment = queries.get_enrolment(course.id, learner.id)
     if enrolment is None:
-        raise ApiError(404, "not_enrolled", "Not enrolled in this course.")
+        raise DomainError("not_enrolled", "Not enrolled in this course.", NOT_FOUND)
     progress = queries.progress_by_lecture(learner.id, course)
-    return jsonify(
-        {
-            "user_id": learner.id,
-            "step": queries.enrolment_step(enrolment).value,
-            "completed_at": enrolment.completed_dt.isoformat()
-            if enrolment.completed_dt
-            else None,
-            "lectures": [
-                serialize_progress(ops.progress_state(progress.get(lec.id), lec))
-                for lec in course.lectures
-            ],
-        }
-    )
+    return {
+        "user_id": learner.id,
+        "step": queries.enrolment_step(enrolment),
+        "completed_at": enrolment.completed_dt,
+        "lectures": [
+            serialize_progress(ops.progress_state(progress.get(lec.id), lec))
+            for lec in course.lectures
+        ],
+    }
 
 
 def _learner_for_record(course, user_id):
@@ -514,40 +435,6 @@ def _learner_for_record(course, user_id):
 # --- post-test and evaluation ---------------------------------------------------------
 
 
-ATTEMPT = {
-    "type": "object",
-    "description": "An attempt's questions with shuffled options, no answer key. "
-    "Option ids are this attempt's own random keys: answer with them.",
-    "properties": {
-        "attempt_id": {"type": "integer"},
-        "number": {"type": "integer"},
-        "submitted": {"type": "boolean"},
-        "attempts_left": {"type": "integer"},
-        "questions": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "kind": {"type": "string", "enum": ["single", "multiple"]},
-                    "text": {"type": "string"},
-                    "options": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "id": {"type": "string"},
-                                "text": {"type": "string"},
-                            },
-                        },
-                    },
-                },
-            },
-        },
-    },
-}
-
-
 def attempt_json(course, attempt):
     questions = {q.id: q for q in course.questions}
     return serialize_attempt(attempt, questions, current_language()) | {
@@ -560,7 +447,12 @@ def attempt_json(course, attempt):
     ["GET"],
     summary="The learner's open attempt (reads only: start one with "
     "POST .../post-test/attempts)",
-    responses=ok("The open attempt", ATTEMPT),
+    responses={
+        200: s.AttemptOut,
+        403: "Not enrolled, or the lectures are not watched yet",
+        404: "No attempt is open",
+        409: "Passed already, or no attempts are left",
+    },
     description="404 `no_open_attempt` when none is open; 403 `test_locked`, "
     "409 `already_passed` or `no_attempts_left` when none can be.",
 )
@@ -569,7 +461,7 @@ def get_post_test(course_id):
     enrolment = require_enrolment(course)
     attempt = queries.get_open_attempt(enrolment)
     if attempt is not None and ops.has_option_keys(attempt):
-        return jsonify(attempt_json(course, attempt))
+        return attempt_json(course, attempt)
     status, code, message = {
         Step.WATCH: (403, "test_locked", "Watch every lecture before the post-test."),
         Step.FAILED: (409, "no_attempts_left", "No attempts are left."),
@@ -591,95 +483,72 @@ def get_post_test(course_id):
     "/courses/<int:course_id>/post-test/attempts",
     ["POST"],
     summary="Start a post-test attempt, or resume the open one",
-    responses=ok("The open attempt, resumed", ATTEMPT)
-    | created("A new attempt", ATTEMPT),
+    responses={
+        200: s.AttemptOut,
+        201: s.AttemptOut,
+        403: "Not enrolled, or the lectures are not watched yet",
+        409: "Passed already, or no attempts are left",
+    },
 )
 def start_post_test_attempt(course_id):
     course = load_course(course_id)
     enrolment = require_enrolment(course)
-    attempt, is_new = call(ops.open_attempt, enrolment, random.SystemRandom(), utcnow())
+    attempt, is_new = ops.open_attempt(enrolment, random.SystemRandom(), utcnow())
     db.session.commit()
-    return jsonify(attempt_json(course, attempt)), 201 if is_new else 200
+    return attempt_json(course, attempt), 201 if is_new else 200
 
 
 @api_route(
     "/courses/<int:course_id>/post-test",
     ["POST"],
     summary="Submit an attempt's answers",
-    request_body={
-        "type": "object",
-        "required": ["attempt_id", "answers"],
-        "properties": {
-            "attempt_id": {"type": "integer"},
-            "answers": {
-                "type": "object",
-                "description": "question id → the option ids (keys) this "
-                "attempt shows, one or a list",
-                "additionalProperties": {
-                    "oneOf": [
-                        {"type": "string"},
-                        {"type": "array", "items": {"type": "string"}},
-                    ]
-                },
-            },
-        },
+    body=s.AnswersIn,
+    example={"attempt_id": 7, "answers": {"12": "k3Xa", "13": ["p0Qz", "Lm2c"]}},
+    responses={
+        200: s.GradeOut,
+        403: "Not enrolled",
+        404: "Unknown attempt",
+        409: "Submitted already",
     },
-    responses=ok("The result"),
 )
-def submit_post_test(course_id):
+def submit_post_test(course_id, body):
     course = load_course(course_id)
     enrolment = require_enrolment(course)
-    data = check_json_ints(json_body(), "attempt_id")
-    attempt, grade = call(
-        ops.submit_attempt,
-        enrolment,
-        data.get("attempt_id"),
-        data.get("answers"),
-        utcnow(),
+    attempt, grade = ops.submit_attempt(
+        enrolment, body.attempt_id, body.answers, utcnow()
     )
     db.session.commit()
     used = len([a for a in queries.list_attempts(enrolment) if a.submitted_dt])
-    return jsonify(
-        {
-            "attempt_id": attempt.id,
-            "score": grade.score,
-            "correct": grade.correct,
-            "total": grade.total,
-            "passed": grade.passed,
-            "pass_mark": course.pass_mark,
-            "attempts_left": max(0, course.max_attempts - used),
-            "step": queries.enrolment_step(enrolment).value,
-        }
-    )
+    return {
+        "attempt_id": attempt.id,
+        "score": grade.score,
+        "correct": grade.correct,
+        "total": grade.total,
+        "passed": grade.passed,
+        "pass_mark": course.pass_mark,
+        "attempts_left": max(0, enrolment.max_attempts - used),
+        "step": queries.enrolment_step(enrolment),
+    }
 
 
 @api_route(
     "/courses/<int:course_id>/evaluation",
     ["POST"],
     summary="The course evaluation (after passing the post-test)",
-    request_body={
-        "type": "object",
-        "required": ["course_quality", "lecturer_quality", "relevance"],
+    body=s.EvaluationIn,
+    example={"course_quality": 5, "lecturer_quality": 4, "relevance": 5},
+    responses={
+        200: s.EvaluationOut,
+        403: "Not enrolled, or the post-test is not passed",
+        409: "Evaluated already",
     },
-    responses=ok("The course is complete"),
 )
-def submit_evaluation(course_id):
+def submit_evaluation(course_id, body):
     course = load_course(course_id)
     enrolment = require_enrolment(course)
-    data = json_body()
-    call(
-        ops.submit_evaluation,
-        enrolment,
-        utcnow(),
-        course_quality=data.get("course_quality"),
-        lecturer_quality=data.get("lecturer_quality"),
-        relevance=data.get("relevance"),
-        comments=data.get("comments", ""),
-    )
+    ops.submit_evaluation(enrolment, utcnow(), **body.model_dump())
     db.session.commit()
-    return jsonify(
-        {
-            "step": queries.enrolment_step(enrolment).value,
-            "completed_at": enrolment.completed_dt.isoformat(),
-        }
-    )
+    return {
+        "step": queries.enrolment_step(enrolment),
+        "completed_at": enrolment.completed_dt,
+    }

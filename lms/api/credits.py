@@ -3,7 +3,7 @@
 import io
 from datetime import date
 
-from flask import abort, jsonify, request, send_file, url_for
+from flask import abort, send_file, url_for
 from flask_login import current_user
 
 from certificates import documents, queries
@@ -18,24 +18,13 @@ from courses.models import Course
 from courses.queries import actor_of, get_enrolment
 from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.api import (
-    ApiError,
-    api_route,
-    json_body,
-    optional_json_body,
-    require_user,
-)
-from lms.api.openapi import ERRORS, OBJ, created, json_response, ok
+from lms.api import ApiError, api_route, require_user
+from lms.api import schemas as s
 from lms.db import db, utcnow
-from lms.edge import check_json_ints
 from lms.labels import format_credit
 
-
-def call(operation, *args, **kwargs):
-    try:
-        return operation(*args, **kwargs)
-    except ops.CreditError as error:
-        raise ApiError(error.status, error.code, str(error)) from None
+#: Endpoints of the CME office.
+OFFICE = (Role.ADMINISTRATOR,)
 
 
 def require_administrator():
@@ -173,33 +162,26 @@ def batch_json(batch):
     "/me/transcript",
     ["GET"],
     summary="My credits of a year, what counts, the requirement and whether it is met",
-    parameters=[{"name": "year", "in": "query", "schema": {"type": "integer"}}],
-    responses=ok("The transcript"),
+    query=s.YearQuery,
+    responses={200: s.TranscriptOut},
 )
-def my_transcript():
+def my_transcript(query):
     user = require_user()
-    year = request.args.get("year", default=ops.local_date(utcnow()).year, type=int)
-    if not 2000 <= year <= 2100:
-        raise ApiError(422, "invalid_year", "year must be 2000–2100.")
+    year = query.year or ops.local_date(utcnow()).year
     transcript, awards = queries.get_transcript(user, year)
-    return jsonify(transcript_json(transcript, awards))
+    return transcript_json(transcript, awards)
 
 
 @api_route(
     "/me/certificates",
     ["GET"],
     summary="My certificates, every version",
-    responses=ok("The certificates"),
+    responses={200: s.CertificatesOut},
 )
 def my_certificates():
     user = require_user()
-    return jsonify(
-        {
-            "certificates": [
-                certificate_json(c) for c in queries.list_certificates_of_user(user.id)
-            ]
-        }
-    )
+    certificates = queries.list_certificates_of_user(user.id)
+    return {"certificates": [certificate_json(c) for c in certificates]}
 
 
 # --- the ledger (the CME office) ------------------------------------------------
@@ -208,75 +190,63 @@ def my_certificates():
 @api_route(
     "/users/<int:user_id>/credits",
     ["POST"],
+    roles=OFFICE,
     summary="Enter credits by hand (administrators), with a reason",
     description="A Class II kind (ii-paper, ii-research, ii-book, …) computes its "
     "credits from the rule set's award standard and class_ii {sessions, "
     "characters, rank, venue}; credits that differ need override_reason.",
-    request_body={
-        "type": "object",
-        "required": ["title", "kind", "date", "reason"],
-        "properties": {
-            "credits": {"type": "string"},
-            "class_hours": {"type": "string"},
-            "class_ii": {
-                "type": "object",
-                "properties": {
-                    "sessions": {"type": "integer"},
-                    "characters": {"type": "integer"},
-                    "rank": {"type": "integer"},
-                    "venue": {"type": "string"},
-                },
-            },
-            "override_reason": {"type": "string"},
-            "study_months": {"type": "integer"},
-            "assessment_passed": {"type": "boolean"},
-        },
+    body=s.ManualCreditIn,
+    example={
+        "title": "《中华全科医师杂志》论文",
+        "kind": "ii-paper",
+        "date": "2026-05-12",
+        "reason": "Paper published (office's record 2026-117)",
+        "class_ii": {"rank": 1, "venue": "national"},
     },
-    responses=created("The ledger line"),
+    responses={201: s.AwardOut, 403: "Not the office", 409: "Entered already"},
 )
-def add_manual_credits(user_id):
+def add_manual_credits(user_id, body):
     admin = require_administrator()
     learner = db.get_or_404(User, user_id)
-    data = json_body()
     try:
-        on = date.fromisoformat(str(data.get("date", "")))
+        on = date.fromisoformat(body.date)
     except ValueError:
         raise ApiError(422, "invalid_date", "date is YYYY-MM-DD.") from None
-    award = call(
-        ops.record_manual_award,
+    award = ops.record_manual_award(
         learner,
         admin,
         utcnow(),
-        title=data.get("title"),
-        rule_set_code=data.get("rule_set") or None,  # else the one in force
-        category=data.get("category") or "",
-        credits=data.get("credits"),
-        class_hours=data.get("class_hours"),
-        kind=data.get("kind"),
+        title=body.title,
+        rule_set_code=body.rule_set or None,  # else the one in force
+        category=body.category,
+        credits=body.credits,
+        class_hours=body.class_hours,
+        kind=body.kind,
         on=on,
-        reason=data.get("reason"),
-        study_months=data.get("study_months"),
-        assessment_passed=data.get("assessment_passed"),
-        class_ii=data.get("class_ii"),
-        override_reason=data.get("override_reason"),
+        reason=body.reason,
+        study_months=body.study_months,
+        assessment_passed=body.assessment_passed,
+        class_ii=body.class_ii.model_dump(exclude_none=True) if body.class_ii else None,
+        override_reason=body.override_reason,
     )
     db.session.commit()
-    return jsonify(award_json(award)), 201
+    return award_json(award), 201
 
 
 @api_route(
     "/credits/<int:award_id>/revoke",
     ["POST"],
+    roles=OFFICE,
     summary="Revoke a ledger line with a reason (a new line; administrators)",
-    request_body={"type": "object", "required": ["reason"]},
-    responses=created("The revocation line"),
+    body=s.ReasonIn,
+    responses={201: s.AwardOut, 403: "Not the office", 409: "Revoked already"},
 )
-def revoke_credits(award_id):
+def revoke_credits(award_id, body):
     admin = require_administrator()
     award = db.get_or_404(CreditAward, award_id)
-    line = call(ops.revoke_award, award, admin, utcnow(), json_body().get("reason"))
+    line = ops.revoke_award(award, admin, utcnow(), body.reason)
     db.session.commit()
-    return jsonify(award_json(line)), 201
+    return award_json(line), 201
 
 
 # --- certificates -------------------------------------------------------------
@@ -287,60 +257,65 @@ def revoke_credits(award_id):
     ["POST"],
     summary="Issue a certificate: my own, one learner's, or every eligible "
     "learner's as a background job ({all: true}; administrators)",
-    request_body=OBJ,
+    body=s.IssueIn,
+    body_optional=True,
     responses={
-        "200": json_response("The certificate (issuing again returns it)", OBJ),
-        "202": json_response("The bulk job", OBJ),
-        **ERRORS,
+        200: s.CertificateOut,
+        202: s.BatchOut,
+        403: "Another learner's (the office only)",
+        404: "Not enrolled",
+        409: "Not completed, or its credits were revoked",
     },
 )
-def issue_certificates(course_id):
+def issue_certificates(course_id, body):
     user = require_user()
     course = db.get_or_404(Course, course_id)
-    data = check_json_ints(optional_json_body(), "user_id")
-    if data.get("all") is True:
+    if body.all:
         admin = require_administrator()
         batch = ops.start_batch(course, admin, utcnow())
         db.session.commit()
         issue_batch(batch.id)
         db.session.refresh(batch)
-        return jsonify(batch_json(batch)), 202
-    learner_id = data.get("user_id", user.id)
+        return batch_json(batch), 202
+    learner_id = body.user_id or user.id
     if learner_id != user.id:
         require_administrator()
-    enrolment = (
-        get_enrolment(course.id, learner_id) if isinstance(learner_id, int) else None
-    )
+    enrolment = get_enrolment(course.id, learner_id)
     if enrolment is None:
         raise ApiError(
             404, "not_enrolled", "That learner is not enrolled in the course."
         )
-    certificate = call(
-        ops.issue_certificate,
+    certificate = ops.issue_certificate(
         enrolment,
         current_issuer(),
         utcnow(),
         issued_by_id=user.id if learner_id != user.id else None,
     )
     db.session.commit()
-    return jsonify(certificate_json(certificate))
+    return certificate_json(certificate)
 
 
 @api_route(
     "/certificates/<serial>",
     ["GET"],
     summary="A certificate and its facts (its learner or administrators)",
-    responses=ok("The certificate"),
+    responses={200: s.CertificateOut},
 )
 def get_certificate(serial):
-    return jsonify(certificate_json(load_certificate(serial)))
+    return certificate_json(load_certificate(serial))
 
 
 @api_route(
     "/certificates/<serial>/pdf",
     ["GET"],
     summary="The certificate as a signed PDF",
-    responses={"200": {"description": "application/pdf"}, **ERRORS},
+    responses={
+        200: {
+            "description": "The signed PDF",
+            "content": {"application/pdf": {"schema": {"type": "string"}}},
+        },
+        410: "Revoked or replaced: not for download",
+    },
 )
 def certificate_pdf(serial):
     certificate = load_certificate(serial)
@@ -358,56 +333,59 @@ def certificate_pdf(serial):
 @api_route(
     "/certificates/<serial>/revoke",
     ["POST"],
+    roles=OFFICE,
     summary="Revoke a certificate with a reason (administrators)",
-    request_body={"type": "object", "required": ["reason"]},
-    responses=ok("The revoked certificate"),
+    body=s.ReasonIn,
+    responses={200: s.CertificateOut, 403: "Not the office", 409: "Revoked already"},
 )
-def revoke_certificate(serial):
+def revoke_certificate(serial, body):
     admin = require_administrator()
     certificate = load_certificate(serial)
-    call(
-        ops.revoke_certificate, certificate, admin, utcnow(), json_body().get("reason")
-    )
+    ops.revoke_certificate(certificate, admin, utcnow(), body.reason)
     db.session.commit()
-    return jsonify(certificate_json(certificate))
+    return certificate_json(certificate)
 
 
 @api_route(
     "/certificates/<serial>/reissue",
     ["POST"],
+    roles=OFFICE,
     summary="Issue a new version from today's facts; the old one stays, replaced",
-    responses=ok("The new version"),
+    responses={200: s.CertificateOut, 403: "Not the office", 409: "Not current"},
 )
 def reissue_certificate(serial):
     admin = require_administrator()
     certificate = load_certificate(serial)
-    new = call(
-        ops.reissue_certificate,
-        certificate,
-        current_issuer(),
-        utcnow(),
-        admin,
-    )
+    new = ops.reissue_certificate(certificate, current_issuer(), utcnow(), admin)
     db.session.commit()
-    return jsonify(certificate_json(new))
+    return certificate_json(new)
 
 
 @api_route(
     "/certificate-batches/<int:batch_id>",
     ["GET"],
+    roles=OFFICE,
     summary="A bulk issue: state, progress and the ZIP when done (administrators)",
-    responses=ok("The bulk job"),
+    responses={200: s.BatchOut, 403: "Not the office"},
 )
 def get_batch(batch_id):
     require_administrator()
-    return jsonify(batch_json(db.get_or_404(CertificateBatch, batch_id)))
+    return batch_json(db.get_or_404(CertificateBatch, batch_id))
 
 
 @api_route(
     "/certificate-batches/<int:batch_id>/archive",
     ["GET"],
+    roles=OFFICE,
     summary="The ZIP of a finished bulk issue (administrators)",
-    responses={"200": {"description": "application/zip"}, **ERRORS},
+    responses={
+        200: {
+            "description": "The certificates' PDFs",
+            "content": {"application/zip": {"schema": {"type": "string"}}},
+        },
+        403: "Not the office",
+        409: "Not ready yet",
+    },
 )
 def batch_archive(batch_id):
     require_administrator()
@@ -429,13 +407,13 @@ def batch_archive(batch_id):
     summary="Public: whether a certificate is valid, revoked or replaced, "
     "with its facts and the name partly masked",
     auth="none",
-    responses=ok("The verdict"),
+    responses={200: s.CertificateOut, 404: "No certificate has this serial"},
 )
 def verify(serial):
     certificate = queries.get_certificate(ops.normalise_serial(serial))
     if certificate is None:
         raise ApiError(404, "unknown_serial", "No certificate has this serial number.")
-    return jsonify(certificate_json(certificate, public=True))
+    return certificate_json(certificate, public=True)
 
 
 @api_route(
@@ -444,18 +422,16 @@ def verify(serial):
     summary="Public: the Ed25519 key that verifies certificates' facts offline, "
     "and the X.509 certificate that signs their PDFs",
     auth="none",
-    responses={"200": json_response("The key id and PEMs", OBJ)},
+    responses={200: s.VerificationKeyOut},
 )
 def verification_key():
     issuer = current_issuer()
-    return jsonify(
-        {
-            "key_id": issuer.key_id,
-            "algorithm": "Ed25519",
-            "public_key_pem": issuer.public_pem.decode(),
-            "document_certificate_pem": issuer.document_certificate_pem.decode(),
-            "document_certificate_sha256": certificate_fingerprint(
-                issuer.document_certificate_pem
-            ),
-        }
-    )
+    return {
+        "key_id": issuer.key_id,
+        "algorithm": "Ed25519",
+        "public_key_pem": issuer.public_pem.decode(),
+        "document_certificate_pem": issuer.document_certificate_pem.decode(),
+        "document_certificate_sha256": certificate_fingerprint(
+            issuer.document_certificate_pem
+        ),
+    }

@@ -10,8 +10,9 @@ from courses.models import Lecture
 from courses.workflow import media_needs_review
 from lms.accounts.models import User
 from lms.accounts.roles import Role
-from lms.api import ApiError, api_route, json_body, require_user, streams_body
-from lms.api.openapi import error_response, header_parameter, json_response
+from lms.api import ApiError, api_route, require_user, streams_body
+from lms.api import schemas as s
+from lms.api.openapi import header_parameter
 from lms.db import begin_write_transaction, db, utcnow
 from lms.labels import job_error_label
 from lms.logs import request_id
@@ -23,15 +24,8 @@ from media_pipeline.states import JobState
 from media_pipeline.storage import Storage
 from media_pipeline.tasks import enqueue
 
-OBJ = {"type": "object"}
-ERRORS = {
-    "401": error_response("Not signed in"),
-    "403": error_response("Not allowed"),
-    "404": error_response("Not found"),
-    "409": error_response("Conflicts with the current state (e.g. the offset)"),
-    "413": error_response("Too large"),
-    "422": error_response("Invalid data"),
-}
+#: What a lecturer's media endpoints can answer besides their result.
+MANAGE = {403: "Not its lecturer or the office", 404: "Not found"}
 
 
 def storage():
@@ -47,13 +41,6 @@ def load_managed_lecture(lecture_id):
     if not course_queries.may_manage(lecture.course, user):
         abort(403)
     return lecture
-
-
-def media_call(operation, *args, **kwargs):
-    try:
-        return operation(*args, **kwargs)
-    except ops.MediaError as error:
-        raise ApiError(error.status, error.code, str(error)) from None
 
 
 def job_json(job):
@@ -102,34 +89,27 @@ def raw_body_limit(limit):
     "/lectures/<int:lecture_id>/uploads",
     ["POST"],
     summary="Start a resumable upload of a lecture's recording",
-    request_body={
-        "type": "object",
-        "required": ["size"],
-        "properties": {
-            "size": {"type": "integer"},
-            "filename": {"type": "string"},
-            "sha256": {
-                "type": "string",
-                "description": "The whole file's SHA-256 (hex), checked on completion",
-            },
-        },
+    body=s.UploadIn,
+    example={"size": 734003200, "filename": "lecture-1.mp4"},
+    responses={
+        201: s.UploadOut,
+        413: "Larger than recordings may be",
+        409: "Not editable now",
+        **MANAGE,
     },
-    responses={"201": json_response("The upload and its offset", OBJ), **ERRORS},
 )
-def start_upload(lecture_id):
+def start_upload(lecture_id, body):
     lecture = load_managed_lecture(lecture_id)
-    data = json_body()
-    upload = media_call(
-        ops.start_upload,
+    upload = ops.start_upload(
         lecture,
         current_user,
-        filename=data.get("filename"),
-        size=data.get("size"),
+        filename=body.filename,
+        size=body.size,
         max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
-        sha256=data.get("sha256"),
+        sha256=body.sha256,
     )
     db.session.commit()
-    return jsonify(upload_json(upload)), 201
+    return upload_json(upload), 201
 
 
 def load_own_upload(token, *, for_update=False):
@@ -144,10 +124,10 @@ def load_own_upload(token, *, for_update=False):
     "/uploads/<token>",
     ["GET"],
     summary="Where to resume an upload",
-    responses={"200": json_response("The offset", OBJ), **ERRORS},
+    responses={200: s.UploadOut, 404: "Not your upload, or expired"},
 )
 def upload_status(token):
-    return jsonify(upload_json(load_own_upload(token)))
+    return upload_json(load_own_upload(token))
 
 
 def chunk_refused(error, upload):
@@ -183,14 +163,24 @@ def chunk_refused(error, upload):
         "nothing is transcoded."
     ),
     parameters=[
-        header_parameter("Upload-Offset", "Where this chunk starts", required=True),
+        header_parameter(
+            "Upload-Offset",
+            "Where this chunk starts",
+            required=True,
+            schema={"type": "integer", "minimum": 0},
+        ),
         header_parameter("Upload-Checksum", "sha256 <base64 digest of the chunk>"),
         header_parameter("Upload-File-Sha256", "The whole file's SHA-256 (hex)"),
     ],
+    raw_body=s.RAW_BODY,
     responses={
-        "200": json_response("The new offset (and the job when done)", OBJ),
-        "460": error_response("The chunk or the file does not match its checksum"),
-        **ERRORS,
+        200: s.UploadOut,
+        404: "Not your upload, or expired",
+        409: "The offset does not match (resume from the one answered), or "
+        "another chunk of the upload is still arriving",
+        413: "Larger than a chunk may be",
+        422: "Not a chunk this upload takes",
+        460: "The chunk or the file does not match its checksum",
     },
 )
 @streams_body
@@ -201,9 +191,7 @@ def upload_chunk(token):
         offset = int(request.headers.get("Upload-Offset", ""))
     except ValueError:
         raise ApiError(400, "bad_offset", "Send the Upload-Offset header.") from None
-    checksum = media_call(
-        ops.parse_chunk_checksum, request.headers.get("Upload-Checksum")
-    )
+    checksum = ops.parse_chunk_checksum(request.headers.get("Upload-Checksum"))
     file_sha256 = request.headers.get("Upload-File-Sha256")
     store = storage()
     db.session.commit()  # hold no transaction while the body streams in
@@ -246,7 +234,7 @@ def upload_chunk(token):
     if job is not None:
         enqueue(job)
         db.session.refresh(job)
-    return jsonify(upload_json(upload, job))
+    return upload_json(upload, job)
 
 
 @api_route(
@@ -263,10 +251,15 @@ def upload_chunk(token):
         header_parameter("Upload-Checksum", "sha256 <base64 digest of the body>"),
         header_parameter("X-Filename", "The file's name, for display"),
     ],
+    raw_body=s.RAW_BODY,
     responses={
-        "202": json_response("The transcode job", OBJ),
-        "460": error_response("The body does not match its checksum"),
-        **ERRORS,
+        202: s.JobEnvelopeOut,
+        409: "Not editable now",
+        411: "Content-Length is required",
+        413: "Larger than recordings may be",
+        422: "Not a recording this lecture takes",
+        460: "The body does not match its checksum",
+        **MANAGE,
     },
 )
 @streams_body
@@ -281,27 +274,24 @@ def put_media(lecture_id):
         )
     if size > limit:
         raise ApiError(413, "too_large", f"Recordings may be at most {limit} bytes.")
-    checksum = media_call(
-        ops.parse_chunk_checksum, request.headers.get("Upload-Checksum")
-    )
+    checksum = ops.parse_chunk_checksum(request.headers.get("Upload-Checksum"))
     user_id = current_user.id
     db.session.commit()  # hold no transaction while the body streams in
     token, store = secrets.token_urlsafe(32), storage()
     try:
-        written = media_call(
-            ops.write_chunk, store, token, 0, request.stream, size, sha256=checksum
+        written = ops.write_chunk(
+            store, token, 0, request.stream, size, sha256=checksum
         )
         if written != size:
             raise ApiError(
                 400, "incomplete", "The body was shorter than Content-Length."
             )
-    except ApiError:
+    except (ApiError, ops.MediaError):
         store.upload_path(token).unlink(missing_ok=True)
         raise
     digest = store.file_sha256(token)
     begin_write_transaction()
-    upload = media_call(
-        ops.start_upload,
+    upload = ops.start_upload(
         db.session.get(Lecture, lecture.id),
         db.session.get(User, user_id),
         filename=request.headers.get("X-Filename", ""),
@@ -313,7 +303,7 @@ def put_media(lecture_id):
     db.session.commit()
     enqueue(job)
     db.session.refresh(job)
-    return jsonify({"job": job_json(job)}), 202
+    return {"job": job_json(job)}, 202
 
 
 def load_visible_job(job_id):
@@ -328,45 +318,46 @@ def load_visible_job(job_id):
     "/jobs/<int:job_id>",
     ["GET"],
     summary="A transcode job's state and progress",
-    responses={"200": json_response("The job", OBJ), **ERRORS},
+    responses={200: s.JobOut},
 )
 def get_job(job_id):
-    return jsonify(job_json(load_visible_job(job_id)))
+    return job_json(load_visible_job(job_id))
 
 
 @api_route(
     "/jobs/<int:job_id>/cancel",
     ["POST"],
     summary="Cancel a transcode job",
-    responses={"200": json_response("The job", OBJ), **ERRORS},
+    responses={200: s.JobOut, 409: "Finished already"},
 )
 def cancel_job(job_id):
     job = load_visible_job(job_id)
-    media_call(ops.cancel_job, job, utcnow())
+    ops.cancel_job(job, utcnow())
     db.session.commit()
-    return jsonify(job_json(job))
+    return job_json(job)
 
 
 @api_route(
     "/jobs/<int:job_id>/retry",
     ["POST"],
     summary="Run a failed or cancelled job again (as a new job)",
-    responses={"200": json_response("The new job", OBJ), **ERRORS},
+    responses={200: s.JobOut, 409: "Not failed or cancelled"},
 )
 def retry_job(job_id):
     job = load_visible_job(job_id)
-    new = media_call(ops.retry_job, job, utcnow())
+    new = ops.retry_job(job, utcnow())
     db.session.commit()
     enqueue(new)
     db.session.refresh(new)
-    return jsonify(job_json(new))
+    return job_json(new)
 
 
 @api_route(
     "/media-reviews",
     ["GET"],
+    roles=(Role.ADMINISTRATOR,),
     summary="The office: new media of published lectures waiting for review",
-    responses={"200": json_response("{versions: [job...]}", OBJ), **ERRORS},
+    responses={200: s.MediaReviewsOut, 403: "Not the office"},
 )
 def list_media_reviews():
     user = require_user()
@@ -376,7 +367,7 @@ def list_media_reviews():
         job_json(job) | {"course_id": job.lecture.course_id}
         for job in queries.list_versions_awaiting_review()
     ]
-    return jsonify({"versions": versions})
+    return {"versions": versions}
 
 
 def load_version_for_review(job_id):
@@ -392,31 +383,24 @@ def load_version_for_review(job_id):
     ["POST"],
     summary="The office: a new version becomes the lecture's media",
     description="Not by the person who uploaded it (403); 409 when not pending.",
-    responses={"200": json_response("The job", OBJ), **ERRORS},
+    responses={200: s.JobOut, 403: "Not the office, or its uploader", 409: "Decided"},
 )
 def approve_version(job_id):
     job = load_version_for_review(job_id)
-    media_call(ops.approve_version, job, current_user, utcnow(), storage())
+    ops.approve_version(job, current_user, utcnow(), storage())
     db.session.commit()
-    return jsonify(job_json(job))
+    return job_json(job)
 
 
 @api_route(
     "/jobs/<int:job_id>/reject",
     ["POST"],
     summary="The office: a new version is discarded; the lecture keeps its media",
-    request_body={
-        "type": "object",
-        "required": ["comment"],
-        "properties": {"comment": {"type": "string"}},
-    },
-    responses={"200": json_response("The job", OBJ), **ERRORS},
+    body=s.RejectIn,
+    responses={200: s.JobOut, 403: "Not the office, or its uploader", 409: "Decided"},
 )
-def reject_version(job_id):
+def reject_version(job_id, body):
     job = load_version_for_review(job_id)
-    comment = json_body().get("comment")
-    media_call(
-        ops.reject_version, job, current_user, utcnow(), storage(), comment=comment
-    )
+    ops.reject_version(job, current_user, utcnow(), storage(), comment=body.comment)
     db.session.commit()
-    return jsonify(job_json(job))
+    return job_json(job)

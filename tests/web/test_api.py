@@ -60,16 +60,24 @@ def test_wrong_credentials_get_one_message(client, create_user):
         json={"login": "ghost@example.cn", "password": "nope-nope"},
     )
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json == unknown.json
+    same = {k: v for k, v in wrong.json["error"].items() if k != "request_id"}
+    assert same == {k: v for k, v in unknown.json["error"].items() if k != "request_id"}
 
 
-@pytest.mark.parametrize("body", [None, "[]", '"x"', '{"login": 1, "password": []}'])
+@pytest.mark.parametrize("body", [None, "[]", '"x"'])
 def test_malformed_token_requests_are_400(client, body):
     response = client.post(
         "/api/v1/auth/token", data=body, content_type="application/json"
     )
     assert response.status_code == 400
-    assert set(response.json["error"]) == {"code", "message"}
+    assert set(response.json["error"]) == {"code", "message", "request_id"}
+
+
+def test_token_requests_of_the_wrong_types_are_422_naming_the_field(client):
+    response = client.post("/api/v1/auth/token", json={"login": 1, "password": []})
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "invalid_login"
+    assert response.json["error"]["message"].startswith("login: ")
 
 
 def test_a_revoked_token_stops_working(client, create_user):
