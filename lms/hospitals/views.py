@@ -257,6 +257,9 @@ def _import_users(text):
 def sheet_error_message(code):
     return {
         "too_large": _("The file is larger than 5 MB."),
+        "unpacks_too_large": _(
+            "The workbook unpacks to more than 40 MB: split it into smaller sheets."
+        ),
         "not_text": _("The CSV file is neither UTF-8 nor GB18030 text."),
         "not_xlsx": _("The file is not an Excel workbook (.xlsx) that can be read."),
         "unknown_kind": _("Upload an .xlsx or a .csv file."),

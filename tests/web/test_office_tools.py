@@ -445,6 +445,18 @@ def test_an_unreadable_sheet_is_a_message_not_a_500(client, db, office, name, da
     assert "flash-error" in response.get_data(as_text=True)
 
 
+def test_a_zip_bomb_sheet_is_refused_unread(client, db, office):
+    """A small .xlsx whose parts inflate to 64 MiB is refused before openpyxl."""
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/sharedStrings.xml", b"\0" * (64 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 200_000
+    response = upload(client, "users", "bomb.xlsx", bomb.getvalue())
+    assert response.status_code == 200
+    assert "40 MB" in response.get_data(as_text=True)
+
+
 # --- the bulk ZIP ------------------------------------------------------------------
 
 
