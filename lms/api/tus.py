@@ -145,6 +145,7 @@ for _rule in ("/lectures/<int:lecture_id>/tus-uploads", "/tus-uploads/<token>"):
                 "Upload-Expires": {"schema": {"type": "string"}},
             },
         },
+        "409": error_response("The course is not editable now"),
         "413": error_response("Larger than Tus-Max-Size"),
         "422": error_response("An empty file or a malformed sha256"),
         **TUS_ERRORS,
@@ -186,7 +187,11 @@ def tus_create(lecture_id):
     responses={
         "200": {
             "description": "The upload as JSON; Upload-Offset and Upload-Length",
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/UploadOut"}
+                }
+            },
         },
         **TUS_ERRORS,
     },
