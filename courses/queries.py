@@ -249,6 +249,22 @@ def list_enrolments_of_user(user_id):
     ).all()
 
 
+def get_course_for_review(course_id):
+    """A course with its lectures, lecturers, questions and their options, read
+    in a fixed number of queries (the office's review page), or None."""
+    from courses.models import Question
+
+    return db.session.scalar(
+        sa.select(Course)
+        .where(Course.id == course_id)
+        .options(
+            selectinload(Course.lectures),
+            selectinload(Course.lecturers),
+            selectinload(Course.questions).selectinload(Question.options),
+        )
+    )
+
+
 def enrolment_facts_of(enrolments):
     """``{enrolment id: EnrolmentFacts}`` of many enrolments in four queries,
     however many there are (the office's and coordinators' lists; courses

@@ -136,7 +136,9 @@ def media_review_message(error):
 @bp.route("/<int:course_id>")
 @roles_required(Role.ADMINISTRATOR)
 def review(course_id):
-    course = db.get_or_404(Course, course_id)
+    course = queries.get_course_for_review(course_id)
+    if course is None:
+        abort(404)
     return render_template(
         "learning/review_course.html",
         course=course,

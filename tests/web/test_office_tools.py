@@ -76,6 +76,19 @@ def test_the_review_page_plays_each_ready_lecture_and_shows_the_questions(
     assert html.count("is-correct") == 2  # one right option per question
 
 
+def test_the_review_page_reads_a_bounded_number_of_queries(
+    client, db, create_course, office
+):
+    def queries_for(course):
+        with counted_queries(db) as statements:
+            assert client.get(f"/admin/courses/{course.id}").status_code == 200
+        return len(statements)
+
+    few = queries_for(create_course(status="submitted", questions=2, durations=(30.0,)))
+    many = create_course(status="submitted", questions=12, durations=(30.0,) * 6)
+    assert queries_for(many) == few
+
+
 # --- another attempt -----------------------------------------------------------
 
 
