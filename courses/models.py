@@ -6,8 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from courses.posttest import QuestionKind
 from courses.workflow import CourseStatus
 from lms.db import UTCDateTime, db, enum_column, utcnow
-from lms.enums import CourseFormat, ProjectLevel
-from media_pipeline.states import MediaStatus
+from lms.enums import CourseFormat, MediaStatus, ProjectLevel
 
 course_lecturers = sa.Table(
     "course_lecturers",

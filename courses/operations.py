@@ -11,11 +11,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from certificates.operations import award_completion, award_teaching
-from certificates.queries import get_rule_set
-from certificates.rule_sets import DEFAULT_RULE_SET
-from certificates.rules import approval_problems
+from courses.credit_terms import credit_terms
 from courses.disciplines import DISCIPLINES_BY_CODE
+from courses.events import announce, course_completed, course_published
 from courses.gates import Step, next_step
 from courses.models import (
     Course,
@@ -74,13 +72,11 @@ from lms.accounts.roles import Profession, Role
 from lms.audit.actions import AuditAction
 from lms.audit.operations import record_audit
 from lms.db import db, insert_ignoring_duplicates
-from lms.enums import CourseFormat, ProjectLevel
+from lms.enums import MEDIA_POLICIES, CourseFormat, MediaStatus, ProjectLevel
 from lms.notifications.kinds import NotificationKind
 from lms.notifications.operations import course_params, notify
 from lms.problems import StatusError
 from lms.text import BlankText, clean_text
-from media_pipeline.ladder import POLICIES
-from media_pipeline.states import MediaStatus
 
 
 class CourseError(StatusError):
@@ -149,7 +145,8 @@ def _clean_course_fields(values):
                 clean[key] = enum_class(clean[key])
             except ValueError:
                 raise CourseError(f"invalid_{key}", f"Unknown {key}.", 422) from None
-    if "rule_set_code" in clean and get_rule_set(clean["rule_set_code"]) is None:
+    rule_set_code = clean.get("rule_set_code")
+    if rule_set_code and credit_terms().get_rule_set(rule_set_code) is None:
         raise CourseError("invalid_rule_set", "Unknown credit rule set.", 422)
     for key, low, high in (("completion_threshold", 0.5, 1.0), ("pass_mark", 0.1, 1.0)):
         if key in clean:
@@ -192,12 +189,12 @@ def _clean_title(title):
 
 def create_course(owner, **values):
     """A new draft course owned (and taught) by ``owner``."""
-    values.setdefault("rule_set_code", DEFAULT_RULE_SET)
+    values.setdefault("rule_set_code", credit_terms().default_rule_set)
     values.setdefault("specialty", "general_practice")
     clean = _clean_course_fields(values)
     if "title_zh" not in clean:
         raise CourseError("invalid_title", "A Chinese title is required.", 422)
-    rule_set = get_rule_set(clean["rule_set_code"])
+    rule_set = credit_terms().get_rule_set(clean["rule_set_code"])
     clean.setdefault("credit_category", rule_set.categories[0])
     course = Course(owner=owner, lecturers=[owner], **clean)
     db.session.add(course)
@@ -555,7 +552,7 @@ def change_course_status(course, actor, action, now, *, comment="", approval=Non
     course.status = target
     db.session.flush()
     if action == CourseAction.APPROVE:
-        award_teaching(course, now)  # a published course is a delivered one
+        announce(course_published, course, now=now)  # teaching credits
     if action in (CourseAction.APPROVE, CourseAction.RETURN):
         _record_review(course, actor, action, before)
     return course
@@ -637,12 +634,13 @@ def _check_credit_terms(course):
     # office hours) is refused; a short one shows 0 and awards nothing.
     seconds = sum(lecture.duration_seconds or 0 for lecture in course.lectures)
     hours = course.class_hours_override
-    problems = approval_problems(
+    terms = credit_terms()
+    problems = terms.approval_problems(
         class_hours=Decimal(str(hours if hours is not None else seconds / 3600)),
         project_level=course.project_level.value,
         project_number=course.project_number,
         category=course.credit_category,
-        rule_set=get_rule_set(course.rule_set_code),
+        rule_set=terms.get_rule_set(course.rule_set_code),
     )
     if problems:
         raise CourseError(
@@ -652,10 +650,10 @@ def _check_credit_terms(course):
 
 def _apply_approval(course, approval):
     if approval.get("media_policy") is not None:
-        if approval["media_policy"] not in POLICIES:
+        if approval["media_policy"] not in MEDIA_POLICIES:
             raise CourseError(
                 "invalid_media_policy",
-                f"media_policy must be one of {', '.join(POLICIES)}.",
+                f"media_policy must be one of {', '.join(MEDIA_POLICIES)}.",
                 422,
             )
         course.media_policy = approval["media_policy"]
@@ -668,7 +666,7 @@ def _apply_approval(course, approval):
     if "has_credit_review" in approval:
         course.has_credit_review = bool(approval["has_credit_review"])
     if "credit_category" in approval:
-        categories = get_rule_set(course.rule_set_code).categories
+        categories = credit_terms().get_rule_set(course.rule_set_code).categories
         if approval["credit_category"] not in categories:
             raise CourseError(
                 "invalid_credit_category",
@@ -1091,7 +1089,7 @@ def submit_evaluation(
     )
     enrolment.completed_dt = now
     db.session.flush()
-    award_completion(enrolment, now)  # or the office's queue (has_credit_review)
+    announce(course_completed, enrolment, now=now)  # credits, or the office's queue
     return enrolment
 
 

@@ -5,9 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from certificates.queries import course_award, get_rule_set
-from certificates.rules import calculate_class_hours
 from courses.access import Actor, can_manage_course, can_view_course
+from courses.credit_terms import credit_terms
 from courses.gates import EnrolmentFacts, next_lecture, next_step
 from courses.models import (
     Course,
@@ -58,13 +57,14 @@ def class_hours(course):
     if course.class_hours_override is not None:
         return float(course.class_hours_override)
     seconds = sum(lecture.duration_seconds or 0 for lecture in course.lectures)
-    rule_set = get_rule_set(course.rule_set_code)
-    return float(calculate_class_hours(Decimal(seconds) / 60, rule_set))
+    terms = credit_terms()
+    rule_set = terms.get_rule_set(course.rule_set_code)
+    return float(terms.calculate_class_hours(Decimal(seconds) / 60, rule_set))
 
 
 def course_credits(course):
     """The credits completing ``course`` today awards (0 when none)."""
-    decision = course_award(course)
+    decision = credit_terms().course_award(course)
     return decision.credits if decision.is_eligible else Decimal(0)
 
 

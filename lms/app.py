@@ -61,12 +61,14 @@ def _trust_proxies(app):
 
 def _init_extensions(app):
     import lms.models  # noqa: F401  (every table on the metadata)
+    from certificates import events as certificate_events
     from lms import headers, i18n, labels, logs, queue, transport
     from lms.accounts import auth
     from lms.db import begin_write_transaction, db
     from lms.extensions import babel, csrf, limiter, login_manager, migrate
 
     logs.init_app(app)
+    certificate_events.connect()  # credits follow courses' events
     headers.init_app(app)
     transport.init_app(app)
     db.init_app(app)

@@ -17,3 +17,18 @@ class CourseFormat(enum.StrEnum):
     RECORDED = "recorded"
     LIVE = "live"
     ONSITE = "onsite"
+
+
+class MediaStatus(enum.StrEnum):
+    """A lecture's media, as learners see it (a column of ``courses``' lectures,
+    kept current by ``media_pipeline``)."""
+
+    NONE = "none"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+#: The ladder policies a course may ask for (``media_pipeline.ladder.POLICIES``
+#: holds what each one means).
+MEDIA_POLICIES = ("lecture", "high_motion")

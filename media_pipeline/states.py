@@ -7,6 +7,8 @@ import base64
 import binascii
 import enum
 
+from lms.enums import MediaStatus  # noqa: F401  (lectures' media, a foundation)
+
 
 class JobState(enum.StrEnum):
     PENDING = "pending"
@@ -82,12 +84,3 @@ class ReviewState(enum.StrEnum):
     REJECTED = "rejected"
     #: A newer version of the same lecture arrived before the office decided.
     SUPERSEDED = "superseded"
-
-
-class MediaStatus(enum.StrEnum):
-    """A lecture's media, as learners see it."""
-
-    NONE = "none"
-    PROCESSING = "processing"
-    READY = "ready"
-    FAILED = "failed"

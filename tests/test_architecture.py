@@ -6,6 +6,9 @@ through another module of ours.
 """
 
 import ast
+import itertools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -133,3 +136,143 @@ def test_only_edges_commit():
         and "commit()" in path.read_text()
     ]
     assert offenders == []
+
+
+# --- arrows only go down (issue 12, item 6) -----------------------------------
+
+#: The domain packages, each reaching another only one way.
+DOMAIN = ("courses", "media_pipeline", "certificates")
+#: What must never load when a pure module is imported (a fresh interpreter).
+NEVER_LOADED_BY_PURE = ("flask", "werkzeug", "sqlalchemy", "flask_sqlalchemy")
+
+
+def resolved_imports(path):
+    """Every module of ours ``path`` imports, at any depth of the file (function
+    bodies too): ``from lms import app`` is ``lms.app``."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [
+                f"{node.module}.{alias.name}"
+                if f"{node.module}.{alias.name}" in MODULES
+                else node.module
+                for alias in node.names
+            ]
+        else:
+            continue
+        for name in names:
+            while name and name not in MODULES:
+                name = name.rpartition(".")[0]
+            if name:
+                yield name
+
+
+IMPORTS = {name: set(resolved_imports(path)) - {name} for name, path in MODULES.items()}
+
+
+def package_of(name):
+    return name.split(".", 1)[0]
+
+
+def find_cycle(graph):
+    """One cycle of ``graph`` (node -> set of nodes) as a list, or None."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_find_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert find_cycle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"b"}}) == ["b", "c", "b"]
+
+
+def test_domain_packages_import_each_other_one_way_only():
+    """courses <- media_pipeline <- certificates, never back: courses hears of
+    certificates only through events (courses.events, courses.credit_terms)."""
+    graph, why = {}, {}
+    for name, imported in IMPORTS.items():
+        for other in imported:
+            a, b = package_of(name), package_of(other)
+            if a != b and a in DOMAIN and b in DOMAIN:
+                graph.setdefault(a, set()).add(b)
+                why.setdefault((a, b), f"{name} imports {other}")
+    cycle = find_cycle(graph)
+    assert cycle is None, [why[edge] for edge in itertools.pairwise(cycle)]
+
+
+def is_edge(name):
+    """The app, its API, its pages (views, admin) and its CLI: the top layer."""
+    return (
+        name == "lms.app"
+        or name.startswith(("lms.api", "lms.main"))
+        or name.endswith((".views", ".admin"))
+    )
+
+
+def test_the_foundations_sit_below_the_domain_packages():
+    """What a domain package imports from lms (db, accounts' models and roles,
+    hospitals, enums, queue, text...) never imports a domain package back, at any
+    depth, nor the app, its views or its API."""
+    below = {
+        other
+        for name, imported in IMPORTS.items()
+        if package_of(name) in DOMAIN
+        for other in imported
+        if package_of(other) == "lms"
+    }
+    problems, seen, stack = [], set(), [(m, [m]) for m in sorted(below)]
+    while stack:
+        name, chain = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for other in IMPORTS[name]:
+            if package_of(other) in DOMAIN or is_edge(other):
+                problems.append(" -> ".join([*chain, other]))
+            else:
+                stack.append((other, [*chain, other]))
+    assert problems == []
+
+
+def test_the_lms_package_loads_nothing_until_asked():
+    """``import lms`` (which every ``lms.*`` import runs first) imports nothing at
+    its top level: ``create_app`` is imported when asked for."""
+    tree = ast.parse(MODULES["lms"].read_text())
+    assert not [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+
+
+@pytest.mark.parametrize("name", PURE)
+def test_importing_a_pure_module_loads_no_flask_or_sqlalchemy(name):
+    """In a fresh interpreter, so nothing imported earlier hides a dependency."""
+    check = (
+        f"import importlib, sys; importlib.import_module({name!r}); "
+        f"print(sorted(m for m in sys.modules "
+        f"if m.split('.')[0] in {NEVER_LOADED_BY_PURE!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]", f"{name} loads {result.stdout.strip()}"

@@ -9,8 +9,6 @@ replace the whoosh index when one machine's index is outgrown.
 
 from dataclasses import dataclass, field
 
-from flask import current_app
-
 
 @dataclass(frozen=True)
 class CourseDocument:
@@ -54,6 +52,9 @@ FACETS = ("specialty", "professions", "credit_category", "format")
 
 def get_search():
     """The search backend of the current app (one per process)."""
+    # Flask only here: importing lms.search.query (pure) must not load it.
+    from flask import current_app
+
     backend = current_app.extensions.get("telecme_search")
     if backend is None:
         from lms.search.whoosh_backend import WhooshSearch
