@@ -196,3 +196,27 @@ def test_a_learners_own_certificate_download_is_no_notice(
         issued_by_id=learner.id,
     )
     assert notices(db, learner) == []
+
+
+@pytest.mark.parametrize("kind", list(NotificationKind))
+@pytest.mark.parametrize("locale", ["zh_Hans_CN", "en"])
+def test_every_kind_reads_as_a_title_and_a_text(app, kind, locale):
+    from flask_babel import force_locale
+
+    from lms.notifications.messages import render_notification
+
+    params = {
+        "course": {"zh": "高血压基层管理", "en": "Hypertension in primary care"},
+        "lecture": {"zh": "第1讲", "en": "Lecture 1"},
+        "hospital": {"zh": "测试县人民医院", "en": "Test County Hospital"},
+        "serial": "TC-AAAA",
+        "reason": "原因",
+    }
+    with app.test_request_context(), force_locale(locale):
+        title, text = render_notification(kind, params)
+    assert title and text and "%(" not in text
+    if kind in (NotificationKind.COURSE_APPROVED, NotificationKind.COURSE_RETURNED):
+        expected = (
+            "高血压基层管理" if locale != "en" else "Hypertension in primary care"
+        )
+        assert expected in text
