@@ -176,6 +176,8 @@ def lecture(lecture_id):
     next_link = _after_lecture(lecture, tracked)
     config = {
         "lectureId": lecture.id,
+        #: The player keeps quality and speed per person on a device.
+        "userId": current_user.id,
         "hlsUrl": url,
         "audioUrl": f"{base}/audio/index.m3u8",
         "poster": f"{base}/poster.jpg",

@@ -12,17 +12,41 @@
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var queueKey = "telecme-beats-" + cfg.lectureId;
   var hls = null, session = null, seq = 0, ranges = [], current = null;
-  var mode = "video", wantedLevel = -1, wantedCap = -1;
+  var mode = "video", wantedLevel = -1, wantedCap = -1, wantedHeight = null;
   var quality = root.querySelector("select[name=quality]");
   var speed = root.querySelector("select[name=speed]");
   var status = root.querySelector(".player-status");
+  // Quality and speed as this person last chose them on this device.
+  var prefsKey = "telecme-player-" + (cfg.userId || "guest");
 
   function say(text) { status.textContent = text || ""; }
+
+  function loadPrefs() {
+    try { return JSON.parse(localStorage.getItem(prefsKey) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function savePrefs() {
+    try {
+      var value = quality.value;
+      // A rung by its height: another lecture's ladder numbers its rungs differently.
+      if (/^\d+$/.test(value) && hls && hls.levels[Number(value)]) {
+        value = hls.levels[Number(value)].height + "p";
+      }
+      localStorage.setItem(prefsKey, JSON.stringify({ quality: value, speed: speed.value }));
+    } catch (e) { /* private mode: nothing kept */ }
+  }
+  function rate() { return Number(speed.value) || 1; }
+  // A new source resets a media element's playbackRate to its defaultPlaybackRate:
+  // keep both at the chosen speed (audio-only and back dropped 2x to 1x).
+  function applyRate() { video.defaultPlaybackRate = rate(); video.playbackRate = rate(); }
+  video.addEventListener("loadedmetadata", applyRate);
 
   function load(url, startAt) {
     if (hls) { hls.destroy(); hls = null; }
     if (window.Hls && Hls.isSupported()) {
-      hls = new Hls({ startPosition: startAt || 0, capLevelToPlayerSize: true });
+      // The first fragment already comes from the chosen rung (data saver: the
+      // lowest), not from hls.js's bandwidth estimate.
+      hls = new Hls({ startPosition: startAt || 0, capLevelToPlayerSize: true,
+                      startLevel: mode === "video" ? wantedLevel : -1 });
       hls.loadSource(url);
       hls.attachMedia(video);
       hls.on(Hls.Events.MANIFEST_PARSED, function () {
@@ -51,6 +75,13 @@
       quality.add(option);
     });
     quality.value = keep || "auto";
+    if (quality.value !== keep) quality.value = "auto";  // a rung this lecture lacks
+    if (wantedHeight) {
+      hls.levels.forEach(function (level, i) {
+        if (level.height + "p" === wantedHeight) { quality.value = String(i); wantedLevel = i; }
+      });
+      wantedHeight = null;
+    }
   }
 
   function applyLevel() {
@@ -59,13 +90,20 @@
     hls.currentLevel = wantedLevel;
   }
 
-  quality.addEventListener("change", function () {
-    var value = quality.value, at = video.currentTime, playing = !video.paused;
-    wantedLevel = /^\d+$/.test(value) ? Number(value) : -1;
-    wantedCap = value === "saver" ? 0 : -1;
+  function choose(value) {
+    // Data saver pins the lowest rung (hls.js sorts levels by bitrate): a cap would
+    // not hold, since capLevelToPlayerSize resets autoLevelCapping as it measures.
+    wantedLevel = /^\d+$/.test(value) ? Number(value) : value === "saver" ? 0 : -1;
+    wantedCap = -1;
     root.classList.toggle("audio-only", value === "audio");
     root.dataset.quality = value;
-    var wanted = value === "audio" ? "audio" : "video";
+    return value === "audio" ? "audio" : "video";
+  }
+
+  quality.addEventListener("change", function () {
+    var value = quality.value, at = video.currentTime, playing = !video.paused;
+    var wanted = choose(value);
+    savePrefs();
     if (wanted !== mode) {
       // hls.js drops audio-only variants from a master with video: load the
       // audio rendition's own playlist instead, with the poster on screen.
@@ -78,7 +116,24 @@
     if (playing) video.play();
   });
 
-  speed.addEventListener("change", function () { video.playbackRate = Number(speed.value); });
+  speed.addEventListener("change", function () { applyRate(); savePrefs(); });
+
+  // What this person chose last time on this device (a numbered rung is not kept
+  // across lectures: their ladders differ).
+  (function restore() {
+    var prefs = loadPrefs();
+    if (Array.prototype.some.call(speed.options, function (o) { return o.value === prefs.speed; })) {
+      speed.value = prefs.speed;
+    }
+    if (/^\d+p$/.test(prefs.quality || "")) wantedHeight = prefs.quality;
+    if (prefs.quality === "saver" || prefs.quality === "audio") {
+      quality.value = prefs.quality;
+      mode = choose(prefs.quality);
+      if (mode === "audio") video.poster = cfg.poster;
+    }
+    applyRate();
+  })();
+  function sourceUrl() { return mode === "audio" ? cfg.audioUrl : cfg.hlsUrl; }
 
   /* --- played ranges and heartbeats ------------------------------------------ */
   video.addEventListener("timeupdate", function () {
@@ -207,11 +262,11 @@
   }
 
   function start() {
-    if (!cfg.tracked) { load(cfg.hlsUrl, 0); return; }  // a lecturer's preview
+    if (!cfg.tracked) { load(sourceUrl(), 0); return; }  // a lecturer's preview
     // Beats kept from an earlier visit go first, while their play session may
     // still be the one that counts; a new play session takes over after them.
     flush().then(startSession).then(function (data) {
-      load(cfg.hlsUrl, data ? data.progress.resume_position : 0);
+      load(sourceUrl(), data ? data.progress.resume_position : 0);
     });
   }
 
