@@ -56,6 +56,22 @@ TUS_RESUMABLE = header_parameter(
 NO_CONTENT = {"description": "Done (no body)"}
 
 
+class TusError(Exception):
+    """A request that breaks the protocol itself (its framing, not the domain):
+    answered ``{error: {code, message}}`` with its own status (400, 412, 415, 423)."""
+
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@bp.errorhandler(TusError)
+def _handle_tus_error(error):
+    from lms.errors import json_error
+
+    return json_error(error.status, error.code, error.message)
+
+
 @bp.after_request
 def _every_tus_answer_names_the_version(response):
     if request.endpoint in ENDPOINTS:
@@ -67,7 +83,7 @@ def _every_tus_answer_names_the_version(response):
 
 def require_tus():
     if not speaks_tus(request.headers.get("Tus-Resumable")):
-        raise ApiError(
+        raise TusError(
             412,
             "tus_version",
             f"Send Tus-Resumable: {TUS_VERSION} (the only version spoken here).",
@@ -78,7 +94,7 @@ def tus_header(name, parse):
     try:
         return parse(request.headers.get(name))
     except TusHeaderError as error:
-        raise ApiError(400, "bad_tus_header", str(error)) from None
+        raise TusError(400, "bad_tus_header", str(error)) from None
 
 
 def last_activity(upload):
@@ -211,7 +227,7 @@ def tus_status(token):
     return response
 
 
-def refused(error, upload):
+def refused(error, upload, status=None):
     """A refused PATCH: the error, and the offset to resume from in Upload-Offset."""
     response = jsonify(
         {
@@ -223,7 +239,7 @@ def refused(error, upload):
             }
         }
     )
-    response.status_code = error.status
+    response.status_code = status or error.status
     response.headers.update(state_headers(upload))
     return response
 
@@ -263,7 +279,7 @@ def tus_patch(token):
     require_tus()
     load_own_upload(token)
     if request.mimetype != OFFSET_CONTENT_TYPE:
-        raise ApiError(
+        raise TusError(
             415, "unsupported_media_type", f"Send the body as {OFFSET_CONTENT_TYPE}."
         )
     offset = tus_header("Upload-Offset", lambda v: parse_length(v, "Upload-Offset"))
@@ -299,9 +315,8 @@ def tus_patch(token):
             "upload_busy",
             "Another PATCH of this upload is still arriving; "
             f"resume from offset {upload.received} once it ends.",
-            423,
         )
-        response = refused(busy, upload)
+        response = refused(busy, upload, status=423)
         response.headers["Retry-After"] = "1"
         return response
     if job is not None:
@@ -333,7 +348,7 @@ def tus_delete(token):
         with store.locked(token):
             ops.terminate_upload(store, upload)
     except BlockingIOError:
-        raise ApiError(
+        raise TusError(
             423, "upload_busy", "A PATCH of this upload is still arriving."
         ) from None
     except ops.MediaError as error:

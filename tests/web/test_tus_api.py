@@ -284,3 +284,18 @@ def test_a_published_courses_recording_waits_for_review(
     location = create(client, lecture, headers).headers["Location"]
     status = client.get(location, headers=headers).json
     assert status["review_required"] is True
+
+
+def test_a_patch_or_termination_while_another_patch_arrives_is_423(client, draft, app):
+    """tus-js-client and tusd's clients retry a 423 (Locked) after Retry-After."""
+    lecture, headers = draft
+    location = create(client, lecture, headers).headers["Location"]
+    token = location.rsplit("/", 1)[1]
+    with Storage(app.config["MEDIA_DIR"]).locked(token):  # a PATCH still arriving
+        busy = patch(client, location, headers, 0, BODY[:100])
+        assert busy.status_code == 423
+        assert busy.headers["Retry-After"] == "1"
+        assert busy.headers["Upload-Offset"] == "0"
+        assert busy.json["error"]["code"] == "upload_busy"
+        assert client.delete(location, headers=headers).status_code == 423
+    assert patch(client, location, headers, 0, BODY[:100]).status_code == 204
