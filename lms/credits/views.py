@@ -45,7 +45,7 @@ from lms.credits.forms import (
 from lms.credits.messages import credit_error_message
 from lms.credits.staff import list_staff_behind, staff_page
 from lms.db import db, utcnow
-from lms.edge import choice_arg, int_arg, page_arg
+from lms.edge import MAX_ID, choice_arg, int_arg, page_arg
 from lms.i18n import current_language
 from lms.labels import (
     category_label,
@@ -306,7 +306,10 @@ def staff():
 @roles_required(Role.SITE_COORDINATOR)
 def enrol_selected():
     form = enrol_selected_form()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not all(
+        1 <= i <= MAX_ID for i in form.learner_ids.data or ()
+    ):
+        # An id no column holds (2**40) is no one, not a database error.
         flash(_("Some of the data is not valid."), "error")
         return redirect(url_for(".staff"))
     if not form.learner_ids.data:

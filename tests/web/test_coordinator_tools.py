@@ -149,6 +149,21 @@ def test_the_attendance_history_reads_one_query_for_its_sessions(
     assert queries_for_the_page() == few
 
 
+@pytest.mark.parametrize("raw", [str(2**40), "-1", "x", "1e3"])
+def test_a_hostile_id_enrols_nobody_and_is_no_500(
+    client, db, create_course, create_user, hospital, coordinator, raw
+):
+    course = create_course()
+    mine = create_user(hospital=hospital)
+    response = post(
+        client,
+        "/credits/staff/enrol",
+        {"enrol-course_id": course.id, "enrol-learner_ids": [str(mine.id), raw]},
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Enrolment).filter_by(user_id=mine.id)) is None
+
+
 def test_a_coordinator_cannot_enrol_another_hospitals_staff(
     client, db, create_course, create_user, hospital, coordinator
 ):
