@@ -4,7 +4,7 @@ import json
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lms.accounts.auth import roles_required
@@ -38,6 +38,7 @@ def index():
         actors=list_audit_actors(),
         action_label=action_label,
         changes=changes,
+        target_url=target_url,
         filters={
             "action": action or "",
             "actor": actor_id or "",
@@ -67,6 +68,20 @@ def _start_of(day):
         return None
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return datetime.combine(day, time(), tzinfo=zone)
+
+
+def target_url(entry):
+    """Where the office reads the changed thing, when it has a page."""
+    if entry.target_id is None:
+        return None
+    endpoints = {
+        "courses": ("review.review", "course_id"),
+        "users": ("users_admin.edit", "user_id"),
+    }
+    if entry.target_type not in endpoints:
+        return None
+    endpoint, name = endpoints[entry.target_type]
+    return url_for(endpoint, **{name: entry.target_id})
 
 
 def changes(entry):

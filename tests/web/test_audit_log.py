@@ -221,6 +221,7 @@ def test_the_office_reads_the_log_with_before_and_after(
     assert "&#34;learner&#34;" in page and "&#34;lecturer&#34;" in page
     assert "Role changed" in page and "Password reset" in page
     assert "<dt>Role</dt>" in page  # a field by its label, not its column
+    assert f'<a href="/admin/users/{other.id}">entry-000</a>' in page
     assert "李主任" in page and "王敏" in page
 
 
