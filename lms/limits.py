@@ -13,8 +13,8 @@ DESCRIPTION_MAX = 5000
 QUESTION_TEXT_MAX = 2000
 #: One answer option's text.
 OPTION_TEXT_MAX = 500
-#: Options of one question.
-OPTIONS_MIN, OPTIONS_MAX = 2, 6
+#: Options of one question (the page's form shows six).
+OPTIONS_MIN, OPTIONS_MAX = 2, 8
 #: A reviewer's comment or a reason given for a change.
 COMMENT_MAX = 2000
 REASON_MAX = 500
@@ -33,6 +33,8 @@ MAX_ATTEMPTS_MIN, MAX_ATTEMPTS_MAX = 1, 10
 QUESTIONS_PER_ATTEMPT_MIN, QUESTIONS_PER_ATTEMPT_MAX = 1, 100
 #: A lecture's length before its recording arrives (seconds; the form: minutes).
 DURATION_MAX_SECONDS = 24 * 3600
+#: Class hours the office may set at approval (instead of the lectures' length).
+CLASS_HOURS_MIN, CLASS_HOURS_MAX = 0.5, 500
 #: An evaluation's scores (1–5).
 SCORE_MIN, SCORE_MAX = 1, 5
 #: The years a transcript covers.

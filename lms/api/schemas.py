@@ -339,7 +339,10 @@ class CourseDecisionIn(In):
     project_number: text(limits.PROJECT_NUMBER_MAX) | None = None
     project_level: choice(ProjectLevel) | None = None
     credit_category: text(64, 1) | None = None
-    class_hours_override: Annotated[Number, Field(gt=0, le=500)] | None = None
+    class_hours_override: (
+        Annotated[Number, Field(ge=limits.CLASS_HOURS_MIN, le=limits.CLASS_HOURS_MAX)]
+        | None
+    ) = None
     class_hours_override_reason: text(limits.REASON_MAX) = ""
     media_policy: Literal["lecture", "high_motion"] | None = None
     has_credit_review: bool | None = None

@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from certificates.queries import list_current_rule_sets
 from courses.disciplines import DISCIPLINES
+from lms import limits as L
 from lms.accounts.forms import profession_choices
 from lms.edge import FiniteDecimalField
 from lms.enums import CourseFormat, ProjectLevel
@@ -55,11 +56,22 @@ def rating_choices():
     return [SelectChoice(str(i), str(i)) for i in range(5, 0, -1)]
 
 
+def percent(low, high):
+    """A share's limits (``lms.limits``) as the form's whole percent."""
+    return round(low * 100), round(high * 100)
+
+
 class CourseForm(FlaskForm):
-    title_zh = StringField(_l("Title (Chinese)"), [InputRequired(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), [Length(max=200)])
-    description_zh = TextAreaField(_l("Description (Chinese)"), [Length(max=5000)])
-    description_en = TextAreaField(_l("Description (English)"), [Length(max=5000)])
+    title_zh = StringField(
+        _l("Title (Chinese)"), [InputRequired(), Length(max=L.TITLE_MAX)]
+    )
+    title_en = StringField(_l("Title (English)"), [Length(max=L.TITLE_MAX)])
+    description_zh = TextAreaField(
+        _l("Description (Chinese)"), [Length(max=L.DESCRIPTION_MAX)]
+    )
+    description_en = TextAreaField(
+        _l("Description (English)"), [Length(max=L.DESCRIPTION_MAX)]
+    )
     specialty = SelectField(_l("Specialty"))
     target_professions = SelectMultipleField(
         _l("For"), choices=profession_choices(), validators=[Optional()]
@@ -68,23 +80,37 @@ class CourseForm(FlaskForm):
     project_level = SelectField(_l("Project level"), choices=level_choices())
     rule_set_code = SelectField(_l("Credit rules"))
     completion_threshold = IntegerField(
-        _l("Share of each lecture to watch (%)"), [NumberRange(50, 100)], default=95
+        _l("Share of each lecture to watch (%)"),
+        [NumberRange(*percent(L.COMPLETION_THRESHOLD_MIN, L.COMPLETION_THRESHOLD_MAX))],
+        default=95,
     )
-    pass_mark = IntegerField(_l("Pass mark (%)"), [NumberRange(10, 100)], default=60)
-    max_attempts = IntegerField(_l("Attempts allowed"), [NumberRange(1, 10)], default=3)
+    pass_mark = IntegerField(
+        _l("Pass mark (%)"),
+        [NumberRange(*percent(L.PASS_MARK_MIN, L.PASS_MARK_MAX))],
+        default=60,
+    )
+    max_attempts = IntegerField(
+        _l("Attempts allowed"),
+        [NumberRange(L.MAX_ATTEMPTS_MIN, L.MAX_ATTEMPTS_MAX)],
+        default=3,
+    )
     questions_per_attempt = IntegerField(
-        _l("Questions per attempt (empty: all)"), [Optional(), NumberRange(1, 100)]
+        _l("Questions per attempt (empty: all)"),
+        [
+            Optional(),
+            NumberRange(L.QUESTIONS_PER_ATTEMPT_MIN, L.QUESTIONS_PER_ATTEMPT_MAX),
+        ],
     )
 
 
 class LectureForm(FlaskForm):
     title_zh = StringField(
-        _l("Lecture title (Chinese)"), [InputRequired(), Length(max=200)]
+        _l("Lecture title (Chinese)"), [InputRequired(), Length(max=L.TITLE_MAX)]
     )
-    title_en = StringField(_l("Lecture title (English)"), [Length(max=200)])
+    title_en = StringField(_l("Lecture title (English)"), [Length(max=L.TITLE_MAX)])
     duration_minutes = FiniteDecimalField(
         _l("Length in minutes (until the recording is uploaded)"),
-        [Optional(), NumberRange(0.1, 1440)],
+        [Optional(), NumberRange(0.1, L.DURATION_MAX_SECONDS // 60)],
     )
 
 
@@ -97,29 +123,35 @@ class QuestionForm(FlaskForm):
         ],
     )
     text_zh = TextAreaField(
-        _l("Question (Chinese)"), [InputRequired(), Length(max=2000)]
+        _l("Question (Chinese)"), [InputRequired(), Length(max=L.QUESTION_TEXT_MAX)]
     )
-    text_en = TextAreaField(_l("Question (English)"), [Length(max=2000)])
-    option_1 = StringField(_l("Option A"), [InputRequired(), Length(max=500)])
-    option_2 = StringField(_l("Option B"), [InputRequired(), Length(max=500)])
-    option_3 = StringField(_l("Option C"), [Length(max=500)])
-    option_4 = StringField(_l("Option D"), [Length(max=500)])
+    text_en = TextAreaField(_l("Question (English)"), [Length(max=L.QUESTION_TEXT_MAX)])
+    option_1 = StringField(
+        _l("Option A"), [InputRequired(), Length(max=L.OPTION_TEXT_MAX)]
+    )
+    option_2 = StringField(
+        _l("Option B"), [InputRequired(), Length(max=L.OPTION_TEXT_MAX)]
+    )
+    option_3 = StringField(_l("Option C"), [Length(max=L.OPTION_TEXT_MAX)])
+    option_4 = StringField(_l("Option D"), [Length(max=L.OPTION_TEXT_MAX)])
     correct_1 = BooleanField(_l("A is right"))
     correct_2 = BooleanField(_l("B is right"))
     correct_3 = BooleanField(_l("C is right"))
     correct_4 = BooleanField(_l("D is right"))
-    option_5 = StringField(_l("Option E"), [Length(max=500)])
-    option_6 = StringField(_l("Option F"), [Length(max=500)])
+    option_5 = StringField(_l("Option E"), [Length(max=L.OPTION_TEXT_MAX)])
+    option_6 = StringField(_l("Option F"), [Length(max=L.OPTION_TEXT_MAX)])
     correct_5 = BooleanField(_l("E is right"))
     correct_6 = BooleanField(_l("F is right"))
-    explanation_zh = TextAreaField(_l("Explanation"), [Length(max=2000)])
-    option_1_en = StringField(_l("Option A (English)"), [Length(max=500)])
-    option_2_en = StringField(_l("Option B (English)"), [Length(max=500)])
-    option_3_en = StringField(_l("Option C (English)"), [Length(max=500)])
-    option_4_en = StringField(_l("Option D (English)"), [Length(max=500)])
-    option_5_en = StringField(_l("Option E (English)"), [Length(max=500)])
-    option_6_en = StringField(_l("Option F (English)"), [Length(max=500)])
-    explanation_en = TextAreaField(_l("Explanation (English)"), [Length(max=2000)])
+    explanation_zh = TextAreaField(_l("Explanation"), [Length(max=L.QUESTION_TEXT_MAX)])
+    option_1_en = StringField(_l("Option A (English)"), [Length(max=L.OPTION_TEXT_MAX)])
+    option_2_en = StringField(_l("Option B (English)"), [Length(max=L.OPTION_TEXT_MAX)])
+    option_3_en = StringField(_l("Option C (English)"), [Length(max=L.OPTION_TEXT_MAX)])
+    option_4_en = StringField(_l("Option D (English)"), [Length(max=L.OPTION_TEXT_MAX)])
+    option_5_en = StringField(_l("Option E (English)"), [Length(max=L.OPTION_TEXT_MAX)])
+    option_6_en = StringField(_l("Option F (English)"), [Length(max=L.OPTION_TEXT_MAX)])
+    explanation_en = TextAreaField(
+        _l("Explanation (English)"), [Length(max=L.QUESTION_TEXT_MAX)]
+    )
 
     def options(self):
         """The options typed, ``[{"text_zh", "text_en", "is_correct"}]`` (blank
@@ -170,31 +202,35 @@ def media_policy_choices():
 
 
 class ApprovalForm(FlaskForm):
-    project_number = StringField(_l("Project number"), [Length(max=64)])
+    project_number = StringField(
+        _l("Project number"), [Length(max=L.PROJECT_NUMBER_MAX)]
+    )
     project_level = SelectField(_l("Project level"), choices=level_choices())
     credit_category = SelectField(_l("Credit category"))
     class_hours_override = FiniteDecimalField(
         _l("Class hours (empty: computed from the lectures)"),
-        [Optional(), NumberRange(0.5, 500)],
+        [Optional(), NumberRange(L.CLASS_HOURS_MIN, L.CLASS_HOURS_MAX)],
     )
     media_policy = SelectField(_l("Video ladder"), choices=media_policy_choices())
     has_credit_review = BooleanField(
         _l("Completions wait for the CME office before credits are awarded")
     )
     class_hours_override_reason = StringField(
-        _l("Reason for changing class hours"), [Length(max=500)]
+        _l("Reason for changing class hours"), [Length(max=L.REASON_MAX)]
     )
 
 
 class ReturnForm(FlaskForm):
     comment = TextAreaField(
-        _l("What should the lecturers change?"), [InputRequired(), Length(max=2000)]
+        _l("What should the lecturers change?"),
+        [InputRequired(), Length(max=L.COMMENT_MAX)],
     )
 
 
 class RejectMediaForm(FlaskForm):
     comment = TextAreaField(
-        _l("Why is the new recording rejected?"), [InputRequired(), Length(max=2000)]
+        _l("Why is the new recording rejected?"),
+        [InputRequired(), Length(max=L.COMMENT_MAX)],
     )
 
 
@@ -212,7 +248,9 @@ class EvaluationForm(FlaskForm):
         choices=rating_choices(),
         validators=[InputRequired()],
     )
-    comments = TextAreaField(_l("Comments (optional)"), [Length(max=4000)])
+    comments = TextAreaField(
+        _l("Comments (optional)"), [Length(max=L.EVALUATION_COMMENTS_MAX)]
+    )
 
 
 class EnrolHospitalForm(FlaskForm):
