@@ -5,7 +5,6 @@ nesting, query arguments. Bad input becomes a 4xx here, never an error deeper in
 import json
 import math
 import re
-from datetime import datetime
 
 from flask import abort, request
 from flask.json.provider import DefaultJSONProvider
@@ -100,17 +99,6 @@ class BoundedJSONProvider(DefaultJSONProvider):
         return load_json(s, **kwargs)
 
 
-def check_json_ints(data, *names, limit=MAX_ID):
-    """``data`` if its fields ``names`` (ids, counters) are, when whole numbers,
-    within ±``limit``; a 422 naming the field otherwise (their columns hold no more)."""
-    for name in names:
-        value = data.get(name)
-        whole = isinstance(value, int) and not isinstance(value, bool)
-        if whole and not -limit <= value <= limit:
-            abort(422, f"{name} is out of range (at most {limit}).")
-    return data
-
-
 # --- query arguments -------------------------------------------------------------
 
 
@@ -153,24 +141,6 @@ def catalog_filters():
         # Categories differ by rule set; an unknown one simply matches nothing.
         "credit_category": request.args.get("credit_category") or None,
     }
-
-
-def aware_datetime_field(name, value):
-    """A JSON date-time field (ISO 8601 with a time zone, or null) as an aware
-    datetime; a 422 that names the field otherwise."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        abort(
-            422,
-            f"{name} must be an ISO 8601 date-time with a time zone, "
-            "e.g. 2026-09-01T08:00:00+08:00.",
-        )
-    return parsed
 
 
 # --- forms -------------------------------------------------------------------------
