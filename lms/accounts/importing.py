@@ -18,6 +18,8 @@ from lms.text import clean_text
 
 REQUIRED_COLUMNS = ("login", "name", "hospital")
 MAX_NAME_LENGTH = 100
+#: As the office's password field allows.
+MAX_PASSWORD_LENGTH = 256
 MAX_ROWS = 5000
 
 ROLE_NAMES = {
@@ -89,8 +91,11 @@ def parse_user_csv(text):
         values = {k: clean_text(v, required=False) for k, v in raw.items() if k and v}
         if not any(values.values()):
             continue
-        # A password is taken as typed (spaces are part of it).
+        # A password is taken as typed (spaces are part of it); a login as
+        # typed too, so that one with a control character is refused, as at
+        # registration, rather than quietly becomes another login.
         values["password"] = (raw.get("password") or "").strip()
+        values["login"] = (raw.get("login") or "").strip()
         row, problems = _parse_row(line, values)
         if row and row.login in seen:
             problems.append(
@@ -137,6 +142,16 @@ def _parse_row(line, values):
                 "too_long",
                 "name",
                 MAX_NAME_LENGTH,
+            )
+        )
+    if len(values.get("password", "")) > MAX_PASSWORD_LENGTH:
+        problems.append(
+            _error(
+                line,
+                f"password is longer than {MAX_PASSWORD_LENGTH} characters",
+                "too_long",
+                "password",
+                MAX_PASSWORD_LENGTH,
             )
         )
     role = ROLE_NAMES.get(values.get("role", "learner").lower())
