@@ -276,3 +276,28 @@ def test_importing_a_pure_module_loads_no_flask_or_sqlalchemy(name):
         check=True,
     )
     assert result.stdout.strip() == "[]", f"{name} loads {result.stdout.strip()}"
+
+
+def test_flask_finds_the_factory_of_the_lazy_package(tmp_path):
+    """``flask --app lms`` and ``lms:create_app()`` still find the app."""
+    check = (
+        "import sys, lms; assert 'flask' not in sys.modules; "
+        "from flask.cli import ScriptInfo, find_best_app; "
+        "print(find_best_app(lms).name, "
+        "ScriptInfo(app_import_path='lms:create_app()').load_app().name)"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LMS_SECRET_KEY": "k" * 16 + "0123456789abcdef0123456789",
+        "LMS_INSTANCE_PATH": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["lms", "lms"]
