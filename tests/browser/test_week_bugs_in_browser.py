@@ -258,3 +258,52 @@ def test_a_phone_shows_the_credits_table_readably_and_one_search_box(
     page.goto("/courses/?q=卒中")
     expect(page.locator("input[type=search]:visible")).to_have_count(1)
     screenshot(page, "catalog-search-phone-zh-CN")
+
+
+# --- 5, 6. uploads: the badge follows the job, the reason in Chinese ----------------
+
+
+def test_an_upload_updates_the_badge_and_says_why_it_failed_in_chinese(
+    new_page, screenshot, committed, tmp_path
+):
+    from courses import operations as ops
+    from tests.media.clips import make_clip
+
+    def build():
+        scene = build_scene(durations=(600.0,))
+        draft = ops.create_course(
+            scene.lecturer, title_zh="上传测试课程", specialty="nursing"
+        )
+        for title in ("好的录像", "坏的文件"):
+            ops.add_lecture(draft, scene.lecturer, title_zh=title, duration_seconds=60)
+        return draft.id, scene.lecturer.login
+
+    course_id, login = committed(build)
+    good = make_clip(tmp_path / "好的录像.mp4", seconds=3, size="320x180")
+    junk = tmp_path / "坏的文件.mp4"
+    junk.write_bytes(bytes(range(256)) * 64)
+    page = new_page(locale="zh-CN")
+    sign_in(page, login)
+    page.goto(f"/teach/courses/{course_id}")
+    first, second = (
+        page.locator("form.upload").nth(0),
+        page.locator("form.upload").nth(1),
+    )
+    expect(first.locator(".badge")).to_have_text("尚未上传录像")
+
+    first.locator("input[type=file]").set_input_files(str(good))
+    first.get_by_role("button", name="上传").click()
+    expect(first).to_have_attribute("data-state", "ready", timeout=60_000)
+    expect(first.locator(".badge")).to_have_text("可播放")  # no reload
+
+    second.locator("input[type=file]").set_input_files(str(junk))
+    second.get_by_role("button", name="上传").click()
+    expect(second).to_have_attribute("data-state", "failed", timeout=60_000)
+    expect(second.locator(".upload-status")).to_contain_text("该文件不是可读取的录像。")
+    expect(second.locator(".badge")).to_have_text("失败")
+    screenshot(page, "upload-badges-zh-CN")
+    # After a reload the teaching page still says why, in Chinese.
+    page.reload()
+    expect(
+        page.locator("form.upload").nth(1).locator(".upload-status")
+    ).to_contain_text("该文件不是可读取的录像。")
