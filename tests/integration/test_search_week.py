@@ -65,8 +65,6 @@ def test_every_word_on_the_course_page_finds_it(iv_course, query):
 
 
 def test_the_result_count_is_singular_for_one_course(client, iv_course):
-    html = client.get(
-        "/courses/?q=peripheral", headers={"Accept-Language": "en"}
-    ).text
+    html = client.get("/courses/?q=peripheral", headers={"Accept-Language": "en"}).text
     assert "1 course found for “peripheral”" in html
     assert "1 courses found" not in html

@@ -319,7 +319,5 @@ def test_the_class_i_chip_says_what_it_is(client, create_course, language, chip)
     course = create_course(title_zh="脑卒中的识别", title_en="Stroke")
     course.credit_category = "I"
     course_changed(course.id)
-    html = client.get(
-        "/courses/?q=stroke", headers={"Accept-Language": language}
-    ).text
+    html = client.get("/courses/?q=stroke", headers={"Accept-Language": language}).text
     assert chip in html
