@@ -238,6 +238,8 @@ def main():
         LMS_SECRET_KEY=secret,
         LMS_DATABASE_URL=url,
         LMS_INSTANCE_PATH=str(instance),
+        # One log line per request would measure the log pipe, not the beats.
+        LMS_LOG_LEVEL="WARNING",
     )
     port = services.free_port()
     server = start_gunicorn(env, port, args.workers, args.server_threads)
