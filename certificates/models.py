@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certificates.rules import Source
 from lms.db import UTCDateTime, db, enum_column, utcnow
-from media_pipeline.states import JobState
+from lms.enums import JobState
 
 
 class RuleSetVariant(db.Model):

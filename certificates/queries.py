@@ -30,9 +30,8 @@ from certificates.rules import (
 from courses.models import Course, Enrolment
 from lms.accounts.models import User
 from lms.db import db, utcnow
-from lms.enums import CourseFormat
+from lms.enums import CourseFormat, JobState
 from lms.hospitals.models import Hospital
-from media_pipeline.states import JobState
 
 
 def local_date(moment):

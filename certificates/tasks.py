@@ -14,8 +14,8 @@ from certificates.models import CertificateBatch
 from certificates.rendering import Drawer, processes_for
 from courses.models import Enrolment
 from lms.db import begin_write_transaction, db, utcnow
+from lms.enums import JobState
 from lms.queue import periodic_task, task
-from media_pipeline.states import JobState
 
 #: Certificates issued per transaction (and progress step) of a bulk issue.
 CHUNK = 50

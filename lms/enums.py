@@ -32,3 +32,13 @@ class MediaStatus(enum.StrEnum):
 #: The ladder policies a course may ask for (``media_pipeline.ladder.POLICIES``
 #: holds what each one means).
 MEDIA_POLICIES = ("lecture", "high_motion")
+
+
+class JobState(enum.StrEnum):
+    """A background job's state (transcodes, bulk certificate issues)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"

@@ -7,16 +7,8 @@ import base64
 import binascii
 import enum
 
-from lms.enums import MediaStatus  # noqa: F401  (lectures' media, a foundation)
-
-
-class JobState(enum.StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
+# Foundations, named here too: background jobs' states, lectures' media.
+from lms.enums import JobState, MediaStatus  # noqa: F401
 
 FINISHED = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
 MAX_ATTEMPTS = 3
