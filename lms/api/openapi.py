@@ -165,12 +165,16 @@ class Invalid(Exception):
         self.status, self.message, self.code = status, message, code
 
 
-def validation_code(error):
-    """``<field>_required`` for a missing or empty field, else ``invalid_<field>``."""
+def validation_code(error, codes=None):
+    """``<field>_required`` for a missing or empty field, else ``invalid_<field>``,
+    unless the model names the field's code (``error_codes``: the code its
+    operation answered before, which clients know)."""
     first = error.errors(include_url=False)[0]
     field = next((part for part in first["loc"] if isinstance(part, str)), "")
     if not field:
         return "invalid"
+    if codes and field in codes:
+        return codes[field]
     empty = first["type"] == "string_too_short" and first["input"] == ""
     if first["type"] == "missing" or empty:
         return f"{field}_required"
@@ -191,7 +195,8 @@ def parse(model, data, status):
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        message, code = validation_message(error), validation_code(error)
+        codes = getattr(model, "error_codes", None)
+        message, code = validation_message(error), validation_code(error, codes)
         raise Invalid(status, message, code) from None
 
 

@@ -9,7 +9,7 @@ forms do. Texts are cleaned (``clean_text``) by the operations.
 """
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -197,7 +197,7 @@ class CourseOut(Out):
         description="Clock hours (60 minutes): the office's, or the lectures' "
         "length in the rule set's steps"
     )
-    credits: float | None = Field(
+    credits: float = Field(
         description="What completing the course awards under its rule set, "
         "level, category and format (0: none)"
     )
@@ -571,6 +571,11 @@ Decimal = Annotated[str, Strict(), StringConstraints(pattern=r"^\d{1,4}(\.\d{1,2
 
 
 class ManualCreditIn(In):
+    error_codes: ClassVar = {
+        "study_months": "invalid_study",
+        "assessment_passed": "invalid_study",
+    }
+
     title: text(limits.TITLE_MAX, 1)
     kind: text(32, 1) = Field(examples=["ii-paper"])
     date: Annotated[str, Strict(), StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
@@ -653,6 +658,8 @@ class RejectIn(In):
 
 
 class UploadIn(In):
+    error_codes: ClassVar = {"sha256": "invalid_checksum", "size": "invalid_size"}
+
     size: Annotated[int, Field(ge=1, le=2**53)] = Field(description="Bytes")
     filename: text(255) = ""
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = (

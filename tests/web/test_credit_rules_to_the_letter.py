@@ -81,12 +81,12 @@ def test_a_draft_says_what_it_would_award_to_those_who_may_see_it(
 
 def test_the_openapi_document_describes_the_course_credits(client):
     document = client.get("/api/v1/openapi.json").json
-    course = document["components"]["schemas"]["Course"]["properties"]
+    course = document["components"]["schemas"]["CourseOut"]["properties"]
     assert course["credits"]["type"] == "number"
     assert "Clock hours" in course["class_hours"]["description"]
     get = document["paths"]["/api/v1/courses/{course_id}"]["get"]
     schema = get["responses"]["200"]["content"]["application/json"]["schema"]
-    assert schema == {"$ref": "#/components/schemas/Course"}
+    assert schema == {"$ref": "#/components/schemas/CourseOut"}
 
 
 def test_the_catalog_card_and_the_course_page_show_the_award(client, national_course):
