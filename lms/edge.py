@@ -34,6 +34,13 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max)
 
+    def to_python(self, value):
+        """An id out of range is 0, which no row has: the view answers 404. (A
+        refused match made werkzeug answer 405 to a PATCH of
+        ``/courses/<2^59>``, naming the GET of a rule whose id did not match.)"""
+        number = int(value)
+        return number if self.min <= number <= self.max else 0
+
 
 class JSONError(ValueError):
     """A JSON body that parses but cannot be used as data (a ValueError, so

@@ -54,3 +54,21 @@ def test_the_api_and_the_form_take_the_same(
     with app.test_request_context(method="POST"):
         form = CourseForm(formdata=MultiDict({field: form_value}), meta={"csrf": False})
         assert form[field].validate(form)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PATCH", "/api/v1/courses/576460752303423487"),
+        ("POST", "/api/v1/courses/2147483648/enrol"),
+        ("GET", "/api/v1/lectures/99999999999/progress"),
+        ("POST", "/api/v1/jobs/2147483648/cancel"),
+    ],
+)
+def test_an_id_past_32_bits_is_a_404_whatever_the_method(
+    client, create_user, api_token, method, path
+):
+    """Not a 405 naming another method (the fuzzer's PATCH of a huge id)."""
+    lecturer = create_user(role="lecturer")
+    response = client.open(path, method=method, json={}, headers=api_token(lecturer))
+    assert response.status_code == 404, response.json
