@@ -829,6 +829,9 @@ def start_batch(course, requested_by, now):
         total=len(queries.list_eligible_enrolments(course.id)),
         created_dt=now,
     )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
 
 
 def withdraw_attendance(attendance, withdrawn_by, now, reason):
@@ -875,6 +878,3 @@ def withdraw_attendance(attendance, withdrawn_by, now, reason):
     db.session.delete(attendance)
     db.session.flush()
     return revoked_line
-    db.session.add(batch)
-    db.session.flush()
-    return batch

@@ -1064,6 +1064,9 @@ def submit_evaluation(
     return enrolment
 
 
+def _step(enrolment):
+    return next_step(enrolment_facts(enrolment))
+
 
 #: Attempts the office may grant one learner in one course, in all.
 MAX_EXTRA_ATTEMPTS = 10
@@ -1131,6 +1134,3 @@ def grant_attempt(enrolment, granted_by, now, reason):
         link=f"/courses/{course.id}",
     )
     return enrolment
-
-def _step(enrolment):
-    return next_step(enrolment_facts(enrolment))
