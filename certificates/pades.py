@@ -9,8 +9,10 @@ key (ECDSA P-256) and an X.509 certificate naming the awarding body, kept in the
 instance folder beside the Ed25519 key (``certificates.keys``).
 """
 
+import asyncio
 import functools
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -156,7 +158,8 @@ def sign_document(pdf_bytes, key_pem, certificate_pem):
         reason="Certificate of CME credit",
     )
     signer = _signer(key_pem, certificate_pem)
-    output = signers.sign_pdf(
+    output = _outside_any_event_loop(
+        signers.sign_pdf,
         writer,
         metadata,
         signer=signer,
@@ -166,6 +169,22 @@ def sign_document(pdf_bytes, key_pem, certificate_pem):
         bytes_reserved=2 * (2048 + 2 * len(signer.signing_cert.dump())),
     )
     return output.getvalue()
+
+
+def _outside_any_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's blocking functions, which run ``asyncio.run``.
+
+    That fails where the calling thread already runs an event loop (an async
+    server, a Playwright or aiosmtpd session in the same process), and the check
+    below would then call a genuine file broken; there the call runs in a thread
+    of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def check_document_signature(pdf_bytes, certificate_pem):
@@ -198,7 +217,8 @@ def check_document_signature(pdf_bytes, certificate_pem):
         signer = signer_certificate.subject.human_friendly
         # Integrity and coverage are checked against the signer's own
         # certificate; who signed is then pinned to ours, byte for byte.
-        status = validate_pdf_signature(
+        status = _outside_any_event_loop(
+            validate_pdf_signature,
             embedded,
             signer_validation_context=ValidationContext(
                 trust_roots=[signer_certificate], allow_fetching=False

@@ -2,6 +2,7 @@
 awarding body, it leaves the page as drawn, and its key lives in the instance
 folder, made once."""
 
+import asyncio
 import io
 import stat
 import subprocess
@@ -97,3 +98,17 @@ def test_the_signer_is_made_once_in_a_private_file(tmp_path):
     assert ensure_document_signer_file(path, "别的", "Other") == first
     key_pem, certificate_pem = first
     assert b"PRIVATE KEY" in key_pem and b"BEGIN CERTIFICATE" in certificate_pem
+
+
+def test_signing_and_checking_work_where_an_event_loop_is_running(signer, unsigned):
+    """pyHanko runs ``asyncio.run`` inside; a thread with a running loop (a
+    Playwright or aiosmtpd session in the same process) made signing raise and a
+    genuine file check as broken."""
+    key_pem, certificate_pem = signer
+
+    async def sign_and_check():
+        signed = sign_document(unsigned, key_pem, certificate_pem)
+        return check_document_signature(signed, certificate_pem)
+
+    outcome = asyncio.run(sign_and_check())
+    assert outcome.is_valid, outcome.reason
