@@ -92,7 +92,7 @@ def test_the_player_keeps_speed_and_rung_across_modes_and_visits(
 def test_the_post_test_asks_before_an_unanswered_question_burns_an_attempt(
     new_page, screenshot, committed
 ):
-    from courses.models import LectureProgress, TestAttempt
+    from courses.models import Enrolment, LectureProgress, TestAttempt
     from lms.db import utcnow
 
     def build():
@@ -109,9 +109,9 @@ def test_the_post_test_asks_before_an_unanswered_question_burns_an_attempt(
                     updated_dt=utcnow(),
                 )
             )
-        return scene.course.id, learner.login
+        return scene.course.id, learner.login, learner.id
 
-    course_id, login = committed(build)
+    course_id, login, learner_id = committed(build)
     for viewport, name in ((None, "desktop"), (PHONE, "phone")):
         page = new_page(locale="zh-CN", **(viewport or {}))
         sign_in(page, login)
@@ -137,6 +137,8 @@ def test_the_post_test_asks_before_an_unanswered_question_burns_an_attempt(
         return (
             db.session.query(TestAttempt)
             .filter(TestAttempt.submitted_dt.isnot(None))
+            .join(Enrolment, Enrolment.id == TestAttempt.enrolment_id)
+            .filter(Enrolment.user_id == learner_id)
             .count()
         )
 
