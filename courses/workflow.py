@@ -72,8 +72,20 @@ def media_problems(*, lecture_count, playable_lectures):
 
 def media_needs_review(status):
     """Whether new media for a course's lecture waits for the CME office: once a
-    course is published (or archived), learners see only what the office passed."""
-    return CourseStatus(status) in (CourseStatus.APPROVED, CourseStatus.ARCHIVED)
+    course is submitted, the office watches what it approves, and once published
+    (or archived) learners see only what the office passed. A transcode that ends
+    while the office is reviewing waits too."""
+    return CourseStatus(status) in (
+        CourseStatus.SUBMITTED,
+        CourseStatus.APPROVED,
+        CourseStatus.ARCHIVED,
+    )
+
+
+def may_upload_media(status):
+    """Whether a lecture of a course in this state takes a new recording: not
+    while the office reviews the course (it would approve what it never saw)."""
+    return CourseStatus(status) != CourseStatus.SUBMITTED
 
 
 def submission_problems(

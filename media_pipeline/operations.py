@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from courses.access import can_review_media
 from courses.models import Lecture
 from courses.queries import actor_of
-from courses.workflow import media_needs_review
+from courses.workflow import may_upload_media, media_needs_review
 from lms.audit.actions import AuditAction
 from lms.audit.operations import record_audit
 from lms.db import db
@@ -40,6 +40,13 @@ class MediaError(StatusError):
 
 def start_upload(lecture, user, *, filename, size, max_bytes, token=None, sha256=None):
     """A new resumable upload; ``sha256`` is the whole file's digest if known."""
+    if not may_upload_media(lecture.course.status):
+        raise MediaError(
+            "course_under_review",
+            "The office is reviewing this course: upload again once it is"
+            " approved or returned.",
+            409,
+        )
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         raise MediaError(
             "invalid_size", "size must be the file's length in bytes.", 422
@@ -273,23 +280,31 @@ def finish_job(job, now, *, duration=None, error=None, error_code=""):
 
 
 def _was_published(job):
-    """Whether this job's recording was published before (a re-transcode of it:
-    the same content the office saw, in a new ladder)."""
-    return bool(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(TranscodeJob)
-            .where(
-                TranscodeJob.upload_id == job.upload_id,
-                TranscodeJob.id != job.id,
-                TranscodeJob.state == JobState.SUCCEEDED,
-                sa.or_(
-                    TranscodeJob.review_state.is_(None),
-                    TranscodeJob.review_state == ReviewState.APPROVED,
-                ),
-            )
+    """Whether this job re-transcodes the recording learners see now (the same
+    content the office passed, in a new ladder).
+
+    Only the lecture's live recording counts: an older recording that was once
+    published (in a draft, say) and is retried after approval is new content to
+    the office and waits for review like any upload.
+    """
+    live = db.session.scalar(
+        sa.select(TranscodeJob.upload_id)
+        .where(
+            TranscodeJob.lecture_id == job.lecture_id,
+            TranscodeJob.id != job.id,
+            TranscodeJob.state == JobState.SUCCEEDED,
+            sa.or_(
+                TranscodeJob.review_state.is_(None),
+                TranscodeJob.review_state == ReviewState.APPROVED,
+            ),
         )
+        .order_by(
+            sa.func.coalesce(TranscodeJob.reviewed_dt, TranscodeJob.finished_dt).desc(),
+            TranscodeJob.id.desc(),
+        )
+        .limit(1)
     )
+    return live is not None and live == job.upload_id
 
 
 def get_version_for_review(job_id):

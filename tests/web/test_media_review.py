@@ -7,10 +7,11 @@ import sqlalchemy as sa
 
 from courses import operations as course_ops
 from courses.models import Lecture
+from courses.workflow import CourseStatus
 from lms.accounts.roles import Role
 from lms.db import utcnow
 from media_pipeline import operations as ops
-from media_pipeline.models import TranscodeJob
+from media_pipeline.models import MediaUpload, TranscodeJob
 from media_pipeline.states import JobState, MediaStatus, ReviewState
 from media_pipeline.storage import Storage
 from media_pipeline.tasks import transcode_job
@@ -155,11 +156,16 @@ def test_a_newer_version_supersedes_one_still_waiting(client, published, clips, 
     assert playing(client, lecture, learner)["hls_url"] == second["preview_url"]
 
 
-def test_a_course_approved_while_its_recording_transcodes_holds_it_for_review(
-    create_course, clips, db, app, tmp_path
+@pytest.mark.parametrize(
+    "office_approves", [True, False], ids=["approved", "in-review"]
+)
+def test_a_course_submitted_while_its_recording_transcodes_holds_it_for_review(
+    create_course, clips, db, app, tmp_path, office_approves
 ):
-    """The rule holds when the job ends, not when the upload started."""
-    course = create_course(status="submitted", durations=(60.0,))
+    """The rule holds when the job ends, not when the upload started: a
+    recording that finishes while the office reviews the course, or after it
+    approved it, waits for the office."""
+    course = create_course(status="draft", durations=(60.0,))
     lecture = course.lectures[0]
     storage = Storage(app.config["MEDIA_DIR"])
     upload = ops.start_upload(
@@ -168,10 +174,14 @@ def test_a_course_approved_while_its_recording_transcodes_holds_it_for_review(
     (tmp_path / "a.mp4").write_bytes(clips[0])
     with (tmp_path / "a.mp4").open("rb") as stream:
         job = ops.receive_chunk(upload, 0, stream, storage, utcnow(), chunk_limit=10**9)
-    admin = db.session.scalar(
-        sa.select(course.owner.__class__).filter_by(role=Role.ADMINISTRATOR).limit(1)
-    )
-    course_ops.change_course_status(course, admin, "approve", utcnow())
+    course.status = CourseStatus.SUBMITTED
+    if office_approves:
+        admin = db.session.scalar(
+            sa.select(course.owner.__class__)
+            .filter_by(role=Role.ADMINISTRATOR)
+            .limit(1)
+        )
+        course_ops.change_course_status(course, admin, "approve", utcnow())
     db.session.flush()
     transcode_job.call_local(job.id)
     db.session.refresh(job)
@@ -190,3 +200,68 @@ def test_a_draft_courses_media_is_published_without_review(
     db.session.refresh(refreshed)
     assert refreshed.media_status == MediaStatus.READY
     assert refreshed.duration_seconds == pytest.approx(3.0, abs=0.2)
+
+
+def test_no_new_recording_while_the_office_reviews_the_course(
+    client, create_course, api_token, clips, db
+):
+    """The office would approve a video it never saw."""
+    course = create_course(status="submitted", durations=(60.0,))
+    lecture = course.lectures[0]
+    lecturer = api_token(course.owner)
+    whole = put(client, lecture, lecturer, clips[0])
+    assert whole.status_code == 409
+    assert whole.json["error"]["code"] == "course_under_review"
+    chunked = client.post(
+        f"/api/v1/lectures/{lecture.id}/uploads",
+        headers=lecturer,
+        json={"size": len(clips[0]), "filename": "a.mp4"},
+    )
+    assert chunked.status_code == 409
+    tus = client.post(
+        f"/api/v1/lectures/{lecture.id}/tus-uploads",
+        headers={**lecturer, "Tus-Resumable": "1.0.0", "Upload-Length": "10"},
+    )
+    assert tus.status_code == 409
+    assert not db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(MediaUpload)
+        .where(MediaUpload.lecture_id == lecture.id)
+    )
+
+
+def test_an_older_recording_retried_after_approval_waits_for_review(
+    client, create_course, api_token, create_user, clips, db
+):
+    """Only the recording learners see now re-transcodes without review: an
+    older one, published while the course was a draft and retried after the
+    office approved the course, is new content to the office."""
+    course = create_course(status="draft", durations=(60.0,))
+    lecture = course.lectures[0]
+    lecturer = api_token(course.owner)
+    older = put(client, lecture, lecturer, clips[0]).json["job"]
+    current = put(client, lecture, lecturer, clips[1]).json["job"]
+    assert older["review"] is None and current["review"] is None
+    # The older recording's first attempt had been cancelled before it ran.
+    first = db.session.get(TranscodeJob, older["id"])
+    cancelled = TranscodeJob(
+        lecture_id=lecture.id,
+        upload_id=first.upload_id,
+        state=JobState.CANCELLED,
+        policy=first.policy,
+        created_dt=utcnow(),
+    )
+    db.session.add(cancelled)
+    course.status = CourseStatus.APPROVED
+    db.session.commit()
+    learner = api_token(create_user())
+    client.post(f"/api/v1/courses/{course.id}/enrol", headers=learner)
+    before = playing(client, lecture, learner)
+
+    retried = client.post(f"/api/v1/jobs/{cancelled.id}/retry", headers=lecturer)
+    assert retried.status_code == 200, retried.json
+    job = retried.json
+    assert job["state"] == "succeeded" and job["review"] == "pending"
+    after = playing(client, lecture, learner)
+    assert after["hls_url"] == before["hls_url"]
+    assert after["duration"] == pytest.approx(5.0, abs=0.2)  # still the 5 s clip

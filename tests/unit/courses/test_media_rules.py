@@ -3,7 +3,12 @@
 import pytest
 
 from courses.access import Actor, can_review_media
-from courses.workflow import CourseStatus, media_needs_review, media_problems
+from courses.workflow import (
+    CourseStatus,
+    may_upload_media,
+    media_needs_review,
+    media_problems,
+)
 from lms.accounts.roles import Role
 
 
@@ -28,14 +33,31 @@ def test_every_lecture_needs_ready_media(lectures, playable, problems):
     [
         (CourseStatus.DRAFT, False),
         (CourseStatus.RETURNED, False),
+        (CourseStatus.SUBMITTED, True),
+        (CourseStatus.APPROVED, True),
+        (CourseStatus.ARCHIVED, True),
+    ],
+    ids=lambda value: str(value),
+)
+def test_a_submitted_or_published_courses_new_media_waits_for_the_office(
+    status, review
+):
+    assert media_needs_review(status) is review
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed"),
+    [
+        (CourseStatus.DRAFT, True),
+        (CourseStatus.RETURNED, True),
         (CourseStatus.SUBMITTED, False),
         (CourseStatus.APPROVED, True),
         (CourseStatus.ARCHIVED, True),
     ],
     ids=lambda value: str(value),
 )
-def test_a_published_courses_new_media_waits_for_the_office(status, review):
-    assert media_needs_review(status) is review
+def test_no_new_recording_while_the_office_reviews_the_course(status, allowed):
+    assert may_upload_media(status) is allowed
 
 
 @pytest.mark.parametrize(
