@@ -22,11 +22,23 @@ _REMOVED_SINGLE_LINE = re.compile(f"[{_CONTROLS}{_BIDI_CONTROLS}{_SURROGATES}]")
 _REMOVED_MULTI_LINE = re.compile(
     f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_CONTROLS}{_SURROGATES}]"
 )
-#: Characters that show nothing: zero-width space, joiners, word joiner, BOM, and
-#: the invisible operators and fillers (Hangul fillers render blank too).
-_INVISIBLE = re.compile(
-    "[\\s\u00ad\u034f\u115f\u1160\u180e\u200b-\u200f\u2060-\u2064\u3164\ufeff\uffa0]"
+#: Unicode categories that draw nothing on their own: spaces and separators,
+#: controls, format characters (zero-width, bidi marks, tag characters,
+#: interlinear annotation), combining marks, private use and unassigned.
+_NOTHING_TO_SEE = frozenset(
+    {"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"}
 )
+#: Letters and symbols that render blank all the same: the Hangul fillers, the
+#: Mongolian vowel separator, the blank Braille pattern, the combining grapheme
+#: joiner.
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u180e\u3164\uffa0\u2800\u034f")
+
+
+def _shows_something(text):
+    return any(
+        char not in _BLANK_GLYPHS and unicodedata.category(char) not in _NOTHING_TO_SEE
+        for char in text
+    )
 
 
 class BlankText(ValueError):
@@ -50,7 +62,7 @@ def clean_text(value, *, multiline=False, required=True):
         text = re.sub("[\t\n\r\v\f\x1c-\x1f\x85\u2028\u2029]", " ", text)
         text = _REMOVED_SINGLE_LINE.sub("", text)
     text = unicodedata.normalize("NFC", text).strip()
-    if not _INVISIBLE.sub("", text):
+    if not _shows_something(text):
         if required:
             raise BlankText(value)
         return ""

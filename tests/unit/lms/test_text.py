@@ -62,6 +62,13 @@ BLANK = [
     ("zero-width between spaces", " \u200c \u200d "),
     ("Hangul filler", "\u3164"),
     ("soft hyphen", "\u00ad"),
+    ("blank Braille pattern", "\u2800"),
+    ("tag characters", "\U000e0041\U000e0042"),
+    ("Arabic letter marks", "\u061c\u061c"),
+    ("interlinear annotation anchor", "\ufff9"),
+    ("combining marks only", "\u0301\u0308"),
+    ("private use", "\ue000"),
+    ("line separator", "\u2028 \u2029"),
 ]
 
 
