@@ -202,28 +202,40 @@ def profile():
                 session.pop("locale", None)
             flash(_("Your profile was saved."), "success")
             return redirect(url_for("accounts.profile"))
+    status = 200
     if _submitted("password") and password_form.validate():
-        try:
-            change_password(
-                current_user,
-                password_form.current.data,
-                password_form.new.data,
-            )
-        except AccountError as error:
-            flash(account_error_message(error.code), "error")
+        # A guess at the current password is a guess at the sign-in: it is
+        # counted, and limited, with the account's failed sign-ins.
+        login, address = current_user.login, request.remote_addr
+        if wait := login_wait(login, address):
+            flash(too_many_attempts_message(wait), "error")
+            status = 429
         else:
-            db.session.commit()
-            login_user(current_user._get_current_object())
-            flash(
-                _("Your password was changed; other devices are signed out."), "success"
-            )
-            return redirect(url_for("accounts.profile"))
+            try:
+                change_password(
+                    current_user,
+                    password_form.current.data,
+                    password_form.new.data,
+                )
+            except AccountError as error:
+                if error.code == "wrong_password":  # nothing else was written
+                    record_failed_login(login, address)
+                    db.session.commit()
+                flash(account_error_message(error.code), "error")
+            else:
+                db.session.commit()
+                login_user(current_user._get_current_object())
+                flash(
+                    _("Your password was changed; other devices are signed out."),
+                    "success",
+                )
+                return redirect(url_for("accounts.profile"))
     return render_template(
         "accounts/profile.html",
         profile_form=profile_form,
         password_form=password_form,
         tokens=list_api_tokens(current_user, utcnow()),
-    )
+    ), status
 
 
 @bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])

@@ -329,3 +329,31 @@ def test_registration_attempts_are_limited_per_login_in_any_spelling(
         environ_overrides={"REMOTE_ADDR": "10.9.0.99"},
     )
     assert response.status_code == 429
+
+
+def test_guessing_the_current_password_on_the_profile_is_limited(client, create_user):
+    """A borrowed session (a shared ward computer) must not recover the password:
+    a wrong current password counts as a failed sign-in of that account, and the
+    right one is refused too once the account's limit is reached."""
+    create_user(login="guessed@example.cn")
+    sign_in(client, "guessed@example.cn")
+    answers = [
+        change_password(client, f"guess-number-{n}", "a-new-passphrase").status_code
+        for n in range(5)
+    ]
+    assert answers == [200] * 5
+    right = change_password(client, "correct-horse-battery", "a-new-passphrase")
+    assert right.status_code == 429
+    assert "Too many attempts" in right.get_data(as_text=True)
+    # The sign-in page counts the same: the account waits there too.
+    other = client.application.test_client()
+    page = other.get("/login").get_data(as_text=True)
+    refused = other.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "login": "guessed@example.cn",
+            "password": "correct-horse-battery",
+        },
+    )
+    assert refused.status_code == 429
