@@ -130,6 +130,40 @@ def upload_status(token):
     return upload_json(load_own_upload(token))
 
 
+def append_chunk(store, token, offset, chunk_limit, *, checksum, file_sha256=None):
+    """Append the request's body to an upload at ``offset``: ``(upload, job)``.
+
+    Checked, written and recorded under the upload's lock (a retry of a slow
+    chunk cannot write over what that chunk recorded), with no transaction open
+    while the body streams in; the record starts as a writer. Raises
+    :class:`~media_pipeline.operations.MediaError` with nothing recorded,
+    ``BlockingIOError`` while another chunk of the upload is arriving, and 404
+    when the upload expired meanwhile. Commits (an edge: the chunk endpoints and
+    tus's PATCH share it).
+    """
+    db.session.commit()  # hold no transaction while the body streams in
+    with store.locked(token):
+        upload = ops.get_upload(token)
+        if upload is None:
+            abort(404)
+        try:
+            limit = ops.check_chunk(upload, offset, chunk_limit)
+            db.session.commit()
+            written = ops.write_chunk(
+                store, token, offset, request.stream, limit, sha256=checksum
+            )
+            digest = ops.check_file(store, upload, offset, written, sha256=file_sha256)
+            db.session.commit()  # end that read: the record starts as a writer
+            begin_write_transaction()
+            upload = ops.get_upload(token, for_update=True)
+            job = ops.record_chunk(upload, offset, written, utcnow(), sha256=digest)
+        except ops.MediaError:
+            db.session.rollback()
+            raise
+        db.session.commit()
+    return upload, job
+
+
 def chunk_refused(error, upload):
     """A refused chunk's error, with the offset to resume from (tus's header too)."""
     response = jsonify(
@@ -194,33 +228,17 @@ def upload_chunk(token):
     checksum = ops.parse_chunk_checksum(request.headers.get("Upload-Checksum"))
     file_sha256 = request.headers.get("Upload-File-Sha256")
     store = storage()
-    db.session.commit()  # hold no transaction while the body streams in
     try:
-        with store.locked(token):
-            # Checked, written and recorded under the upload's lock: a retry of
-            # a slow chunk cannot write over what that chunk recorded.
-            upload = ops.get_upload(token)
-            if upload is None:
-                abort(404)  # expired meanwhile
-            try:
-                limit = ops.check_chunk(
-                    upload, offset, current_app.config["UPLOAD_CHUNK_BYTES"]
-                )
-                db.session.commit()
-                written = ops.write_chunk(
-                    store, token, offset, request.stream, limit, sha256=checksum
-                )
-                digest = ops.check_file(
-                    store, upload, offset, written, sha256=file_sha256
-                )
-                db.session.commit()  # end that read: the record starts as a writer
-                begin_write_transaction()
-                upload = ops.get_upload(token, for_update=True)
-                job = ops.record_chunk(upload, offset, written, utcnow(), sha256=digest)
-            except ops.MediaError as error:
-                db.session.rollback()
-                return chunk_refused(error, ops.get_upload(token))
-            db.session.commit()
+        upload, job = append_chunk(
+            store,
+            token,
+            offset,
+            current_app.config["UPLOAD_CHUNK_BYTES"],
+            checksum=checksum,
+            file_sha256=file_sha256,
+        )
+    except ops.MediaError as error:
+        return chunk_refused(error, ops.get_upload(token))
     except BlockingIOError:
         upload = load_own_upload(token)
         busy = ops.MediaError(

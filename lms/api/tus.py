@@ -18,9 +18,14 @@ from datetime import UTC, datetime, timedelta
 from flask import abort, current_app, jsonify, request, url_for
 
 from lms.api import ApiError, api_route, bp, require_user, streams_body
-from lms.api.media import load_managed_lecture, storage, upload_json
+from lms.api.media import (
+    append_chunk,
+    load_managed_lecture,
+    storage,
+    upload_json,
+)
 from lms.api.openapi import error_response, header_parameter
-from lms.db import begin_write_transaction, db, utcnow
+from lms.db import db
 from lms.logs import request_id
 from media_pipeline import operations as ops
 from media_pipeline import queries
@@ -288,27 +293,10 @@ def tus_patch(token):
     except ops.MediaError as error:
         raise ApiError(error.status, error.code, str(error)) from None
     store = storage()
-    db.session.commit()  # hold no transaction while the body streams in
     try:
-        with store.locked(token):
-            upload = ops.get_upload(token)
-            if upload is None:
-                abort(404)  # expired or terminated meanwhile
-            try:
-                limit = ops.check_chunk(upload, offset, chunk_limit)
-                db.session.commit()
-                written = ops.write_chunk(
-                    store, token, offset, request.stream, limit, sha256=checksum
-                )
-                digest = ops.check_file(store, upload, offset, written)
-                db.session.commit()  # end that read: the record starts as a writer
-                begin_write_transaction()
-                upload = ops.get_upload(token, for_update=True)
-                job = ops.record_chunk(upload, offset, written, utcnow(), sha256=digest)
-            except ops.MediaError as error:
-                db.session.rollback()
-                return refused(error, ops.get_upload(token))
-            db.session.commit()
+        upload, job = append_chunk(store, token, offset, chunk_limit, checksum=checksum)
+    except ops.MediaError as error:
+        return refused(error, ops.get_upload(token))
     except BlockingIOError:
         upload = load_own_upload(token)
         busy = ops.MediaError(
