@@ -8,17 +8,11 @@ import datetime
 import io
 import zipfile
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from lms.hospitals.importing import decode_csv_bytes
+from lms.workbooks import MAX_UNPACKED_BYTES, UnreadableWorkbook, open_workbook
 
 #: Thousands of rows fit far below this; larger uploads are refused unread.
 MAX_SHEET_BYTES = 5 * 1024 * 1024
-#: What a workbook's parts may unpack to: a small .xlsx inflating past this is a
-#: zip bomb, refused before openpyxl reads any of it (zipfile never inflates a
-#: part past the size it declares).
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024
 #: Rows read of a workbook (the parsers refuse long sheets with a row error).
 MAX_SHEET_ROWS = 5002
 MAX_COLUMNS = 20
@@ -56,16 +50,9 @@ def _cell(value):
 
 def _workbook_text(data):
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise UnreadableSheet("not_xlsx") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise UnreadableSheet("unpacks_too_large")
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise UnreadableSheet("not_xlsx") from None
+        book = open_workbook(data, max_unpacked_bytes=MAX_UNPACKED_BYTES)
+    except UnreadableWorkbook as error:
+        raise UnreadableSheet(error.code) from None
     try:
         if not book.worksheets:
             raise UnreadableSheet("not_xlsx")

@@ -9,17 +9,14 @@ import io
 import zipfile
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from courses.question_sheet import EXAMPLE, HEADERS, MAX_ROWS
+from lms.workbooks import MAX_UNPACKED_BYTES, UnreadableWorkbook, open_workbook
 
 #: An .xlsx of 500 questions is far below this; larger uploads are refused unread.
 MAX_SHEET_BYTES = 5 * 1024 * 1024
-#: What its parts may unpack to: a small .xlsx that inflates past this is a zip
-#: bomb, refused before openpyxl reads any of it.
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024
 
 
 class UnreadableSheet(ValueError):
@@ -53,16 +50,10 @@ def read_question_rows(data):
     if len(data) > MAX_SHEET_BYTES:
         raise UnreadableSheet("too large")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise UnreadableSheet("not an xlsx workbook") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise UnreadableSheet("unpacks too large")
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise UnreadableSheet("not an xlsx workbook") from None
+        book = open_workbook(data, max_unpacked_bytes=MAX_UNPACKED_BYTES)
+    except UnreadableWorkbook as error:
+        reason = {"unpacks_too_large": "unpacks too large"}.get(error.code)
+        raise UnreadableSheet(reason or "not an xlsx workbook") from None
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
