@@ -43,6 +43,9 @@ def _user_id():
 
 def _finish(response):
     response.headers["X-Request-ID"] = request_id()
+    logger = logging.getLogger(REQUEST_LOG)
+    if not logger.isEnabledFor(logging.INFO):
+        return response  # no line to write: none is built
     started = g.get("request_started")
     line = {
         "request_id": request_id(),
@@ -55,7 +58,7 @@ def _finish(response):
         if started
         else None,
     }
-    logging.getLogger(REQUEST_LOG).info(json.dumps(line, ensure_ascii=False))
+    logger.info(json.dumps(line, ensure_ascii=False))
     return response
 
 
