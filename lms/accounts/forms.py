@@ -100,7 +100,7 @@ class PasswordForm(FlaskForm):
 
 
 class UserAdminForm(FlaskForm):
-    name = StringField(_l("Name"), [Optional(), Length(max=100)])
+    name = StringField(_l("Full name"), [Optional(), Length(max=100)])
     role = SelectField(_l("Role"), choices=role_choices())
     hospital_id = SelectField(_l("Hospital"), coerce=int)
     is_active = BooleanField(_l("Active"))
