@@ -40,7 +40,9 @@ def upgrade():
             )
         )
         batch_op.add_column(sa.Column("reviewed_by_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("reviewed_dt", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("reviewed_dt", sa.DateTime(timezone=True), nullable=True)
+        )
         batch_op.add_column(
             sa.Column("review_comment", sa.Text(), nullable=False, server_default="")
         )

@@ -74,6 +74,7 @@ def test_a_sheet_longer_than_the_limit_is_refused():
 
 def test_numbers_in_cells_read_as_text():
     (question,), errors = parse_question_rows([row(options=(1.0, 2.5))])
+    assert not errors
     assert [o.text_zh for o in question.options] == ["1", "2.5"]
 
 
