@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from lms.accounts.views import safe_next_url
 from lms.db import db
 from lms.edge import page_arg
 from lms.notifications import operations, queries
@@ -41,7 +42,7 @@ def open_one(notification_id):
     operations.mark_read(current_user, [notification.id])
     link = notification.link
     db.session.commit()
-    return redirect(link if _is_local(link) else url_for(".index"))
+    return redirect(safe_next_url(link) or url_for(".index"))
 
 
 @bp.route("/read-all", methods=["POST"])
@@ -50,8 +51,3 @@ def read_all():
     operations.mark_read(current_user)
     db.session.commit()
     return redirect(url_for(".index"))
-
-
-def _is_local(link):
-    """Only a path of this site (``/x``), never ``//host`` or a scheme."""
-    return bool(link) and link.startswith("/") and not link.startswith(("//", "/\\"))
