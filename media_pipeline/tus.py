@@ -9,13 +9,13 @@ import binascii
 import re
 from email.utils import format_datetime
 
+from media_pipeline.states import CHECKSUM_ALGORITHMS
+
 #: The protocol version spoken (``Tus-Resumable``, ``Tus-Version``).
 TUS_VERSION = "1.0.0"
 #: creation: POST with Upload-Length; checksum: Upload-Checksum per PATCH (460);
 #: expiration: Upload-Expires; termination: DELETE.
 TUS_EXTENSIONS = ("creation", "checksum", "expiration", "termination")
-#: The only checksum algorithm taken (``Upload-Checksum: sha256 <base64>``).
-TUS_CHECKSUM_ALGORITHMS = ("sha256",)
 #: The Content-Type of a PATCH's body.
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 #: Offsets and lengths beyond this fit no BIGINT column.
@@ -95,5 +95,5 @@ def discovery_headers(max_size):
         "Tus-Version": TUS_VERSION,
         "Tus-Extension": ",".join(TUS_EXTENSIONS),
         "Tus-Max-Size": str(max_size),
-        "Tus-Checksum-Algorithm": ",".join(TUS_CHECKSUM_ALGORITHMS),
+        "Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS),
     }

@@ -23,6 +23,7 @@ from media_pipeline.models import TranscodeJob
 from media_pipeline.states import JobState
 from media_pipeline.storage import Storage
 from media_pipeline.tasks import enqueue
+from media_pipeline.tus import TusHeaderError, parse_length
 
 #: What a lecturer's media endpoints can answer besides their result.
 MANAGE = {403: "Not its lecturer or the office", 404: "Not found"}
@@ -222,8 +223,8 @@ def upload_chunk(token):
     raw_body_limit(current_app.config["UPLOAD_CHUNK_BYTES"] + 1)
     load_own_upload(token)
     try:
-        offset = int(request.headers.get("Upload-Offset", ""))
-    except ValueError:
+        offset = parse_length(request.headers.get("Upload-Offset"), "Upload-Offset")
+    except TusHeaderError:
         raise ApiError(400, "bad_offset", "Send the Upload-Offset header.") from None
     checksum = ops.parse_chunk_checksum(request.headers.get("Upload-Checksum"))
     file_sha256 = request.headers.get("Upload-File-Sha256")

@@ -581,7 +581,7 @@ class ManualCreditIn(In):
     date: Annotated[str, Strict(), StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
     reason: text(limits.REASON_MAX, 1)
     rule_set: text(32) | None = None
-    category: text(64) = ""
+    category: text(32) = ""  # the column's and the page form's length
     credits: Decimal | None = None
     class_hours: Decimal | None = None
     class_ii: ClassIIIn | None = None

@@ -15,12 +15,13 @@ rows, files, lock, checks and office review of a published course's media), so
 
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 
 from lms.api import ApiError, api_route, bp, require_user, streams_body
 from lms.api.media import (
     append_chunk,
     load_managed_lecture,
+    load_own_upload,
     storage,
     upload_json,
 )
@@ -119,15 +120,6 @@ def state_headers(upload):
         expires = expires_at(last_activity(upload), expire_after)
         headers["Upload-Expires"] = http_date(expires)
     return headers
-
-
-def load_own_upload(token, *, for_update=False):
-    """The requester's own upload; anyone else's is as absent as an expired one."""
-    user = require_user()
-    upload = ops.get_upload(token, for_update=for_update)
-    if upload is None or upload.user_id != user.id:
-        abort(404)
-    return upload
 
 
 def tus_options(lecture_id=None, token=None):

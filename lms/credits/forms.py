@@ -22,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from certificates.rules import ManualKind
 from lms.edge import FiniteDecimalField
 from lms.labels import CLASS_II_KIND_LABELS
+from lms.limits import REASON_MAX
 
 
 def manual_kind_choices():
@@ -49,7 +50,7 @@ class ManualAwardForm(FlaskForm):
         _l("Class hours"), [Optional(), NumberRange(0, 500)]
     )
     on = DateField(_l("Date of the activity"), [InputRequired()])
-    reason = TextAreaField(_l("Reason"), [InputRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), [InputRequired(), Length(max=REASON_MAX)])
     #: Class II kinds: the evidence the award standard reads.
     sessions = IntegerField(_l("Sessions"), [Optional(), NumberRange(1, 500)])
     characters = IntegerField(
@@ -88,7 +89,7 @@ class ManualAwardForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = StringField(_l("Reason"), [InputRequired(), Length(max=2000)])
+    reason = StringField(_l("Reason"), [InputRequired(), Length(max=REASON_MAX)])
 
 
 class RuleSetForm(FlaskForm):
@@ -193,4 +194,4 @@ class AttendanceCorrectionForm(FlaskForm):
     """Take back one person's presence at a session, with a reason."""
 
     user_id = IntegerField(_l("Person"), [InputRequired(), NumberRange(1, 2**31 - 1)])
-    reason = StringField(_l("Reason"), [InputRequired(), Length(max=500)])
+    reason = StringField(_l("Reason"), [InputRequired(), Length(max=REASON_MAX)])

@@ -469,3 +469,24 @@ def test_a_bulk_issue_draws_in_worker_processes(
     ]
     assert [o.is_valid for o in outcomes] == [True] * 3
     assert sorted(o.facts.learner_name for o in outcomes) == ["并行0", "并行1", "并行2"]
+
+
+def test_a_category_longer_than_its_column_is_refused_not_stored(
+    client, db, learner, admin, api_token
+):
+    """The column holds 32 characters (the page form's limit too): on PostgreSQL a
+    longer category failed the insert with a 500."""
+    body = {
+        "title": "省级学术年会",
+        "credits": "3",
+        "class_hours": "9",
+        "kind": "external",
+        "date": "2026-03-01",
+        "reason": "进修证明已审核",
+        "category": "x" * 33,
+    }
+    response = client.post(
+        f"/api/v1/users/{learner.id}/credits", json=body, headers=api_token(admin)
+    )
+    assert response.status_code == 422
+    assert awards_of(db, learner) == []
