@@ -840,9 +840,6 @@ def withdraw_attendance(attendance, withdrawn_by, now, reason):
     new ledger line (never edited), with its certificate; a line the learner
     earned otherwise, or that other sessions joined, stays. The audit log keeps
     the attendance as it was, with the reason."""
-    from lms.audit.actions import AuditAction
-    from lms.audit.operations import record_audit
-
     reason = str(reason or "").strip()
     if not reason:
         raise CreditError(

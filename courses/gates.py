@@ -1,13 +1,10 @@
-"""The completion gates of a course, in order (DESIGN §2.2), and class hours.
+"""The completion gates of a course, in order (DESIGN §2.2).
 
 No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 """
 
 import enum
-import math
 from dataclasses import dataclass
-
-DEFAULT_COMPLETION_THRESHOLD = 0.95
 
 
 class Step(enum.StrEnum):
@@ -38,17 +35,6 @@ def next_step(facts):
     if not facts.has_evaluated:
         return Step.EVALUATE
     return Step.COMPLETE
-
-
-def calculate_class_hours(total_seconds, minutes_per_class_hour):
-    """Class hours (学时) delivered by lectures totalling ``total_seconds``.
-
-    Counted in half hours, rounded down: a course never claims time it did not teach.
-    """
-    if total_seconds <= 0:
-        return 0.0
-    hours = total_seconds / 60 / minutes_per_class_hour
-    return math.floor(hours * 2 + 1e-9) / 2
 
 
 def next_lecture(lecture_ids, completed_ids, *, after=None):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from courses.credit_terms import credit_terms
 from courses.disciplines import DISCIPLINES_BY_CODE
 from courses.events import announce, course_completed, course_published
-from courses.gates import Step, next_step
+from courses.gates import Step
 from courses.models import (
     Course,
     Enrolment,
@@ -49,6 +49,7 @@ from courses.progress import (
 )
 from courses.queries import (
     enrolment_facts,
+    enrolment_step,
     get_enrolment,
     get_evaluation,
     get_play_session,
@@ -73,6 +74,7 @@ from lms.audit.actions import AuditAction
 from lms.audit.operations import record_audit
 from lms.db import db, insert_ignoring_duplicates
 from lms.enums import MEDIA_POLICIES, CourseFormat, MediaStatus, ProjectLevel
+from lms.limits import REASON_MAX
 from lms.notifications.kinds import NotificationKind
 from lms.notifications.operations import course_params, notify
 from lms.problems import StatusError
@@ -1028,7 +1030,7 @@ def submit_evaluation(
     enrolment, now, *, course_quality, lecturer_quality, relevance, comments=""
 ):
     """Record the course evaluation; it completes the course. Only once."""
-    step = _step(enrolment)
+    step = enrolment_step(enrolment)
     if step in (Step.WATCH, Step.TEST, Step.FAILED):
         raise CourseError(
             "evaluation_locked", "Pass the post-test before the evaluation.", 403
@@ -1064,13 +1066,8 @@ def submit_evaluation(
     return enrolment
 
 
-def _step(enrolment):
-    return next_step(enrolment_facts(enrolment))
-
-
 #: Attempts the office may grant one learner in one course, in all.
 MAX_EXTRA_ATTEMPTS = 10
-REASON_LENGTH = 500
 
 
 def grant_attempt(enrolment, granted_by, now, reason):
@@ -1081,20 +1078,15 @@ def grant_attempt(enrolment, granted_by, now, reason):
     granting at once grant two), logged in the audit log with before and after,
     and the learner is told in the app.
     """
-    from lms.audit.actions import AuditAction
-    from lms.audit.operations import record_audit
-    from lms.notifications.kinds import NotificationKind
-    from lms.notifications.operations import course_params, notify
-
     try:
         reason = clean_text(reason)
     except BlankText:
         raise CourseError(
             "reason_required", "Say why the attempt is granted.", 422
         ) from None
-    if len(reason) > REASON_LENGTH:
+    if len(reason) > REASON_MAX:
         raise CourseError(
-            "reason_too_long", f"A reason has at most {REASON_LENGTH} characters.", 422
+            "reason_too_long", f"A reason has at most {REASON_MAX} characters.", 422
         )
     if enrolment_facts(enrolment).has_passed:
         raise CourseError("already_passed", "The learner passed this post-test.", 409)

@@ -1,7 +1,7 @@
 import pytest
 
 from courses.access import Actor, can_view_course, can_view_learner_record
-from courses.gates import EnrolmentFacts, Step, calculate_class_hours, next_step
+from courses.gates import EnrolmentFacts, Step, next_step
 from courses.workflow import (
     CourseAction,
     CourseStatus,
@@ -136,22 +136,6 @@ def facts(**kw):
 )
 def test_gates_open_in_order(kw, step):
     assert next_step(facts(**kw)) == step
-
-
-@pytest.mark.parametrize(
-    ("seconds", "minutes", "hours"),
-    [
-        (45 * 60, 45, 1.0),
-        (90 * 60, 45, 2.0),
-        (60 * 60, 45, 1.0),  # 1.33 h → 1.0 (half hours, rounded down)
-        (70 * 60, 45, 1.5),  # 1.56 h
-        (3 * 3600, 60, 3.0),
-        (29 * 60, 60, 0.0),
-        (0, 45, 0.0),
-    ],
-)
-def test_class_hours_from_lecture_time(seconds, minutes, hours):
-    assert calculate_class_hours(seconds, minutes) == hours
 
 
 LEARNER = Actor(1, Role.LEARNER, 10)
