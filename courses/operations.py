@@ -74,7 +74,15 @@ from lms.audit.actions import AuditAction
 from lms.audit.operations import record_audit
 from lms.db import db, insert_ignoring_duplicates
 from lms.enums import MEDIA_POLICIES, CourseFormat, MediaStatus, ProjectLevel
-from lms.limits import REASON_MAX
+from lms.limits import (
+    CLASS_HOURS_MAX,
+    DURATION_MAX_SECONDS,
+    OPTION_TEXT_MAX,
+    PROJECT_NUMBER_MAX,
+    QUESTION_TEXT_MAX,
+    REASON_MAX,
+    TITLE_MAX,
+)
 from lms.notifications.kinds import NotificationKind
 from lms.notifications.operations import course_params, notify
 from lms.problems import StatusError
@@ -128,9 +136,11 @@ def _clean_course_fields(values):
         clean["title_zh"] = _clean_title(clean["title_zh"])
     if "title_en" in clean:
         clean["title_en"] = clean_text(clean["title_en"], required=False)
-        if len(clean["title_en"]) > 200:
+        if len(clean["title_en"]) > TITLE_MAX:
             raise CourseError(
-                "invalid_title", "The English title is longer than 200 characters.", 422
+                "invalid_title",
+                f"The English title is longer than {TITLE_MAX} characters.",
+                422,
             )
     for key in ("description_zh", "description_en"):
         if key in clean:
@@ -156,14 +166,16 @@ def _clean_course_fields(values):
 
 
 def _clean_title(title):
-    """A required single-line title of 1–200 characters (``lms.text``)."""
+    """A required single-line title of 1–``TITLE_MAX`` characters (``lms.text``)."""
     try:
         title = clean_text(title)
     except BlankText:
         title = ""
-    if not title or len(title) > 200:
+    if not title or len(title) > TITLE_MAX:
         raise CourseError(
-            "invalid_title", "A Chinese title of 1–200 characters is required.", 422
+            "invalid_title",
+            f"A Chinese title of 1–{TITLE_MAX} characters is required.",
+            422,
         )
     return title
 
@@ -209,7 +221,7 @@ def add_lecture(
         course=course,
         position=len(course.lectures),
         title_zh=title_zh,
-        title_en=clean_text(title_en, required=False)[:200],
+        title_en=clean_text(title_en, required=False)[:TITLE_MAX],
         lecturer=lecturer or actor,
         duration_seconds=duration_seconds,
     )
@@ -283,9 +295,11 @@ def _clean_question(kind, text_zh, text_en, explanation_zh, explanation_en, opti
         raise CourseError(
             "invalid_question", "The question needs a text.", 422
         ) from None
-    if len(text_zh) > 2000:
+    if len(text_zh) > QUESTION_TEXT_MAX:
         raise CourseError(
-            "invalid_question", "The question is longer than 2000 characters.", 422
+            "invalid_question",
+            f"The question is longer than {QUESTION_TEXT_MAX} characters.",
+            422,
         )
     if not isinstance(options, list) or not 2 <= len(options) <= 8:
         raise CourseError("invalid_options", "A question needs 2–8 options.", 422)
@@ -298,12 +312,14 @@ def _clean_question(kind, text_zh, text_en, explanation_zh, explanation_en, opti
     ):
         raise CourseError("invalid_options", "Every option needs a text.", 422)
     if any(
-        len(clean_text(o.get(key), required=False)) > 500
+        len(clean_text(o.get(key), required=False)) > OPTION_TEXT_MAX
         for o in options
         for key in ("text_zh", "text_en")
     ):
         raise CourseError(
-            "invalid_options", "An option is longer than 500 characters.", 422
+            "invalid_options",
+            f"An option is longer than {OPTION_TEXT_MAX} characters.",
+            422,
         )
     if (kind == QuestionKind.SINGLE and correct != 1) or correct == 0:
         raise CourseError(
@@ -315,12 +331,14 @@ def _clean_question(kind, text_zh, text_en, explanation_zh, explanation_en, opti
     fields = {
         "kind": kind,
         "text_zh": text_zh,
-        "text_en": clean_text(text_en, multiline=True, required=False)[:2000],
+        "text_en": clean_text(text_en, multiline=True, required=False)[
+            :QUESTION_TEXT_MAX
+        ],
         "explanation_zh": clean_text(explanation_zh, multiline=True, required=False)[
-            :2000
+            :QUESTION_TEXT_MAX
         ],
         "explanation_en": clean_text(explanation_en, multiline=True, required=False)[
-            :2000
+            :QUESTION_TEXT_MAX
         ],
     }
     option_rows = [
@@ -383,9 +401,11 @@ def update_lecture(lecture, actor, *, title_zh, title_en="", duration_seconds=No
     _check_draft(lecture.course, actor)
     lecture.title_zh = _clean_title(title_zh)
     title_en = clean_text(title_en, required=False)
-    if len(title_en) > 200:
+    if len(title_en) > TITLE_MAX:
         raise CourseError(
-            "invalid_title", "The English title is longer than 200 characters.", 422
+            "invalid_title",
+            f"The English title is longer than {TITLE_MAX} characters.",
+            422,
         )
     lecture.title_en = title_en
     if duration_seconds is not None and lecture.media_status != MediaStatus.READY:
@@ -429,7 +449,7 @@ def _check_duration(duration_seconds):
     if (
         not isinstance(duration_seconds, int | float)
         or isinstance(duration_seconds, bool)
-        or not 0 < duration_seconds <= 24 * 3600
+        or not 0 < duration_seconds <= DURATION_MAX_SECONDS
     ):
         raise CourseError("invalid_duration", "Duration must be 0–86400 seconds.", 422)
 
@@ -633,7 +653,9 @@ def _apply_approval(course, approval):
             )
         course.media_policy = approval["media_policy"]
     if "project_number" in approval:
-        course.project_number = str(approval["project_number"] or "").strip()[:64]
+        course.project_number = str(approval["project_number"] or "").strip()[
+            :PROJECT_NUMBER_MAX
+        ]
     if "project_level" in approval:
         course.project_level = _clean_course_fields(
             {"project_level": approval["project_level"]}
@@ -655,15 +677,17 @@ def _apply_approval(course, approval):
         if (
             not isinstance(hours, int | float)
             or isinstance(hours, bool)
-            or not 0 < hours <= 500
+            or not 0 < hours <= CLASS_HOURS_MAX
         ):
-            raise CourseError("invalid_class_hours", "Class hours must be 0–500.", 422)
+            raise CourseError(
+                "invalid_class_hours", f"Class hours must be 0–{CLASS_HOURS_MAX}.", 422
+            )
         if not reason:
             raise CourseError(
                 "reason_required", "Say why the class hours are changed.", 422
             )
         course.class_hours_override = hours
-        course.class_hours_override_reason = reason[:500]
+        course.class_hours_override_reason = reason[:REASON_MAX]
 
 
 # --- enrolment -----------------------------------------------------------------

@@ -22,6 +22,7 @@ from lms.accounts.roles import ROLES_WITH_HOSPITAL, Profession, Role
 from lms.audit.actions import AuditAction
 from lms.audit.operations import record_audit
 from lms.db import db, utcnow
+from lms.limits import TOKEN_LABEL_MAX
 from lms.notifications.kinds import NotificationKind
 from lms.notifications.operations import notify
 from lms.text import BlankText, clean_text
@@ -258,7 +259,7 @@ def issue_api_token(user, *, lifetime, label=""):
         user=user,
         token_hash=hash_token(token),
         prefix=token[:12],
-        label=clean_text(label, required=False)[:100],
+        label=clean_text(label, required=False)[:TOKEN_LABEL_MAX],
         expires_dt=utcnow() + lifetime,
     )
     db.session.add(row)
