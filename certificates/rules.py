@@ -606,6 +606,9 @@ def parse_decimal(value, name, *, allow_none=False):
         raise RuleSetError(f"{name} must be a number.") from None
     if not number.is_finite() or number < 0 or number > 1000:
         raise RuleSetError(f"{name} must be between 0 and 1000.")
+    if number.as_tuple().exponent < -2:
+        # "1E-999999999" is a positive number no transcript can divide by.
+        raise RuleSetError(f"{name} has at most two decimal places.")
     return number
 
 

@@ -524,6 +524,8 @@ def test_a_county_variant_needs_20_credits():
         ({"yearly_credits": "0"}, "more than 0"),
         ({"yearly_credits": "lots"}, "must be a number"),
         ({"project_cap": "NaN"}, "between 0 and 1000"),
+        ({"yearly_credits": "1E-999999999"}, "at most two decimal places"),
+        ({"yearly_credits": "0.001"}, "at most two decimal places"),
         ({"bonus": "5"}, "Unknown rule set values: bonus"),
         ({"code": "有 空格"}, "The code is"),
         ({"name_en": " "}, "English name"),
