@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from lms.api import API_PREFIX
+from lms.db import db
 from lms.logs import request_id
 from lms.problems import DomainError
 
@@ -42,6 +43,10 @@ def json_error(status, code, message):
 
 def handle_http_exception(error):
     status = error.code or 500
+    if status >= 500:
+        # A failed flush leaves the session unusable: the page (the header reads
+        # the signed-in person's notices) must not fail on it a second time.
+        db.session.rollback()
     if status == 416:
         # Only where the file ends (Content-Range: bytes */N), no page or JSON.
         response = current_app.response_class(status=416)

@@ -97,3 +97,35 @@ def test_one_structured_log_line_per_request(client, create_user, api_token, cap
         "duration_ms": line["duration_ms"],
     }
     assert 0 <= line["duration_ms"] < 60_000
+
+
+def test_a_failed_write_still_gets_the_apps_error_page(tmp_path, caplog):
+    """A flush that fails leaves the session needing a rollback; the error page
+    (which reads the signed-in person's notices) must not fail on it too."""
+    from flask_login import login_user
+
+    from lms.accounts.operations import create_user
+    from lms.db import db
+
+    app = make_app(
+        tmp_path, f"sqlite:///{tmp_path / 'flush.sqlite3'}", PROPAGATE_EXCEPTIONS=False
+    )
+
+    def fail_to_write():
+        person = create_user(
+            login="twice@example.cn",
+            name="两次",
+            password="a-long-passphrase",
+            role=Role.ADMINISTRATOR,
+        )
+        db.session.commit()
+        login_user(person)
+        db.session.add(type(person)(login="other@example.cn", name="x"))
+        db.session.flush()  # no role, no password: IntegrityError
+
+    app.add_url_rule("/test-flush-failure", "flush_failure", fail_to_write)
+    response = app.test_client().get("/test-flush-failure")
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    assert response.headers["X-Request-ID"] in response.get_data(as_text=True)
+    [record] = error_records(caplog)
+    assert record.exc_info[0].__name__ == "IntegrityError"
