@@ -38,6 +38,7 @@ from lms.db import db
 from lms.notifications.kinds import NotificationKind
 from lms.notifications.operations import course_params, notify
 from lms.problems import StatusError
+from lms.text import clean_text
 
 #: Crockford's base32: no I, L, O or U to misread.
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -417,10 +418,10 @@ def record_manual_award(
     A Class II kind (``class_ii.ClassIIKind``) computes its credits from the
     rule set's award standard and ``class_ii`` (sessions, characters, rank,
     venue); credits that differ need ``override_reason``."""
-    title = str(title or "").strip()
+    title = clean_text(title, required=False)
     if not title or len(title) > 200:
         raise CreditError("invalid_title", "Name the activity (1–200 characters).", 422)
-    reason = str(reason or "").strip()
+    reason = clean_text(reason, multiline=True, required=False)
     if not reason:
         raise CreditError("reason_required", "Say why the credits are entered.", 422)
     kind = _manual_kind(kind)
@@ -524,7 +525,7 @@ def _class_ii_credits(kind, rule_set, facts, credits, reason, override_reason):
     given = _decimal(credits, "Credits", Decimal("0.01"), Decimal(100))
     if given == computed:
         return given, reason
-    override_reason = str(override_reason or "").strip()
+    override_reason = clean_text(override_reason, multiline=True, required=False)
     if not override_reason:
         raise CreditError(
             "override_reason_required",
@@ -557,7 +558,7 @@ def _study(kind, months, passed):
 
 def revoke_award(award, revoked_by, now, reason):
     """A revocation line for ``award``; its certificate is revoked with it."""
-    reason = str(reason or "").strip()
+    reason = clean_text(reason, multiline=True, required=False)
     if not reason:
         raise CreditError("reason_required", "Say why the credits are revoked.", 422)
     if award.revokes_id is not None:
@@ -789,7 +790,7 @@ def reissue_certificate(certificate, issuer, now, issued_by):
 
 
 def revoke_certificate(certificate, revoked_by, now, reason):
-    reason = str(reason or "").strip()
+    reason = clean_text(reason, multiline=True, required=False)
     if not reason:
         raise CreditError("reason_required", "Say why it is revoked.", 422)
     if certificate.revoked_dt is not None:
@@ -840,7 +841,7 @@ def withdraw_attendance(attendance, withdrawn_by, now, reason):
     new ledger line (never edited), with its certificate; a line the learner
     earned otherwise, or that other sessions joined, stays. The audit log keeps
     the attendance as it was, with the reason."""
-    reason = str(reason or "").strip()
+    reason = clean_text(reason, multiline=True, required=False)
     if not reason:
         raise CreditError(
             "reason_required", "Say why the attendance is withdrawn.", 422

@@ -437,6 +437,37 @@ def test_the_office_picks_a_class_ii_kind_and_the_credits_are_computed(
     assert "省继教委批复" in line.reason and line.credits == Decimal(12)
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\u2800", " \u200c "])
+def test_an_override_or_a_reason_that_shows_nothing_is_no_reason(
+    client, db, create_user, admin, api_token, invisible
+):
+    """A zero-width or blank-glyph "reason" let 99 credits stand where the
+    standard gives 6."""
+    learner = create_user()
+    body = {
+        "title": "国家自然科学基金面上项目",
+        "kind": "ii-research",
+        "rule_set": "CN-2006",
+        "date": "2024-05-01",
+        "reason": "立项通知书已核验",
+        "class_ii": {"rank": 2, "venue": "national"},
+        "credits": "99",
+        "override_reason": invisible,
+    }
+    response = client.post(
+        f"/api/v1/users/{learner.id}/credits", json=body, headers=api_token(admin)
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "override_reason_required"
+    blank = client.post(
+        f"/api/v1/users/{learner.id}/credits",
+        json={**body, "credits": None, "override_reason": None, "reason": invisible},
+        headers=api_token(admin),
+    )
+    assert blank.status_code == 422
+    assert lines(db, learner) == []
+
+
 def test_an_attendance_that_earns_no_credit_is_kept_with_the_reason(
     db, create_course, create_user, admin
 ):
