@@ -302,6 +302,9 @@ def request_hospital_change(user, hospital, reason="", *, now=None):
         raise AccountError("hospital_required")
     if hospital.id == user.hospital_id:
         raise AccountError("same_hospital")
+    # The person's row is the lock: two requests at once (two tabs) cannot both
+    # find none pending and both be filed.
+    db.session.execute(sa.select(User.id).filter_by(id=user.id).with_for_update())
     pending = db.session.scalar(
         sa.select(HospitalChangeRequest).filter_by(
             user_id=user.id, state=HospitalChangeState.PENDING

@@ -209,3 +209,64 @@ def test_concurrent_post_test_starts_open_one_attempt(racing_app):
     assert len({attempt_id for _, attempt_id in answers}) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(TestAttempt.id))) == 1
+
+
+@pytest.fixture
+def postgres_app(postgres, tmp_path):
+    """PostgreSQL, where writers do not queue behind one lock as on SQLite."""
+    app = make_app(
+        tmp_path,
+        postgres.create_database(unique("race_")),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10},
+    )
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_two_tabs_file_one_hospital_change_request(postgres_app):
+    """Eight requests at once, each for another hospital: one is filed, the rest
+    are told one is pending (the office confirmed each of five before)."""
+    racing_app = postgres_app
+    from lms.accounts.models import HospitalChangeRequest, User
+    from lms.accounts.operations import AccountError, request_hospital_change
+    from lms.hospitals.models import Hospital
+    from lms.hospitals.network import Tier
+    from lms.hospitals.operations import create_hospital
+
+    with racing_app.app_context():
+        scene = build_scene(learners=1)
+        learner_id = scene.learners[0].id
+        targets = [
+            create_hospital(
+                code=unique("H"),
+                name_zh="另一医院",
+                tier=Tier.COUNTY,
+                province_code="51",
+            ).id
+            for _ in range(8)
+        ]
+        db.session.commit()
+
+    def ask(hospital_id):
+        with racing_app.app_context():
+            try:
+                request_hospital_change(
+                    db.session.get(User, learner_id),
+                    db.session.get(Hospital, hospital_id),
+                )
+                db.session.commit()
+                return "filed"
+            except AccountError as error:
+                db.session.rollback()
+                return error.code
+
+    outcomes = in_threads(ask, targets)
+    assert sorted(outcomes) == ["change_pending"] * 7 + ["filed"]
+    with racing_app.app_context():
+        filed = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(HospitalChangeRequest)
+            .filter_by(user_id=learner_id)
+        )
+    assert filed == 1
