@@ -60,6 +60,11 @@ def reset_password(token, new_password):
     """Set a new password through a reset link; the link stops working, every
     other session ends and API tokens are revoked. Raises ``AccountError``."""
     user = user_for_reset_token(token)
+    if user is not None:
+        # Read again under the row's lock: two posts of one link at once would
+        # both have passed the check before either changed the password.
+        db.session.refresh(user, with_for_update=True)
+        user = user_for_reset_token(token)
     if user is None:
         raise AccountError("invalid_reset_link")
     set_password(user, new_password)

@@ -14,6 +14,8 @@ REQUIRED_COLUMNS = ("code", "name_zh", "tier", "province")
 OPTIONAL_COLUMNS = ("name_en", "city")
 MAX_CODE_LENGTH = 32
 MAX_NAME_LENGTH = 200
+#: The city column's length (a longer one failed the insert on PostgreSQL).
+MAX_CITY_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,17 @@ def _parse_row(line, values):
                 ("code", MAX_CODE_LENGTH),
             )
         )
-    for column in ("name_zh", "name_en"):
-        if len(values.get(column, "")) > MAX_NAME_LENGTH:
+    for column, longest in (
+        ("name_zh", MAX_NAME_LENGTH),
+        ("name_en", MAX_NAME_LENGTH),
+        ("city", MAX_CITY_LENGTH),
+    ):
+        if len(values.get(column, "")) > longest:
             problems.append(
                 (
-                    f"{column} is longer than {MAX_NAME_LENGTH} characters",
+                    f"{column} is longer than {longest} characters",
                     "too_long",
-                    (column, MAX_NAME_LENGTH),
+                    (column, longest),
                 )
             )
     tier = find_tier(values["tier"]) if values.get("tier") else None

@@ -270,3 +270,32 @@ def test_two_tabs_file_one_hospital_change_request(postgres_app):
             .filter_by(user_id=learner_id)
         )
     assert filed == 1
+
+
+def test_a_reset_link_posted_six_times_at_once_works_once(postgres_app):
+    """The link dies with the password it was made for; six posts at once all
+    passed that check before one changed it."""
+    from lms.accounts.models import User
+    from lms.accounts.operations import AccountError
+    from lms.accounts.password_reset import make_reset_token, reset_password
+
+    with postgres_app.app_context():
+        scene = build_scene(learners=1)
+        learner_id = scene.learners[0].id
+        token = make_reset_token(scene.learners[0])
+        db.session.commit()
+
+    def post(n):
+        with postgres_app.app_context():
+            try:
+                reset_password(token, f"a-new-passphrase-{n}")
+                db.session.commit()
+                return "reset"
+            except AccountError as error:
+                db.session.rollback()
+                return error.code
+
+    outcomes = in_threads(post, list(range(6)))
+    assert sorted(outcomes) == ["invalid_reset_link"] * 5 + ["reset"]
+    with postgres_app.app_context():
+        assert db.session.get(User, learner_id).session_version == 2

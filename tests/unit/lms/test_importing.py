@@ -31,6 +31,7 @@ def test_good_rows_are_parsed_with_province_and_tier_names_resolved():
         ("X-1,某医院,,county,Atlantis,", "province 'Atlantis' is unknown"),
         ("X-1,某医院,,county,51,,extra", "more fields than the header has"),
         ("X" * 40 + ",某医院,,county,51,", "code is longer than 32"),
+        ("X-1,某医院,,county,51," + "市" * 101, "city is longer than 100"),
     ],
 )
 def test_each_bad_row_is_named_with_its_line(row, message):
