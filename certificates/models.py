@@ -41,6 +41,7 @@ class RuleSetVariant(db.Model):
 
 LEARNER_LINE = "revokes_id IS NULL AND source IN ('online', 'attendance')"
 TEACHING_LINE = "revokes_id IS NULL AND source = 'teaching'"
+SESSION_LEARNER_LINE = "revokes_id IS NULL AND source = 'attendance'"
 
 
 class CreditAward(db.Model):
@@ -59,6 +60,10 @@ class CreditAward(db.Model):
     #: The activity as it was called when awarded (a course may be renamed later).
     title_zh: Mapped[str] = mapped_column(sa.String(200))
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: The scheduled session (``courses.sessions``) a line was earned at.
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("scheduled_sessions.id"), index=True
+    )
     project_number: Mapped[str] = mapped_column(sa.String(64), default="")
     project_level: Mapped[str] = mapped_column(sa.String(32), default="")
     rule_set_code: Mapped[str] = mapped_column(sa.String(32))
@@ -114,6 +119,23 @@ class CreditAward(db.Model):
             "uq_credit_awards_teaching",
             "user_id",
             "course_id",
+            unique=True,
+            sqlite_where=sa.text(TEACHING_LINE),
+            postgresql_where=sa.text(TEACHING_LINE),
+        ),
+        # One line per person, session and role.
+        sa.Index(
+            "uq_credit_awards_session_learner",
+            "user_id",
+            "session_id",
+            unique=True,
+            sqlite_where=sa.text(SESSION_LEARNER_LINE),
+            postgresql_where=sa.text(SESSION_LEARNER_LINE),
+        ),
+        sa.Index(
+            "uq_credit_awards_session_teaching",
+            "user_id",
+            "session_id",
             unique=True,
             sqlite_where=sa.text(TEACHING_LINE),
             postgresql_where=sa.text(TEACHING_LINE),

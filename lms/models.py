@@ -18,6 +18,16 @@ from courses.models import (
     TestAttempt,
     WatchBudget,
 )
+from courses.sessions.models import (
+    CalendarFeed,
+    Presence,
+    Reservation,
+    RoomHeadcount,
+    ScheduledSession,
+    SessionDay,
+    SessionOutcome,
+    VisitRequest,
+)
 from lms.accounts.models import ApiToken, HospitalChangeRequest, User
 from lms.audit.models import AuditEntry
 from lms.hospitals.models import Hospital
@@ -28,6 +38,7 @@ from media_pipeline.models import MediaUpload, TranscodeJob
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CalendarFeed",
     "Certificate",
     "CertificateBatch",
     "Course",
@@ -42,11 +53,18 @@ __all__ = [
     "Notification",
     "Option",
     "PlaySession",
+    "Presence",
     "Question",
+    "Reservation",
+    "RoomHeadcount",
     "RuleSetVariant",
+    "ScheduledSession",
+    "SessionDay",
+    "SessionOutcome",
     "TestAttempt",
     "TranscodeJob",
     "User",
+    "VisitRequest",
     "WatchBudget",
     "WorkerHeartbeat",
 ]

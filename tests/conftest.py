@@ -396,3 +396,62 @@ def backdate_play_session(token, seconds):
     budget = db.session.get(WatchBudget, session.user_id)
     budget.credited_until_dt -= timedelta(seconds=seconds)
     db.session.flush()
+
+
+@pytest.fixture
+def create_scheduled_session(db, create_user, create_hospital):
+    """A scheduled session as rows (open for booking unless ``state`` says
+    otherwise): ``days`` are (start, end) aware datetimes; by default one
+    two-hour day starting an hour from now."""
+    import secrets
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from courses.sessions.models import ScheduledSession, SessionDay
+    from courses.sessions.states import SessionKind, SessionState
+    from lms.accounts.roles import Role
+    from lms.db import utcnow
+    from lms.enums import ProjectLevel
+    from lms.hospitals.network import Tier
+
+    def factory(
+        *,
+        days=None,
+        owner=None,
+        venue=None,
+        lecturers=(),
+        state=SessionState.OPEN,
+        kind=SessionKind.BROADCAST,
+        capacity=30,
+        **fields,
+    ):
+        now = utcnow().replace(microsecond=0)
+        if days is None:
+            start = now + timedelta(hours=1)
+            days = [(start, start + timedelta(hours=2))]
+        owner = owner or create_user(role=Role.LECTURER, name="授课专家")
+        venue = venue or create_hospital(tier=Tier.HUB)
+        fields.setdefault("title_zh", "基层卒中识别直播课")
+        fields.setdefault("title_en", "Stroke recognition, live")
+        fields.setdefault("rule_set_code", "CN-2024")
+        fields.setdefault("credit_category", "CME")
+        fields.setdefault("project_level", ProjectLevel.PROVINCIAL)
+        fields.setdefault("project_number", "2026-51-01-001")
+        fields.setdefault("min_presence", Decimal("0.80"))
+        session = ScheduledSession(
+            kind=kind,
+            state=state,
+            owner_id=owner.id,
+            venue_hospital_id=venue.id,
+            capacity=capacity,
+            code_secret=secrets.token_hex(32),
+            approved_dt=now if state != SessionState.PLANNED else None,
+            **fields,
+        )
+        session.lecturers = [owner, *lecturers]
+        session.days = [SessionDay(starts_dt=s, ends_dt=e) for s, e in days]
+        db.session.add(session)
+        db.session.flush()
+        return session
+
+    return factory

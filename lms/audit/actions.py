@@ -25,3 +25,8 @@ class AuditAction(enum.StrEnum):
     MEDIA_APPROVED = "media_approved"
     MEDIA_REJECTED = "media_rejected"
     USERS_IMPORTED = "users_imported"
+    SESSION_APPROVED = "session_approved"
+    SESSION_CANCELLED = "session_cancelled"
+    SESSION_ENDED = "session_ended"
+    ATTENDANCE_VOUCHED = "attendance_vouched"
+    VISIT_DECIDED = "visit_decided"

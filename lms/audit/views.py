@@ -146,4 +146,9 @@ def action_label(action):
         AuditAction.MEDIA_APPROVED: _("Recording approved"),
         AuditAction.MEDIA_REJECTED: _("Recording rejected"),
         AuditAction.USERS_IMPORTED: _("Users imported"),
+        AuditAction.SESSION_APPROVED: _("Session approved"),
+        AuditAction.SESSION_CANCELLED: _("Session cancelled"),
+        AuditAction.SESSION_ENDED: _("Session ended and credited"),
+        AuditAction.ATTENDANCE_VOUCHED: _("Attendance vouched for"),
+        AuditAction.VISIT_DECIDED: _("On-site visit request decided"),
     }.get(AuditAction(action), str(action))

@@ -75,4 +75,44 @@ def render_notification(kind, params):
             "The CME office confirmed your move to %(hospital)s.",
             hospital=_pick(params.get("hospital")),
         )
+    session = _pick(params.get("session"))
+    when = str(params.get("when") or "")
+    if kind is NotificationKind.SESSION_APPROVED:
+        return _("Your session was approved"), _(
+            "The CME office approved “%(session)s” (%(when)s); it is open for booking.",
+            session=session,
+            when=when,
+        )
+    if kind is NotificationKind.SESSION_CHANGED:
+        return _("A session you booked has changed"), _(
+            "“%(session)s” has changed: it is now %(when)s. %(reason)s",
+            session=session,
+            when=when,
+            reason=comment,
+        )
+    if kind is NotificationKind.SESSION_CANCELLED:
+        return _("A session you booked was cancelled"), _(
+            "“%(session)s” (%(when)s) was cancelled: %(reason)s",
+            session=session,
+            when=when,
+            reason=comment,
+        )
+    if kind is NotificationKind.SEAT_CONFIRMED:
+        return _("You have a seat"), _(
+            "A seat became free: your place at “%(session)s” (%(when)s) is booked.",
+            session=session,
+            when=when,
+        )
+    if kind is NotificationKind.VISIT_SCHEDULED:
+        return _("Your on-site visit was scheduled"), _(
+            "The CME office scheduled “%(session)s” at your hospital (%(when)s).",
+            session=session,
+            when=when,
+        )
+    if kind is NotificationKind.VISIT_DECLINED:
+        return _("Your on-site visit request was declined"), _(
+            "The CME office declined the request “%(topic)s”: %(reason)s",
+            topic=_pick(params.get("topic")),
+            reason=comment,
+        )
     raise ValueError(kind)  # pragma: no cover  (every kind is handled above)
