@@ -121,6 +121,7 @@ def _register_blueprints(app):
     from lms.main.views import bp as main_bp
     from lms.media.views import bp as media_bp
     from lms.notifications.views import bp as notifications_bp
+    from lms.sessions import bp as sessions_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(credits_bp)
@@ -134,4 +135,5 @@ def _register_blueprints(app):
     app.register_blueprint(media_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(sessions_bp)
     app.register_blueprint(api_bp)

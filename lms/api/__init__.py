@@ -114,6 +114,9 @@ from lms.api import (  # noqa: E402, F401  (endpoints)
     credits,
     hospitals,
     media,
+    session_attendance,
+    session_credits,
+    sessions,
     tus,
 )
 from lms.api.openapi import schema_of  # noqa: E402

@@ -1,0 +1,1 @@
+"""Room attendance: the rotating code, sign-in and sign-out, the attendance list."""

@@ -1,0 +1,1 @@
+"""Ending a session: its attendance becomes credit lines, with what did not count."""

@@ -1,0 +1,1 @@
+"""Scheduled sessions and their reservations (issue 13)."""

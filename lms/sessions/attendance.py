@@ -1,0 +1,1 @@
+"""Attendance and credits of ended sessions: per session and per hospital."""

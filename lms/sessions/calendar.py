@@ -1,0 +1,1 @@
+"""The calendar (month, week, list) and the secret iCalendar feeds."""
