@@ -1,13 +1,22 @@
 """Reads of scheduled sessions, and the plain facts their pure rules take."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
-from courses.sessions.models import Reservation, ScheduledSession
+from courses.sessions.models import (
+    Presence,
+    Reservation,
+    ScheduledSession,
+    SessionDay,
+    SessionOutcome,
+    VisitRequest,
+)
 from courses.sessions.schedule import Audience, Day, Person, SessionFacts
 from courses.sessions.states import (
     ACTIVE_RESERVATION_STATES,
     ReservationKind,
     ReservationState,
+    VisitState,
 )
 from lms.db import db
 
@@ -97,5 +106,132 @@ def active_reservations(session_id):
                 Reservation.state.in_(ACTIVE_RESERVATION_STATES),
             )
             .order_by(Reservation.created_dt, Reservation.id)
+        )
+    )
+
+
+# --- the pages of booking and management ---------------------------------------
+
+
+def list_sessions_in_states(states, *, limit=200):
+    """Sessions in ``states`` with their days and venues, soonest first."""
+    first_start = (
+        sa.select(sa.func.min(SessionDay.starts_dt))
+        .where(SessionDay.session_id == ScheduledSession.id)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(ScheduledSession)
+            .where(ScheduledSession.state.in_(states))
+            .options(
+                selectinload(ScheduledSession.days),
+                selectinload(ScheduledSession.venue),
+            )
+            .order_by(first_start, ScheduledSession.id)
+            .limit(limit)
+        )
+    )
+
+
+def seat_of(session_id, user_id):
+    """A person's active (booked or waiting) seat at the session, or None."""
+    return db.session.scalar(
+        sa.select(Reservation).where(
+            Reservation.session_id == session_id,
+            Reservation.user_id == user_id,
+            Reservation.kind == ReservationKind.SEAT,
+            Reservation.state.in_(ACTIVE_RESERVATION_STATES),
+        )
+    )
+
+
+def room_of(session_id, hospital_id):
+    """A hospital's active (booked or waiting) room at the session, or None."""
+    return db.session.scalar(
+        sa.select(Reservation).where(
+            Reservation.session_id == session_id,
+            Reservation.hospital_id == hospital_id,
+            Reservation.kind == ReservationKind.ROOM,
+            Reservation.state.in_(ACTIVE_RESERVATION_STATES),
+        )
+    )
+
+
+def waiting_position(reservation):
+    """1 for the first on the session's waiting list (None if not waiting)."""
+    if reservation.state != ReservationState.WAITING:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Reservation.session_id == reservation.session_id,
+            Reservation.state == ReservationState.WAITING,
+            sa.or_(
+                Reservation.created_dt < reservation.created_dt,
+                sa.and_(
+                    Reservation.created_dt == reservation.created_dt,
+                    Reservation.id < reservation.id,
+                ),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def list_room_bookings(hospital_id, *, limit=200):
+    """A hospital's room bookings (every state) with their sessions, newest
+    session first."""
+    return list(
+        db.session.scalars(
+            sa.select(Reservation)
+            .join(ScheduledSession, Reservation.session_id == ScheduledSession.id)
+            .where(
+                Reservation.hospital_id == hospital_id,
+                Reservation.kind == ReservationKind.ROOM,
+            )
+            .options(
+                selectinload(Reservation.session).selectinload(ScheduledSession.days)
+            )
+            .order_by(Reservation.created_dt.desc(), Reservation.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def list_visit_requests(*, hospital_id=None, states=None, limit=200):
+    """Visit requests (a hospital's, or all), open ones first, oldest first."""
+    query = sa.select(VisitRequest)
+    if hospital_id is not None:
+        query = query.where(VisitRequest.hospital_id == hospital_id)
+    if states is not None:
+        query = query.where(VisitRequest.state.in_(states))
+    is_open = sa.case((VisitRequest.state == VisitState.REQUESTED, 0), else_=1)
+    return list(
+        db.session.scalars(
+            query.order_by(is_open, VisitRequest.created_dt.desc()).limit(limit)
+        )
+    )
+
+
+def presences_of(session_id, user_id):
+    """A person's presence rows at the session, by day id."""
+    return {
+        presence.day_id: presence
+        for presence in db.session.scalars(
+            sa.select(Presence).where(
+                Presence.session_id == session_id, Presence.user_id == user_id
+            )
+        )
+    }
+
+
+def outcomes_of(session_id, user_id):
+    """What the session came to for a person (a learner's and a lecturer's)."""
+    return list(
+        db.session.scalars(
+            sa.select(SessionOutcome).where(
+                SessionOutcome.session_id == session_id,
+                SessionOutcome.user_id == user_id,
+            )
         )
     )
