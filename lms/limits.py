@@ -44,3 +44,14 @@ LOGIN_MAX = 254
 PASSWORD_MAX = 1024
 #: A device label for an API token.
 TOKEN_LABEL_MAX = 100
+#: A scheduled session's seats in all, a room's seats, its venue's room name.
+SESSION_CAPACITY_MAX = 10000
+SESSION_ROOM_MAX = 100
+#: Minutes before each day's start that sign-in opens.
+SESSION_DOORS_OPEN_MAX = 240
+#: Entries of each audience list (hospitals, tiers, provinces, professions).
+SESSION_AUDIENCE_MAX = 500
+#: Lecturers of one session.
+SESSION_LECTURERS_MAX = 20
+#: The days a schedule query may span.
+SESSION_RANGE_MAX_DAYS = 400
