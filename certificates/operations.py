@@ -21,6 +21,7 @@ from certificates.models import (
 )
 from certificates.rule_sets import RULE_SETS_BY_CODE
 from certificates.rules import (
+    LEARNER_SOURCES,
     Activity,
     ManualKind,
     RuleSetError,
@@ -876,3 +877,158 @@ def withdraw_attendance(attendance, withdrawn_by, now, reason):
     db.session.delete(attendance)
     db.session.flush()
     return revoked_line
+
+
+# --- scheduled sessions (courses.sessions) -------------------------------------------
+
+
+def _session_activity(session, source, on, *, minutes, person_id, is_distance):
+    """The activity a session line is decided on: the session's credit terms, the
+    minutes the session's outcome counts, and what the person already holds from
+    the same project (its cap is shared with their courses' and other sessions'
+    lines of that project number)."""
+    role = [Source.TEACHING] if source == Source.TEACHING else LEARNER_SOURCES
+    before = Decimal(0)
+    if session.project_number:
+        before = queries.project_credits(person_id, session.project_number, role)
+    return Activity(
+        source=source,
+        on=on,
+        category=session.credit_category,
+        project_level=session.project_level.value,
+        minutes=Decimal(minutes),
+        is_distance=is_distance,
+        is_live=True,
+        project_credits_before=before,
+    )
+
+
+def _session_award(user_id, session_id, sources):
+    """The standing line of one of ``sources`` earned at the session, if any."""
+    return db.session.scalar(
+        sa.select(CreditAward).where(
+            CreditAward.user_id == user_id,
+            CreditAward.session_id == session_id,
+            CreditAward.source.in_(sources),
+            queries.standing(),
+        )
+    )
+
+
+def _insert_session_line(award, found):
+    """Insert ``award``; when a concurrent run inserted the same person's line
+    first (the partial unique indexes), return that one (``found()``)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(award)
+    except IntegrityError:
+        existing = found()
+        if existing is None:
+            raise
+        return existing
+    return award
+
+
+def award_session_attendance(session, user_id, on, *, minutes, is_distance):
+    """A learner's attendance line of a session whose presence counted: source
+    ATTENDANCE, once per learner and session; ``(award, reason)`` with the award
+    None and the reason when the rules give nothing.
+
+    A group viewing of a recorded course (``session.course_id``) is that course's
+    one line: one project, one line, as ``record_attendance`` keeps it. A learner
+    who already has the course's line (online or in another room) joins it; a new
+    line names the course and the session, so completing the course online later
+    joins it too.
+    """
+    existing = _session_award(user_id, session.id, [Source.ATTENDANCE])
+    if existing is not None:
+        return existing, ""
+    course_id = session.course_id
+    if course_id is not None:
+        line, is_revoked = _learner_line(user_id, course_id)
+        if line is not None:
+            if is_revoked:
+                return None, "the course's credits were revoked"
+            return line, ""
+    rule_set = queries.get_rule_set(session.rule_set_code, on)
+    if rule_set is None:
+        return None, f"unknown rule set {session.rule_set_code}"
+    decision = calculate_credits(
+        _session_activity(
+            session,
+            Source.ATTENDANCE,
+            on,
+            minutes=minutes,
+            person_id=user_id,
+            is_distance=is_distance,
+        ),
+        rule_set,
+    )
+    if not decision.is_eligible:
+        return None, decision.reasons[0]
+    award = _session_line(
+        session, user_id, decision, rule_set, Source.ATTENDANCE, on, course_id
+    )
+
+    def found():
+        line = _session_award(user_id, session.id, [Source.ATTENDANCE])
+        if line is None and course_id is not None:
+            line = queries.get_learner_award(user_id, course_id)
+        return line
+
+    return _insert_session_line(award, found), ""
+
+
+def award_session_teaching(session, user_id, on, *, minutes):
+    """A lecturer's teaching line of a session (live presenting, the scheduled
+    minutes), once per lecturer and session; ``(award, reason)`` as
+    :func:`award_session_attendance`. The project cap counts the lecturer's other
+    teaching lines of the same project number."""
+    existing = _session_award(user_id, session.id, [Source.TEACHING])
+    if existing is not None:
+        return existing, ""
+    rule_set = queries.get_rule_set(session.rule_set_code, on)
+    if rule_set is None:
+        return None, f"unknown rule set {session.rule_set_code}"
+    decision = calculate_credits(
+        _session_activity(
+            session,
+            Source.TEACHING,
+            on,
+            minutes=minutes,
+            person_id=user_id,
+            is_distance=False,
+        ),
+        rule_set,
+    )
+    if not decision.is_eligible:
+        return None, decision.reasons[0]
+    award = _session_line(session, user_id, decision, rule_set, Source.TEACHING, on)
+    return _insert_session_line(
+        award, lambda: _session_award(user_id, session.id, [Source.TEACHING])
+    ), ""
+
+
+def _session_line(session, user_id, decision, rule_set, source, on, course_id=None):
+    """A ledger line of a session (not yet added): titles, project and terms
+    from the session, as the rules decided."""
+    return CreditAward(
+        user_id=user_id,
+        source=source,
+        course_id=course_id,
+        session_id=session.id,
+        title_zh=session.title_zh,
+        title_en=session.title_en,
+        project_number=session.project_number,
+        project_level=session.project_level.value,
+        rule_set_code=rule_set.code,
+        rule_set_version=rule_set.version,
+        scale=rule_set.scale,
+        category=decision.category,
+        class_hours=decision.class_hours,
+        credits=decision.credits,
+        awarding_unit=awarding_unit(),
+        activity_date=on,
+        year=on.year,
+        reason="; ".join(decision.reasons),
+    )

@@ -95,6 +95,9 @@ class DefaultConfig:
     MEDIA_LOW_SPACE_BYTES = 10 * 1024**3
     #: Seconds between a worker lane's heartbeats (the office's page shows them).
     WORKER_HEARTBEAT_SECONDS = 15
+    #: A session still open this many hours after its last day ended is ended by
+    #: the worker and credited, so no attendance is left without its credits.
+    SESSION_AUTO_END_HOURS = 6
 
     #: The signing key of certificates (Ed25519, PEM); empty means
     #: ``instance/certificate-signing-key.pem``, created on first use. Every web

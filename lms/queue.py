@@ -84,6 +84,7 @@ TASK_MODULES = (
     "certificates.tasks",
     "lms.notifications.tasks",
     "lms.accounts.tasks",
+    "courses.sessions.tasks",
 )
 
 

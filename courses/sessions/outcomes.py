@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from courses.sessions.schedule import presence_minutes, scheduled_minutes
+from courses.sessions.schedule import is_host, presence_minutes, scheduled_minutes
 from courses.sessions.states import SessionKind
+from lms.accounts.roles import Role
 
 #: The share of the scheduled time a learner must be present when a session names none.
 DEFAULT_MIN_PRESENCE = Decimal("0.80")
@@ -131,3 +132,22 @@ def teaching_problem(kind):
     if SessionKind(kind) == SessionKind.GROUP_VIEWING:
         return "a group viewing shows a recorded course: no live presenting"
     return ""
+
+
+class OutcomeScope(enum.StrEnum):
+    """Whose outcomes of a session a person may read."""
+
+    ALL = "all"
+    #: A coordinator: the people of their own hospital.
+    HOSPITAL = "hospital"
+    OWN = "own"
+
+
+def outcome_scope(actor, facts):
+    """The hosts and the office read every outcome, a coordinator their
+    hospital's people's, anyone else their own."""
+    if is_host(actor, facts):
+        return OutcomeScope.ALL
+    if actor.role == Role.SITE_COORDINATOR and actor.hospital_id is not None:
+        return OutcomeScope.HOSPITAL
+    return OutcomeScope.OWN

@@ -16,6 +16,7 @@ from courses.sessions.states import (
     ACTIVE_RESERVATION_STATES,
     ReservationKind,
     ReservationState,
+    SessionState,
     VisitState,
 )
 from lms.db import db
@@ -232,6 +233,50 @@ def outcomes_of(session_id, user_id):
             sa.select(SessionOutcome).where(
                 SessionOutcome.session_id == session_id,
                 SessionOutcome.user_id == user_id,
+            )
+        )
+    )
+
+
+def list_outcomes(session_id):
+    """A session's outcomes, learners then lecturers, by person."""
+    return list(
+        db.session.scalars(
+            sa.select(SessionOutcome)
+            .filter_by(session_id=session_id)
+            .options(
+                selectinload(SessionOutcome.user), selectinload(SessionOutcome.award)
+            )
+            .order_by(SessionOutcome.role, SessionOutcome.user_id)
+        )
+    )
+
+
+def sessions_to_end(now, after):
+    """Open sessions whose last day ended more than ``after`` (a timedelta) ago."""
+    last_end = (
+        sa.select(sa.func.max(SessionDay.ends_dt))
+        .where(SessionDay.session_id == ScheduledSession.id)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(ScheduledSession.id).where(
+                ScheduledSession.state == SessionState.OPEN, last_end < now - after
+            )
+        )
+    )
+
+
+def sessions_to_credit(now, after):
+    """Ended sessions not credited yet, ended more than ``after`` ago (their
+    task was lost: a queue restarted, a worker killed)."""
+    return list(
+        db.session.scalars(
+            sa.select(ScheduledSession.id).where(
+                ScheduledSession.state == SessionState.ENDED,
+                ScheduledSession.credited_dt.is_(None),
+                ScheduledSession.ended_dt < now - after,
             )
         )
     )
