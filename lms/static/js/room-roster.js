@@ -1,0 +1,122 @@
+// The coordinator's roster keeps working through a network outage: each vouch
+// or headcount is queued in localStorage with a client_ref, sent in order, and
+// dropped from the queue only once the server answered (an action whose answer
+// was lost is sent again: the server changes nothing the second time).
+(function () {
+  "use strict";
+  var roster = document.getElementById("roster");
+  if (!roster) { return; }
+  var KEY = "telecme-roster-queue-" + roster.dataset.session;
+  var sync = document.getElementById("roster-sync");
+  var token = document.querySelector("meta[name=csrf-token]").content;
+  var sending = false;
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  }
+  function save(queue) { localStorage.setItem(KEY, JSON.stringify(queue)); }
+  function ref() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+  function hhmm(iso) {
+    var d = new Date(iso);
+    // Shown in Beijing time, as the page is.
+    var local = new Date(d.getTime() + 8 * 3600 * 1000);
+    return local.toISOString().slice(11, 16);
+  }
+
+  function showQueue(message) {
+    var queue = load();
+    var parts = [];
+    if (!navigator.onLine) { parts.push(roster.dataset.msgOffline); }
+    if (queue.length) { parts.push(roster.dataset.msgPending + " " + queue.length); }
+    if (message) { parts.push(message); }
+    sync.textContent = parts.join(" ");
+    roster.dataset.pending = String(queue.length);
+  }
+
+  function rowOf(item) {
+    return item.person ? roster.querySelector("tr[data-person='" + item.person + "']") : null;
+  }
+
+  function applied(item, body) {
+    var row = rowOf(item);
+    if (!row || item.kind !== "vouch") { return; }
+    row.querySelector(".roster-status").textContent =
+      roster.dataset.msgVouched + " " + hhmm(body.signed_in_at) + "–" + hhmm(body.signed_out_at);
+    row.querySelector(".roster-minutes").textContent = String(body.minutes);
+    row.dataset.synced = "true";
+  }
+
+  function refused(item, message) {
+    var row = rowOf(item);
+    var target = row ? row.querySelector(".roster-status") : sync;
+    target.textContent = message;
+  }
+
+  function send() {
+    if (sending) { return; }
+    var queue = load();
+    if (!queue.length) { showQueue(); return; }
+    sending = true;
+    var item = queue[0];
+    fetch(item.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "Accept": "application/json",
+                "X-CSRFToken": token},
+      body: JSON.stringify(item.body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.status >= 500) { throw new Error("server " + response.status); }
+        // Answered: done with it, applied or refused (a refusal will not change).
+        save(load().filter(function (other) { return other.ref !== item.ref; }));
+        if (response.ok) { applied(item, body); }
+        else { refused(item, body.error ? body.error.message : String(response.status)); }
+        sending = false;
+        showQueue(response.ok ? roster.dataset.msgSynced : "");
+        send();
+      });
+    }).catch(function () {
+      sending = false;
+      showQueue(roster.dataset.msgQueued);
+    });
+  }
+
+  function at(time) {
+    return roster.dataset.date + "T" + time + ":00+08:00";
+  }
+
+  roster.querySelectorAll("form[data-kind]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var item = {ref: ref(), kind: form.dataset.kind};
+      var day = Number(roster.dataset.day);
+      if (item.kind === "vouch") {
+        item.person = form.dataset.user;
+        item.url = roster.dataset.vouchUrl;
+        item.body = {
+          user_id: Number(form.dataset.user), day: day,
+          signed_in_at: at(form.elements.signed_in.value),
+          signed_out_at: at(form.elements.signed_out.value),
+          reason: form.elements.reason.value, client_ref: item.ref
+        };
+      } else {
+        item.url = roster.dataset.headcountUrl;
+        item.body = {day: day, headcount: Number(form.elements.headcount.value),
+                     room: form.dataset.room ? Number(form.dataset.room) : null};
+      }
+      var queue = load();
+      queue.push(item);
+      save(queue);
+      showQueue(navigator.onLine ? "" : roster.dataset.msgQueued);
+      send();
+    });
+  });
+
+  window.addEventListener("online", send);
+  window.addEventListener("offline", function () { showQueue(); });
+  setInterval(send, 10000);
+  send();
+})();
