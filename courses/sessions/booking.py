@@ -763,14 +763,7 @@ def reserve_seat(session, learner, now, *, waitlist=False):
         raise SessionError(
             "not_in_audience", f"Not for you: {problem}.", Kind.FORBIDDEN
         )
-    existing = db.session.scalar(
-        sa.select(Reservation).where(
-            Reservation.session_id == session.id,
-            Reservation.user_id == learner.id,
-            Reservation.kind == ReservationKind.SEAT,
-            Reservation.state.in_(ACTIVE_RESERVATION_STATES),
-        )
-    )
+    existing = queries.seat_of(session.id, learner.id)
     if existing is not None:
         raise SessionError(
             "already_booked",
@@ -795,18 +788,6 @@ def reserve_seat(session, learner, now, *, waitlist=False):
             updated_dt=now,
         ),
         "You already have a place at this session.",
-    )
-
-
-def room_booking_of(session_id, hospital_id):
-    """The hospital's active room booking at the session, or None."""
-    return db.session.scalar(
-        sa.select(Reservation).where(
-            Reservation.session_id == session_id,
-            Reservation.hospital_id == hospital_id,
-            Reservation.kind == ReservationKind.ROOM,
-            Reservation.state.in_(ACTIVE_RESERVATION_STATES),
-        )
     )
 
 
@@ -847,7 +828,7 @@ def book_room(
         raise SessionError(
             "not_in_audience", f"Not for your hospital: {problem}.", Kind.FORBIDDEN
         )
-    existing = room_booking_of(session.id, hospital.id)
+    existing = queries.room_of(session.id, hospital.id)
     taken = queries.seats_taken(session.id)
     if existing is not None and existing.state == ReservationState.BOOKED:
         taken -= existing.seats

@@ -10,6 +10,7 @@ from courses.sessions.models import (
     SessionDay,
     SessionOutcome,
     VisitRequest,
+    session_lecturers,
 )
 from courses.sessions.schedule import Audience, Day, Person, SessionFacts
 from courses.sessions.states import (
@@ -19,6 +20,7 @@ from courses.sessions.states import (
     SessionState,
     VisitState,
 )
+from lms.accounts.roles import Role
 from lms.db import db
 
 
@@ -280,3 +282,135 @@ def sessions_to_credit(now, after):
             )
         )
     )
+
+
+def list_schedule(starts_before, ends_after, viewer, *, hospital_id=None, limit=500):
+    """Sessions with a day between ``ends_after`` and ``starts_before``, soonest
+    first, that ``viewer`` may see: a planned one only by its owner, its
+    lecturers and the office. ``hospital_id`` keeps those held at that hospital
+    or with its room booked or waiting."""
+    has_day = (
+        sa.select(SessionDay.id)
+        .where(
+            SessionDay.session_id == ScheduledSession.id,
+            SessionDay.starts_dt < starts_before,
+            SessionDay.ends_dt > ends_after,
+        )
+        .exists()
+    )
+    query = sa.select(ScheduledSession).where(has_day)
+    if viewer.role != Role.ADMINISTRATOR:
+        teaches = (
+            sa.select(session_lecturers.c.session_id)
+            .where(
+                session_lecturers.c.session_id == ScheduledSession.id,
+                session_lecturers.c.user_id == viewer.id,
+            )
+            .exists()
+        )
+        query = query.where(
+            sa.or_(
+                ScheduledSession.state != SessionState.PLANNED,
+                ScheduledSession.owner_id == viewer.id,
+                teaches,
+            )
+        )
+    if hospital_id is not None:
+        rooms = (
+            sa.select(Reservation.id)
+            .where(
+                Reservation.session_id == ScheduledSession.id,
+                Reservation.hospital_id == hospital_id,
+                Reservation.kind == ReservationKind.ROOM,
+                Reservation.state.in_(ACTIVE_RESERVATION_STATES),
+            )
+            .exists()
+        )
+        query = query.where(
+            sa.or_(ScheduledSession.venue_hospital_id == hospital_id, rooms)
+        )
+    first_start = (
+        sa.select(sa.func.min(SessionDay.starts_dt))
+        .where(SessionDay.session_id == ScheduledSession.id)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            query.options(
+                selectinload(ScheduledSession.days),
+                selectinload(ScheduledSession.lecturers),
+            )
+            .order_by(first_start, ScheduledSession.id)
+            .limit(limit)
+        )
+    )
+
+
+def seats_taken_of(session_ids):
+    """Seats booked at each of ``session_ids`` (one query for a list)."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Reservation.session_id, sa.func.sum(Reservation.seats))
+        .where(
+            Reservation.session_id.in_(list(session_ids)),
+            Reservation.state == ReservationState.BOOKED,
+        )
+        .group_by(Reservation.session_id)
+    )
+    return {session_id: int(seats or 0) for session_id, seats in rows}
+
+
+def list_session_presences(session_id, hospital_id=None):
+    """The session's presences by day and name (only ``hospital_id``'s people
+    when given), with the person, their hospital and who vouched."""
+    from lms.accounts.models import User
+
+    query = (
+        sa.select(Presence)
+        .join(User, User.id == Presence.user_id)
+        .join(SessionDay, SessionDay.id == Presence.day_id)
+        .where(Presence.session_id == session_id)
+        .options(
+            selectinload(Presence.user),
+            selectinload(Presence.hospital),
+            selectinload(Presence.vouched_by),
+        )
+        .order_by(SessionDay.starts_dt, User.name, User.id)
+    )
+    if hospital_id is not None:
+        query = query.where(User.hospital_id == hospital_id)
+    return list(db.session.scalars(query))
+
+
+def list_hospital_outcomes(hospital_id, since, until, *, page=1, per_page=50):
+    """The learner outcomes of ``hospital_id``'s people at sessions whose first
+    day starts in [since, until), newest first, with their session and credit
+    line; ``(outcome, session, first start)`` rows and ``has_next``."""
+    from lms.accounts.models import User
+
+    first_start = (
+        sa.select(sa.func.min(SessionDay.starts_dt))
+        .where(SessionDay.session_id == SessionOutcome.session_id)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(SessionOutcome, ScheduledSession, first_start.label("starts_dt"))
+        .join(User, User.id == SessionOutcome.user_id)
+        .join(ScheduledSession, ScheduledSession.id == SessionOutcome.session_id)
+        .where(
+            User.hospital_id == hospital_id,
+            SessionOutcome.role == "learner",
+            first_start >= since,
+            first_start < until,
+        )
+        .options(
+            selectinload(SessionOutcome.user),
+            selectinload(SessionOutcome.award),
+        )
+        .order_by(first_start.desc(), SessionOutcome.session_id, User.name, User.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    )
+    rows = db.session.execute(query).all()
+    return rows[:per_page], len(rows) > per_page
