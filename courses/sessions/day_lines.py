@@ -15,10 +15,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+from courses.sessions.booking_rules import MAX_DAYS
 from courses.sessions.schedule import LOCAL_TZ
 
-#: A session has at most this many days (a long on-site programme runs weeks).
-DAYS_MAX = 60
+#: A session has at most this many days (the booking rules' limit).
+DAYS_MAX = MAX_DAYS
 
 LINE = re.compile(
     r"(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?"

@@ -117,8 +117,16 @@ def test_bad_days_are_refused_by_line(text, problems):
     assert list(parse_day_lines(text).problems) == problems
 
 
-def test_the_limit_is_sixty_days():
-    assert DAYS_MAX == 60
+def test_the_limit_is_the_booking_rules_one():
+    from courses.sessions.booking_rules import MAX_DAYS
+
+    assert DAYS_MAX == MAX_DAYS
+    lines = [f"2026-12-{d:02} 09:00-10:00" for d in range(1, DAYS_MAX + 1)]
+    assert parse_day_lines("\n".join(lines)).problems == ()
+    lines.append("2027-01-01 09:00-10:00")
+    assert parse_day_lines("\n".join(lines)).problems == (
+        DayLineProblem(0, "too_many"),
+    )
 
 
 def test_days_shown_in_the_field_read_back_the_same():
