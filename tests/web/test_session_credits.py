@@ -344,3 +344,80 @@ def test_the_worker_ends_sessions_long_over(app, past_session, create_user):
     assert db.session.get(type(recent), recent.id).state == SessionState.OPEN
     assert len(lines_of(learner.id, stale.id)) == 1
     assert hours == 6
+
+
+# --- the pages ----------------------------------------------------------------
+
+
+def test_the_attendance_page_ends_the_session_and_lists_outcomes(
+    client, auth, past_session, create_user
+):
+    session = past_session()
+    learner, short = create_user(name="张三"), create_user(name="李四")
+    present(session, learner)
+    present(session, short, sign_out=52)
+    auth.login(session.owner.login)
+    page = client.get(f"/sessions/{session.id}/attendance")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "End the session and award credits" in html or "结束" in html
+    token = auth.csrf_token(f"/sessions/{session.id}/attendance")
+    response = client.post(
+        f"/sessions/{session.id}/attendance/end",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "张三" in html and "李四" in html
+    assert len(lines_of(learner.id, session.id)) == 1
+    assert lines_of(short.id) == []
+    again = client.post(
+        f"/sessions/{session.id}/attendance/end",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert again.status_code == 200
+    assert len(lines_of(learner.id)) == 1
+
+
+def test_a_learner_cannot_end_from_the_page(client, auth, past_session, create_user):
+    session = past_session()
+    learner = create_user()
+    auth.login(learner.login)
+    assert client.get(f"/sessions/{session.id}/attendance").status_code == 403
+    token = auth.csrf_token("/")
+    response = client.post(
+        f"/sessions/{session.id}/attendance/end", data={"csrf_token": token}
+    )
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(type(session), session.id).state == SessionState.OPEN
+
+
+def test_a_coordinator_sees_their_hospital_people_only(
+    client, auth, past_session, create_user, create_hospital, api_token
+):
+    session = past_session()
+    hospital = create_hospital()
+    mine = create_user(name="本院学员", hospital=hospital)
+    other = create_user(name="外院学员")
+    present(session, mine)
+    present(session, other)
+    assert end(client, session, api_token(session.owner)).status_code == 200
+    coordinator = create_user(role=Role.SITE_COORDINATOR, hospital=hospital)
+    auth.login(coordinator.login)
+    html = client.get(f"/sessions/{session.id}/attendance").get_data(as_text=True)
+    assert "本院学员" in html and "外院学员" not in html
+    assert "attendance/end" not in html
+    mine_page = client.get(f"/hospitals/{hospital.id}/attendance")
+    assert mine_page.status_code == 200
+    assert "本院学员" in mine_page.get_data(as_text=True)
+    other_page = client.get(f"/hospitals/{other.hospital_id}/attendance")
+    assert other_page.status_code == 403
+    bad = client.get(f"/hospitals/{hospital.id}/attendance?from=yesterday")
+    assert bad.status_code == 200
+    csv_text = client.get(f"/sessions/{session.id}/attendance?format=csv").get_data(
+        as_text=True
+    )
+    assert "本院学员" in csv_text and "外院学员" not in csv_text
