@@ -187,7 +187,11 @@ def end_and_credit(session_id):
         return back
     db.session.commit()
     queue_credits(session.id)
-    flash(_("The session has ended. Its credits are being awarded."), "success")
+    db.session.refresh(session)
+    if session.credited_dt is not None:
+        flash(_("The session has ended and its credits are awarded."), "success")
+    else:
+        flash(_("The session has ended. Its credits are being awarded."), "success")
     return back
 
 
