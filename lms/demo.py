@@ -1,4 +1,5 @@
-"""Demo data for ``flask --app lms seed-demo``: a hub, ~30 alliance hospitals, people."""
+"""Demo data for ``flask --app lms seed-demo``: a hub, ~30 alliance hospitals, people,
+courses and scheduled sessions."""
 
 import sqlalchemy as sa
 
@@ -7,6 +8,7 @@ from lms.accounts.operations import create_user
 from lms.accounts.roles import Profession, Role
 from lms.db import db, utcnow
 from lms.demo_courses import seed_demo_courses
+from lms.demo_sessions import seed_demo_sessions
 from lms.hospitals.models import Hospital
 from lms.hospitals.network import Tier
 from lms.hospitals.operations import create_hospital
@@ -374,5 +376,7 @@ def seed_demo():
             profession=profession,
             professional_title=title,
         )
-    courses = seed_demo_courses(people, utcnow())
+    now = utcnow()
+    courses = seed_demo_courses(people, now)
+    seed_demo_sessions(people, now)
     return len(HOSPITALS), len(PEOPLE), courses

@@ -70,3 +70,84 @@ def test_demo_courses_put_learners_at_every_stage(tmp_path):
         played = [lec for lec in ready if storage.published(lec.id).exists()]
         assert len(played) == 2 and all(lec.duration_seconds > 19 for lec in played)
         db.engine.dispose()
+
+
+def test_demo_sessions_show_every_kind_and_the_learners_part_in_them(tmp_path):
+    """Upcoming sessions of every kind (one cancelled, one with a waiting list,
+    one scheduled from a visit request, the demo learner booked on one) and a
+    past one whose attendance is a line on the demo learner's transcript."""
+    from certificates.queries import get_transcript, list_awards
+    from courses.sessions.models import (
+        Presence,
+        Reservation,
+        ScheduledSession,
+        SessionOutcome,
+        VisitRequest,
+    )
+    from courses.sessions.states import (
+        ReservationKind,
+        ReservationState,
+        SessionKind,
+        SessionState,
+        VisitState,
+    )
+    from lms.db import utcnow
+
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'demo3.sqlite3'}")
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        now = utcnow()
+        sessions = db.session.scalars(sa.select(ScheduledSession)).all()
+        assert {s.kind for s in sessions} == set(SessionKind)
+        upcoming = [s for s in sessions if s.starts_dt > now]
+        assert {s.state for s in upcoming} == {
+            SessionState.PLANNED,
+            SessionState.OPEN,
+            SessionState.CANCELLED,
+        }
+        broadcast = next(
+            s
+            for s in upcoming
+            if s.kind == SessionKind.BROADCAST and s.state == SessionState.OPEN
+        )
+        rooms = db.session.scalars(
+            sa.select(Reservation).filter_by(
+                session_id=broadcast.id, kind=ReservationKind.ROOM
+            )
+        ).all()
+        assert len(rooms) >= 3
+        assert {r.hospital.tier for r in rooms} == {Tier.COUNTY, Tier.TOWNSHIP}
+        states = {r.state for r in db.session.scalars(sa.select(Reservation))}
+        assert ReservationState.WAITING in states
+        visits = db.session.scalars(sa.select(VisitRequest)).all()
+        scheduled = [v for v in visits if v.state == VisitState.SCHEDULED]
+        assert scheduled and scheduled[0].session.kind == SessionKind.ONSITE
+        assert scheduled[0].session.venue.tier == Tier.COUNTY
+        assert any(v.state == VisitState.REQUESTED for v in visits)
+
+        learner = db.session.scalar(
+            sa.select(User).filter_by(login="learner@example.com")
+        )
+        seats = db.session.scalars(
+            sa.select(Reservation).filter_by(
+                user_id=learner.id, state=ReservationState.BOOKED
+            )
+        ).all()
+        assert any(r.session.starts_dt > now for r in seats)
+
+        (past,) = [s for s in sessions if s.starts_dt < now]
+        assert past.state == SessionState.ENDED and past.credited_dt is not None
+        presence = db.session.scalar(
+            sa.select(Presence).filter_by(session_id=past.id, user_id=learner.id)
+        )
+        assert presence.minutes >= past.days[0].minutes * 0.8
+        outcomes = db.session.scalars(
+            sa.select(SessionOutcome).filter_by(session_id=past.id)
+        ).all()
+        # Who stayed earned the line; who left early is listed with the reason.
+        assert any(o.award_id is None and o.reason for o in outcomes)
+        (line,) = [a for a in list_awards(learner.id) if a.session_id == past.id]
+        transcript, _ = get_transcript(learner, line.year)
+        assert line.id in {counted.line.award_id for counted in transcript.lines}
+        db.engine.dispose()
