@@ -22,6 +22,8 @@ from courses.queries import get_enrolment
 from lms.accounts.operations import create_user
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
+from tests.browser.test_room_in_browser import build_room
+from tests.browser.test_session_credits_in_browser import build_credited_session
 from tests.builders import PASSWORD, build_scene, complete_course
 from tests.conftest import sample_questions, unique
 
@@ -91,6 +93,8 @@ def build_everything():
         hospital=scene.hospital,
     )
     db.session.flush()
+    credited, hospital_id = build_credited_session(scene.hospital, scene.admin)
+    room = build_room()  # a session under way with a booked room
     course, lecture_id = scene.course, scene.course.lectures[0].id
     return {
         None: [
@@ -114,6 +118,10 @@ def build_everything():
             "/notifications/",
             "/profile",
             "/profile/hospital",
+            "/calendar",
+            "/calendar?view=week",
+            "/calendar?view=list",
+            "/calendar/feeds",
         ],
         testing.login: [f"/courses/{course.id}/post-test", "/dashboard"],
         scene.lecturer.login: [
@@ -132,8 +140,17 @@ def build_everything():
             "/credits/staff",
             "/credits/attendance",
             "/credits/attendance/history",
+            "/calendar?show=hospital",
+            "/calendar/feeds",
             "/credits",
+            f"/sessions/{credited}/attendance",
+            f"/hospitals/{hospital_id}/attendance",
         ],
+        room["coordinator"]: [
+            f"/sessions/{room['session']}/room",
+            f"/sessions/{room['session']}/roster",
+        ],
+        room["learner"]: [f"/sessions/{room['session']}/here"],
         scene.admin.login: [
             "/dashboard",
             "/admin/courses/",
@@ -153,6 +170,7 @@ def build_everything():
             "/admin/hospitals/new",
             "/admin/audit/",
             "/notifications/",
+            f"/sessions/{credited}/attendance",
         ],
     }
 
