@@ -37,6 +37,7 @@ from lms.api.schemas import (
     text,
 )
 from lms.db import db, utcnow
+from lms.edge import MAX_ID
 from lms.enums import ProjectLevel
 from lms.hospitals.network import Tier
 from lms.i18n import current_language
@@ -190,7 +191,7 @@ class ScheduleQuery(Query):
     to: date | None = Field(
         None, description="Last day, included; default 31 days after `from`"
     )
-    hospital_id: Id | None = Field(
+    hospital_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
         None, description="Held at this hospital or with its room booked"
     )
 

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from courses.sessions.models import Reservation, ScheduledSession
-from courses.sessions.states import ReservationState
-from lms.accounts.roles import Role
+from courses.sessions.states import ReservationState, SessionState
+from lms.accounts.roles import Profession, Role
 from lms.audit.models import AuditEntry
 from lms.db import utcnow
 from lms.hospitals.network import Tier
@@ -486,3 +486,552 @@ def test_booking_after_it_closes_is_refused(client, db, scene, open_session):
     )
     assert room.status_code == 409
     assert room.json["error"]["code"] == "booking_closed"
+
+
+def test_planned_cancelled_and_ended_sessions_cannot_be_booked(
+    client, db, scene, open_session
+):
+    planned = client.post(
+        "/api/v1/sessions",
+        json=session_body(scene),
+        headers=scene.headers(scene.lecturer),
+    ).json["id"]
+    # The office sees a planned session, but nobody books it.
+    office_book = book(
+        client,
+        scene,
+        planned,
+        scene.office,
+        {"hospital_id": scene.county.id, "seats": 2},
+    )
+    assert office_book.status_code == 409
+    assert office_book.json["error"]["code"] == "not_open"
+    cancelled = open_session(venue_room="Studio 2")
+    client.post(
+        f"/api/v1/sessions/{cancelled}/cancel",
+        json={"reason": "讲者生病"},
+        headers=scene.headers(scene.lecturer),
+    )
+    refused = book(client, scene, cancelled, scene.learners[0])
+    assert refused.json["error"]["code"] == "session_cancelled"
+    ended = open_session(venue_room="Studio 3")
+    db.session.get(ScheduledSession, ended).state = SessionState.ENDED
+    db.session.flush()
+    assert book(client, scene, ended, scene.learners[0]).status_code == 409
+
+
+# --- rooms -------------------------------------------------------------------------
+
+
+def test_a_coordinator_books_and_changes_their_hospitals_room(
+    client, scene, open_session
+):
+    session_id = open_session(capacity=30, room_capacity=20)
+    body = {"hospital_id": scene.county.id, "seats": 12, "room": "二楼示教室"}
+    first = book(client, scene, session_id, scene.coordinator, body)
+    assert first.status_code == 201, first.json
+    assert (first.json["kind"], first.json["seats"]) == ("room", 12)
+    changed = book(
+        client,
+        scene,
+        session_id,
+        scene.coordinator,
+        {**body, "seats": 15, "equipment_tested": True},
+    )
+    assert changed.status_code == 200
+    assert changed.json["id"] == first.json["id"]
+    assert (changed.json["seats"], changed.json["equipment_tested"]) == (15, True)
+    shown = client.get(
+        f"/api/v1/sessions/{session_id}", headers=scene.headers(scene.coordinator)
+    ).json
+    assert shown["my_hospital_room"]["id"] == first.json["id"]
+    assert shown["seats"]["taken"] == 15
+    too_big = book(client, scene, session_id, scene.coordinator, {**body, "seats": 21})
+    assert too_big.status_code == 409
+    assert too_big.json["error"]["code"] == "room_capacity"
+
+
+def test_a_coordinator_cannot_book_for_another_hospital(
+    client, db, scene, open_session
+):
+    session_id = open_session(capacity=30)
+    response = book(
+        client,
+        scene,
+        session_id,
+        scene.coordinator,
+        {"hospital_id": scene.other.id, "seats": 5},
+    )
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "not_your_hospital"
+    assert db.session.scalar(sa.select(sa.func.count(Reservation.id))) == 0
+
+
+def test_a_room_booking_over_capacity_is_refused_and_kept(client, scene, open_session):
+    session_id = open_session(capacity=10)
+    body = {"hospital_id": scene.county.id, "seats": 6}
+    assert book(client, scene, session_id, scene.coordinator, body).status_code == 201
+    for learner in scene.learners:
+        book(client, scene, session_id, learner)
+    grown = book(client, scene, session_id, scene.coordinator, {**body, "seats": 7})
+    assert grown.status_code == 409
+    assert grown.json["error"]["code"] == "session_full"
+    shown = client.get(
+        f"/api/v1/sessions/{session_id}", headers=scene.headers(scene.coordinator)
+    ).json
+    assert shown["my_hospital_room"]["seats"] == 6
+    assert shown["seats"]["taken"] == 10
+
+
+def test_fewer_seats_in_a_room_promote_the_waiting_list(
+    client, db, scene, open_session
+):
+    session_id = open_session(capacity=5)
+    body = {"hospital_id": scene.county.id, "seats": 5}
+    book(client, scene, session_id, scene.coordinator, body)
+    waiting = book(client, scene, session_id, scene.learners[0], {"waitlist": True})
+    assert waiting.json["state"] == "waiting"
+    book(client, scene, session_id, scene.coordinator, {**body, "seats": 4})
+    shown = client.get(
+        f"/api/v1/sessions/{session_id}", headers=scene.headers(scene.learners[0])
+    ).json
+    assert shown["my_reservation"]["state"] == "booked"
+    assert notices(db, scene.learners[0], "seat_confirmed")
+
+
+# --- the audience ------------------------------------------------------------------
+
+
+def test_a_learner_outside_the_audience_is_refused_with_the_reason(
+    client, scene, open_session
+):
+    session_id = open_session(audience={"tiers": ["county"], "professions": ["doctor"]})
+    outsider = book(client, scene, session_id, scene.outsider)
+    assert outsider.status_code == 403
+    assert outsider.json["error"]["code"] == "not_in_audience"
+    assert "another tier" in outsider.json["error"]["message"]
+    nurse = scene.learners[0]
+    nurse.profession = Profession.NURSE
+    refused = book(client, scene, session_id, nurse)
+    assert "other professions" in refused.json["error"]["message"]
+    doctor = scene.learners[1]
+    doctor.profession = Profession.DOCTOR
+    assert book(client, scene, session_id, doctor).status_code == 201
+    room = book(
+        client,
+        scene,
+        session_id,
+        scene.other_coordinator,
+        {"hospital_id": scene.other.id, "seats": 3},
+    )
+    assert room.status_code == 403
+    assert "another tier" in room.json["error"]["message"]
+
+
+# --- changes people hear about ---------------------------------------------------
+
+
+def test_a_session_edited_after_bookings_tells_everyone_booked(
+    client, db, scene, open_session
+):
+    session_id = open_session(capacity=30)
+    before = client.get(
+        f"/api/v1/sessions/{session_id}", headers=scene.headers(scene.lecturer)
+    ).json
+    learner, waiting_learner = scene.learners[0], scene.learners[1]
+    book(client, scene, session_id, learner)
+    book(
+        client,
+        scene,
+        session_id,
+        scene.coordinator,
+        {"hospital_id": scene.county.id, "seats": 29},
+    )
+    book(client, scene, session_id, waiting_learner, {"waitlist": True})
+    start = datetime.fromisoformat(before["days"][0]["starts_at"]) + timedelta(hours=5)
+    moved = {"days": [_day(start)]}
+    headers = scene.headers(scene.lecturer)
+    # Without a reason the change is refused: people are told why.
+    refused = client.patch(
+        f"/api/v1/sessions/{session_id}", json=moved, headers=headers
+    )
+    assert refused.status_code == 422
+    assert refused.json["error"]["code"] == "invalid_reason"
+    changed = client.patch(
+        f"/api/v1/sessions/{session_id}",
+        json={**moved, "reason": "讲者手术改期"},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.json
+    assert changed.json["sequence"] == before["sequence"] + 1
+    # The day keeps its id (calendars' UIDs and presences stay attached).
+    assert changed.json["days"][0]["id"] == before["days"][0]["id"]
+    assert datetime.fromisoformat(changed.json["days"][0]["starts_at"]) == start
+    for person in (learner, waiting_learner, scene.coordinator):
+        [notice] = notices(db, person, "session_changed")
+        assert notice.params["reason"] == "讲者手术改期"
+        assert notice.params["session"]["zh"] == "基层卒中识别直播课"
+        assert "(Asia/Shanghai)" in notice.params["when"]
+        assert notice.link == f"/sessions/{session_id}"
+    assert not notices(db, scene.learners[2], "session_changed")
+    # A change nobody's calendar shows (capacity) raises nothing.
+    quiet = client.patch(
+        f"/api/v1/sessions/{session_id}", json={"capacity": 40}, headers=headers
+    )
+    assert quiet.json["sequence"] == changed.json["sequence"]
+    assert len(notices(db, learner, "session_changed")) == 1
+
+
+def test_a_title_change_is_told_too(client, db, scene, open_session):
+    session_id = open_session()
+    book(client, scene, session_id, scene.learners[0])
+    response = client.patch(
+        f"/api/v1/sessions/{session_id}",
+        json={"title_en": "Stroke, part 2", "reason": "更正标题"},
+        headers=scene.headers(scene.office),
+    )
+    assert response.status_code == 200
+    assert response.json["sequence"] == 2
+    assert notices(db, scene.learners[0], "session_changed")
+
+
+def test_capacity_cannot_drop_below_the_seats_booked(client, scene, open_session):
+    session_id = open_session(capacity=3)
+    for learner in scene.learners[:2]:
+        book(client, scene, session_id, learner)
+    response = client.patch(
+        f"/api/v1/sessions/{session_id}",
+        json={"capacity": 1},
+        headers=scene.headers(scene.lecturer),
+    )
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "capacity_below_booked"
+
+
+def test_more_capacity_promotes_the_waiting_list(client, db, scene, open_session):
+    session_id = open_session(capacity=1)
+    book(client, scene, session_id, scene.learners[0])
+    book(client, scene, session_id, scene.learners[1], {"waitlist": True})
+    client.patch(
+        f"/api/v1/sessions/{session_id}",
+        json={"capacity": 2},
+        headers=scene.headers(scene.lecturer),
+    )
+    shown = client.get(
+        f"/api/v1/sessions/{session_id}", headers=scene.headers(scene.learners[1])
+    ).json
+    assert shown["my_reservation"]["state"] == "booked"
+
+
+def test_only_the_owner_or_the_office_changes_or_cancels(
+    client, create_user, scene, open_session
+):
+    session_id = open_session()
+    other_lecturer = create_user(role=Role.LECTURER, hospital=scene.hub)
+    for user in (other_lecturer, scene.learners[0], scene.coordinator):
+        patch = client.patch(
+            f"/api/v1/sessions/{session_id}",
+            json={"capacity": 5},
+            headers=scene.headers(user),
+        )
+        assert patch.status_code == 403
+        cancel = client.post(
+            f"/api/v1/sessions/{session_id}/cancel",
+            json={"reason": "x"},
+            headers=scene.headers(user),
+        )
+        assert cancel.status_code == 403
+
+
+def test_cancelling_tells_everyone_booked_or_waiting_and_is_audited(
+    client, db, scene, open_session
+):
+    session_id = open_session(capacity=1)
+    book(client, scene, session_id, scene.learners[0])
+    book(client, scene, session_id, scene.learners[1], {"waitlist": True})
+    response = client.post(
+        f"/api/v1/sessions/{session_id}/cancel",
+        json={"reason": "讲者生病"},
+        headers=scene.headers(scene.office),
+    )
+    assert response.status_code == 200
+    assert response.json["state"] == "cancelled"
+    assert response.json["sequence"] == 2
+    for learner in scene.learners[:2]:
+        [notice] = notices(db, learner, "session_cancelled")
+        assert notice.params["reason"] == "讲者生病"
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.target_id == session_id, AuditEntry.action == "session_cancelled"
+        )
+    )
+    assert entry.reason == "讲者生病"
+    again = client.post(
+        f"/api/v1/sessions/{session_id}/cancel",
+        json={"reason": "again"},
+        headers=scene.headers(scene.office),
+    )
+    assert again.status_code == 409
+    blank = client.post(
+        f"/api/v1/sessions/{open_session(venue_room='B')}/cancel",
+        json={"reason": "\u200b"},
+        headers=scene.headers(scene.office),
+    )
+    assert blank.status_code == 422
+
+
+# --- reservations: who cancels ---------------------------------------------------
+
+
+def test_a_reservation_is_cancelled_by_its_holder_coordinator_or_office(
+    client, scene, open_session
+):
+    session_id = open_session(capacity=10)
+    seats = [book(client, scene, session_id, u).json["id"] for u in scene.learners[:3]]
+    stranger = client.delete(
+        f"/api/v1/reservations/{seats[0]}", headers=scene.headers(scene.learners[3])
+    )
+    assert stranger.status_code == 404
+    other_coordinator = client.delete(
+        f"/api/v1/reservations/{seats[0]}",
+        headers=scene.headers(scene.other_coordinator),
+    )
+    assert other_coordinator.status_code == 404
+    for reservation_id, user in zip(
+        seats, (scene.learners[0], scene.coordinator, scene.office), strict=True
+    ):
+        response = client.delete(
+            f"/api/v1/reservations/{reservation_id}", headers=scene.headers(user)
+        )
+        assert response.status_code == 200, response.json
+
+
+# --- the schedule ------------------------------------------------------------------
+
+
+def test_the_schedule_shows_planned_sessions_only_to_their_hosts(
+    client, scene, open_session
+):
+    open_id = open_session()
+    planned = client.post(
+        "/api/v1/sessions",
+        json=session_body(scene, venue_room="Studio 9"),
+        headers=scene.headers(scene.lecturer),
+    ).json["id"]
+    when = (utcnow() + timedelta(days=3)).date()
+    query = f"?from={when - timedelta(days=1)}&to={when + timedelta(days=1)}"
+
+    def ids(user, extra=""):
+        response = client.get(
+            f"/api/v1/sessions{query}{extra}", headers=scene.headers(user)
+        )
+        assert response.status_code == 200, response.json
+        return {item["id"] for item in response.json["items"]}
+
+    assert {open_id, planned} <= ids(scene.lecturer)
+    assert {open_id, planned} <= ids(scene.office)
+    learner_sees = ids(scene.learners[0])
+    assert open_id in learner_sees and planned not in learner_sees
+    assert open_id in ids(scene.learners[0], f"&hospital_id={scene.hub.id}")
+    assert open_id not in ids(scene.learners[0], f"&hospital_id={scene.county.id}")
+    book(
+        client,
+        scene,
+        open_id,
+        scene.coordinator,
+        {"hospital_id": scene.county.id, "seats": 1},
+    )
+    assert open_id in ids(scene.learners[0], f"&hospital_id={scene.county.id}")
+    later = f"?from={when + timedelta(days=5)}&to={when + timedelta(days=9)}"
+    response = client.get(
+        f"/api/v1/sessions{later}", headers=scene.headers(scene.office)
+    )
+    assert open_id not in {item["id"] for item in response.json["items"]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?from=2026-13-01",
+        "?from=not-a-date",
+        "?from=2026-12-10&to=2026-12-01",
+        "?from=2026-01-01&to=2027-12-31",
+        "?from=0001-01-01",
+        "?to=9999-12-31",
+        f"?hospital_id={2**64}",
+        "?hospital_id=-1",
+    ],
+)
+def test_a_bad_schedule_query_is_a_400(client, scene, query):
+    response = client.get(
+        f"/api/v1/sessions{query}", headers=scene.headers(scene.office)
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["code"]
+
+
+# --- ids and types ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"/api/v1/sessions/{2**64}"),
+        ("PATCH", f"/api/v1/sessions/{2**63}"),
+        ("POST", f"/api/v1/sessions/{2**64 + 1}/approve"),
+        ("POST", f"/api/v1/sessions/{2**64}/cancel"),
+        ("POST", f"/api/v1/sessions/{2**64}/reservations"),
+        ("DELETE", f"/api/v1/reservations/{2**64}"),
+        ("POST", f"/api/v1/visit-requests/{2**64}/decline"),
+        ("POST", f"/api/v1/hospitals/{2**64}/visit-requests"),
+        ("GET", "/api/v1/sessions/999999"),
+    ],
+)
+def test_ids_past_64_bits_and_unknown_ids_are_404(client, scene, method, path):
+    response = client.open(
+        path, method=method, json={"reason": "x"}, headers=scene.headers(scene.office)
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"waitlist": "yes"},
+        {"waitlist": 1},
+        {"hospital_id": "12", "seats": 3},
+        {"hospital_id": 2**64, "seats": 3},
+        {"seats": 2},
+        {"seats": -1},
+        {"room": "x" * 101},
+        [],
+        "seat please",
+    ],
+)
+def test_wrong_types_in_a_booking_are_refused(client, db, scene, open_session, body):
+    session_id = open_session()
+    response = book(client, scene, session_id, scene.learners[0], body)
+    assert response.status_code in (400, 422), response.json
+    assert db.session.scalar(sa.select(sa.func.count(Reservation.id))) == 0
+
+
+def test_a_coordinator_without_seats_is_told_what_is_missing(
+    client, scene, open_session
+):
+    session_id = open_session()
+    response = book(
+        client, scene, session_id, scene.coordinator, {"hospital_id": scene.county.id}
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "invalid_reservation"
+
+
+# --- visits ------------------------------------------------------------------------
+
+
+def test_a_visit_is_requested_then_scheduled_as_an_open_onsite_session(
+    client, db, scene
+):
+    requested = client.post(
+        f"/api/v1/hospitals/{scene.county.id}/visit-requests",
+        json={
+            "kind": "onsite",
+            "topic": "基层高血压规范化管理",
+            "details": "12月上旬任一周三下午",
+            "expected_attendees": 25,
+        },
+        headers=scene.headers(scene.coordinator),
+    )
+    assert requested.status_code == 201, requested.json
+    assert requested.json["state"] == "requested"
+    start = (utcnow() + timedelta(days=7)).replace(microsecond=0)
+    scheduled = client.post(
+        f"/api/v1/visit-requests/{requested.json['id']}/schedule",
+        json={
+            "days": [_day(start)],
+            "capacity": 30,
+            "rule_set": "CN-2024",
+            "project_level": "hospital",
+            "credit_category": "CME",
+        },
+        headers=scene.headers(scene.office),
+    )
+    assert scheduled.status_code == 201, scheduled.json
+    session = scheduled.json
+    assert (session["kind"], session["state"]) == ("onsite", "open")
+    assert session["venue_hospital_id"] == scene.county.id
+    assert session["audience"]["hospital_ids"] == [scene.county.id]
+    assert session["title_zh"] == "基层高血压规范化管理"
+    [notice] = notices(db, scene.coordinator, "visit_scheduled")
+    assert notice.link == f"/sessions/{session['id']}"
+    # Decided once.
+    again = client.post(
+        f"/api/v1/visit-requests/{requested.json['id']}/decline",
+        json={"reason": "x"},
+        headers=scene.headers(scene.office),
+    )
+    assert again.status_code == 409
+    # The hospital's learners may book it; others may not.
+    assert book(client, scene, session["id"], scene.learners[0]).status_code == 201
+    assert book(client, scene, session["id"], scene.outsider).status_code == 403
+
+
+def test_a_visit_is_declined_with_a_reason(client, db, scene):
+    requested = client.post(
+        f"/api/v1/hospitals/{scene.county.id}/visit-requests",
+        json={"kind": "skills", "topic": "心肺复苏", "expected_attendees": 10},
+        headers=scene.headers(scene.coordinator),
+    ).json
+    declined = client.post(
+        f"/api/v1/visit-requests/{requested['id']}/decline",
+        json={"reason": "本月无讲者"},
+        headers=scene.headers(scene.office),
+    )
+    assert declined.status_code == 200
+    assert (declined.json["state"], declined.json["decision_note"]) == (
+        "declined",
+        "本月无讲者",
+    )
+    [notice] = notices(db, scene.coordinator, "visit_declined")
+    assert notice.params["reason"] == "本月无讲者"
+    audit = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "visit_decided")
+    )
+    assert audit.reason == "本月无讲者"
+
+
+@pytest.mark.parametrize(
+    ("who", "hospital", "body", "status"),
+    [
+        ("coordinator", "other", {"kind": "onsite"}, 403),
+        ("learner", "county", {"kind": "onsite"}, 403),
+        ("coordinator", "county", {"kind": "broadcast"}, 422),
+        ("coordinator", "county", {"expected_attendees": 0}, 422),
+        ("coordinator", "county", {"expected_attendees": 2**64}, 422),
+        ("coordinator", "county", {"topic": "\u200b"}, 422),
+    ],
+)
+def test_bad_visit_requests(client, scene, who, hospital, body, status):
+    user = scene.coordinator if who == "coordinator" else scene.learners[0]
+    hospital_id = getattr(scene, hospital).id
+    payload = {"kind": "onsite", "topic": "查房指导", "expected_attendees": 10, **body}
+    response = client.post(
+        f"/api/v1/hospitals/{hospital_id}/visit-requests",
+        json=payload,
+        headers=scene.headers(user),
+    )
+    assert response.status_code == status, response.json
+
+
+def test_only_the_office_decides_visits(client, scene):
+    requested = client.post(
+        f"/api/v1/hospitals/{scene.county.id}/visit-requests",
+        json={"kind": "skills", "topic": "心肺复苏", "expected_attendees": 10},
+        headers=scene.headers(scene.coordinator),
+    ).json
+    response = client.post(
+        f"/api/v1/visit-requests/{requested['id']}/decline",
+        json={"reason": "no"},
+        headers=scene.headers(scene.lecturer),
+    )
+    assert response.status_code == 403
