@@ -34,8 +34,9 @@ from courses.sessions.schedule import LOCAL_TZ
 from courses.sessions.states import SessionKind
 from lms import limits as L
 from lms.accounts.forms import profession_choices
+from lms.enums import ProjectLevel
 from lms.hospitals.forms import tier_choices
-from lms.learning.forms import level_choices
+from lms.sessions.messages import project_level_label
 
 
 def kind_choices():
@@ -45,6 +46,12 @@ def kind_choices():
         SelectChoice(SessionKind.ONSITE.value, _l("On-site training or guidance")),
         SelectChoice(SessionKind.SKILLS.value, _l("Clinical skills training")),
         SelectChoice(SessionKind.CASE_CONFERENCE.value, _l("Case conference")),
+    ]
+
+
+def level_choices():
+    return [
+        SelectChoice(level.value, project_level_label(level)) for level in ProjectLevel
     ]
 
 
@@ -106,7 +113,7 @@ class SessionForm(FlaskForm):
     """Everything ``create_session`` and ``update_session`` take; choices of
     hospitals, lecturers, courses, rule sets and categories are set by the view."""
 
-    kind = SelectField(_l("Kind"), choices=kind_choices())
+    kind = SelectField(_l("Kind of session"), choices=kind_choices())
     title_zh = StringField(
         _l("Title (Chinese)"), [InputRequired(), Length(max=L.TITLE_MAX)]
     )

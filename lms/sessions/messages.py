@@ -130,10 +130,10 @@ def visit_state_label(state):
 def project_level_label(level):
     value = getattr(level, "value", level)
     return {
-        "national": _l("National"),
-        "provincial": _l("Provincial"),
-        "municipal": _l("Municipal"),
-        "hospital": _l("Hospital"),
+        "national": _l("National project"),
+        "provincial": _l("Provincial project"),
+        "municipal": _l("Municipal project"),
+        "hospital": _l("Hospital project"),
     }.get(value, value)
 
 

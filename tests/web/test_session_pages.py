@@ -300,7 +300,10 @@ def test_a_coordinator_books_a_room_for_their_hospital_and_changes_it(
     data = {"seats": "12", "room": "三楼会议室", "is_equipment_tested": "y"}
     assert post(client, f"/sessions/{session.id}/room", data, page).status_code == 302
     room = db.session.scalar(
-        sa.select(Reservation).where(Reservation.kind == ReservationKind.ROOM)
+        sa.select(Reservation).where(
+            Reservation.kind == ReservationKind.ROOM,
+            Reservation.session_id == session.id,
+        )
     )
     assert (room.hospital_id, room.seats, room.room) == (county.id, 12, "三楼会议室")
     assert room.is_equipment_tested
@@ -329,7 +332,10 @@ def test_a_coordinator_cannot_book_for_another_hospital(
         page,
     )
     rooms = db.session.scalars(
-        sa.select(Reservation).where(Reservation.kind == ReservationKind.ROOM)
+        sa.select(Reservation).where(
+            Reservation.kind == ReservationKind.ROOM,
+            Reservation.session_id == session.id,
+        )
     ).all()
     assert [r.hospital_id for r in rooms] == [coordinator.hospital_id]
 
@@ -400,7 +406,11 @@ def test_a_coordinator_asks_for_a_visit_and_sees_the_answer(
     }
     response = post(client, "/hospital/visits", data, "/hospital/bookings")
     assert response.status_code == 302
-    visit = db.session.scalar(sa.select(VisitRequest))
+    visit = db.session.scalar(
+        sa.select(VisitRequest).where(
+            VisitRequest.hospital_id == coordinator.hospital_id
+        )
+    )
     assert (visit.topic, visit.expected_attendees) == ("胸痛中心建设指导", 25)
     assert visit.hospital_id == coordinator.hospital_id
     assert "胸痛中心建设指导" in client.get("/hospital/bookings").get_data(as_text=True)
@@ -425,7 +435,10 @@ def test_a_bad_visit_request_gives_the_form_back(client, auth, db, coordinator, 
     )
     assert response.status_code == 422
     assert 'class="error-summary"' in response.get_data(as_text=True)
-    assert count(db, VisitRequest) == 0
+    assert (
+        count(db, VisitRequest, VisitRequest.hospital_id == coordinator.hospital_id)
+        == 0
+    )
 
 
 # --- new and edit -------------------------------------------------------------
@@ -469,13 +482,14 @@ def test_bad_session_input_gives_the_form_back_and_creates_nothing(
     client, auth, db, office, hub, overrides, message
 ):
     auth.login(office.login)
+    before = count(db, ScheduledSession)
     response = post(
         client, "/sessions/new", session_fields(hub, **overrides), "/sessions/new"
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'class="error-summary"' in html or 'class="flash flash-error"' in html
-    assert count(db, ScheduledSession) == 0
+    assert count(db, ScheduledSession) == before
 
 
 def test_the_owner_edits_a_session_and_everyone_booked_is_told(
