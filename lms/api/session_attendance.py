@@ -161,7 +161,11 @@ def require_learner():
     summary="The room screen's code now (a host, or a booked hospital's coordinator)",
     query=RoomQuery,
     tags=TAGS,
-    responses={200: CodeOut, 403: "Not a host or a booked hospital's coordinator"},
+    responses={
+        200: CodeOut,
+        403: "Not a host or a booked hospital's coordinator",
+        409: "The session takes no sign-ins (planned, ended or cancelled)",
+    },
 )
 def session_code(session_id, query):
     actor = require_user()
@@ -202,6 +206,7 @@ def sign_in(session_id, body):
     tags=TAGS,
     responses={
         200: SignOutOut,
+        403: "Not a learner",
         409: "Not signed in, signed out already, or outside the sign-out hours",
         422: "A wrong or expired code",
     },
@@ -281,7 +286,11 @@ def vouch(session_id, body):
     "sign-ins past it are flagged for the office",
     body=HeadcountIn,
     tags=TAGS,
-    responses={200: HeadcountOut, 403: "Not the room's coordinator or a host"},
+    responses={
+        200: HeadcountOut,
+        403: "Not the room's coordinator or a host",
+        409: "The session is planned or cancelled",
+    },
 )
 def headcount(session_id, body):
     actor = require_user()

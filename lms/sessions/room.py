@@ -174,11 +174,11 @@ def here(session_id):
         else:
             db.session.commit()
             if action == "sign_in":
-                flash(_("Signed in at %(time)s.", time=hhmm(presence.signed_in_dt)))
+                flash(_("Checked in at %(time)s.", time=hhmm(presence.signed_in_dt)))
             else:
                 flash(
                     _(
-                        "Signed out at %(time)s: %(minutes)s minutes present.",
+                        "Checked out at %(time)s: %(minutes)s minutes present.",
                         time=hhmm(presence.signed_out_dt),
                         minutes=presence.minutes,
                     ),

@@ -29,9 +29,11 @@
   function showQueue(message) {
     var queue = load();
     var parts = [];
-    if (!navigator.onLine) { parts.push(roster.dataset.msgOffline); }
-    if (queue.length) { parts.push(roster.dataset.msgPending + " " + queue.length); }
-    if (message) { parts.push(message); }
+    var offline = !navigator.onLine;
+    if (offline) { parts.push(roster.dataset.msgOffline); }
+    if (queue.length) { parts.push(roster.dataset.msgPending + " " + queue.length + "."); }
+    // Offline says it already; online, a failed send says it was kept.
+    if (message && !(offline && message === roster.dataset.msgQueued)) { parts.push(message); }
     sync.textContent = parts.join(" ");
     roster.dataset.pending = String(queue.length);
   }
@@ -110,6 +112,11 @@
       var queue = load();
       queue.push(item);
       save(queue);
+      var row = rowOf(item);
+      if (row) {
+        row.dataset.synced = "false";
+        row.querySelector(".roster-status").textContent = roster.dataset.msgWaiting;
+      }
       showQueue(navigator.onLine ? "" : roster.dataset.msgQueued);
       send();
     });

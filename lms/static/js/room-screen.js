@@ -22,8 +22,9 @@
 
   function show(state) {
     if (state.code !== code.dataset.code) {
-      var svg = new DOMParser().parseFromString(state.qr_svg, "image/svg+xml");
-      qr.replaceChildren(document.importNode(svg.documentElement, true));
+      // Parsed as HTML, as the first one was: inline <svg> lands in the SVG namespace.
+      var svg = new DOMParser().parseFromString(state.qr_svg, "text/html").querySelector("svg");
+      qr.replaceChildren(document.importNode(svg, true));
       qr.dataset.url = state.qr_url;
       code.dataset.code = state.code;
       code.textContent = state.spaced;
