@@ -4,7 +4,12 @@ the credit terms it needs (``courses.credit_terms``), so courses never imports
 certificates."""
 
 from certificates import queries
-from certificates.operations import award_completion, award_teaching
+from certificates.operations import (
+    award_completion,
+    award_session_attendance,
+    award_session_teaching,
+    award_teaching,
+)
 from certificates.rule_sets import DEFAULT_RULE_SET
 from certificates.rules import approval_problems, calculate_class_hours
 from courses.credit_terms import CreditTerms, provide
@@ -16,6 +21,8 @@ TERMS = CreditTerms(
     approval_problems=approval_problems,
     calculate_class_hours=calculate_class_hours,
     course_award=queries.course_award,
+    award_session_attendance=award_session_attendance,
+    award_session_teaching=award_session_teaching,
 )
 
 

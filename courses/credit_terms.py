@@ -21,6 +21,11 @@ class CreditTerms:
     calculate_class_hours: Callable[..., Any]
     #: ``course_award(course)``: what completing the course awards today.
     course_award: Callable[..., Any]
+    #: ``award_session_attendance(session, user_id, on, *, minutes,
+    #: is_distance)`` and ``award_session_teaching(session, user_id, on, *,
+    #: minutes)``: a session's ledger line, ``(award or None, reason)``.
+    award_session_attendance: Callable[..., Any] = None
+    award_session_teaching: Callable[..., Any] = None
 
 
 _provided = []

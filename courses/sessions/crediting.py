@@ -10,8 +10,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from certificates import operations as ledger
-from certificates import queries as ledger_queries
+from courses.credit_terms import credit_terms
 from courses.sessions import outcomes, queries
 from courses.sessions.models import Presence, SessionOutcome
 from courses.sessions.schedule import is_host, local, state_at
@@ -78,7 +77,8 @@ def credit_session(session_id, now):
         return []
     done = {(o.user_id, o.role) for o in queries.list_outcomes(session.id)}
     on = activity_date(session)
-    rule_set = ledger_queries.get_rule_set(session.rule_set_code, on)
+    terms = credit_terms()
+    rule_set = terms.get_rule_set(session.rule_set_code, on)
     by_participation = bool(rule_set and rule_set.credits_by_participation)
     days = queries.days_of(session)
     lecturer_ids = sorted(queries.facts_of(session).lecturer_ids)
@@ -92,7 +92,7 @@ def credit_session(session_id, now):
         if user_id in lecturer_ids:
             reason = LECTURER_PRESENT
         elif decided.is_enough:
-            award, reason = ledger.award_session_attendance(
+            award, reason = terms.award_session_attendance(
                 session,
                 user_id,
                 on,
@@ -116,7 +116,7 @@ def credit_session(session_id, now):
             continue
         award, reason = None, problem
         if not problem:
-            award, reason = ledger.award_session_teaching(
+            award, reason = terms.award_session_teaching(
                 session, user_id, on, minutes=minutes
             )
         _add_outcome(

@@ -9,15 +9,18 @@ import pytest
 
 from courses.sessions.outcomes import (
     DayPresence,
+    OutcomeScope,
     Shortfall,
     decide_learner,
     is_distance,
+    outcome_scope,
     required_minutes,
     teaching_minutes,
     teaching_problem,
 )
-from courses.sessions.schedule import Day
+from courses.sessions.schedule import Day, Person, SessionFacts
 from courses.sessions.states import SessionKind
+from lms.accounts.roles import Role
 
 T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 DAY1 = Day(1, T0, T0 + timedelta(minutes=120))
@@ -304,3 +307,23 @@ def test_kinds_distance_and_teaching(kind, distance, teaches):
 
 def test_lecturers_teach_the_scheduled_time():
     assert teaching_minutes(TWO_DAYS) == 240
+
+
+OWNER, LECTURER, OFFICE_ID = 1, 2, 3
+FACTS = SessionFacts(owner_id=OWNER, lecturer_ids=frozenset({LECTURER}))
+
+
+@pytest.mark.parametrize(
+    ("person", "scope"),
+    [
+        (Person(OWNER, Role.LECTURER, 10), OutcomeScope.ALL),
+        (Person(LECTURER, Role.LECTURER, 10), OutcomeScope.ALL),
+        (Person(OFFICE_ID, Role.ADMINISTRATOR, None), OutcomeScope.ALL),
+        (Person(4, Role.SITE_COORDINATOR, 10), OutcomeScope.HOSPITAL),
+        (Person(5, Role.SITE_COORDINATOR, None), OutcomeScope.OWN),
+        (Person(6, Role.LECTURER, 10), OutcomeScope.OWN),  # not of this session
+        (Person(7, Role.LEARNER, 10), OutcomeScope.OWN),
+    ],
+)
+def test_who_reads_whose_outcomes(person, scope):
+    assert outcome_scope(person, FACTS) == scope
