@@ -49,9 +49,11 @@ class AttendanceError(DomainError):
     """A refused sign-in, sign-out, vouch or headcount; ``at`` is the moment
     its message names (the doors opening, the first sign-in), for the pages."""
 
-    def __init__(self, code, message, kind=Kind.CONFLICT, at=None):
+    def __init__(self, code, message, kind=Kind.CONFLICT, at=None, reason=""):
         super().__init__(code, message, kind)
         self.at = at
+        #: The audience rule's reason, as ``schedule.audience_problem`` says it.
+        self.reason = reason
 
 
 def _refuse(refusal, kind=Kind.CONFLICT):
@@ -228,7 +230,10 @@ def sign_in(session, learner, code, now):
     problem = audience_problem(queries.audience_of(session), queries.person_of(learner))
     if problem:
         raise AttendanceError(
-            "not_in_audience", problem[0].upper() + problem[1:] + ".", Kind.FORBIDDEN
+            "not_in_audience",
+            problem[0].upper() + problem[1:] + ".",
+            Kind.FORBIDDEN,
+            reason=problem,
         )
     own_seat = _own_seat(session.id, learner.id)
     hospital_room = learner.hospital_id in queries.booked_hospital_ids(session.id)
@@ -371,7 +376,10 @@ def vouch(
     problem = audience_problem(queries.audience_of(session), queries.person_of(learner))
     if problem:
         raise AttendanceError(
-            "not_in_audience", problem[0].upper() + problem[1:] + ".", Kind.FORBIDDEN
+            "not_in_audience",
+            problem[0].upper() + problem[1:] + ".",
+            Kind.FORBIDDEN,
+            reason=problem,
         )
     minutes = presence_minutes(day, signed_in, signed_out)
     presence = _presence(day.id, learner.id)

@@ -17,6 +17,7 @@ from lms.edge import int_arg
 from lms.i18n import current_language
 from lms.problems import DomainError, Kind
 from lms.sessions import bp
+from lms.sessions.messages import audience_reason
 
 
 def load_session(session_id):
@@ -45,9 +46,7 @@ def attendance_message(error):
         "already_signed_in": _("You signed in already, at %(time)s.", time=when),
         "already_signed_out": _("You signed out already, at %(time)s.", time=when),
         "not_signed_in": _("You have not signed in today."),
-        "not_in_audience": _(
-            "This session is not for you: %(reason)s", reason=error.message
-        ),
+        "not_in_audience": audience_reason(getattr(error, "reason", "")),
         "not_booked": _(
             "This session needs a booking: you have no seat of your own and "
             "your hospital has booked no room."
