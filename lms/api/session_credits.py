@@ -8,7 +8,8 @@ from flask import abort
 from courses.queries import actor_of
 from courses.sessions import crediting, queries
 from courses.sessions.outcomes import OutcomeScope, outcome_scope
-from courses.sessions.schedule import state_at
+from courses.sessions.schedule import is_host, state_at
+from courses.sessions.states import SessionState
 from courses.sessions.tasks import queue_credits
 from lms.api import api_route, require_user
 from lms.api.schemas import Out
@@ -49,9 +50,14 @@ class OutcomesOut(Out):
     outcomes: list[OutcomeOut]
 
 
-def load_session(session_id):
+def load_session(session_id, user):
+    """The session, or a 404: a planned one (not yet approved) exists only for
+    its hosts, as on its page."""
     session = queries.get_session(session_id)
-    if session is None:
+    if session is None or (
+        session.state == SessionState.PLANNED
+        and not is_host(user, queries.facts_of(session))
+    ):
         abort(404)
     return session
 
@@ -73,7 +79,7 @@ def load_session(session_id):
 )
 def end_session(session_id):
     actor = require_user()
-    session = load_session(session_id)
+    session = load_session(session_id, actor)
     crediting.end_session(session, actor, utcnow())
     db.session.commit()
     queue_credits(session_id)
@@ -120,7 +126,7 @@ def visible_outcomes(session, user):
 )
 def session_outcomes(session_id):
     user = require_user()
-    session = load_session(session_id)
+    session = load_session(session_id, user)
     outcomes = visible_outcomes(session, user)
     return {
         "session_id": session.id,

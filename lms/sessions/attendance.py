@@ -119,8 +119,12 @@ def end_error_message(error):
 
 
 def load_session(session_id):
+    """The session, or a 404: a planned one exists only for its hosts."""
     session = queries.get_session(session_id)
-    if session is None:
+    if session is None or (
+        session.state == SessionState.PLANNED
+        and not is_host(current_user, queries.facts_of(session))
+    ):
         abort(404)
     return session
 

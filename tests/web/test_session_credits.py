@@ -421,3 +421,15 @@ def test_a_coordinator_sees_their_hospital_people_only(
         as_text=True
     )
     assert "本院学员" in csv_text and "外院学员" not in csv_text
+
+
+def test_a_planned_session_exists_only_for_its_hosts(
+    client, auth, create_scheduled_session, create_user, api_token
+):
+    session = create_scheduled_session(state=SessionState.PLANNED)
+    coordinator = create_user(role=Role.SITE_COORDINATOR)
+    url = f"/api/v1/sessions/{session.id}/outcomes"
+    assert client.get(url, headers=api_token(coordinator)).status_code == 404
+    assert client.get(url, headers=api_token(session.owner)).status_code == 200
+    auth.login(coordinator.login)
+    assert client.get(f"/sessions/{session.id}/attendance").status_code == 404
