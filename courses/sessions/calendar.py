@@ -303,16 +303,19 @@ def hash_secret(secret):
 
 
 def feed_for_secret(secret):
-    """The live feed behind a URL's secret, or None (malformed, unknown or
-    revoked alike)."""
+    """The live feed behind a URL's secret, or None (malformed, unknown,
+    revoked, or a deactivated person's alike)."""
     if not SECRET_FORM.fullmatch(secret or ""):
         return None
-    return db.session.scalar(
+    feed = db.session.scalar(
         sa.select(CalendarFeed).where(
             CalendarFeed.token_hash == hash_secret(secret),
             CalendarFeed.revoked_dt.is_(None),
         )
     )
+    if feed is None or feed.user_id is None:
+        return feed
+    return feed if db.session.get(User, feed.user_id).is_active else None
 
 
 def live_feed(*, user_id=None, hospital_id=None):

@@ -31,29 +31,16 @@ from courses.sessions.grid import (
 )
 from courses.sessions.ical import FeedSession, render_feed
 from courses.sessions.schedule import Day, local
-from courses.sessions.states import SessionKind, SessionState
+from courses.sessions.states import SessionState
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
-from lms.edge import int_arg
+from lms.edge import form_id, int_arg
 from lms.hospitals.models import Hospital
 from lms.problems import DomainError
 from lms.sessions import bp
+from lms.sessions.messages import session_kind_label, session_state_label
 
-KIND_LABELS = {
-    SessionKind.BROADCAST: _l("Live broadcast"),
-    SessionKind.GROUP_VIEWING: _l("Group viewing"),
-    SessionKind.ONSITE: _l("On-site training"),
-    SessionKind.SKILLS: _l("Skills training"),
-    SessionKind.CASE_CONFERENCE: _l("Case conference"),
-}
-STATE_LABELS = {
-    SessionState.PLANNED: _l("Awaiting approval"),
-    SessionState.OPEN: _l("Open for booking"),
-    SessionState.UNDER_WAY: _l("Under way"),
-    SessionState.ENDED: _l("Ended"),
-    SessionState.CANCELLED: _l("Cancelled"),
-}
 RELATION_LABELS = {
     (cal.Relation.TEACHING, False): _l("You teach"),
     (cal.Relation.SEAT, False): _l("Seat booked"),
@@ -153,8 +140,8 @@ def calendar():
         format_day=lambda d, skeleton="MMMEd": format_skeleton(
             skeleton, d, locale=locale
         ),
-        kind_labels=KIND_LABELS,
-        state_labels=STATE_LABELS,
+        kind_label=session_kind_label,
+        state_label=session_state_label,
         show_labels=SHOW_LABELS,
         view_labels=VIEW_LABELS,
         relation_label=relation_label,
@@ -187,9 +174,7 @@ def _managed_hospital(user):
     if user.role == Role.SITE_COORDINATOR:
         return db.session.get(Hospital, user.hospital_id) if user.hospital_id else None
     if user.role == Role.ADMINISTRATOR:
-        hospital_id = int_arg("hospital_id") or request.form.get(
-            "hospital_id", type=int
-        )
+        hospital_id = int_arg("hospital_id") or form_id("hospital_id")
         return db.get_or_404(Hospital, hospital_id) if hospital_id else None
     return None
 
@@ -205,17 +190,10 @@ def feeds():
     hospital = _managed_hospital(current_user)
     issued = None
     if request.method == "POST":
-        scope = request.form.get("scope")
-        action = request.form.get("action")
+        scope, action = request.form.get("scope"), request.form.get("action")
         if scope not in ("person", "hospital") or action not in ("issue", "revoke"):
             abort(400)
-        hospital_id = None
-        if scope == "hospital":
-            hospital_id = request.form.get("hospital_id", type=int)
-            if hospital_id is None:
-                abort(400)
-            if not cal.can_hold_hospital_feed(current_user, hospital_id):
-                abort(403)
+        hospital_id = _posted_hospital_id() if scope == "hospital" else None
         try:
             if action == "issue":
                 issued = cal.issue_feed(current_user, utcnow(), hospital_id=hospital_id)
@@ -238,7 +216,24 @@ def feeds():
         hospital_feed=cal.live_feed(hospital_id=hospital.id) if hospital else None,
         issued=issued,
         hospital_arg=_hospital_arg(hospital),
+        webcal=_webcal,
     )
+
+
+def _posted_hospital_id():
+    """The hospital a feed form names: a 400 without one, a 403 when it is not
+    the person's to manage."""
+    hospital_id = form_id("hospital_id")
+    if hospital_id is None:
+        abort(400)
+    if not cal.can_hold_hospital_feed(current_user, hospital_id):
+        abort(403)
+    return hospital_id
+
+
+def _webcal(url):
+    """The same address for calendar apps (``webcal://`` opens a subscription)."""
+    return "webcal://" + url.split("://", 1)[1]
 
 
 def _hospital_arg(hospital):
@@ -312,7 +307,7 @@ def _feed_session(group, language, base):
 
 
 def _feed_description(session, language):
-    lines = [str(KIND_LABELS[session.kind])]
+    lines = [str(session_kind_label(session.kind))]
     if session.state == SessionState.CANCELLED:
         lines.append(_("Cancelled: %(reason)s", reason=session.cancel_reason or "—"))
     if text := session.description(language):

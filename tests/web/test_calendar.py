@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from courses.sessions.models import CalendarFeed, Reservation
 from courses.sessions.schedule import LOCAL_TZ
 from courses.sessions.states import ReservationKind, ReservationState, SessionState
+from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.db import utcnow
 from tests.conftest import csrf_token_from
@@ -169,7 +170,7 @@ def test_a_changed_session_keeps_its_uid_with_a_higher_sequence(
 
 
 def test_a_cancelled_session_stays_in_the_feed_as_cancelled(
-    client, auth, create_user, create_scheduled_session, book
+    client, auth, db, create_user, create_scheduled_session, book
 ):
     from courses.sessions.booking import cancel_session
 
@@ -186,8 +187,11 @@ def test_a_cancelled_session_stays_in_the_feed_as_cancelled(
     assert "讲者临时出诊" in str(event["DESCRIPTION"])
 
     # Bookings cancelled together with the session keep it there too.
-    booked.state = ReservationState.CANCELLED
-    booked.cancelled_dt = session.cancelled_dt
+    db.session.execute(
+        sa.update(Reservation)
+        .where(Reservation.id == booked.id)
+        .values(state=ReservationState.CANCELLED, cancelled_dt=session.cancelled_dt)
+    )
     (event,) = events_of(fetch(client, secret)).values()
     assert str(event["STATUS"]) == "CANCELLED"
 
@@ -294,6 +298,16 @@ def test_revoked_and_rotated_away_secrets_are_404s_like_unknown_ones(
     assert second not in hashes and all(len(value) == 64 for value in hashes)
 
 
+def test_a_deactivated_persons_feed_is_a_404(client, auth, db, create_user):
+    learner = create_user()
+    auth.login(learner.login)
+    secret = feed_secret(make_feed(client))
+    db.session.execute(
+        sa.update(User).where(User.id == learner.id).values(is_active=False)
+    )
+    assert fetch(client, secret).status_code == 404
+
+
 def test_fetching_a_feed_writes_nothing_and_answers_a_repeat_with_304(
     app, client, auth, db, create_user, create_scheduled_session, book
 ):
@@ -344,6 +358,33 @@ def test_only_the_hospitals_coordinator_or_the_office_makes_its_feed(
     response = client.get(f"/calendar/feeds?hospital_id={hospital.id}")
     assert hospital.name_zh in response.get_data(as_text=True)
     assert feed_secret(make_feed(client, "hospital", hospital_id=hospital.id))
+
+
+@pytest.mark.parametrize(
+    ("form", "status"),
+    [
+        ({"hospital_id": "99999999999999999999"}, 400),
+        ({"hospital_id": "abc"}, 400),
+        ({}, 400),
+        ({"hospital_id": "2147483000"}, 404),
+        ({"scope": "everyone"}, 400),
+        ({"action": "delete"}, 400),
+    ],
+)
+def test_a_feed_form_not_understood_changes_nothing(
+    client, auth, db, create_user, form, status
+):
+    auth.login(create_user(role=Role.ADMINISTRATOR).login)
+    page = client.get("/calendar/feeds").get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "scope": "hospital", "action": "issue"}
+
+    feeds = sa.select(sa.func.count(CalendarFeed.id))
+    before = db.session.scalar(feeds)
+
+    response = client.post("/calendar/feeds", data={**data, **form})
+
+    assert response.status_code == status
+    assert db.session.scalar(feeds) == before
 
 
 def test_a_hospital_feed_holds_its_rooms_and_its_sessions_not_its_staffs_seats(
