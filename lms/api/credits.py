@@ -50,6 +50,7 @@ def award_json(award, counted=None):
         "source": award.source.value,
         "manual_kind": award.manual_kind or None,
         "course_id": award.course_id,
+        "session_id": award.session_id,
         "title_zh": award.title_zh,
         "title_en": award.title_en,
         "project_number": award.project_number,

@@ -486,6 +486,8 @@ class AwardOut(Out):
     source: str
     manual_kind: str | None
     course_id: int | None
+    #: The scheduled session the line was earned at (attendance, teaching).
+    session_id: int | None = None
     title_zh: str
     title_en: str | None
     project_number: str | None

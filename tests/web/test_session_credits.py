@@ -90,6 +90,7 @@ def test_ending_puts_attendance_lines_on_the_transcript(
     assert line["source"] == "attendance"
     assert line["title_zh"] == session.title_zh
     assert line["project_number"] == session.project_number
+    assert line["session_id"] == session.id
     assert line["credits"] == "0.5"  # CN-2024: 2 hours of 3 per credit, in halves
     (award,) = lines_of(learner.id, session.id)
     assert award.source == Source.ATTENDANCE
