@@ -24,6 +24,7 @@ from lms.accounts.roles import Role
 from lms.db import db, utcnow
 from tests.browser.test_room_in_browser import build_room
 from tests.browser.test_session_credits_in_browser import build_credited_session
+from tests.browser.test_session_pages_in_browser import build_session_pages
 from tests.builders import PASSWORD, build_scene, complete_course
 from tests.conftest import sample_questions, unique
 
@@ -95,6 +96,12 @@ def build_everything():
     db.session.flush()
     credited, hospital_id = build_credited_session(scene.hospital, scene.admin)
     room = build_room()  # a session under way with a booked room
+    sessions = build_session_pages(
+        venue=scene.hospital,
+        lecturer=scene.lecturer,
+        coordinator=coordinator,
+        learner=done,
+    )
     course, lecture_id = scene.course, scene.course.lectures[0].id
     return {
         None: [
@@ -118,6 +125,7 @@ def build_everything():
             "/notifications/",
             "/profile",
             "/profile/hospital",
+            f"/sessions/{sessions['open']}",
             "/calendar",
             "/calendar?view=week",
             "/calendar?view=list",
@@ -127,6 +135,9 @@ def build_everything():
         scene.lecturer.login: [
             "/dashboard",
             "/teach/courses/new",
+            "/sessions/new",
+            f"/sessions/{sessions['open']}/edit",
+            f"/sessions/{sessions['planned']}",
             f"/teach/courses/{course.id}",
             f"/teach/courses/{course.id}/feedback",
             f"/teach/courses/{submitted.id}",
@@ -140,6 +151,8 @@ def build_everything():
             "/credits/staff",
             "/credits/attendance",
             "/credits/attendance/history",
+            "/hospital/bookings",
+            f"/sessions/{sessions['open']}",
             "/calendar?show=hospital",
             "/calendar/feeds",
             "/credits",
@@ -170,6 +183,10 @@ def build_everything():
             "/admin/hospitals/new",
             "/admin/audit/",
             "/notifications/",
+            "/office/sessions",
+            "/office/visits",
+            f"/office/visits/{sessions['visit']}/schedule",
+            f"/sessions/{sessions['planned']}",
             f"/sessions/{credited}/attendance",
         ],
     }

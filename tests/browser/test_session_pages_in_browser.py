@@ -201,3 +201,42 @@ def test_a_coordinator_books_a_room_of_twelve_seats_and_asks_for_a_visit(
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator(".visit-requests")).to_contain_text("胸痛中心建设指导")
     screenshot(page, "hospital-bookings-desktop-zh")
+
+
+def build_session_pages(*, venue, lecturer, coordinator, learner):
+    """For the axe-core check: an open session with a learner's seat and a
+    coordinator's room, a planned one, and a visit request; their ids."""
+    session = open_session(lecturer, venue)
+    booking.reserve_seat(session, learner, utcnow())
+    booking.book_room(
+        session,
+        coordinator,
+        utcnow(),
+        hospital_id=coordinator.hospital_id,
+        seats=12,
+        room="三楼会议室",
+    )
+    now = utcnow().replace(second=0, microsecond=0)
+    start = now + timedelta(days=6)
+    planned = booking.create_session(
+        lecturer,
+        now,
+        kind="case_conference",
+        title_zh=f"疑难病例讨论{unique('')}",
+        days=[(start, start + timedelta(hours=1))],
+        venue_hospital_id=venue.id,
+        capacity=20,
+        rule_set_code="CN-2024",
+        project_level="hospital",
+        credit_category="CME",
+    )
+    visit = booking.request_visit(
+        coordinator,
+        now,
+        hospital_id=coordinator.hospital_id,
+        kind="onsite",
+        topic="胸痛中心建设指导",
+        details="十二月中旬均可",
+        expected_attendees=25,
+    )
+    return {"open": session.id, "planned": planned.id, "visit": visit.id}
