@@ -118,13 +118,70 @@ def seed(app):
             )
         }
         db.session.commit()
+        scheduled = seed_sessions(lecturer, admin, learner)
+        db.session.commit()
         known = {
             "course_id": course.id,
             "lecture_id": course.lectures[0].id,
             "user_id": learner.id,
             "serial": certificate.serial if certificate else None,
+            **scheduled,
         }
         return tokens, known
+
+
+def seed_sessions(lecturer, admin, learner):
+    """An open session with the learner's seat, and a hospital's visit request
+    (issue 13): their ids for the path parameters."""
+    from courses.sessions import booking
+    from courses.sessions.states import SessionKind
+    from lms.accounts.operations import create_user
+    from lms.accounts.roles import Role
+    from lms.db import utcnow
+    from lms.hospitals.network import Tier
+    from lms.hospitals.operations import create_hospital
+
+    hospital = create_hospital(
+        code=unique("H"), name_zh="省人民医院", tier=Tier.HUB, province_code="51"
+    )
+
+    now = utcnow()
+    start = now + timedelta(days=30)
+    session = booking.create_session(
+        lecturer,
+        now,
+        kind=SessionKind.BROADCAST,
+        title_zh="基层卒中识别直播课",
+        days=[(start, start + timedelta(hours=2))],
+        venue_hospital_id=hospital.id,
+        capacity=50,
+        rule_set_code="CN-2024",
+        project_level="hospital",
+        credit_category="CME",
+    )
+    booking.approve_session(session, admin, now)
+    seat = booking.reserve_seat(session, learner, now)
+    coordinator = create_user(
+        login=f"{unique('coordinator')}@example.org",
+        name="测试协调员",
+        password="correct-horse-battery",
+        role=Role.SITE_COORDINATOR,
+        hospital=hospital,
+    )
+    visit = booking.request_visit(
+        coordinator,
+        now,
+        hospital_id=hospital.id,
+        kind=SessionKind.ONSITE,
+        topic="基层高血压规范化管理",
+        expected_attendees=20,
+    )
+    return {
+        "session_id": session.id,
+        "reservation_id": seat.id,
+        "visit_id": visit.id,
+        "hospital_id": hospital.id,
+    }
 
 
 @pytest.fixture(scope="module")
