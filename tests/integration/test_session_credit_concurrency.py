@@ -22,7 +22,8 @@ from courses.sessions.models import (
     SessionOutcome,
 )
 from courses.sessions.states import PresenceSource, SessionKind, SessionState
-from lms.accounts.operations import create_user
+from lms.accounts.models import User
+from lms.accounts.operations import create_user, issue_api_token
 from lms.accounts.roles import Role
 from lms.db import begin_write_transaction, db, utcnow
 from lms.enums import ProjectLevel
@@ -54,9 +55,10 @@ def racing_app(request, tmp_path):
         db.engine.dispose()
 
 
-def ended_session(app):
-    """An ended two-hour broadcast with learners present the whole time and
-    one lecturer; (session id, learner ids, lecturer id)."""
+def ended_session(app, state=SessionState.ENDED):
+    """An ended two-hour broadcast (or one under way: ``state`` OPEN) with
+    learners present the whole time and one lecturer; (session id, learner
+    ids, lecturer id)."""
     with app.app_context():
         hospital = create_hospital(
             code=unique("H"), name_zh="测试医院", tier=Tier.COUNTY, province_code="51"
@@ -76,7 +78,7 @@ def ended_session(app):
         start = utcnow().replace(microsecond=0) - timedelta(hours=3)
         session = ScheduledSession(
             kind=SessionKind.BROADCAST,
-            state=SessionState.ENDED,
+            state=state,
             title_zh="并发结课",
             owner_id=lecturer.id,
             venue_hospital_id=hospital.id,
@@ -86,7 +88,7 @@ def ended_session(app):
             credit_category="CME",
             project_level=ProjectLevel.PROVINCIAL,
             project_number="2026-51-01-099",
-            ended_dt=utcnow(),
+            ended_dt=utcnow() if state == SessionState.ENDED else None,
         )
         session.lecturers = [lecturer]
         session.days = [SessionDay(starts_dt=start, ends_dt=start + timedelta(hours=2))]
@@ -140,3 +142,39 @@ def test_two_credit_runs_at_once_make_one_line_each(racing_app):
         assert len(outcomes) == LEARNERS + 1
         assert all(o.award_id is not None for o in outcomes)
         assert db.session.get(ScheduledSession, session_id).credited_dt is not None
+
+
+def test_ending_at_once_ends_once(racing_app):
+    """The host's two tabs and the office press "end" together: one ends it
+    (200), the others hear it has ended (409); one line per person."""
+    app = racing_app
+    session_id, _, lecturer_id = ended_session(app, SessionState.OPEN)
+    with app.app_context():
+        token = issue_api_token(
+            db.session.get(User, lecturer_id), lifetime=timedelta(hours=1)
+        ).token
+        db.session.commit()
+    barrier = threading.Barrier(RUNS)
+
+    def end(_):
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            f"/api/v1/sessions/{session_id}/end",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        return response.status_code, (response.json or {}).get("error", {}).get("code")
+
+    with ThreadPoolExecutor(max_workers=RUNS) as pool:
+        answers = sorted(pool.map(end, range(RUNS)), key=str)
+    assert answers.count((200, None)) == 1
+    assert answers.count((409, "already_ended")) == RUNS - 1
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(CreditAward)
+                .where(CreditAward.session_id == session_id)
+            )
+            == LEARNERS + 1
+        )
