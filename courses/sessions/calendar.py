@@ -169,6 +169,7 @@ def _days(condition, starts_from, starts_before=None, limit=PAGE_MAX_DAYS):
         .where(condition, SessionDay.starts_dt >= starts_from)
         .options(
             contains_eager(SessionDay.session).selectinload(ScheduledSession.venue),
+            contains_eager(SessionDay.session).selectinload(ScheduledSession.days),
         )
         .order_by(SessionDay.starts_dt, SessionDay.id)
         .limit(limit)

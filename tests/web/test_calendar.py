@@ -488,6 +488,43 @@ def test_a_coordinator_sees_their_hospitals_calendar(
     assert "Room for us" in html and "Room booked" in html
 
 
+def count_selects(db, action):
+    statements = []
+
+    def spy(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", spy)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", spy)
+    return len(statements)
+
+
+@pytest.mark.parametrize("view", ["month", "week", "list"])
+def test_a_calendar_page_costs_the_same_queries_for_two_sessions_or_ten(
+    client, auth, db, create_user, create_scheduled_session, book, view
+):
+    learner = create_user()
+    auth.login(learner.login)
+
+    def add(count):
+        for n in range(count):
+            session = create_scheduled_session(days=in_days(1 + n % 5))
+            if n % 2:
+                book(session, learner)
+
+    def page():
+        assert client.get(f"/calendar?view={view}").status_code == 200
+
+    add(2)
+    few = count_selects(db, page)
+    add(8)
+    assert count_selects(db, page) == few
+
+
 @pytest.mark.parametrize(
     "query",
     [
