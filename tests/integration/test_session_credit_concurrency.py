@@ -150,18 +150,28 @@ def test_ending_at_once_ends_once(racing_app):
     app = racing_app
     session_id, _, lecturer_id = ended_session(app, SessionState.OPEN)
     with app.app_context():
-        token = issue_api_token(
-            db.session.get(User, lecturer_id), lifetime=timedelta(hours=1)
-        ).token
+        # A token each: one token's row would queue the requests by itself.
+        hosts = [db.session.get(User, lecturer_id)] + [
+            create_user(
+                login=f"{unique('office')}@example.org",
+                name="继教办",
+                password="correct-horse-battery",
+                role=Role.ADMINISTRATOR,
+            )
+            for _ in range(RUNS - 1)
+        ]
+        tokens = [
+            issue_api_token(host, lifetime=timedelta(hours=1)).token for host in hosts
+        ]
         db.session.commit()
     barrier = threading.Barrier(RUNS)
 
-    def end(_):
+    def end(index):
         client = app.test_client()
         barrier.wait()
         response = client.post(
             f"/api/v1/sessions/{session_id}/end",
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {tokens[index]}"},
         )
         return response.status_code, (response.json or {}).get("error", {}).get("code")
 
