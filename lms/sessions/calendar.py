@@ -94,6 +94,20 @@ def _calendar_args(user, today):
     return View(view), day, cal.Show(show)
 
 
+#: What the calendar's templates call.
+TEMPLATE_HELPERS = {
+    "kind_label": session_kind_label,
+    "state_label": session_state_label,
+    "show_labels": SHOW_LABELS,
+    "view_labels": VIEW_LABELS,
+    "relation_label": relation_label,
+    "time_range": time_range,
+    "start_time": start_time,
+    "session_path": session_path,
+    "local_day": local_day,
+}
+
+
 @bp.route("/calendar")
 @login_required
 def calendar():
@@ -111,45 +125,41 @@ def calendar():
         return redirect(url_for("sessions.calendar"))
     view, day, show = args
     span = span_of(view, day)
-    starts_from, starts_before = span.bounds()
-    if show == cal.Show.HOSPITAL:
-        entries = cal.hospital_entries(
-            current_user.hospital_id, starts_from, starts_before, now
-        )
-    else:
-        entries = cal.person_entries(
-            current_user, starts_from, starts_before, now, show=show
-        )
-    locale = get_locale()
+    entries = _entries(current_user, show, span, now)
     return render_template(
         "sessions/calendar/calendar.html",
         view=view,
         day=day,
         show=show,
-        span=span,
         today=today,
-        weeks=weeks(span),
-        entries=entries,
-        by_day=by_local_day(entries, lambda entry: entry.day.starts_dt),
         shows=_shows(current_user),
-        day_names=[get_day_names("abbreviated", locale=locale)[n] for n in range(7)],
-        full_day_names=[get_day_names("wide", locale=locale)[n] for n in range(7)],
-        heading=_heading(view, day, span, locale),
-        previous_day=_stepped(view, day, -1),
-        next_day=_stepped(view, day, 1),
-        format_day=lambda d, skeleton="MMMEd": format_skeleton(
-            skeleton, d, locale=locale
-        ),
-        kind_label=session_kind_label,
-        state_label=session_state_label,
-        show_labels=SHOW_LABELS,
-        view_labels=VIEW_LABELS,
-        relation_label=relation_label,
-        time_range=time_range,
-        start_time=start_time,
-        session_path=session_path,
-        local_day=local_day,
+        **_layout(view, day, span, entries),
+        **TEMPLATE_HELPERS,
     )
+
+
+def _entries(user, show, span, now):
+    starts_from, starts_before = span.bounds()
+    if show == cal.Show.HOSPITAL:
+        return cal.hospital_entries(user.hospital_id, starts_from, starts_before, now)
+    return cal.person_entries(user, starts_from, starts_before, now, show=show)
+
+
+def _layout(view, day, span, entries):
+    """The page's dates in the reader's language, and the entries by local day."""
+    locale = get_locale()
+    return {
+        "span": span,
+        "weeks": weeks(span),
+        "entries": entries,
+        "by_day": by_local_day(entries, lambda entry: entry.day.starts_dt),
+        "day_names": [get_day_names("abbreviated", locale=locale)[n] for n in range(7)],
+        "full_day_names": [get_day_names("wide", locale=locale)[n] for n in range(7)],
+        "heading": _heading(view, day, span, locale),
+        "previous_day": _stepped(view, day, -1),
+        "next_day": _stepped(view, day, 1),
+        "format_day": lambda d: format_skeleton("MMMEd", d, locale=locale),
+    }
 
 
 def _stepped(view, day, direction):

@@ -465,6 +465,16 @@ def test_the_month_marks_today_and_shows_cancelled_and_open_sessions(
     html = client.get("/calendar").get_data(as_text=True)
 
     assert 'aria-current="date"' in html
+    days = re.findall(r'<th scope="col"><abbr title="([^"]+)"', html)
+    assert days == [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
     assert "Called off" in html and "Cancelled" in html
     assert "Anyone may come" in html
     assert "Other hospitals only" not in html
