@@ -562,21 +562,50 @@ def list_headcounts(session):
     )
 
 
-def roster_people(session, coordinator):
-    """The coordinator's hospital's active learners, by name (the roster)."""
-    if coordinator.hospital_id is None:
+def roster_people(session, actor):
+    """Who the roster lists, by name: a coordinator's hospital's active
+    learners; for a host, every learner with a seat, a presence, or a room
+    booked by their hospital."""
+    facts = queries.facts_of(session)
+    if is_host(actor, facts):
+        booked = sa.and_(
+            Reservation.session_id == session.id,
+            Reservation.state == ReservationState.BOOKED,
+        )
+        condition = sa.or_(
+            User.id.in_(
+                sa.select(Presence.user_id).where(Presence.session_id == session.id)
+            ),
+            User.id.in_(
+                sa.select(Reservation.user_id).where(
+                    booked, Reservation.kind == ReservationKind.SEAT
+                )
+            ),
+            User.hospital_id.in_(
+                sa.select(Reservation.hospital_id).where(
+                    booked, Reservation.kind == ReservationKind.ROOM
+                )
+            ),
+        )
+    elif actor.role == Role.SITE_COORDINATOR and actor.hospital_id is not None:
+        condition = User.hospital_id == actor.hospital_id
+    else:
         return []
     return list(
         db.session.scalars(
             sa.select(User)
-            .where(
-                User.hospital_id == coordinator.hospital_id,
-                User.role == Role.LEARNER,
-                User.is_active.is_(True),
-            )
+            .where(condition, User.role == Role.LEARNER, User.is_active.is_(True))
             .order_by(User.name, User.id)
         )
     )
+
+
+def roster_room(session, actor):
+    """The room whose headcount the roster enters: a coordinator's hospital's
+    booked room; the venue (None) for a host or the venue's coordinator."""
+    if is_host(actor, queries.facts_of(session)):
+        return None
+    return hospital_room(session.id, actor.hospital_id)
 
 
 def my_presences(session, learner):

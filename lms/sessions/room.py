@@ -233,10 +233,11 @@ def local_moment(day, value):
 @bp.route("/sessions/<int:session_id>/roster", methods=["GET", "POST"])
 @login_required
 def roster(session_id):
-    """The coordinator's hospital's staff at a session: status, vouching with a
-    reason, the room's headcount. roster.js queues these while offline."""
+    """The coordinator's hospital's staff at a session (a host: everyone booked
+    or present): status, vouching with a reason, the room's headcount.
+    room-roster.js queues these while offline."""
     session = load_session(session_id)
-    if current_user.role != Role.SITE_COORDINATOR:
+    if rules.attendance_scope(current_user, queries.facts_of(session)) is None:
         abort(403)
     day = roster_day(session)
     if day is None:
@@ -260,7 +261,14 @@ def roster(session_id):
         for p in attendance.list_attendance(session, current_user)
         if p.day_id == day.id
     }
-    room = attendance.hospital_room(session.id, current_user.hospital_id)
+    room = attendance.roster_room(session, current_user)
+    hosting = rules.attendance_scope(current_user, queries.facts_of(session)) == "all"
+    if room is not None and room.room:
+        room_name = room.room
+    elif room is None and hosting:
+        room_name = session.venue_room or _("the venue")
+    else:
+        room_name = _("your room")
     headcounts = {
         (h.day_id, h.reservation_id): h.headcount
         for h in attendance.list_headcounts(session)
@@ -272,6 +280,8 @@ def roster(session_id):
         days=queries.days_of(session),
         people=people,
         presences=presences,
+        hosting=hosting,
+        room_name=room_name,
         room=room,
         headcount=headcounts.get((day.id, room.id if room else None)),
         hhmm=hhmm,
@@ -297,7 +307,7 @@ def roster_action(session, day):
             raise attendance.AttendanceError(
                 "invalid_headcount", "A headcount is 0 to 100000.", Kind.INVALID
             )
-        room = attendance.hospital_room(session.id, current_user.hospital_id)
+        room = attendance.roster_room(session, current_user)
         attendance.enter_headcount(
             session,
             current_user,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from courses.sessions import attendance, codes
 from courses.sessions.attendance import AttendanceError
 from courses.sessions.models import Presence, Reservation
+from courses.sessions.schedule import LOCAL_TZ
 from courses.sessions.states import (
     PresenceSource,
     ReservationKind,
@@ -596,3 +597,39 @@ def test_the_room_screen_and_roster_are_for_their_people(client, auth, live):
     roster = client.get(f"/sessions/{s.session.id}/roster")
     assert roster.status_code == 200
     assert s.learner.name in roster.get_data(as_text=True)
+
+
+def test_a_host_vouches_on_the_roster_of_everyone_booked(client, db, auth, live):
+    """Hosts' session pages link the roster: it lists the booked rooms' learners."""
+    s = live
+    auth.login(s.host.login)
+    url = f"/sessions/{s.session.id}/roster"
+    page = client.get(url).get_data(as_text=True)
+    assert f'data-person="{s.learner.id}"' in page
+    now = utcnow().astimezone(LOCAL_TZ)
+    answer = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "action": "vouch",
+            "user_id": s.learner.id,
+            "signed_in": (now - 9 * MIN).strftime("%H:%M"),
+            "signed_out": (now - 2 * MIN).strftime("%H:%M"),
+            "reason": "讲者确认在场",
+        },
+    )
+    assert answer.status_code == 302
+    (presence,) = presences(db, s.session)
+    assert presence.vouched_by_id == s.host.id and presence.minutes == 7
+    blank = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "action": "vouch",
+            "user_id": s.learner.id,
+            "signed_in": "99:99",
+            "signed_out": "",
+            "reason": "x",
+        },
+    )
+    assert blank.status_code == 422
