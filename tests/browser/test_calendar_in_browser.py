@@ -255,5 +255,7 @@ def test_the_calendar_pages_have_no_serious_accessibility_violations(
             if locale == "en-US" and login == scene["learner"]:
                 page.goto(f"/calendar?view=week&date={month}")
                 screenshot(page, "calendar-week-en")
+                page.goto(f"/calendar?view=list&date={month}")
+                screenshot(page, "calendar-list-en")
             context.close()
     assert not found, found
