@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 
 from courses.sessions.booking_rules import MAX_DAYS
 from courses.sessions.schedule import LOCAL_TZ
+from lms.limits import YEAR_MAX, YEAR_MIN
 
 #: A session has at most this many days (the booking rules' limit).
 DAYS_MAX = MAX_DAYS
@@ -33,7 +34,8 @@ LINE = re.compile(
 class DayLineProblem:
     """Why line ``line`` (counted from 1; 0: the text as a whole) is refused.
 
-    ``code``: ``unreadable`` (not ``YYYY-MM-DD HH:MM-HH:MM``), ``no_such_date``,
+    ``code``: ``unreadable`` (not ``YYYY-MM-DD HH:MM-HH:MM``), ``no_such_date`` (not
+    in the calendar, or a year outside ``lms.limits`` YEAR_MIN..YEAR_MAX),
     ``no_such_time``, ``ends_before_start``, ``overlaps`` (with line ``other``),
     ``no_days``, ``too_many``."""
 
@@ -61,6 +63,8 @@ def parse_day_line(text):
     if match is None:
         return "unreadable"
     numbers = {name: int(value) for name, value in match.groupdict().items()}
+    if not YEAR_MIN <= numbers["year"] <= YEAR_MAX:
+        return "no_such_date"  # and 0001-01-01 00:00 in Beijing is no UTC time
     try:
         on = date(numbers["year"], numbers["month"], numbers["day"])
     except ValueError:

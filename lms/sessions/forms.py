@@ -76,18 +76,37 @@ def day_problem_message(problem):
     }
 
 
+#: The days field's text: a line is about 22 characters.
+DAYS_TEXT_MAX = DAYS_MAX * 40
+
+
 class DaysField(TextAreaField):
     """One day a line, in Beijing time; ``days`` holds them read, in UTC."""
 
     days = ()
 
     def pre_validate(self, form):
+        if len(self.data or "") > DAYS_TEXT_MAX:
+            raise ValidationError(_l("Enter at most %(max)s days.", max=DAYS_MAX))
         parsed = parse_day_lines(self.data)
         if parsed.problems:
             raise ValidationError(
                 "; ".join(day_problem_message(p) for p in parsed.problems[:5])
             )
         self.days = parsed.days
+
+
+def within_years(form, field):
+    """A moment in the years the network schedules (0001-01-01 00:00 in Beijing
+    is before UTC's year 1: no datetime holds it)."""
+    if field.data is not None and not L.YEAR_MIN <= field.data.year <= L.YEAR_MAX:
+        raise ValidationError(
+            _l(
+                "Enter a date from %(first)s to %(last)s.",
+                first=L.YEAR_MIN,
+                last=L.YEAR_MAX,
+            )
+        )
 
 
 def checklist(label, **kwargs):
@@ -173,7 +192,7 @@ class SessionForm(FlaskForm):
     )
     booking_closes = DateTimeLocalField(
         _l("Booking closes (empty: at the start; Beijing time)"),
-        [Optional()],
+        [Optional(), within_years],
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     doors_open_minutes = IntegerField(

@@ -467,6 +467,10 @@ def test_the_office_creates_a_two_day_session_that_waits_for_approval(
         pytest.param({"days": "next week"}, None, id="unreadable-day"),
         pytest.param({"days": "2026-02-30 09:00-12:00"}, None, id="no-such-date"),
         pytest.param({"days": "2020-01-02 09:00-12:00"}, "past", id="day-in-the-past"),
+        pytest.param({"days": "0001-01-01 00:00-01:00"}, None, id="year-1"),
+        pytest.param({"days": "2026-12-03 09:00-10:00\n" * 2000}, None, id="huge"),
+        pytest.param({"booking_closes": "0001-01-01T00:00"}, None, id="closes-year-1"),
+        pytest.param({"booking_closes": "9999-12-31T23:59"}, None, id="closes-9999"),
         pytest.param({"title_zh": ""}, None, id="no-title"),
         pytest.param({"capacity": "0"}, None, id="no-seats"),
         pytest.param({"min_presence": "150"}, None, id="presence-over-100"),
@@ -691,3 +695,43 @@ def test_pages_speak_english_too(client, auth, learner, session):
     )
     html = client.get(f"/sessions/{session.id}").get_data(as_text=True)
     assert "Stroke recognition, live" in html and "Book a seat" in html
+
+
+def test_the_office_lists_and_bookings_read_a_bounded_number_of_queries(
+    client, auth, db, office, coordinator, create_user, create_scheduled_session
+):
+    """One query per list, not per row (sessions, rooms, visit requests)."""
+    from courses.sessions import booking
+    from tests.web.test_office_tools import counted_queries
+
+    def add_rows():
+        session = create_scheduled_session(capacity=100)
+        booking.book_room(
+            session,
+            coordinator,
+            utcnow(),
+            hospital_id=coordinator.hospital_id,
+            seats=2,
+        )
+        create_scheduled_session(state=SessionState.PLANNED)
+        make_visit(db, coordinator)
+        # Another hospital's request: its hospital and requester are new rows.
+        make_visit(db, create_user(role=Role.SITE_COORDINATOR))
+
+    def queries_for(person, path):
+        auth.login(person.login)
+        with counted_queries(db) as statements:
+            assert client.get(path).status_code == 200
+        auth.logout()
+        return len(statements)
+
+    add_rows()
+    pages = [
+        (office, "/office/sessions"),
+        (office, "/office/visits"),
+        (coordinator, "/hospital/bookings"),
+    ]
+    few = [queries_for(person, path) for person, path in pages]
+    for _ in range(4):
+        add_rows()
+    assert [queries_for(person, path) for person, path in pages] == few

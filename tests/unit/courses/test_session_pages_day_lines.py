@@ -75,6 +75,16 @@ def test_days_are_read(text, days):
             "2026-13-01 09:00-12:00", [DayLineProblem(1, "no_such_date")], id="month-13"
         ),
         pytest.param(
+            "0001-01-01 00:00-01:00",
+            [DayLineProblem(1, "no_such_date")],
+            id="year-1-before-utc-begins",
+        ),
+        pytest.param(
+            "9999-12-31 09:00-10:00",
+            [DayLineProblem(1, "no_such_date")],
+            id="year-9999",
+        ),
+        pytest.param(
             "2026-12-03 24:00-25:00", [DayLineProblem(1, "no_such_time")], id="hour-24"
         ),
         pytest.param(
