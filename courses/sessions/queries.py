@@ -211,7 +211,12 @@ def list_visit_requests(*, hospital_id=None, states=None, limit=200):
     is_open = sa.case((VisitRequest.state == VisitState.REQUESTED, 0), else_=1)
     return list(
         db.session.scalars(
-            query.order_by(is_open, VisitRequest.created_dt.desc()).limit(limit)
+            query.options(
+                selectinload(VisitRequest.hospital),
+                selectinload(VisitRequest.requested_by),
+            )
+            .order_by(is_open, VisitRequest.created_dt.desc())
+            .limit(limit)
         )
     )
 

@@ -3,6 +3,7 @@ visit requests, and the office's session management."""
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -40,6 +41,7 @@ from lms.accounts.auth import roles_required
 from lms.accounts.queries import list_users
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
+from lms.hospitals.models import Hospital
 from lms.hospitals.network import PROVINCES
 from lms.hospitals.queries import list_hospitals
 from lms.i18n import current_language
@@ -204,6 +206,13 @@ def status_of(session, user):
     return status
 
 
+def hospitals_by_id(ids):
+    ids = list(ids or ())
+    if not ids:
+        return []
+    return db.session.scalars(sa.select(Hospital).where(Hospital.id.in_(ids))).all()
+
+
 def render_show(session, *, seat_form=None, room_form=None, status=200):
     now = utcnow()
     facts = q.facts_of(session)
@@ -235,7 +244,7 @@ def render_show(session, *, seat_form=None, room_form=None, status=200):
         ),
         rooms=rooms if hosting else [],
         audience_hospitals={
-            h.id: h for h in list_hospitals() if h.id in session.audience_hospital_ids
+            h.id: h for h in hospitals_by_id(session.audience_hospital_ids)
         },
         seat_form=seat_form or SeatForm(formdata=None),
         room_form=room_form,
@@ -565,11 +574,15 @@ def render_bookings(form=None, status=200):
     booked_ids = {
         b.session_id for b in bookings if b.state != ReservationState.CANCELLED
     }
+    hospital = current_user.hospital
     open_sessions = [
         s
         for s in q.list_sessions_in_states((SessionState.OPEN,), limit=100)
         if s.id not in booked_ids
         and not booking_problem(s.state, s.starts_dt, s.booking_closes_dt, now)
+        and not hospital_audience_problem(
+            q.audience_of(s), hospital.id, hospital.tier.value, hospital.province_code
+        )
     ]
     return render_template(
         "sessions/pages/bookings.html",
