@@ -7,6 +7,7 @@ one seat per learner and one room per hospital.
 """
 
 import secrets
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -486,6 +487,10 @@ def _people_booked(session_id):
     )
 
 
+#: Where moved days wait during an edit (no session is scheduled in 1971).
+_PARKED = datetime(1971, 1, 1, tzinfo=UTC)
+
+
 def _set_days(session, days):
     """The session's days set in place by position: a day that still exists
     keeps its row (and id), extra days are added, missing ones removed."""
@@ -501,8 +506,7 @@ def _set_days(session, days):
         # Park the moved rows first: (session, start) is unique, and a day moved
         # onto another's old start would collide in the middle of the flush.
         for index, row in enumerate(moved):
-            parked = rules.sorted_days([(start, end) for start, end in days])[0][0]
-            row.starts_dt = parked.replace(year=1971) + (index * rules.MAX_DAY_LENGTH)
+            row.starts_dt = _PARKED + index * rules.MAX_DAY_LENGTH
             row.ends_dt = row.starts_dt + rules.MAX_DAY_LENGTH / 2
         db.session.flush()
     for row, (start, end) in zip(rows, days, strict=False):
@@ -854,7 +858,8 @@ def book_room(
         existing.seats = seats
         existing.room = room
         existing.is_equipment_tested = bool(is_equipment_tested)
-        existing.user_id = coordinator.id
+        if coordinator.role == Role.SITE_COORDINATOR:  # the office leaves it theirs
+            existing.user_id = coordinator.id
         existing.updated_dt = now
         db.session.flush()
         if freed:

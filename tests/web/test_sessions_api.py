@@ -1035,3 +1035,29 @@ def test_only_the_office_decides_visits(client, scene):
         headers=scene.headers(scene.lecturer),
     )
     assert response.status_code == 403
+
+
+def test_days_shifted_onto_each_others_dates_keep_their_ids(
+    client, scene, open_session
+):
+    """Three days moved one day later: each day row takes the next one's old
+    start (the unique (session, start) never collides mid-edit) and keeps its id."""
+    start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
+    days = [_day(start + timedelta(days=i)) for i in range(3)]
+    session_id = open_session(days=days)
+    headers = scene.headers(scene.lecturer)
+    before = client.get(f"/api/v1/sessions/{session_id}", headers=headers).json
+    shifted = [_day(start + timedelta(days=i + 1)) for i in range(3)]
+    response = client.patch(
+        f"/api/v1/sessions/{session_id}", json={"days": shifted}, headers=headers
+    )
+    assert response.status_code == 200, response.json
+    assert [d["id"] for d in response.json["days"]] == [d["id"] for d in before["days"]]
+    got = [datetime.fromisoformat(d["starts_at"]) for d in response.json["days"]]
+    assert got == [start + timedelta(days=i + 1) for i in range(3)]
+    fewer = client.patch(
+        f"/api/v1/sessions/{session_id}", json={"days": shifted[1:]}, headers=headers
+    )
+    assert fewer.status_code == 200, fewer.json
+    ids = [d["id"] for d in before["days"]]
+    assert [d["id"] for d in fewer.json["days"]] == ids[:2]
