@@ -73,7 +73,11 @@ def credit_session(session_id, now):
     after a first run is credited by the next), and each line is one per person,
     session and role. Returns the session's outcomes (none when not ended)."""
     session = queries.lock_session(session_id)
-    if session is None or session.state != SessionState.ENDED or not session.days:
+    if session is None or session.state != SessionState.ENDED:
+        return []
+    if not session.days:  # nothing was scheduled, so nothing to credit
+        session.credited_dt = session.credited_dt or now
+        db.session.flush()
         return []
     done = {(o.user_id, o.role) for o in queries.list_outcomes(session.id)}
     on = activity_date(session)
