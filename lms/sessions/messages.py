@@ -130,10 +130,10 @@ def visit_state_label(state):
 def project_level_label(level):
     value = getattr(level, "value", level)
     return {
-        "national": _l("National project"),
-        "provincial": _l("Provincial project"),
-        "municipal": _l("Municipal project"),
-        "hospital": _l("Hospital project"),
+        "national": _l("National CME project"),
+        "provincial": _l("Provincial CME project"),
+        "municipal": _l("Municipal CME project"),
+        "hospital": _l("Hospital CME project"),
     }.get(value, value)
 
 
