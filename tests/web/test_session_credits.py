@@ -434,3 +434,25 @@ def test_a_planned_session_exists_only_for_its_hosts(
     assert client.get(url, headers=api_token(session.owner)).status_code == 200
     auth.login(coordinator.login)
     assert client.get(f"/sessions/{session.id}/attendance").status_code == 404
+
+
+def test_the_office_reads_any_hospital_attendance(
+    client, auth, past_session, create_user, api_token
+):
+    session = past_session()
+    learner = create_user(name="赵六")
+    present(session, learner)
+    assert end(client, session, api_token(session.owner)).status_code == 200
+    office = create_user(role=Role.ADMINISTRATOR)
+    auth.login(office.login)
+    staff = client.get(f"/admin/hospitals/{learner.hospital_id}/staff")
+    assert f"/hospitals/{learner.hospital_id}/attendance" in staff.get_data(
+        as_text=True
+    )
+    page = client.get(f"/hospitals/{learner.hospital_id}/attendance")
+    assert page.status_code == 200
+    assert "赵六" in page.get_data(as_text=True)
+    long_ago = client.get(
+        f"/hospitals/{learner.hospital_id}/attendance?from=2020-01-01&to=2020-03-01"
+    )
+    assert "赵六" not in long_ago.get_data(as_text=True)
