@@ -64,6 +64,18 @@
     timer = setTimeout(refresh, delay);
   }
 
+  // For the projector: one click hides the browser's bars.
+  var full = document.getElementById("room-fullscreen");
+  if (full && document.documentElement.requestFullscreen) {
+    full.hidden = false;
+    full.addEventListener("click", function () {
+      document.documentElement.requestFullscreen().catch(function () {});
+    });
+    document.addEventListener("fullscreenchange", function () {
+      full.hidden = Boolean(document.fullscreenElement);
+    });
+  }
+
   setInterval(tick, 250);
   schedule(null);
 })();
