@@ -240,3 +240,53 @@ def build_session_pages(*, venue, lecturer, coordinator, learner):
         expected_attendees=25,
     )
     return {"open": session.id, "planned": planned.id, "visit": visit.id}
+
+
+def test_the_office_schedules_one_visit_request_and_declines_another(
+    new_page, screenshot, committed
+):
+    def build():
+        county = hospital()
+        coordinator = person(Role.SITE_COORDINATOR, county, "赵协调")
+        visits = [
+            booking.request_visit(
+                coordinator,
+                utcnow(),
+                hospital_id=county.id,
+                kind=kind,
+                topic=topic,
+                details="十二月中旬均可",
+                expected_attendees=18,
+            )
+            for kind, topic in (
+                ("onsite", f"胸痛中心建设指导{unique('')}"),
+                ("skills", f"心肺复苏技能培训{unique('')}"),
+            )
+        ]
+        office = person(Role.ADMINISTRATOR, name="继教办")
+        return office.login, [(v.id, v.topic) for v in visits]
+
+    office, [(scheduled_id, topic), (declined_id, _)] = committed(build)
+    page = new_page()
+    sign_in(page, office)
+    page.goto("/office/visits")
+    page.locator(f"a[href='/office/visits/{scheduled_id}/schedule']").click()
+    expect(page.locator("#title_zh")).to_have_value(topic)
+    expect(page.locator("#capacity")).to_have_value("18")
+    day = (utcnow() + timedelta(days=12)).strftime("%Y-%m-%d")
+    page.fill("#days", f"{day} 09:00-16:00")
+    page.select_option("#project_level", "hospital")
+    screenshot(page, "visit-schedule-desktop-zh")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator(".badge-session-open")).to_be_visible()
+    page.goto("/office/visits")
+    row = page.locator(
+        "tr", has=page.locator(f"form[action$='/{declined_id}/decline']")
+    )
+    row.locator("summary").click()
+    row.locator("input[name=reason]").fill("本月专家已排满")
+    row.locator("form button").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator(".visit-list")).to_contain_text("本月专家已排满")
+    screenshot(page, "visits-desktop-zh")
