@@ -550,10 +550,20 @@ def test_a_vouch_through_the_api_replayed_makes_one_presence(
 def test_the_phone_page_signs_in_and_out(client, auth, live):
     s = live
     url = f"/sessions/{s.session.id}/here"
-    anonymous = client.get(f"{url}?code=ABCDEF")
-    assert anonymous.status_code == 302 and "/login" in anonymous.location
-    auth.login(s.learner.login)
     code = s.code(utcnow(), s.room)
+    anonymous = client.get(f"{url}?code={code}")
+    assert anonymous.status_code == 302 and "/login" in anonymous.location
+    login_page = client.get(anonymous.location).get_data(as_text=True)
+    back = client.post(
+        anonymous.location,
+        data={
+            "login": s.learner.login,
+            "password": "correct-horse-battery",
+            "csrf_token": csrf_token_from(login_page),
+        },
+    )
+    assert back.status_code == 302
+    assert back.location.endswith(f"{url}?code={code}")  # back with the code
     page = client.get(f"{url}?code={code}").get_data(as_text=True)
     assert f'value="{code}"' in page and "data-autosubmit" in page
     token = csrf_token_from(page)
