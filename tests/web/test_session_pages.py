@@ -735,3 +735,44 @@ def test_the_office_lists_and_bookings_read_a_bounded_number_of_queries(
     for _ in range(4):
         add_rows()
     assert [queries_for(person, path) for person, path in pages] == few
+
+
+def test_a_learner_sees_their_presence_by_day_and_why_it_earned_no_credit(
+    client, auth, db, learner, create_scheduled_session
+):
+    from courses.sessions.models import Presence, SessionOutcome
+    from courses.sessions.states import OutcomeRole, PresenceSource
+
+    start = utcnow().replace(second=0, microsecond=0) - timedelta(days=2)
+    session = create_scheduled_session(
+        state=SessionState.ENDED, days=[(start, start + timedelta(hours=2))]
+    )
+    day = session.days[0]
+    db.session.add_all(
+        [
+            Presence(
+                session_id=session.id,
+                day_id=day.id,
+                user_id=learner.id,
+                hospital_id=learner.hospital_id,
+                source=PresenceSource.CODE,
+                signed_in_dt=start,
+                signed_out_dt=start + timedelta(minutes=45),
+                minutes=45,
+            ),
+            SessionOutcome(
+                session_id=session.id,
+                user_id=learner.id,
+                role=OutcomeRole.LEARNER,
+                presence_minutes=45,
+                scheduled_minutes=120,
+                reason="present 45 of the 96 minutes needed",
+            ),
+        ]
+    )
+    db.session.flush()
+    auth.login(learner.login)
+    html = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert "45 / 120" in html or "45 of 120" in html
+    assert "present 45 of the 96 minutes needed" in html
+    assert 'action="/sessions/' not in html.split('id="mine-heading"')[1]  # no booking
