@@ -116,8 +116,9 @@ def active_reservations(session_id):
 # --- the pages of booking and management ---------------------------------------
 
 
-def list_sessions_in_states(states, *, limit=200):
-    """Sessions in ``states`` with their days and venues, soonest first."""
+def list_sessions_in_states(states, *, limit=200, latest_first=False):
+    """Sessions in ``states`` with their days and venues, soonest first (the
+    latest first for a list of the past)."""
     first_start = (
         sa.select(sa.func.min(SessionDay.starts_dt))
         .where(SessionDay.session_id == ScheduledSession.id)
@@ -131,7 +132,13 @@ def list_sessions_in_states(states, *, limit=200):
                 selectinload(ScheduledSession.days),
                 selectinload(ScheduledSession.venue),
             )
-            .order_by(first_start, ScheduledSession.id)
+            .order_by(
+                *(
+                    (first_start.desc(), ScheduledSession.id.desc())
+                    if latest_first
+                    else (first_start, ScheduledSession.id)
+                )
+            )
             .limit(limit)
         )
     )

@@ -472,10 +472,8 @@ def manage():
     now = utcnow()
     groups = []
     for stored in MANAGE_ORDER:
-        sessions = q.list_sessions_in_states((stored,))
-        if stored in (SessionState.ENDED, SessionState.CANCELLED):
-            sessions = sorted(sessions, key=lambda s: s.starts_dt or now, reverse=True)
-        groups.append((stored, sessions))
+        past = stored in (SessionState.ENDED, SessionState.CANCELLED)
+        groups.append((stored, q.list_sessions_in_states((stored,), latest_first=past)))
     return render_template(
         "sessions/pages/manage.html",
         groups=groups,

@@ -776,3 +776,20 @@ def test_a_learner_sees_their_presence_by_day_and_why_it_earned_no_credit(
     assert "45 / 120" in html or "45 of 120" in html
     assert "present 45 of the 96 minutes needed" in html
     assert 'action="/sessions/' not in html.split('id="mine-heading"')[1]  # no booking
+
+
+def test_the_office_sees_the_latest_past_sessions_first(
+    client, auth, office, create_scheduled_session
+):
+    now = utcnow().replace(second=0, microsecond=0)
+    for days_ago, title in ((30, "一个月前的直播课"), (2, "两天前的直播课")):
+        start = now - timedelta(days=days_ago)
+        create_scheduled_session(
+            state=SessionState.ENDED,
+            title_zh=title,
+            days=[(start, start + timedelta(hours=1))],
+        )
+    auth.login(office.login)
+    html = client.get("/office/sessions").get_data(as_text=True)
+    ended = html.split('id="group-ended"')[1]
+    assert ended.index("两天前的直播课") < ended.index("一个月前的直播课")
