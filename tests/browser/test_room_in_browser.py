@@ -173,7 +173,8 @@ def test_a_learner_signs_in_by_the_rooms_qr_code_and_earns_credit(
     phone.goto(f"/sessions/{session_id}/here")
     phone.fill("#here-code", screen.locator("#room-code").get_attribute("data-code"))
     phone.locator("#here-button").click()
-    expect(phone.locator("#here-presence")).to_contain_text("100")
+    # 100 minutes from the day's start (a slow run may add a minute or two).
+    expect(phone.locator("#here-presence")).to_have_text(re.compile(r"\b10[0-2]\b"))
     screenshot(phone, "room-phone-signed-out-zh-CN")
 
     def end_and_credit():
