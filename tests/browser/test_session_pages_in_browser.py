@@ -156,6 +156,11 @@ def test_a_learner_books_a_seat_then_cancels_it_on_a_phone(
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator("form[action$='/seat'] button")).to_be_visible()
     assert committed(seats) == [ReservationState.CANCELLED]
+    english = new_page(locale="en-US")
+    sign_in(english, learner)
+    english.goto(f"/sessions/{session_id}")
+    expect(english.locator("form[action$='/seat'] button")).to_have_text("Book a seat")
+    screenshot(english, "session-learner-desktop-en")
 
 
 def test_a_coordinator_books_a_room_of_twelve_seats_and_asks_for_a_visit(
