@@ -20,7 +20,7 @@ rounds; each round signs in to sessions of its own.
 
     .venv/bin/python bench/signin.py [--learners 2000] [--rooms 40] [--rounds 3]
                                      [--threads 16] [--db sqlite|postgresql]
-                                     [--shape both|hall|rooms]
+                                     [--shape both|hall|rooms] [--profile N]
 """
 
 import argparse
@@ -347,6 +347,45 @@ def run_shape(port, shape, threads, seed):
     shape.results["screens"] = {"fetches": screens.fetches, "errors": screens.errors}
 
 
+def profile_shape(app, shape, top):
+    """Sign every learner of ``shape`` in through the app in this process (one
+    at a time, no server) under cProfile: the mean time of a sign-in in each
+    tenth of the room filling up, and the ``top`` functions of ours by
+    cumulative time."""
+    import cProfile
+    import pstats
+
+    client = app.test_client()
+    path = f"/api/v1/sessions/{shape.session_id}"
+    jobs = [(room, token) for room in shape.rooms for token in room.learner_tokens]
+    random.Random(0).shuffle(jobs)
+    fetched, times = 0.0, []
+    profiler = cProfile.Profile()
+    for room, token in jobs:
+        if time.monotonic() - fetched > SCREEN_REFRESH_SECONDS:
+            for r in shape.rooms:
+                r.code = client.get(f"{path}/code", headers=bearer(r.host_token)).json[
+                    "code"
+                ]
+            fetched = time.monotonic()
+        body = json.dumps({"code": room.code})
+        start = time.perf_counter()
+        profiler.enable()
+        response = client.post(f"{path}/sign-in", data=body, headers=bearer(token))
+        profiler.disable()
+        times.append(time.perf_counter() - start)
+        if response.status_code != 200:
+            raise SystemExit(f"sign-in refused: {response.get_data(as_text=True)}")
+    tenth = max(1, len(times) // 10)
+    means = [
+        f"{1000 * statistics.mean(times[i : i + tenth]):.1f}"
+        for i in range(0, len(times), tenth)
+    ]
+    print(f"  {shape.name}: ms per sign-in by tenth of the room filling up: {means}")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(r"/(courses|lms)/", top)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=2000)
@@ -357,6 +396,14 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--server-threads", type=int, default=4)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: sign a session of each shape in one at a time in this "
+        "process under cProfile and print our N costliest functions",
+    )
     args = parser.parse_args()
     if not 1 <= args.rooms <= args.learners:
         parser.error("--rooms must be between 1 and --learners")
@@ -379,6 +426,7 @@ def main():
         "SQLALCHEMY_DATABASE_URI": url,
         "INSTANCE_PATH": str(instance),
         "PASSWORD_HASH_METHOD": CHEAP_HASH,
+        "LOG_LEVEL": "WARNING",
     }
     app = create_app(config)
     with app.app_context():
@@ -386,6 +434,10 @@ def main():
     started = time.perf_counter()
     people = build_people(app, args.learners, args.rooms)
     names = ("hall", "rooms") if args.shape == "both" else (args.shape,)
+    if args.profile:
+        for name in names:
+            profile_shape(app, build_session(app, people, name, 0), args.profile)
+        return 0
     rounds = [
         [build_session(app, people, name, r) for name in names]
         for r in range(args.rounds)
