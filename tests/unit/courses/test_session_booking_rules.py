@@ -354,11 +354,11 @@ def test_may_cancel_reservation(actor, ok):
         (
             Audience(tiers=("township",)),
             "this session is for hospitals of another tier",
-        ),  # noqa: E501
+        ),
         (
             Audience(provinces=("44",)),
             "this session is for hospitals of other provinces",
-        ),  # noqa: E501
+        ),
         (Audience(professions=("nurse",)), ""),  # each learner's, not the room's
     ],
 )
