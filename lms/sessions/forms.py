@@ -186,7 +186,7 @@ class SessionForm(FlaskForm):
         _l("Project number"), [Length(max=L.PROJECT_NUMBER_MAX)]
     )
     min_presence = IntegerField(
-        _l("Presence needed for credit (% of the scheduled time)"),
+        _l("Presence needed for credit (percent of the scheduled time)"),
         [InputRequired(), NumberRange(1, 100)],
         default=80,
     )
