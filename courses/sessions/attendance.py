@@ -338,7 +338,16 @@ def vouch(
     roster's queued action) returns the presence unchanged; a different one
     corrects it, audited with the values before. Returns the Presence."""
     session = queries.lock_session(session.id)
-    _check_takes_sign_ins(session, now)
+    if not rules.takes_vouches(
+        state_at(session.state, session.starts_dt, now), session.ends_dt, now
+    ):
+        if session.state != SessionState.ENDED:
+            _check_takes_sign_ins(session, now)
+        raise AttendanceError(
+            "corrections_closed",
+            "Attendance of this session can no longer be corrected.",
+            Kind.CONFLICT,
+        )
     learner = db.session.get(User, user_id)
     if learner is None or not learner.is_active or learner.role != Role.LEARNER:
         raise AttendanceError("unknown_user", "No such learner.", Kind.NOT_FOUND)

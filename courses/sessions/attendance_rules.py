@@ -5,6 +5,7 @@ No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from courses.sessions.schedule import (
     is_host,
@@ -23,6 +24,22 @@ FLAGS = (OTHER_HOSPITAL, ABOVE_HEADCOUNT, NOT_BOOKED)
 
 #: Stored states in which a session takes sign-ins (under way is open, derived).
 TAKES_SIGN_INS = (SessionState.OPEN, SessionState.UNDER_WAY)
+#: A coordinator's vouches (a roster kept through an outage, synced late) are
+#: taken this long after the session's last day ends, even once it has ended;
+#: the credits task runs again for them.
+CORRECTIONS_OPEN_FOR = timedelta(days=7)
+
+
+def takes_vouches(state, last_end, now):
+    """Whether a vouch is taken: while sign-ins are, and for a week after the end
+    of an ended session (nothing a roster queued offline is lost)."""
+    if state in TAKES_SIGN_INS:
+        return True
+    return (
+        state == SessionState.ENDED
+        and last_end is not None
+        and now <= last_end + CORRECTIONS_OPEN_FOR
+    )
 
 
 @dataclass(frozen=True)

@@ -69,9 +69,10 @@ def credit_session(session_id, now):
     """Turn an ended session's attendance into credit lines: an outcome for every
     learner with any presence and every lecturer, with the line it earned or
     why none. Idempotent and safe to run twice or at once: it works under the
-    session's row lock, skips people whose outcome exists (presence vouched for
-    after a first run is credited by the next), and each line is one per person,
-    session and role. Returns the session's outcomes (none when not ended)."""
+    session's row lock, keeps the outcomes that earned a line, decides again
+    those that did not (a coordinator's late vouch is credited by the next run),
+    and each line is one per person, session and role. Returns the session's
+    outcomes (none when not ended)."""
     session = queries.lock_session(session_id)
     if session is None or session.state != SessionState.ENDED:
         return []
@@ -79,7 +80,11 @@ def credit_session(session_id, now):
         session.credited_dt = session.credited_dt or now
         db.session.flush()
         return []
-    done = {(o.user_id, o.role) for o in queries.list_outcomes(session.id)}
+    kept = {(o.user_id, o.role): o for o in queries.list_outcomes(session.id)}
+    # A line, once earned, stands (the ledger is never edited); an outcome
+    # without one is decided again, as a late vouch may have changed it.
+    done = {key for key, outcome in kept.items() if outcome.award_id is not None}
+    done |= {key for key in kept if key[1] == OutcomeRole.LECTURER}
     on = activity_date(session)
     terms = credit_terms()
     rule_set = terms.get_rule_set(session.rule_set_code, on)
@@ -103,6 +108,13 @@ def credit_session(session_id, now):
                 minutes=decided.credit_minutes,
                 is_distance=outcomes.is_distance(session.kind),
             )
+        earlier = kept.get((user_id, OutcomeRole.LEARNER))
+        if earlier is not None:
+            earlier.presence_minutes = decided.presence_minutes
+            earlier.scheduled_minutes = decided.scheduled_minutes
+            earlier.award_id = award.id if award is not None else None
+            earlier.reason = "" if award is not None else (reason or "no credit")
+            continue
         _add_outcome(
             session.id,
             user_id,

@@ -6,6 +6,7 @@ from flask import abort, url_for
 from pydantic import Field
 
 from courses.sessions import attendance, queries
+from courses.sessions.tasks import credit_again_if_ended
 from lms import limits
 from lms.accounts.roles import Role
 from lms.api import api_route, require_user
@@ -276,6 +277,7 @@ def vouch(session_id, body):
         client_ref=body.client_ref,
     )
     db.session.commit()
+    credit_again_if_ended(session)
     return presence_json(presence)
 
 

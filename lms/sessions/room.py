@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from courses.sessions import attendance, codes, queries
 from courses.sessions import attendance_rules as rules
 from courses.sessions.schedule import LOCAL_TZ, local
+from courses.sessions.tasks import credit_again_if_ended
 from lms import limits
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
@@ -55,6 +56,10 @@ def attendance_message(error):
         "session_planned": _("This session is not open yet."),
         "session_ended": _("This session has ended."),
         "session_cancelled": _("This session was cancelled."),
+        "corrections_closed": _(
+            "Attendance of this session can no longer be corrected: a week has "
+            "passed since its end."
+        ),
         "reason_required": _("Say why you vouch."),
         "invalid_times": _(
             "Sign-in and sign-out must lie within the day's hours, sign-in first, "
@@ -336,4 +341,6 @@ def roster_action(session, day):
         reason=form.get("reason", "")[: limits.REASON_MAX + 1],
         client_ref=form.get("client_ref", "")[:64] or None,
     )
+    db.session.commit()
+    credit_again_if_ended(session)
     flash(_("Presence vouched for."), "success")

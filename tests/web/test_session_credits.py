@@ -456,3 +456,60 @@ def test_the_office_reads_any_hospital_attendance(
         f"/hospitals/{learner.hospital_id}/attendance?from=2020-01-01&to=2020-03-01"
     )
     assert "赵六" not in long_ago.get_data(as_text=True)
+
+
+def test_a_roster_synced_after_the_end_corrects_the_outcome_and_earns_the_line(
+    client, past_session, create_user, api_token
+):
+    """A coordinator's roster kept through an outage syncs after the host ended
+    the session: the vouch is taken, and the credits run again for it (a
+    learner who left early by the phone's record now has the line)."""
+    session = past_session()
+    learner = create_user()
+    present(session, learner, sign_out=30)  # the phone's sign-out, early
+    assert end(client, session, api_token(session.owner)).status_code == 200
+    before = outcomes(client, session, api_token(session.owner))
+    assert before[(learner.id, "learner")]["credits"] is None
+    coordinator = create_user(role=Role.SITE_COORDINATOR, hospital=learner.hospital)
+    day = session.days[0]
+    vouched = client.post(
+        f"/api/v1/sessions/{session.id}/attendance",
+        json={
+            "user_id": learner.id,
+            "day": day.id,
+            "signed_in_at": day.starts_dt.isoformat(),
+            "signed_out_at": day.ends_dt.isoformat(),
+            "reason": "断网期间纸质签到表记录全程在场",
+            "client_ref": "offline-7",
+        },
+        headers=api_token(coordinator),
+    )
+    assert vouched.status_code == 200, vouched.json
+    after = outcomes(client, session, api_token(session.owner))
+    assert after[(learner.id, "learner")]["credits"] is not None
+    assert len(lines_of(learner.id, session.id)) == 1
+
+
+def test_corrections_close_a_week_after_the_end(
+    client, past_session, create_user, api_token
+):
+    session = past_session(days_ago=8)
+    learner = create_user()
+    present(session, learner, sign_out=30)
+    assert end(client, session, api_token(session.owner)).status_code == 200
+    coordinator = create_user(role=Role.SITE_COORDINATOR, hospital=learner.hospital)
+    day = session.days[0]
+    refused = client.post(
+        f"/api/v1/sessions/{session.id}/attendance",
+        json={
+            "user_id": learner.id,
+            "day": day.id,
+            "signed_in_at": day.starts_dt.isoformat(),
+            "signed_out_at": day.ends_dt.isoformat(),
+            "reason": "补录",
+        },
+        headers=api_token(coordinator),
+    )
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "corrections_closed"
+    assert lines_of(learner.id, session.id) == []

@@ -8,6 +8,7 @@ import pytest
 
 from courses.sessions import attendance_rules as rules
 from courses.sessions.schedule import Day, SessionFacts
+from courses.sessions.states import SessionState
 from lms.accounts.roles import Role
 
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
@@ -151,3 +152,20 @@ def test_who_vouches_reads_and_counts(actor, vouch, scope, headcount):
     assert rules.can_vouch(actor, FACTS, 7) is vouch
     assert rules.attendance_scope(actor, FACTS) == scope
     assert rules.can_enter_headcount(actor, FACTS, 7) is headcount
+
+
+@pytest.mark.parametrize(
+    ("state", "after_end", "takes"),
+    [
+        (SessionState.OPEN, timedelta(hours=-1), True),
+        (SessionState.UNDER_WAY, timedelta(hours=1), True),
+        (SessionState.ENDED, timedelta(hours=1), True),
+        (SessionState.ENDED, timedelta(days=7), True),
+        (SessionState.ENDED, timedelta(days=7, seconds=1), False),
+        (SessionState.PLANNED, timedelta(hours=-1), False),
+        (SessionState.CANCELLED, timedelta(hours=1), False),
+    ],
+)
+def test_vouches_are_taken_for_a_week_after_the_end(state, after_end, takes):
+    last_end = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert rules.takes_vouches(state, last_end, last_end + after_end) is takes
