@@ -122,7 +122,7 @@ def choose_room(session, actor, room=None):
 def room_code(session, actor, now, room=None):
     """(code, expires_at, reservation or None) of the screen ``actor`` opens."""
     reservation = choose_room(session, actor, room)
-    _check_takes_sign_ins(session, now)
+    _check_takes_sign_outs(session, now)
     key = codes.room_key(reservation.id if reservation else None)
     return (
         codes.current_code(session.code_secret, key, now),
@@ -170,6 +170,14 @@ def _check_takes_sign_ins(session, now):
         raise AttendanceError(
             f"session_{state.value}", messages.get(state, "Not open."), Kind.CONFLICT
         )
+
+
+def _check_takes_sign_outs(session, now):
+    """Sign-outs, and the screen's code for them, are also taken once a host has
+    ended the session (people leave after the end): the day's sign-out hours
+    still decide."""
+    if session.state != SessionState.ENDED:
+        _check_takes_sign_ins(session, now)
 
 
 def _presence(day_id, user_id):
@@ -273,7 +281,7 @@ def sign_out(session, learner, code, now):
     grace after the end; the presence's minutes are counted within the
     scheduled hours."""
     session = queries.lock_session(session.id)
-    _check_takes_sign_ins(session, now)
+    _check_takes_sign_outs(session, now)
     day, refusal = rules.sign_out_refusal(queries.days_of(session), now)
     if refusal:
         # Before the start, someone signed in is told when sign-out opens.

@@ -217,6 +217,7 @@ def sign_out(session_id, body):
     session = load_session(session_id)
     presence = attendance.sign_out(session, learner, body.code, utcnow())
     db.session.commit()
+    credit_again_if_ended(session)
     return {
         "signed_out_at": presence.signed_out_dt,
         "presence_minutes": presence.minutes,

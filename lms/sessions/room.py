@@ -177,6 +177,7 @@ def here(session_id):
             error, status = attendance_message(failure), failure.status
         else:
             db.session.commit()
+            credit_again_if_ended(session)
             if action == "sign_in":
                 flash(_("Checked in at %(time)s.", time=hhmm(presence.signed_in_dt)))
             else:

@@ -513,3 +513,33 @@ def test_corrections_close_a_week_after_the_end(
     assert refused.status_code == 409
     assert refused.json["error"]["code"] == "corrections_closed"
     assert lines_of(learner.id, session.id) == []
+
+
+def test_signing_out_after_the_host_ended_the_session_still_counts(
+    client, create_scheduled_session, create_user, api_token
+):
+    """The host ends the session as the lecture finishes; people scan the code
+    on their way out, within the sign-out grace, and their presence counts."""
+    from courses.sessions import codes
+
+    now = utcnow().replace(microsecond=0)
+    start = now - timedelta(hours=2, minutes=10)
+    session = create_scheduled_session(days=[(start, start + timedelta(hours=2))])
+    learner = create_user()
+    present(session, learner, sign_out=None)
+    assert end(client, session, api_token(session.owner)).status_code == 200
+    code = codes.current_code(session.code_secret, codes.VENUE, utcnow())
+    signed_out = client.post(
+        f"/api/v1/sessions/{session.id}/sign-out",
+        json={"code": code},
+        headers=api_token(learner),
+    )
+    assert signed_out.status_code == 200, signed_out.json
+    assert signed_out.json["presence_minutes"] == 120
+    assert len(lines_of(learner.id, session.id)) == 1
+    signed_in = client.post(
+        f"/api/v1/sessions/{session.id}/sign-in",
+        json={"code": code},
+        headers=api_token(create_user()),
+    )
+    assert signed_in.status_code == 409  # nobody signs in to an ended session
