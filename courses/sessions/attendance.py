@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from courses.sessions import attendance_rules as rules
-from courses.sessions import codes, queries
+from courses.sessions import codes, crediting, queries
 from courses.sessions.models import (
     Presence,
     Reservation,
@@ -20,6 +20,7 @@ from courses.sessions.models import (
     SessionDay,
 )
 from courses.sessions.schedule import (
+    SIGN_OUT_GRACE,
     Day,
     audience_problem,
     can_open_room,
@@ -174,10 +175,41 @@ def _check_takes_sign_ins(session, now):
 
 def _check_takes_sign_outs(session, now):
     """Sign-outs, and the screen's code for them, are also taken once a host has
-    ended the session (people leave after the end): the day's sign-out hours
-    still decide."""
+    ended the session (people leave after the end), for the sign-out grace after
+    that end; the day's sign-out hours still decide."""
     if session.state != SessionState.ENDED:
         _check_takes_sign_ins(session, now)
+    elif session.ended_dt is None or now > session.ended_dt + SIGN_OUT_GRACE:
+        _check_takes_sign_ins(session, now)  # refused: the session has ended
+
+
+def _check_takes_corrections(session, now):
+    """A coordinator's vouches and headcounts: while sign-ins are taken, and for
+    a week after the end (a roster synced late), never after."""
+    if not rules.takes_vouches(
+        state_at(session.state, session.starts_dt, now), session.ends_dt, now
+    ):
+        if session.state != SessionState.ENDED:
+            _check_takes_sign_ins(session, now)
+        raise AttendanceError(
+            "corrections_closed",
+            "Attendance of this session can no longer be corrected.",
+            Kind.CONFLICT,
+        )
+
+
+def _credit_if_ended(session, user_id, now):
+    """A sign-out or a vouch after the end is credited at once (the learner's
+    outcome decided again), not by running the whole session's credits again."""
+    if session.state == SessionState.ENDED:
+        crediting.credit_session(session.id, now, only_user_id=user_id)
+
+
+def _until_end(session, moment):
+    """``moment``, or the moment a host ended the session when that was earlier."""
+    if session.ended_dt is not None and session.ended_dt < moment:
+        return session.ended_dt
+    return moment
 
 
 def _presence(day_id, user_id):
@@ -213,6 +245,57 @@ def _match_code(session, code, now):
     return rooms.get(key)
 
 
+def _check_may_attend(session, learner):
+    """(their own seat or None, whether they or their hospital booked), after
+    refusing one outside the audience, or unbooked where booking is required
+    (a sign-in and a coordinator's vouch alike)."""
+    problem = audience_problem(queries.audience_of(session), queries.person_of(learner))
+    if problem:
+        raise AttendanceError(
+            "not_in_audience",
+            problem[0].upper() + problem[1:] + ".",
+            Kind.FORBIDDEN,
+            reason=problem,
+        )
+    own_seat = _own_seat(session.id, learner.id)
+    hospital_room = learner.hospital_id in queries.booked_hospital_ids(session.id)
+    is_booked = own_seat is not None or hospital_room
+    if session.is_booking_required and not is_booked:
+        raise AttendanceError(
+            "not_booked",
+            "This session needs a booking: you have no seat of your own and your "
+            "hospital has booked no room.",
+            Kind.FORBIDDEN,
+        )
+    return own_seat, is_booked
+
+
+def _check_not_elsewhere(session, learner, starts, ends):
+    """Refuse a presence from ``starts`` to ``ends`` that overlaps the learner's
+    presence at another session (one body, one room: the same hours never earn
+    two sessions' credit). A presence not signed out lasts to its day's end."""
+    other_end = sa.func.coalesce(Presence.signed_out_dt, SessionDay.ends_dt)
+    other = db.session.execute(
+        sa.select(Presence.session_id, Presence.signed_in_dt)
+        .join(SessionDay, SessionDay.id == Presence.day_id)
+        .where(
+            Presence.user_id == learner.id,
+            Presence.session_id != session.id,
+            Presence.signed_in_dt < ends,
+            other_end > starts,
+        )
+        .limit(1)
+    ).first()
+    if other is not None:
+        raise AttendanceError(
+            "present_elsewhere",
+            f"You are present at another session (#{other.session_id}) at these "
+            "hours; sign out there first.",
+            Kind.CONFLICT,
+            other.signed_in_dt,
+        )
+
+
 def sign_in(session, learner, code, now):
     """Sign ``learner`` in with the code on a room's screen: on the day whose
     doors are open, once, if they are in the audience (and booked, when the
@@ -235,24 +318,8 @@ def sign_in(session, learner, code, now):
             Kind.CONFLICT,
             first,
         )
-    problem = audience_problem(queries.audience_of(session), queries.person_of(learner))
-    if problem:
-        raise AttendanceError(
-            "not_in_audience",
-            problem[0].upper() + problem[1:] + ".",
-            Kind.FORBIDDEN,
-            reason=problem,
-        )
-    own_seat = _own_seat(session.id, learner.id)
-    hospital_room = learner.hospital_id in queries.booked_hospital_ids(session.id)
-    is_booked = own_seat is not None or hospital_room
-    if session.is_booking_required and not is_booked:
-        raise AttendanceError(
-            "not_booked",
-            "This session needs a booking: you have no seat of your own and your "
-            "hospital has booked no room.",
-            Kind.FORBIDDEN,
-        )
+    own_seat, is_booked = _check_may_attend(session, learner)
+    _check_not_elsewhere(session, learner, now, day.ends)
     room_hospital = room.hospital_id if room else session.venue_hospital_id
     presence = Presence(
         session_id=session.id,
@@ -300,9 +367,14 @@ def sign_out(session, learner, code, now):
             presence.signed_out_dt,
         )
     presence.signed_out_dt = now
-    presence.minutes = presence_minutes(day, presence.signed_in_dt, now)
+    # Nobody is present after the host ended the session, however late they
+    # scan the code on the way out.
+    presence.minutes = presence_minutes(
+        day, presence.signed_in_dt, _until_end(session, now)
+    )
     presence.updated_dt = now
     db.session.flush()
+    _credit_if_ended(session, learner.id, now)
     return presence
 
 
@@ -346,16 +418,7 @@ def vouch(
     roster's queued action) returns the presence unchanged; a different one
     corrects it, audited with the values before. Returns the Presence."""
     session = queries.lock_session(session.id)
-    if not rules.takes_vouches(
-        state_at(session.state, session.starts_dt, now), session.ends_dt, now
-    ):
-        if session.state != SessionState.ENDED:
-            _check_takes_sign_ins(session, now)
-        raise AttendanceError(
-            "corrections_closed",
-            "Attendance of this session can no longer be corrected.",
-            Kind.CONFLICT,
-        )
+    _check_takes_corrections(session, now)
     learner = db.session.get(User, user_id)
     if learner is None or not learner.is_active or learner.role != Role.LEARNER:
         raise AttendanceError("unknown_user", "No such learner.", Kind.NOT_FOUND)
@@ -390,15 +453,9 @@ def vouch(
         raise AttendanceError(
             "invalid_times", "Nobody can be vouched for ahead of time.", Kind.INVALID
         )
-    problem = audience_problem(queries.audience_of(session), queries.person_of(learner))
-    if problem:
-        raise AttendanceError(
-            "not_in_audience",
-            problem[0].upper() + problem[1:] + ".",
-            Kind.FORBIDDEN,
-            reason=problem,
-        )
-    minutes = presence_minutes(day, signed_in, signed_out)
+    _check_may_attend(session, learner)
+    _check_not_elsewhere(session, learner, signed_in, signed_out)
+    minutes = presence_minutes(day, signed_in, _until_end(session, signed_out))
     presence = _presence(day.id, learner.id)
     values = {
         "source": PresenceSource.VOUCHED,
@@ -441,6 +498,7 @@ def vouch(
         reason=reason,
         label=f"{learner.name} · {_local(day.starts)}",
     )
+    _credit_if_ended(session, learner.id, now)
     return presence
 
 
@@ -461,8 +519,7 @@ def enter_headcount(session, actor, now, *, day_id, reservation_id, headcount):
     ``above_headcount`` for the office (and unflagged when it rises).
     Returns the RoomHeadcount."""
     session = queries.lock_session(session.id)
-    if session.state in (SessionState.PLANNED, SessionState.CANCELLED):
-        _check_takes_sign_ins(session, now)
+    _check_takes_corrections(session, now)
     day = _day_of(session, day_id)
     if reservation_id is None:
         room_hospital_id = session.venue_hospital_id
@@ -501,7 +558,16 @@ def enter_headcount(session, actor, now, *, day_id, reservation_id, headcount):
             entered_dt=now,
         )
         db.session.add(row)
-    else:
+    elif row.headcount != headcount:
+        # A changed count changes the office's flags: kept with the count before.
+        record_audit(
+            actor,
+            AuditAction.ATTENDANCE_CORRECTED,
+            session,
+            before={"headcount": row.headcount},
+            after={"headcount": headcount, "day": day.id, "room": reservation_id},
+            label=f"{session.title_zh} · {_local(day.starts)}",
+        )
         row.headcount, row.entered_by_id, row.entered_dt = headcount, actor.id, now
     db.session.flush()
     _flag_headcount(day.id, reservation_id)
@@ -571,12 +637,20 @@ def list_attendance(session, actor):
     return list(db.session.scalars(query).unique())
 
 
-def list_headcounts(session):
-    return list(
-        db.session.scalars(
-            sa.select(RoomHeadcount).where(RoomHeadcount.session_id == session.id)
-        )
-    )
+def list_headcounts(session, actor=None):
+    """The rooms' headcounts ``actor`` may read: hosts every room's, a
+    coordinator their hospital's room's (None: every room's, for the pages of
+    hosts)."""
+    query = sa.select(RoomHeadcount).where(RoomHeadcount.session_id == session.id)
+    if actor is not None:
+        scope = rules.attendance_scope(actor, queries.facts_of(session))
+        if scope != "all":
+            own_rooms = sa.select(Reservation.id).where(
+                Reservation.session_id == session.id,
+                Reservation.hospital_id == actor.hospital_id,
+            )
+            query = query.where(RoomHeadcount.reservation_id.in_(own_rooms))
+    return list(db.session.scalars(query))
 
 
 def roster_people(session, actor):

@@ -65,14 +65,15 @@ def activity_date(session):
     return local(session.days[-1].starts_dt).date()
 
 
-def credit_session(session_id, now):
+def credit_session(session_id, now, *, only_user_id=None):
     """Turn an ended session's attendance into credit lines: an outcome for every
     learner with any presence and every lecturer, with the line it earned or
     why none. Idempotent and safe to run twice or at once: it works under the
     session's row lock, keeps the outcomes that earned a line, decides again
     those that did not (a coordinator's late vouch is credited by the next run),
-    and each line is one per person, session and role. Returns the session's
-    outcomes (none when not ended)."""
+    and each line is one per person, session and role. ``only_user_id``: decide
+    that learner alone (a sign-out or vouch after the end), in the same
+    transaction. Returns the session's outcomes (none when not ended)."""
     session = queries.lock_session(session_id)
     if session is None or session.state != SessionState.ENDED:
         return []
@@ -91,7 +92,9 @@ def credit_session(session_id, now):
     by_participation = bool(rule_set and rule_set.credits_by_participation)
     days = queries.days_of(session)
     lecturer_ids = sorted(queries.facts_of(session).lecturer_ids)
-    for user_id, presences in sorted(_presences_by_person(session.id).items()):
+    for user_id, presences in sorted(
+        _presences_by_person(session.id, only_user_id).items()
+    ):
         if (user_id, OutcomeRole.LEARNER) in done:
             continue
         decided = outcomes.decide_learner(
@@ -127,7 +130,7 @@ def credit_session(session_id, now):
         )
     minutes = outcomes.teaching_minutes(days)
     problem = outcomes.teaching_problem(session.kind)
-    for user_id in lecturer_ids:
+    for user_id in lecturer_ids if only_user_id is None else ():
         if (user_id, OutcomeRole.LECTURER) in done:
             continue
         award, reason = None, problem
@@ -145,14 +148,17 @@ def credit_session(session_id, now):
             reason,
             now,
         )
-    if session.credited_dt is None:
+    if session.credited_dt is None and only_user_id is None:
         session.credited_dt = now
     db.session.flush()
     return queries.list_outcomes(session.id)
 
 
-def _presences_by_person(session_id):
-    rows = db.session.scalars(sa.select(Presence).filter_by(session_id=session_id))
+def _presences_by_person(session_id, only_user_id=None):
+    query = sa.select(Presence).filter_by(session_id=session_id)
+    if only_user_id is not None:
+        query = query.filter_by(user_id=only_user_id)
+    rows = db.session.scalars(query)
     by_person = defaultdict(list)
     for row in rows:
         by_person[row.user_id].append(

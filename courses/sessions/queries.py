@@ -12,7 +12,7 @@ from courses.sessions.models import (
     VisitRequest,
     session_lecturers,
 )
-from courses.sessions.schedule import Audience, Day, Person, SessionFacts
+from courses.sessions.schedule import Audience, Day, Person, SessionFacts, is_host
 from courses.sessions.states import (
     ACTIVE_RESERVATION_STATES,
     ReservationKind,
@@ -27,6 +27,18 @@ from lms.db import db
 def get_session(session_id):
     """The session, or None (ids past the column's range are simply absent)."""
     return db.session.get(ScheduledSession, session_id)
+
+
+def visible_session(session_id, actor):
+    """The session if ``actor`` may know it exists: a planned one (not yet
+    approved) only to its hosts and the office; None otherwise, so every page
+    and endpoint answers 404 alike and nobody learns which ids exist."""
+    session = get_session(session_id)
+    if session is None:
+        return None
+    if session.state == SessionState.PLANNED and not is_host(actor, facts_of(session)):
+        return None
+    return session
 
 
 def lock_session(session_id):
@@ -426,3 +438,15 @@ def list_hospital_outcomes(hospital_id, since, until, *, page=1, per_page=50):
     )
     rows = db.session.execute(query).all()
     return rows[:per_page], len(rows) > per_page
+
+
+def attended_day_ids(session_id):
+    """The ids of the session's days with a presence or a room's headcount (an
+    edit must not move them onto other times)."""
+    from courses.sessions.models import RoomHeadcount
+
+    presences = sa.select(Presence.day_id).where(Presence.session_id == session_id)
+    headcounts = sa.select(RoomHeadcount.day_id).where(
+        RoomHeadcount.session_id == session_id
+    )
+    return set(db.session.scalars(sa.union(presences, headcounts)))

@@ -7,7 +7,6 @@ from flask import current_app
 from huey import crontab
 
 from courses.sessions import crediting, queries
-from courses.sessions.states import SessionState
 from lms.db import begin_write_transaction, db, utcnow
 from lms.problems import DomainError
 from lms.queue import periodic_task, task
@@ -33,13 +32,6 @@ def credit_session_task(session_id):
 def queue_credits(session_id):
     """Call after committing the session's end."""
     credit_session_task(session_id)
-
-
-def credit_again_if_ended(session):
-    """Call after committing a correction (a late vouch) of an ended session:
-    its credits task runs again for the people it changed."""
-    if session.state == SessionState.ENDED:
-        queue_credits(session.id)
 
 
 @periodic_task(crontab(minute="*/5"))

@@ -6,7 +6,6 @@ from flask import abort, url_for
 from pydantic import Field
 
 from courses.sessions import attendance, queries
-from courses.sessions.tasks import credit_again_if_ended
 from lms import limits
 from lms.accounts.roles import Role
 from lms.api import api_route, require_user
@@ -14,6 +13,7 @@ from lms.api.schemas import AwareDatetime, Id, In, Out, Query, text
 from lms.db import db, utcnow
 from lms.edge import MAX_ID
 from lms.problems import DomainError, Kind
+from lms.sessions.guessing import attend_by_code
 
 TAGS = ["sessions"]
 
@@ -109,7 +109,8 @@ class HeadcountIn(In):
 
 
 def load_session(session_id):
-    session = queries.get_session(session_id)
+    """The session, or a 404 (a planned one exists only for its hosts)."""
+    session = queries.visible_session(session_id, require_user())
     if session is None:
         abort(404)
     return session
@@ -185,12 +186,13 @@ def session_code(session_id, query):
         403: "Not in the audience, or not booked where booking is required",
         409: "Doors not open, closed, or signed in already (the message says when)",
         422: "A wrong or expired code",
+        429: "Too many wrong codes: wait and scan the screen again",
     },
 )
 def sign_in(session_id, body):
     learner = require_learner()
     session = load_session(session_id)
-    presence = attendance.sign_in(session, learner, body.code, utcnow())
+    presence = attend_by_code(attendance.sign_in, session, learner, body.code, utcnow())
     db.session.commit()
     return {
         "signed_in_at": presence.signed_in_dt,
@@ -210,14 +212,16 @@ def sign_in(session_id, body):
         403: "Not a learner",
         409: "Not signed in, signed out already, or outside the sign-out hours",
         422: "A wrong or expired code",
+        429: "Too many wrong codes: wait and scan the screen again",
     },
 )
 def sign_out(session_id, body):
     learner = require_learner()
     session = load_session(session_id)
-    presence = attendance.sign_out(session, learner, body.code, utcnow())
+    presence = attend_by_code(
+        attendance.sign_out, session, learner, body.code, utcnow()
+    )
     db.session.commit()
-    credit_again_if_ended(session)
     return {
         "signed_out_at": presence.signed_out_dt,
         "presence_minutes": presence.minutes,
@@ -226,7 +230,7 @@ def sign_out(session_id, body):
 
 def attendance_json(session, actor):
     presences = attendance.list_attendance(session, actor)
-    headcounts = attendance.list_headcounts(session)
+    headcounts = attendance.list_headcounts(session, actor)
     return {
         "presences": [presence_json(p) for p in presences],
         "headcounts": [
@@ -278,7 +282,6 @@ def vouch(session_id, body):
         client_ref=body.client_ref,
     )
     db.session.commit()
-    credit_again_if_ended(session)
     return presence_json(presence)
 
 

@@ -8,8 +8,7 @@ from flask import abort
 from courses.queries import actor_of
 from courses.sessions import crediting, queries
 from courses.sessions.outcomes import OutcomeScope, outcome_scope
-from courses.sessions.schedule import is_host, state_at
-from courses.sessions.states import SessionState
+from courses.sessions.schedule import state_at
 from courses.sessions.tasks import queue_credits
 from lms.api import api_route, require_user
 from lms.api.schemas import Out
@@ -53,11 +52,8 @@ class OutcomesOut(Out):
 def load_session(session_id, user):
     """The session, or a 404: a planned one (not yet approved) exists only for
     its hosts, as on its page."""
-    session = queries.get_session(session_id)
-    if session is None or (
-        session.state == SessionState.PLANNED
-        and not is_host(user, queries.facts_of(session))
-    ):
+    session = queries.visible_session(session_id, user)
+    if session is None:
         abort(404)
     return session
 

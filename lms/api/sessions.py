@@ -15,7 +15,7 @@ from courses.sessions.booking_rules import (
     may_cancel_reservation,
 )
 from courses.sessions.models import Reservation, VisitRequest
-from courses.sessions.schedule import LOCAL_TZ, is_host, state_at
+from courses.sessions.schedule import LOCAL_TZ, state_at
 from courses.sessions.states import (
     ReservationKind,
     ReservationState,
@@ -436,17 +436,10 @@ def session_fields(body, *, only_set=False):
 # --- loading ------------------------------------------------------------------
 
 
-def may_see(user, session):
-    """A planned session is seen only by its owner, its lecturers and the office."""
-    return session.state != SessionState.PLANNED or is_host(
-        user, queries.facts_of(session)
-    )
-
-
 def load_session(session_id):
     user = require_user()
-    session = queries.get_session(session_id)
-    if session is None or not may_see(user, session):
+    session = queries.visible_session(session_id, user)
+    if session is None:
         abort(404)
     return user, session
 

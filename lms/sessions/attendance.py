@@ -25,6 +25,7 @@ from courses.sessions.outcomes import OutcomeScope, outcome_scope, required_minu
 from courses.sessions.schedule import LOCAL_TZ, is_host, local, state_at
 from courses.sessions.states import SessionState
 from courses.sessions.tasks import queue_credits
+from lms import limits
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
 from lms.edge import page_arg
@@ -120,11 +121,8 @@ def end_error_message(error):
 
 def load_session(session_id):
     """The session, or a 404: a planned one exists only for its hosts."""
-    session = queries.get_session(session_id)
-    if session is None or (
-        session.state == SessionState.PLANNED
-        and not is_host(current_user, queries.facts_of(session))
-    ):
+    session = queries.visible_session(session_id, current_user)
+    if session is None:
         abort(404)
     return session
 
@@ -252,7 +250,10 @@ def date_range():
         since = date.fromisoformat(
             request.args.get("from") or (until - DEFAULT_RANGE).isoformat()
         )
-    except ValueError:
+        if not (since.year >= limits.YEAR_MIN and until.year <= limits.YEAR_MAX):
+            # Year 1 in Beijing is before UTC's first day: no such range.
+            raise ValueError(until)
+    except (ValueError, OverflowError):
         since, until = today - DEFAULT_RANGE, today
         problem = _("Dates are written 2026-11-30.")
     if since > until or until - since > MAX_RANGE:

@@ -73,12 +73,8 @@ def session_labels():
 def load_session(session_id):
     """The session if the person may see it: a planned one (not yet approved)
     only by its hosts. A 404 otherwise, so nobody learns which ids exist."""
-    session = q.get_session(session_id)
+    session = q.visible_session(session_id, current_user)
     if session is None:
-        abort(404)
-    if session.state == SessionState.PLANNED and not is_host(
-        current_user, q.facts_of(session)
-    ):
         abort(404)
     return session
 

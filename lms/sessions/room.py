@@ -1,5 +1,6 @@
 """The room: the projector's rotating code, the phone sign-in page, the roster."""
 
+import re
 from datetime import datetime, time
 
 import segno
@@ -10,19 +11,21 @@ from flask_login import current_user, login_required
 from courses.sessions import attendance, codes, queries
 from courses.sessions import attendance_rules as rules
 from courses.sessions.schedule import LOCAL_TZ, local
-from courses.sessions.tasks import credit_again_if_ended
 from lms import limits
+from lms.accounts.messages import too_many_attempts_message
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
-from lms.edge import int_arg
+from lms.edge import MAX_ID, int_arg
 from lms.i18n import current_language
 from lms.problems import DomainError, Kind
 from lms.sessions import bp
+from lms.sessions.guessing import attend_by_code
 from lms.sessions.messages import audience_reason
 
 
 def load_session(session_id):
-    session = queries.get_session(session_id)
+    """The session, or a 404 (a planned one exists only for its hosts)."""
+    session = queries.visible_session(session_id, current_user)
     if session is None:
         abort(404)
     return session
@@ -56,6 +59,7 @@ def attendance_message(error):
         "session_planned": _("This session is not open yet."),
         "session_ended": _("This session has ended."),
         "session_cancelled": _("This session was cancelled."),
+        "too_many_codes": too_many_attempts_message(getattr(error, "wait", 60)),
         "corrections_closed": _(
             "Attendance of this session can no longer be corrected: a week has "
             "passed since its end."
@@ -171,13 +175,12 @@ def here(session_id):
                 raise DomainError(
                     "not_a_learner", "Only learners sign in.", Kind.FORBIDDEN
                 )
-            presence = operation(session, current_user, code, utcnow())
+            presence = attend_by_code(operation, session, current_user, code, utcnow())
         except DomainError as failure:
             db.session.rollback()
             error, status = attendance_message(failure), failure.status
         else:
             db.session.commit()
-            credit_again_if_ended(session)
             if action == "sign_in":
                 flash(_("Checked in at %(time)s.", time=hhmm(presence.signed_in_dt)))
             else:
@@ -277,7 +280,7 @@ def roster(session_id):
         room_name = _("your room")
     headcounts = {
         (h.day_id, h.reservation_id): h.headcount
-        for h in attendance.list_headcounts(session)
+        for h in attendance.list_headcounts(session, current_user)
     }
     page = render_template(
         "sessions/room/roster.html",
@@ -309,7 +312,7 @@ def roster_action(session, day):
     now = utcnow()
     if form.get("action") == "headcount":
         raw = form.get("headcount", "").strip()
-        if not raw.isdigit() or len(raw) > 6:
+        if not re.fullmatch(r"[0-9]{1,6}", raw):
             raise attendance.AttendanceError(
                 "invalid_headcount", "A headcount is 0 to 100000.", Kind.INVALID
             )
@@ -325,7 +328,9 @@ def roster_action(session, day):
         flash(_("Headcount saved."), "success")
         return
     user_id = form.get("user_id", "")
-    if not user_id.isdigit() or len(user_id) > 10:
+    # ASCII digits only ("²".isdigit() is true, and int("²") fails), and an id
+    # the columns hold (PostgreSQL's integer ends at 2**31 - 1).
+    if not re.fullmatch(r"[0-9]{1,10}", user_id) or int(user_id) > MAX_ID:
         abort(400)
     signed_in = local_moment(day, form.get("signed_in", ""))
     signed_out = local_moment(day, form.get("signed_out", ""))
@@ -342,6 +347,4 @@ def roster_action(session, day):
         reason=form.get("reason", "")[: limits.REASON_MAX + 1],
         client_ref=form.get("client_ref", "")[:64] or None,
     )
-    db.session.commit()
-    credit_again_if_ended(session)
     flash(_("Presence vouched for."), "success")

@@ -222,3 +222,35 @@ def test_the_roster_queues_a_vouch_offline_and_sends_it_once(
     )
     assert reasons == ["手机没电，本人全程在场"]
     screenshot(page, "room-roster-zh-CN")
+
+
+def test_a_vouch_queued_while_signed_out_waits_for_the_next_sign_in(
+    new_page, committed
+):
+    """The outage outlasted the sign-in: the queued vouch is answered 401, kept,
+    and sent once the coordinator signs in again on that device."""
+    scene = committed(build_room)
+    session_id, colleague = scene["session"], scene["colleague"]
+    page = new_page(locale="zh-CN")
+    sign_in(page, scene["coordinator"])
+    page.goto(f"/sessions/{session_id}/roster")
+    roster = page.locator("#roster")
+    row = page.locator(f"tr[data-person='{colleague}']")
+    page.context.set_offline(True)
+    row.locator("input[name=reason]").fill("断网期间登录过期")
+    row.locator("button[type=submit]").click()
+    expect(roster).to_have_attribute("data-pending", "1")
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    sign_in_again = roster.get_attribute("data-msg-sign-in")
+    expect(page.locator("#roster-sync")).to_contain_text(sign_in_again)
+    expect(roster).to_have_attribute("data-pending", "1")
+    assert committed(presences_of, session_id, colleague) == []
+
+    sign_in(page, scene["coordinator"])
+    page.goto(f"/sessions/{session_id}/roster")
+    expect(page.locator("#roster")).to_have_attribute("data-pending", "0")
+    reasons = committed(
+        lambda: [p.vouch_reason for p in presences_of(session_id, colleague)]
+    )
+    assert reasons == ["断网期间登录过期"]

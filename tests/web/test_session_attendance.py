@@ -643,3 +643,238 @@ def test_a_host_vouches_on_the_roster_of_everyone_booked(client, db, auth, live)
         },
     )
     assert blank.status_code == 422
+
+
+# --- found by an attacker's read ------------------------------------------------
+
+
+def test_guessing_the_room_code_is_throttled(
+    client, auth, live, api_token, create_user
+):
+    """32**6 codes and two steps of every room: a learner (or a script) typing
+    code after code is stopped after ten, through the API and the phone page
+    alike, and the right code waits too; a room's typos on one address do not
+    stop their colleagues."""
+    s = live
+    url = f"/api/v1/sessions/{s.session.id}/sign-in"
+    headers = api_token(s.learner)
+    statuses = [
+        client.post(url, json={"code": guess}, headers=headers).status_code
+        for guess in ("ABCDEF", "BCDEFG", "CDEFGH", "DEFGHJ", "EFGHJK") * 2
+    ]
+    assert statuses == [422] * 10
+    right = s.code(utcnow(), s.room)
+    stopped = client.post(url, json={"code": right}, headers=headers)
+    assert stopped.status_code == 429, stopped.json
+    assert stopped.json["error"]["code"] == "too_many_codes"
+    assert presences(db_session(), s.session) == []
+    # The same person on the phone page is stopped as well.
+    auth.login(s.learner.login)
+    page = f"/sessions/{s.session.id}/here"
+    token = csrf_token_from(client.get(page).get_data(as_text=True))
+    answer = client.post(
+        page, data={"code": right, "action": "sign_in", "csrf_token": token}
+    )
+    assert answer.status_code == 429
+    # A colleague in the same room (the same address) signs in.
+    colleague = create_user(hospital=s.county)
+    answer = client.post(url, json={"code": right}, headers=api_token(colleague))
+    assert answer.status_code == 200, answer.json
+
+
+def db_session():
+    from lms.db import db
+
+    return db
+
+
+def test_a_vouch_does_not_get_round_a_required_booking(db, scene, create_user):
+    s = scene(is_booking_required=True)
+    walk_in = create_user(hospital=s.other)
+    their_coordinator = create_user(role=Role.SITE_COORDINATOR, hospital=s.other)
+    refused(
+        "not_booked",
+        attendance.vouch,
+        s.session,
+        their_coordinator,
+        END + MIN,
+        user_id=walk_in.id,
+        day_id=s.day.id,
+        signed_in=START,
+        signed_out=END,
+        reason="在场",
+    )
+    assert presences(db, s.session) == []
+
+
+def test_the_same_hours_never_count_at_two_sessions(
+    db, scene, create_scheduled_session, create_hospital
+):
+    s = scene()
+    elsewhere = create_scheduled_session(
+        days=[(START, END)], venue=create_hospital(), project_number="2026-51-01-002"
+    )
+    now = START + MIN
+    attendance.sign_in(s.session, s.learner, s.code(now, s.room), now)
+    other_code = codes.current_code(elsewhere.code_secret, codes.VENUE, now)
+    error = refused(
+        "present_elsewhere", attendance.sign_in, elsewhere, s.learner, other_code, now
+    )
+    assert f"#{s.session.id}" in error.message
+    # Signed out of the first, the learner may walk over to the second.
+    later = START + 60 * MIN
+    attendance.sign_out(s.session, s.learner, s.code(later, s.room), later)
+    other_code = codes.current_code(elsewhere.code_secret, codes.VENUE, later + MIN)
+    moved = attendance.sign_in(elsewhere, s.learner, other_code, later + MIN)
+    assert moved.signed_in_dt == later + MIN
+    # A vouch for hours already spent elsewhere is refused too.
+    attendance.sign_in(s.session, s.colleague, s.code(START, s.room), START)
+    refused(
+        "present_elsewhere",
+        attendance.vouch,
+        elsewhere,
+        elsewhere.owner,
+        END + MIN,
+        user_id=s.colleague.id,
+        day_id=elsewhere.days[0].id,
+        signed_in=START,
+        signed_out=END,
+        reason="补录",
+    )
+
+
+def test_presence_stops_when_a_host_ends_the_session_early(db, scene):
+    """Ended an hour into a two-hour day: a sign-out five minutes later counts
+    the hour, and an hour later (a relayed code) there is no code to scan."""
+    from courses.sessions import crediting
+
+    s = scene()
+    attendance.sign_in(s.session, s.learner, s.code(START, s.room), START)
+    attendance.sign_in(s.session, s.colleague, s.code(START, s.room), START)
+    ended_at = START + 60 * MIN
+    crediting.end_session(s.session, s.host, ended_at)
+    soon = ended_at + 5 * MIN
+    out = attendance.sign_out(s.session, s.learner, s.code(soon, s.room), soon)
+    assert out.minutes == 60
+    late = END - MIN
+    refused(
+        "session_ended",
+        attendance.sign_out,
+        s.session,
+        s.colleague,
+        s.code(late, s.room),
+        late,
+    )
+    refused("session_ended", attendance.room_code, s.session, s.host, late)
+
+
+def test_a_headcount_after_the_corrections_close_is_refused_and_changes_are_audited(
+    db, scene
+):
+    from courses.sessions import crediting
+
+    s = scene()
+    for person in (s.learner, s.colleague):
+        attendance.sign_in(s.session, person, s.code(START, s.room), START)
+    first = attendance.enter_headcount(
+        s.session, s.coordinator, START + MIN, day_id=s.day.id,
+        reservation_id=s.room.id, headcount=1,
+    )  # fmt: skip
+    assert sum("above_headcount" in p.flags for p in presences(db, s.session)) == 1
+    changed = attendance.enter_headcount(
+        s.session, s.coordinator, START + 2 * MIN, day_id=s.day.id,
+        reservation_id=s.room.id, headcount=2,
+    )  # fmt: skip
+    assert changed.id == first.id
+    (entry,) = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "attendance_corrected")
+    ).all()
+    assert entry.before == {"headcount": 1}
+    crediting.end_session(s.session, s.host, END)
+    refused(
+        "corrections_closed",
+        attendance.enter_headcount,
+        s.session,
+        s.coordinator,
+        END + timedelta(days=8),
+        day_id=s.day.id,
+        reservation_id=s.room.id,
+        headcount=100_000,
+    )
+
+
+def test_a_planned_session_is_not_found_by_its_room_pages_or_attendance(
+    client, auth, api_token, create_scheduled_session, create_user, create_hospital
+):
+    session = create_scheduled_session(
+        state=SessionState.PLANNED, title_zh="未批准的课程"
+    )
+    stranger = create_user(role=Role.SITE_COORDINATOR, hospital=create_hospital())
+    api = client.get(
+        f"/api/v1/sessions/{session.id}/attendance", headers=api_token(stranger)
+    )
+    assert api.status_code == 404
+    auth.login(stranger.login)
+    for path in ("roster", "here", "room"):
+        answer = client.get(f"/sessions/{session.id}/{path}")
+        assert answer.status_code == 404, path
+        assert "未批准的课程" not in answer.get_data(as_text=True)
+
+
+def test_a_coordinator_reads_only_their_rooms_headcount(
+    client, db, live, api_token, create_user, create_hospital
+):
+    s = live
+    attendance.enter_headcount(
+        s.session, s.host, utcnow(), day_id=s.day.id, reservation_id=None,
+        headcount=40,
+    )  # fmt: skip
+    db.session.commit()
+    rows = client.get(
+        f"/api/v1/sessions/{s.session.id}/attendance", headers=api_token(s.coordinator)
+    ).json
+    assert rows["headcounts"] == []
+    host_rows = client.get(
+        f"/api/v1/sessions/{s.session.id}/attendance", headers=api_token(s.host)
+    ).json
+    assert host_rows["headcounts"] == [{"day": s.day.id, "room": None, "headcount": 40}]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"action": "vouch", "user_id": "²"},
+        {"action": "vouch", "user_id": "9999999999"},
+        {"action": "headcount", "headcount": "³"},
+    ],
+    ids=["superscript id", "id past the column", "superscript headcount"],
+)
+def test_the_roster_form_refuses_odd_digits_without_a_500(client, auth, live, form):
+    s = live
+    auth.login(s.coordinator.login)
+    url = f"/sessions/{s.session.id}/roster"
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    now = utcnow().astimezone(LOCAL_TZ)
+    answer = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "signed_in": (now - 9 * MIN).strftime("%H:%M"),
+            "signed_out": (now - 2 * MIN).strftime("%H:%M"),
+            "reason": "x",
+            **form,
+        },
+    )
+    assert answer.status_code in (400, 422)
+
+
+@pytest.mark.parametrize(
+    "query", ["to=0001-01-01", "to=9999-12-31", "from=0001-01-01&to=0001-01-02"]
+)
+def test_a_hospitals_attendance_at_the_calendars_edges_is_a_message(
+    client, auth, create_user, query
+):
+    coordinator = create_user(role=Role.SITE_COORDINATOR)
+    auth.login(coordinator.login)
+    answer = client.get(f"/hospitals/{coordinator.hospital_id}/attendance?{query}")
+    assert answer.status_code in (200, 400)

@@ -1,12 +1,19 @@
 // The coordinator's roster keeps working through a network outage: each vouch
 // or headcount is queued in localStorage with a client_ref, sent in order, and
-// dropped from the queue only once the server answered (an action whose answer
-// was lost is sent again: the server changes nothing the second time).
+// dropped from the queue only once the server answered it on its merits (an
+// action whose answer was lost is sent again: the server changes nothing the
+// second time). An answer about the sender, not the action (signed out, a stale
+// form token, too many requests), keeps the queue until the person signs in
+// again. The queue is the signed-in person's own: another person signing in on
+// the same device neither sends nor sees it.
 (function () {
   "use strict";
   var roster = document.getElementById("roster");
   if (!roster) { return; }
-  var KEY = "telecme-roster-queue-" + roster.dataset.session;
+  var KEY = "telecme-roster-queue-" + roster.dataset.session + "-" + roster.dataset.user;
+  // Answers about the sender, not the action: keep the action queued.
+  // (400: the page's form token went stale; 401: signed out.)
+  var KEEP = {400: true, 401: true, 408: true, 429: true};
   var sync = document.getElementById("roster-sync");
   var token = document.querySelector("meta[name=csrf-token]").content;
   var sending = false;
@@ -72,6 +79,11 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.status >= 500) { throw new Error("server " + response.status); }
+        if (KEEP[response.status]) {
+          sending = false;
+          showQueue(roster.dataset.msgSignIn);
+          return;  // sent again once the person has signed in again (a reload)
+        }
         // Answered: done with it, applied or refused (a refusal will not change).
         save(load().filter(function (other) { return other.ref !== item.ref; }));
         if (response.ok) { applied(item, body); }
