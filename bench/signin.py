@@ -12,7 +12,8 @@ Learners sign in to a scheduled session with the room's rotating code
 A screen thread fetches each room's code (``GET /api/v1/sessions/{id}/code``)
 every few seconds, as the room screens do, while the client threads send the
 learners' sign-ins in a shuffled order; then every learner signs out the same
-way. The script prints sign-ins and sign-outs per second, p50/p95/max latency,
+way (the same learners sit every session, and a presence at another session in
+the same hours is refused, so each signs out before the next). The script prints sign-ins and sign-outs per second, p50/p95/max latency,
 errors (must be 0), the presences the database holds afterwards against the
 sign-ins accepted (nothing lost or doubled), and the same load on a no-op
 endpoint of the same server (``/healthz``) with the ratio. Medians of several
