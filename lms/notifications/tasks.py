@@ -20,3 +20,20 @@ def send_notification_email(message):
     if link:
         body = f"{body}\n\n{config['PUBLIC_BASE_URL'].rstrip('/')}{link}"
     send_mail(config, message["to"], f"TeleCME: {subject}", body)
+
+
+@task(retries=3, retry_delay=60)
+def send_notification_emails(messages):
+    """Send each of ``messages`` (as :func:`send_notification_email` takes them):
+    one queued task for a notice to everyone booked at a session. A retry sends
+    only those not sent yet."""
+    failed = []
+    for message in messages:
+        try:
+            send_notification_email.call_local(message)
+        except Exception:
+            failed.append(message)
+    if failed:
+        if len(failed) == len(messages):
+            raise RuntimeError(f"could not send {len(failed)} notification emails")
+        send_notification_emails(failed)
