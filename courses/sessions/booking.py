@@ -7,7 +7,7 @@ one seat per learner and one room per hospital.
 """
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -23,7 +23,7 @@ from courses.sessions.models import (
     SessionDay,
     VisitRequest,
 )
-from courses.sessions.schedule import audience_problem, scheduled_minutes
+from courses.sessions.schedule import audience_problem, scheduled_minutes, state_at
 from courses.sessions.states import (
     ACTIVE_RESERVATION_STATES,
     ReservationKind,
@@ -32,6 +32,7 @@ from courses.sessions.states import (
     SessionState,
     VisitState,
 )
+from courses.workflow import CourseStatus
 from lms import limits
 from lms.accounts.models import User
 from lms.accounts.roles import Profession, Role
@@ -42,7 +43,7 @@ from lms.enums import ProjectLevel
 from lms.hospitals.models import Hospital
 from lms.hospitals.network import PROVINCES_BY_CODE, Tier
 from lms.notifications.kinds import NotificationKind
-from lms.notifications.operations import notify
+from lms.notifications.operations import notify, notify_many
 from lms.problems import DomainError, Kind
 from lms.text import BlankText, clean_text
 
@@ -278,8 +279,13 @@ def _clean_fields(fields, *, current=None):
             isinstance(course_id, bool)
             or not isinstance(course_id, int)
             or db.session.get(Course, course_id) is None
+            or db.session.get(Course, course_id).status != CourseStatus.APPROVED
         ):
-            raise SessionError("invalid_course", "No such course.", Kind.INVALID)
+            # A draft (another lecturer's, unpublished) would show its title on
+            # the session's page to everyone.
+            raise SessionError(
+                "invalid_course", "No such approved course.", Kind.INVALID
+            )
         out["course_id"] = course_id
     elif "course_id" in given:
         out["course_id"] = None
@@ -516,13 +522,23 @@ def _set_days(session, days):
     db.session.flush()
 
 
+def _class_hours(session, days):
+    terms = credit_terms()
+    rule_set = terms.get_rule_set(session.rule_set_code)
+    minutes = sum(int((end - start).total_seconds() // 60) for start, end in days)
+    return terms.calculate_class_hours(minutes, rule_set) if rule_set else minutes
+
+
 def update_session(session, actor, now, *, reason="", **fields):
     """Change a session (its owner or the office) that has not ended or been
-    cancelled. Days are changed in place by position; a day that has begun
-    stays as it was. The capacity never drops below the seats booked; raising
-    it promotes the waiting list. A change of title, days or place raises the
-    ``sequence`` and tells everyone booked or waiting, with ``reason`` (then
-    required)."""
+    cancelled. Once the office approved it, its credit terms
+    (``rules.OFFICE_TERMS``), lecturers and class hours are the office's to
+    change; once it is under way only the office changes anything
+    (``rules.edit_problem``). Days are changed in place by position; a day
+    whose doors have opened, or with sign-ins or headcounts, stays as it was.
+    The capacity never drops below the seats booked; raising it promotes the
+    waiting list. A change of title, days or place raises the ``sequence`` and
+    tells everyone booked or waiting, with ``reason`` (then required)."""
     unknown = set(fields) - _UPDATABLE
     if unknown:
         raise TypeError(f"update_session() got unexpected fields {sorted(unknown)}")
@@ -542,7 +558,52 @@ def update_session(session, actor, now, *, reason="", **fields):
     days = before.days
     if "days" in fields:
         days = tuple(_days(fields["days"]))
-        _refuse(rules.changed_days_problem(list(before.days), list(days), now))
+    lecturers = None
+    if "lecturer_ids" in fields:
+        owner = db.session.get(User, session.owner_id)
+        lecturers = _check_lecturer_ids(owner, fields["lecturer_ids"])
+    changed = [
+        key
+        for key in rules.OFFICE_TERMS
+        if key in clean and clean[key] != getattr(session, key)
+    ]
+    if lecturers is not None and {u.id for u in lecturers} != {
+        u.id for u in session.lecturers
+    }:
+        changed.append("lecturers")
+    if days != before.days and _class_hours(session, days) != _class_hours(
+        session, before.days
+    ):
+        changed.append("class_hours")
+    problem = rules.edit_problem(
+        is_office=actor.role == Role.ADMINISTRATOR,
+        seen_state=state_at(session.state, session.starts_dt, now),
+        is_approved=session.approved_dt is not None
+        or session.state != SessionState.PLANNED,
+        changed=changed,
+    )
+    if problem is not None:
+        kind = Kind.FORBIDDEN if problem.code == "office_only" else Kind.CONFLICT
+        raise SessionError(problem.code, problem.message, kind)
+    if days != before.days:
+        attended = queries.attended_day_ids(session.id)
+        doors = max(
+            session.doors_open_minutes,
+            clean.get("doors_open_minutes", session.doors_open_minutes),
+        )
+        _refuse(
+            rules.changed_days_problem(
+                list(before.days),
+                list(days),
+                now,
+                doors_open=timedelta(minutes=doors),
+                attended={
+                    index
+                    for index, row in enumerate(session.days)
+                    if row.id in attended
+                },
+            )
+        )
     taken = queries.seats_taken(session.id)
     largest_room = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.max(Reservation.seats), 0)).where(
@@ -558,10 +619,6 @@ def update_session(session, actor, now, *, reason="", **fields):
     _refuse(rules.booking_closes_problem(closes, days[0][0]), Kind.INVALID)
     venue = clean.get("venue_hospital_id", session.venue_hospital_id)
     room = clean.get("venue_room", session.venue_room)
-    lecturers = None
-    if "lecturer_ids" in fields:
-        owner = db.session.get(User, session.owner_id)
-        lecturers = _check_lecturer_ids(owner, fields["lecturer_ids"])
     after = rules.Terms(
         title_zh=clean.get("title_zh", before.title_zh),
         title_en=clean.get("title_en", before.title_en),
@@ -585,13 +642,12 @@ def update_session(session, actor, now, *, reason="", **fields):
     if changes:
         session.sequence += 1
     db.session.flush()
-    for user_id in people:
-        notify(
-            user_id,
-            NotificationKind.SESSION_CHANGED,
-            params=session_params(session, reason=reason),
-            link=session_link(session),
-        )
+    notify_many(
+        people,
+        NotificationKind.SESSION_CHANGED,
+        params=session_params(session, reason=reason),
+        link=session_link(session),
+    )
     _promote(session, now)
     return session
 
@@ -716,13 +772,12 @@ def cancel_session(session, actor, now, reason):
         after={"state": SessionState.CANCELLED},
         reason=reason,
     )
-    for user_id in _people_booked(session.id):
-        notify(
-            user_id,
-            NotificationKind.SESSION_CANCELLED,
-            params=session_params(session, reason=reason),
-            link=session_link(session),
-        )
+    notify_many(
+        _people_booked(session.id),
+        NotificationKind.SESSION_CANCELLED,
+        params=session_params(session, reason=reason),
+        link=session_link(session),
+    )
     return session
 
 
@@ -855,6 +910,8 @@ def book_room(
                 "the booking stays as it was.",
             )
         freed = existing.state == ReservationState.BOOKED and seats < existing.seats
+        if decision.state == ReservationState.BOOKED:
+            existing.state = ReservationState.BOOKED  # a waiting room now fits
         existing.seats = seats
         existing.room = room
         existing.is_equipment_tested = bool(is_equipment_tested)
@@ -903,13 +960,12 @@ def _promote(session, now):
         reservation.state = ReservationState.BOOKED
         reservation.updated_dt = now
     db.session.flush()
-    for reservation in promoted:
-        notify(
-            reservation.user_id,
-            NotificationKind.SEAT_CONFIRMED,
-            params=session_params(session),
-            link=session_link(session),
-        )
+    notify_many(
+        [reservation.user_id for reservation in promoted],
+        NotificationKind.SEAT_CONFIRMED,
+        params=session_params(session),
+        link=session_link(session),
+    )
     return promoted
 
 
@@ -918,7 +974,10 @@ def cancel_reservation(reservation, actor, now):
     coordinator, or the office); seats it held go to the waiting list, whose
     promoted reservations are returned (and told)."""
     if not rules.may_cancel_reservation(
-        actor, user_id=reservation.user_id, hospital_id=reservation.hospital_id
+        actor,
+        user_id=reservation.user_id,
+        hospital_id=reservation.hospital_id,
+        kind=reservation.kind,
     ):
         raise SessionError(
             "forbidden", "This reservation is not yours to cancel.", Kind.FORBIDDEN
@@ -930,6 +989,13 @@ def cancel_reservation(reservation, actor, now):
     if session.state in (SessionState.ENDED, SessionState.CANCELLED):
         raise SessionError(
             "session_closed", f"This session is {session.state.value}.", Kind.CONFLICT
+        )
+    if state_at(session.state, session.starts_dt, now) == SessionState.UNDER_WAY:
+        raise SessionError(
+            "session_under_way",
+            "This session is under way; its places are no longer cancelled "
+            "(its attendance shows who came).",
+            Kind.CONFLICT,
         )
     held_seats = reservation.state == ReservationState.BOOKED
     reservation.state = ReservationState.CANCELLED

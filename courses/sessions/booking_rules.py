@@ -13,8 +13,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from courses.sessions.schedule import LOCAL_TZ, local, state_at
-from courses.sessions.states import ReservationState, SessionKind, SessionState
+from courses.sessions.states import (
+    ReservationKind,
+    ReservationState,
+    SessionKind,
+    SessionState,
+)
 from lms.accounts.roles import Role
+from lms.limits import YEAR_MAX, YEAR_MIN
 
 #: A session runs on at most this many days ...
 MAX_DAYS = 31
@@ -46,6 +52,16 @@ def _is_aware(moment):
     )
 
 
+def within_years(moment):
+    """Whether an aware ``moment`` falls, in Asia/Shanghai, in the years the
+    network schedules (``lms.limits`` YEAR_MIN..YEAR_MAX). 9999-12-31T17:00Z is
+    year 10000 in Beijing: no datetime holds it, every page showing it fails."""
+    try:
+        return YEAR_MIN <= local(moment).year <= YEAR_MAX
+    except (OverflowError, ValueError):
+        return False
+
+
 def sorted_days(days):
     """``days`` (pairs of start and end) in order of their start."""
     return sorted(((start, end) for start, end in days), key=lambda day: day[0])
@@ -70,6 +86,11 @@ def days_problem(days):
                 "Each day's start and end need a time zone, "
                 "e.g. 2026-12-03T09:00:00+08:00.",
             )
+        if not (within_years(start) and within_years(end)):
+            return Refusal(
+                "invalid_days",
+                f"Days are in the years {YEAR_MIN} to {YEAR_MAX}.",
+            )
         if end <= start:
             return Refusal("invalid_days", "Each day must end after it starts.")
         if end - start > MAX_DAY_LENGTH:
@@ -81,19 +102,29 @@ def days_problem(days):
     return None
 
 
-def changed_days_problem(old_days, new_days, now):
+def changed_days_problem(
+    old_days, new_days, now, *, doors_open=timedelta(0), attended=frozenset()
+):
     """Why an edit from ``old_days`` to ``new_days`` (both sorted pairs, days
-    matched by position) is refused at ``now``: a day that has begun cannot be
-    moved or removed, and a new or moved day cannot start in the past."""
+    matched by position) is refused at ``now``: a day that has begun — from its
+    doors opening, ``doors_open`` before its start — cannot be moved or
+    removed, nor a day with sign-ins or headcounts (``attended``: positions in
+    ``old_days``; its presences would belong to another day), and a new or
+    moved day cannot start in the past."""
     for index in range(max(len(old_days), len(new_days))):
         old = old_days[index] if index < len(old_days) else None
         new = new_days[index] if index < len(new_days) else None
         if old == new:
             continue
-        if old is not None and old[0] <= now:
+        if old is not None and old[0] - doors_open <= now:
             return Refusal(
                 "day_started",
-                "A day that has begun cannot be moved or removed.",
+                "A day that has begun (its doors are open) cannot be moved or removed.",
+            )
+        if old is not None and index in attended:
+            return Refusal(
+                "day_attended",
+                "A day with sign-ins or headcounts cannot be moved or removed.",
             )
         if new is not None and new[0] <= now:
             return Refusal(
@@ -165,6 +196,11 @@ def booking_closes_problem(booking_closes_dt, first_start):
         return None
     if not _is_aware(booking_closes_dt):
         return Refusal("invalid_booking_closes", "Booking's close needs a time zone.")
+    if not within_years(booking_closes_dt):
+        return Refusal(
+            "invalid_booking_closes",
+            f"Booking closes in the years {YEAR_MIN} to {YEAR_MAX}.",
+        )
     if first_start is not None and booking_closes_dt > first_start:
         return Refusal(
             "invalid_booking_closes",
@@ -358,6 +394,48 @@ def may_manage_session(actor, owner_id):
     return actor.role == Role.ADMINISTRATOR or actor.id == owner_id
 
 
+#: What the office approved of a session: once it is approved only the office
+#: changes them (with the session's lecturers and its class hours).
+OFFICE_TERMS = (
+    "rule_set_code",
+    "project_level",
+    "credit_category",
+    "project_number",
+    "min_presence",
+    "kind",
+)
+
+
+def edit_problem(*, is_office, seen_state, is_approved, changed):
+    """Why an edit is refused: ``seen_state`` is the session's state at the
+    time (``schedule.state_at``), ``changed`` the names of what the edit
+    really changes (credit terms as in ``OFFICE_TERMS``, "lecturers",
+    "class_hours"). An ended or cancelled session is edited by nobody; one
+    under way only by the office; an approved session's credit terms,
+    lecturers and class hours only by the office."""
+    if seen_state in (SessionState.ENDED, SessionState.CANCELLED):
+        return Refusal("session_closed", f"This session is {seen_state.value}.")
+    if is_office:
+        return None
+    if seen_state == SessionState.UNDER_WAY:
+        return Refusal(
+            "office_only",
+            "This session is under way; only the CME office changes it now.",
+        )
+    office_terms = [name for name in changed if name in OFFICE_TERMS] + [
+        name for name in changed if name in ("lecturers", "class_hours")
+    ]
+    if is_approved and office_terms:
+        return Refusal(
+            "office_only",
+            "The CME office approved this session's credit terms, lecturers and "
+            "hours; only the office changes them now ("
+            + ", ".join(office_terms)
+            + ").",
+        )
+    return None
+
+
 def may_book_room(actor, hospital_id):
     """A hospital's room is booked by its own coordinator (or the office)."""
     if actor.role == Role.ADMINISTRATOR:
@@ -365,10 +443,14 @@ def may_book_room(actor, hospital_id):
     return actor.role == Role.SITE_COORDINATOR and actor.hospital_id == hospital_id
 
 
-def may_cancel_reservation(actor, *, user_id, hospital_id):
-    """A reservation is cancelled by the person who holds it, the coordinator
-    of its hospital, or the office."""
-    if actor.role == Role.ADMINISTRATOR or actor.id == user_id:
+def may_cancel_reservation(actor, *, user_id, hospital_id, kind=ReservationKind.SEAT):
+    """A seat is cancelled by the learner who holds it, the coordinator of its
+    hospital, or the office; a hospital's room only by the hospital's current
+    coordinator or the office (a coordinator who booked it and was since
+    demoted or moved no longer speaks for the hospital)."""
+    if actor.role == Role.ADMINISTRATOR:
+        return True
+    if kind == ReservationKind.SEAT and actor.id == user_id:
         return True
     return (
         actor.role == Role.SITE_COORDINATOR

@@ -8,7 +8,7 @@ fields they do not know, and take their limits from ``lms.limits``, as the page
 forms do. Texts are cleaned (``clean_text``) by the operations.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -57,6 +57,15 @@ def _iso_text(value):
 def _aware(value):
     if value.tzinfo is None:
         raise ValueError("needs a time zone, e.g. 2026-09-01T08:00:00+08:00")
+    try:
+        # Bounded so that every time zone holds it: 9999-12-31T20:00-08:00 is
+        # past UTC's year 9999 (OverflowError), and shown in Beijing so is
+        # 9999-12-31T17:00Z.
+        in_range = limits.YEAR_MIN <= value.astimezone(UTC).year <= limits.YEAR_MAX
+    except OverflowError:
+        in_range = False
+    if not in_range or not limits.YEAR_MIN <= value.year <= limits.YEAR_MAX:
+        raise ValueError(f"dates are between {limits.YEAR_MIN} and {limits.YEAR_MAX}")
     return value
 
 

@@ -663,7 +663,10 @@ def cancel_reservation(reservation_id):
     user = require_user()
     reservation = db.session.get(Reservation, reservation_id)
     if reservation is None or not may_cancel_reservation(
-        user, user_id=reservation.user_id, hospital_id=reservation.hospital_id
+        user,
+        user_id=reservation.user_id,
+        hospital_id=reservation.hospital_id,
+        kind=reservation.kind,
     ):
         abort(404)
     promoted = booking.cancel_reservation(reservation, user, utcnow())

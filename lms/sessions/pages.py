@@ -316,7 +316,10 @@ def cancel_reservation(reservation_id):
     if reservation is None:
         abort(404)
     if not may_cancel_reservation(
-        current_user, user_id=reservation.user_id, hospital_id=reservation.hospital_id
+        current_user,
+        user_id=reservation.user_id,
+        hospital_id=reservation.hospital_id,
+        kind=reservation.kind,
     ):
         abort(404)
     session = load_session(reservation.session_id)

@@ -158,7 +158,7 @@ def test_a_changed_session_keeps_its_uid_with_a_higher_sequence(
         session,
         session.owner,
         utcnow(),
-        days=[(start, start + timedelta(hours=1))],
+        days=[(start, start + timedelta(hours=2))],
         reason="专家手术调整",
     )
 
@@ -166,7 +166,7 @@ def test_a_changed_session_keeps_its_uid_with_a_higher_sequence(
     assert list(after) == [uid]
     assert after[uid]["SEQUENCE"] > before["SEQUENCE"]
     assert after[uid].decoded("DTSTART") == start
-    assert after[uid].decoded("DTEND") == start + timedelta(hours=1)
+    assert after[uid].decoded("DTEND") == start + timedelta(hours=2)
 
 
 def test_a_cancelled_session_stays_in_the_feed_as_cancelled(

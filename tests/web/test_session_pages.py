@@ -512,6 +512,8 @@ def test_the_owner_edits_a_session_and_everyone_booked_is_told(
         for name, value in session_fields(session.venue).items()
         if name not in ("days",)
     }
+    # The office approved the credit terms: the form keeps them as they are.
+    fields.update(kind=session.kind.value, project_number=session.project_number)
     start = session.days[0].starts_dt + timedelta(hours=8 + 1)
     fields["days"] = f"{start:%Y-%m-%d %H:%M}-{start + timedelta(hours=2):%H:%M}"
     # Moving the day without a reason: refused, nothing changes.
@@ -546,7 +548,12 @@ def test_an_edit_keeps_days_the_form_shows_unchanged(
 
     days_text = unescape(html.split('name="days"')[1].split(">", 1)[1].split("</")[0])
     fields = session_fields(
-        hub, days=days_text.strip(), title_zh="新的题目", reason="改题"
+        hub,
+        days=days_text.strip(),
+        title_zh="新的题目",
+        reason="改题",
+        kind=session.kind.value,
+        project_number=session.project_number,
     )
     assert post(client, page, fields, page).status_code == 302
     db.session.refresh(session)

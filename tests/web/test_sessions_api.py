@@ -3,6 +3,7 @@ cancelling them, seats, rooms and the waiting list, visit requests, and every
 bad input of issue 13 that booking owns."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -1055,9 +1056,411 @@ def test_days_shifted_onto_each_others_dates_keep_their_ids(
     assert [d["id"] for d in response.json["days"]] == [d["id"] for d in before["days"]]
     got = [datetime.fromisoformat(d["starts_at"]) for d in response.json["days"]]
     assert got == [start + timedelta(days=i + 1) for i in range(3)]
+    # One day fewer changes the approved class hours: the office's to do.
     fewer = client.patch(
-        f"/api/v1/sessions/{session_id}", json={"days": shifted[1:]}, headers=headers
+        f"/api/v1/sessions/{session_id}",
+        json={"days": shifted[1:]},
+        headers=scene.headers(scene.office),
     )
     assert fewer.status_code == 200, fewer.json
     ids = [d["id"] for d in before["days"]]
     assert [d["id"] for d in fewer.json["days"]] == ids[:2]
+
+
+# --- holes found by the attacker of issue 13 ------------------------------------
+
+
+def _queries(db, action):
+    from sqlalchemy import event
+
+    count = [0]
+
+    def before(*args, **kwargs):
+        count[0] += 1
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return count[0]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"project_level": "national"},
+        {"project_number": "2026-00-00-999"},
+        {"min_presence": 0.01},
+        {"kind": "onsite"},
+        {"rule_set": "CN-2024", "project_level": "hospital"},
+        "extra_lecturer",
+        "longer_days",
+    ],
+    ids=str,
+)
+def test_an_approved_sessions_credit_terms_are_changed_only_by_the_office(
+    client, db, scene, open_session, create_user, change
+):
+    """The owner raised the level, cut the presence to 1 %, added lecturers or
+    stretched 3 hours to 31 days of 24 after the office approved them."""
+    session_id = open_session()
+    before = client.get(
+        f"/api/v1/sessions/{session_id}", headers=scene.headers(scene.office)
+    ).json
+    if change == "extra_lecturer":
+        colleague = create_user(role=Role.LECTURER, hospital=scene.hub)
+        change = {"lecturer_ids": [scene.lecturer.id, colleague.id]}
+    elif change == "longer_days":
+        start = datetime.fromisoformat(before["days"][0]["starts_at"])
+        change = {
+            "days": [
+                {
+                    "starts_at": iso(start + timedelta(days=n)),
+                    "ends_at": iso(start + timedelta(days=n, hours=23)),
+                }
+                for n in range(31)
+            ],
+            "reason": "x",
+        }
+    response = client.patch(
+        f"/api/v1/sessions/{session_id}",
+        json=change,
+        headers=scene.headers(scene.lecturer),
+    )
+    assert response.status_code == 403, response.json
+    assert response.json["error"]["code"] == "office_only"
+    assert "office" in response.json["error"]["message"]
+    after = client.get(
+        f"/api/v1/sessions/{session_id}", headers=scene.headers(scene.office)
+    ).json
+    assert after == before
+    # The same fields sent unchanged (a form posting everything) are fine.
+    same = {k: before[k] for k in ("project_level", "min_presence", "kind")}
+    same["lecturer_ids"] = before["lecturer_ids"]
+    assert (
+        client.patch(
+            f"/api/v1/sessions/{session_id}",
+            json={**same, "title_zh": "新标题"},
+            headers=scene.headers(scene.lecturer),
+        ).status_code
+        == 200
+    )
+    # The office changes them.
+    office = client.patch(
+        f"/api/v1/sessions/{session_id}",
+        json={"min_presence": 0.9, "project_level": "national"},
+        headers=scene.headers(scene.office),
+    )
+    assert office.status_code == 200, office.json
+    assert office.json["min_presence"] == 0.9
+
+
+def test_a_session_under_way_or_past_its_days_is_edited_only_by_the_office(
+    client, db, scene, create_scheduled_session, create_user
+):
+    now = utcnow().replace(microsecond=0)
+    session = create_scheduled_session(
+        owner=scene.lecturer,
+        venue=scene.hub,
+        days=[(now - timedelta(hours=3), now - timedelta(hours=1))],
+    )
+    colleague = create_user(role=Role.LECTURER, hospital=scene.hub)
+    for change in (
+        {"min_presence": 0.01, "project_level": "national"},
+        {"lecturer_ids": [scene.lecturer.id, colleague.id]},
+        {"title_zh": "改个标题", "reason": "x"},
+    ):
+        response = client.patch(
+            f"/api/v1/sessions/{session.id}",
+            json=change,
+            headers=scene.headers(scene.lecturer),
+        )
+        assert response.status_code == 403, response.json
+        assert response.json["error"]["code"] == "office_only"
+        assert "under way" in response.json["error"]["message"]
+    db.session.refresh(session)
+    assert session.min_presence == Decimal("0.80") and len(session.lecturers) <= 1
+    office = client.patch(
+        f"/api/v1/sessions/{session.id}",
+        json={"title_zh": "改个标题", "reason": "x"},
+        headers=scene.headers(scene.office),
+    )
+    assert office.status_code == 200, office.json
+    # ... but never its days that have begun.
+    moved = client.patch(
+        f"/api/v1/sessions/{session.id}",
+        json={"days": [_day(now + timedelta(days=1))], "reason": "x"},
+        headers=scene.headers(scene.office),
+    )
+    assert moved.status_code == 409
+    assert moved.json["error"]["code"] == "day_started"
+
+
+@pytest.mark.parametrize("state", [SessionState.ENDED, SessionState.CANCELLED])
+def test_an_ended_or_cancelled_session_is_edited_by_nobody(
+    client, db, scene, create_scheduled_session, state
+):
+    session = create_scheduled_session(owner=scene.lecturer, venue=scene.hub)
+    session.state = state
+    db.session.commit()
+    for user in (scene.lecturer, scene.office):
+        response = client.patch(
+            f"/api/v1/sessions/{session.id}",
+            json={"min_presence": 0.5},
+            headers=scene.headers(user),
+        )
+        assert response.status_code == 409
+        assert response.json["error"]["code"] == "session_closed"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {
+            "days": [
+                {
+                    "starts_at": "9999-12-31T20:00:00-08:00",
+                    "ends_at": "9999-12-31T21:00:00-08:00",
+                }
+            ]
+        },
+        {
+            "days": [
+                {
+                    "starts_at": "9999-12-31T17:00:00+00:00",
+                    "ends_at": "9999-12-31T18:00:00+00:00",
+                }
+            ]
+        },
+        {
+            "days": [
+                {
+                    "starts_at": "9999-12-30T09:00:00+08:00",
+                    "ends_at": "9999-12-30T12:00:00+08:00",
+                }
+            ]
+        },
+        {
+            "days": [
+                {
+                    "starts_at": "2101-01-01T09:00:00+08:00",
+                    "ends_at": "2101-01-01T12:00:00+08:00",
+                }
+            ]
+        },
+        {"booking_closes_at": "0001-01-01T00:00:00+08:00"},
+        {"booking_closes_at": "0001-01-01T07:59:00+08:00"},
+        {"booking_closes_at": "1999-12-31T23:00:00+08:00"},
+    ],
+    ids=[
+        "past-9999-in-utc",
+        "10000-in-beijing",
+        "9999",
+        "2101",
+        "before-year-1",
+        "year-1",
+        "1999",
+    ],
+)
+def test_years_outside_the_networks_are_a_clear_422(client, db, scene, changes):
+    """OverflowError (a 500) on some; a year-9999 day broke the office's list,
+    the session's page, approval and the venue's feed on the others."""
+    response = client.post(
+        "/api/v1/sessions",
+        json=session_body(scene, **changes),
+        headers=scene.headers(scene.lecturer),
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert "2000 and 2100" in response.json["error"]["message"]
+    assert db.session.scalar(sa.select(sa.func.count(ScheduledSession.id))) == 0
+
+
+def test_a_waiting_room_shrunk_to_fit_is_booked(client, scene, open_session):
+    session_id = open_session(capacity=10)
+    county = {"hospital_id": scene.county.id, "seats": 8}
+    assert (
+        book(client, scene, session_id, scene.coordinator, county).json["state"]
+        == "booked"
+    )
+    other = {"hospital_id": scene.other.id, "seats": 5, "waitlist": True}
+    assert (
+        book(client, scene, session_id, scene.other_coordinator, other).json["state"]
+        == "waiting"
+    )
+    smaller = book(
+        client,
+        scene,
+        session_id,
+        scene.other_coordinator,
+        {"hospital_id": scene.other.id, "seats": 2},
+    )
+    assert smaller.status_code == 200
+    assert smaller.json["state"] == "booked"
+    assert smaller.json["waiting_position"] is None
+
+
+@pytest.mark.parametrize("people", [5, 60])
+def test_an_edit_tells_everyone_booked_in_a_bounded_number_of_queries(
+    client, db, scene, open_session, create_user, people
+):
+    """Two statements per person under the session's lock: 420 queries for an
+    edit of a session with 200 booked."""
+    from courses.sessions.booking import reserve_seat
+
+    session_id = open_session(capacity=1000)
+    session = db.session.get(ScheduledSession, session_id)
+    learners = [create_user(hospital=scene.county) for _ in range(people)]
+    for learner in learners:
+        reserve_seat(session, learner, utcnow())
+    db.session.commit()
+    headers = scene.headers(scene.lecturer)
+    counted = _queries(
+        db,
+        lambda: client.patch(
+            f"/api/v1/sessions/{session_id}",
+            json={"title_zh": "改了标题", "reason": "改名"},
+            headers=headers,
+        ),
+    )
+    assert counted < 40, counted
+    assert all(
+        len(notices(db, learner, "session_changed")) == 1 for learner in learners
+    )
+    counted = _queries(
+        db,
+        lambda: client.post(
+            f"/api/v1/sessions/{session_id}/cancel",
+            json={"reason": "停电"},
+            headers=headers,
+        ),
+    )
+    assert counted < 40, counted
+    assert all(
+        len(notices(db, learner, "session_cancelled")) == 1 for learner in learners
+    )
+
+
+def test_a_group_viewing_shows_only_an_approved_course(client, db, scene, create_user):
+    from courses import operations as course_ops
+
+    other_lecturer = create_user(role=Role.LECTURER, hospital=scene.hub)
+    draft = course_ops.create_course(other_lecturer, title_zh="未发布草稿课程ABC")
+    db.session.commit()
+    response = client.post(
+        "/api/v1/sessions",
+        json=session_body(scene, kind="group_viewing", course_id=draft.id),
+        headers=scene.headers(scene.lecturer),
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "invalid_course"
+
+
+def test_a_seat_is_not_cancelled_once_the_session_is_under_way(
+    client, db, scene, create_scheduled_session
+):
+    now = utcnow().replace(microsecond=0)
+    session = create_scheduled_session(
+        owner=scene.lecturer,
+        venue=scene.hub,
+        days=[(now + timedelta(hours=1), now + timedelta(hours=3))],
+    )
+    learner = scene.learners[0]
+    seat = book(client, scene, session.id, learner)
+    assert seat.status_code == 201
+    session.days[0].starts_dt = now - timedelta(minutes=30)  # it began
+    db.session.commit()
+    response = client.delete(
+        f"/api/v1/reservations/{seat.json['id']}", headers=scene.headers(learner)
+    )
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "session_under_way"
+    assert db.session.get(Reservation, seat.json["id"]).state == ReservationState.BOOKED
+
+
+@pytest.mark.parametrize("edit", ["remove", "move"])
+def test_a_day_with_a_sign_in_is_neither_moved_nor_removed(
+    client, db, scene, create_scheduled_session, edit
+):
+    """Days are matched by position: a learner signed in while the doors were
+    open, the owner moved that day a week on, and the sign-in belonged to the
+    new day (or to the next day when the first was removed)."""
+    from courses.sessions import attendance
+    from courses.sessions.models import Presence
+
+    now = utcnow().replace(microsecond=0)
+    first = (now + timedelta(minutes=20), now + timedelta(hours=2))
+    second = (now + timedelta(days=1), now + timedelta(days=1, hours=2))
+    session = create_scheduled_session(
+        owner=scene.lecturer, venue=scene.hub, days=[first, second]
+    )
+    code, _, _ = attendance.room_code(session, scene.lecturer, now)
+    attendance.sign_in(session, scene.learners[0], code, now)
+    db.session.commit()
+    days = (
+        [second]
+        if edit == "remove"
+        else [(first[0] + timedelta(days=7), first[1] + timedelta(days=7)), second]
+    )
+    before = [(d.id, d.starts_dt) for d in session.days]
+    response = client.patch(
+        f"/api/v1/sessions/{session.id}",
+        json={
+            "days": [{"starts_at": iso(s), "ends_at": iso(e)} for s, e in days],
+            "reason": "moved",
+        },
+        headers=scene.headers(scene.office),
+    )
+    assert response.status_code == 409, response.json
+    # The doors opened 30 minutes before the first day: it has begun.
+    assert response.json["error"]["code"] == "day_started"
+    session.doors_open_minutes = 0  # the doors not yet open: the sign-in holds it
+    db.session.commit()
+    response = client.patch(
+        f"/api/v1/sessions/{session.id}",
+        json={
+            "days": [{"starts_at": iso(s), "ends_at": iso(e)} for s, e in days],
+            "reason": "moved",
+        },
+        headers=scene.headers(scene.office),
+    )
+    assert response.status_code == 409, response.json
+    assert response.json["error"]["code"] == "day_attended"
+    db.session.expire_all()
+    session = db.session.get(ScheduledSession, session.id)
+    assert [(d.id, d.starts_dt) for d in session.days] == before
+    presence = db.session.scalar(sa.select(Presence))
+    assert presence.day_id == before[0][0]
+
+
+@pytest.mark.parametrize("change", ["demoted", "moved"])
+def test_a_former_coordinator_cannot_cancel_the_hospitals_room(
+    client, db, scene, open_session, change
+):
+    from lms.accounts.operations import update_user_as_admin
+
+    session_id = open_session(capacity=50)
+    coordinator = scene.coordinator
+    room = book(
+        client,
+        scene,
+        session_id,
+        coordinator,
+        {"hospital_id": scene.county.id, "seats": 20},
+    )
+    assert room.status_code == 201
+    role, hospital = (
+        (Role.LEARNER, coordinator.hospital)
+        if change == "demoted"
+        else (coordinator.role, scene.other)
+    )
+    update_user_as_admin(
+        coordinator, role=role, hospital=hospital, is_active=True, actor=scene.office
+    )
+    db.session.commit()
+    response = client.delete(
+        f"/api/v1/reservations/{room.json['id']}", headers=scene.headers(coordinator)
+    )
+    assert response.status_code == 404
+    assert db.session.get(Reservation, room.json["id"]).state == ReservationState.BOOKED

@@ -364,3 +364,95 @@ def test_may_cancel_reservation(actor, ok):
 )
 def test_hospital_audience_problem(audience, problem):
     assert hospital_audience_problem(audience, 10, "county", "51") == problem
+
+
+# --- the attacker's holes: room cancels, edits of approved sessions, years ------
+
+M = timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("actor", "ok"),
+    [
+        (person(Role.SITE_COORDINATOR, 5, 10), True),  # the hospital's coordinator
+        (person(Role.SITE_COORDINATOR, 5, 11), False),  # booked it, moved away
+        (person(Role.LEARNER, 5, 10), False),  # booked it, demoted
+        (person(Role.SITE_COORDINATOR, 7, 10), True),  # the new coordinator
+        (person(Role.ADMINISTRATOR, 8, None), True),
+    ],
+)
+def test_a_room_is_cancelled_by_the_hospitals_current_coordinator(actor, ok):
+    from courses.sessions.states import ReservationKind
+
+    assert (
+        may_cancel_reservation(
+            actor, user_id=5, hospital_id=10, kind=ReservationKind.ROOM
+        )
+        is ok
+    )
+
+
+@pytest.mark.parametrize(
+    ("is_office", "seen", "approved", "changed", "code"),
+    [
+        (False, SessionState.PLANNED, False, ["project_level", "lecturers"], None),
+        (False, SessionState.OPEN, True, [], None),
+        (False, SessionState.OPEN, True, ["min_presence"], "office_only"),
+        (False, SessionState.OPEN, True, ["kind"], "office_only"),
+        (False, SessionState.OPEN, True, ["lecturers"], "office_only"),
+        (False, SessionState.OPEN, True, ["class_hours"], "office_only"),
+        (True, SessionState.OPEN, True, ["min_presence", "class_hours"], None),
+        (False, SessionState.UNDER_WAY, True, [], "office_only"),
+        (True, SessionState.UNDER_WAY, True, ["lecturers"], None),
+        (True, SessionState.ENDED, True, [], "session_closed"),
+        (True, SessionState.CANCELLED, False, [], "session_closed"),
+    ],
+)
+def test_edit_problem(is_office, seen, approved, changed, code):
+    from courses.sessions.booking_rules import edit_problem
+
+    problem = edit_problem(
+        is_office=is_office, seen_state=seen, is_approved=approved, changed=changed
+    )
+    assert (problem and problem.code) == code
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "now", "doors", "attended", "code"),
+    [
+        # Doors open 30 minutes before: 20 minutes before the start it has begun.
+        ([day(0)], [day(24)], T0 - 20 * M, 30 * M, set(), "day_started"),
+        ([day(0)], [day(24)], T0 - 40 * M, 30 * M, set(), None),
+        # A sign-in or a headcount on a day holds it, moved or removed.
+        ([day(0), day(24)], [day(24)], T0 - 40 * M, 30 * M, {0}, "day_attended"),
+        ([day(0), day(24)], [day(0), day(48)], T0 - 4 * H, 0 * M, {0}, None),
+        ([day(0), day(24)], [day(0), day(48)], T0 - 4 * H, 0 * M, {1}, "day_attended"),
+    ],
+)
+def test_changed_days_problem_from_the_doors_and_attendance(
+    old, new, now, doors, attended, code
+):
+    problem = changed_days_problem(old, new, now, doors_open=doors, attended=attended)
+    assert (problem and problem.code) == code
+
+
+@pytest.mark.parametrize(
+    ("moment", "ok"),
+    [
+        (datetime(2026, 12, 3, 1, 0, tzinfo=UTC), True),
+        (datetime(9999, 12, 31, 17, 0, tzinfo=UTC), False),  # year 10000 in Beijing
+        (datetime(2100, 12, 31, 15, 59, tzinfo=UTC), True),
+        (datetime(2100, 12, 31, 16, 0, tzinfo=UTC), False),  # 2101 in Beijing
+        (datetime(1999, 12, 31, 16, 0, tzinfo=UTC), True),  # 2000 in Beijing
+        (datetime(1, 1, 1, 0, 0, tzinfo=UTC), False),
+    ],
+)
+def test_within_years_in_beijing(moment, ok):
+    from courses.sessions.booking_rules import within_years
+
+    assert within_years(moment) is ok
+    if not ok:
+        assert days_problem([(moment, moment + timedelta(hours=1))]).code == (
+            "invalid_days"
+        )
+        assert booking_closes_problem(moment, None).code == "invalid_booking_closes"
