@@ -126,3 +126,37 @@ def test_a_queue_that_is_down_loses_the_copy_not_the_action(
         queue.init_app(app)
     assert _db.session.get(type(row), row.id) is not None
     assert "could not queue the email copy of a reminder notice" in caplog.text
+
+
+def test_a_notice_to_many_is_one_insert_and_its_copies_one_task(db, smtp, create_user):
+    """A session's edit tells everyone booked: one row each, and an email copy
+    for the active people signing in with an email address only."""
+    import time
+
+    import sqlalchemy as sa
+
+    from lms.notifications.models import Notification
+    from lms.notifications.operations import notify_many
+
+    zh = create_user(login="zhao@example.cn")
+    en = create_user(login="qian@example.org")
+    en.locale = "en"
+    phone = create_user(login="13800138000")
+    gone = create_user(login="sun@example.cn")
+    gone.is_active = False
+    _db.session.commit()
+    people = [zh.id, en.id, phone.id, gone.id]
+    told = notify_many(
+        people, NotificationKind.SESSION_CHANGED, params={"reason": "改期"}, link="/s/1"
+    )
+    assert told == 4
+    _db.session.commit()
+    rows = _db.session.scalars(sa.select(Notification)).all()
+    assert sorted(row.user_id for row in rows) == sorted(people)
+    deadline = time.monotonic() + 10
+    while len(smtp.messages) < 2 and time.monotonic() < deadline:
+        smtp.arrived.wait(0.2)
+    assert sorted(tos[0] for tos, _ in smtp.messages) == [
+        "qian@example.org",
+        "zhao@example.cn",
+    ]
