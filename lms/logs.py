@@ -16,6 +16,9 @@ from flask import g, has_request_context, request
 #: An incoming id is kept only if it looks like one (no spaces, quotes, newlines).
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 REQUEST_LOG = "lms.requests"
+#: URL parts that are credentials (a calendar feed's secret, a password reset's
+#: token): a log line names the route instead of the path holding them.
+SECRET_URL_ARGS = frozenset({"secret", "token"})
 
 
 def request_id():
@@ -41,6 +44,13 @@ def _user_id():
     return user.id if user is not None and user.is_authenticated else None
 
 
+def _path():
+    """The request's path as logged: the route when the path holds a secret."""
+    if request.url_rule is not None and SECRET_URL_ARGS & set(request.view_args or ()):
+        return request.url_rule.rule
+    return request.path
+
+
 def _finish(response):
     response.headers["X-Request-ID"] = request_id()
     logger = logging.getLogger(REQUEST_LOG)
@@ -52,7 +62,7 @@ def _finish(response):
         "user_id": _user_id(),
         "method": request.method,
         "route": request.url_rule.rule if request.url_rule else None,
-        "path": request.path,
+        "path": _path(),
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1)
         if started
@@ -68,7 +78,7 @@ def log_exception(app, exc_info):
         "Unexpected error, request %s: %s %s",
         request_id(),
         request.method,
-        request.path,
+        _path(),
         exc_info=exc_info,
         extra={"request_id": request_id()},
     )

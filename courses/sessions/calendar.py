@@ -4,7 +4,7 @@ feeds (only the SHA-256 of a feed's secret is stored; the secret is shown once).
 A person's calendar: sessions they booked (their own seat, or their hospital's
 room when they are its coordinator), sessions they own or teach, and on the
 page (not in the feed) open sessions whose audience includes them. A hospital's:
-sessions it booked a room for and sessions held at it. A cancelled session stays
+sessions it booked a room for and approved sessions held at it. A cancelled session stays
 on the calendars it was on (its bookings were cancelled with it), marked so.
 """
 
@@ -149,6 +149,19 @@ def _sessions_with(reservations):
     )
 
 
+def _hospital_sessions(hospital_id):
+    """A hospital's sessions: held at it once approved (a planned session is
+    its hosts' and the office's business, not yet the venue's), or with its
+    room booked."""
+    return sa.or_(
+        sa.and_(
+            ScheduledSession.venue_hospital_id == hospital_id,
+            ScheduledSession.state != SessionState.PLANNED,
+        ),
+        _sessions_with(_hospital_rooms(hospital_id)),
+    )
+
+
 def _teaching(user):
     return sa.or_(
         ScheduledSession.owner_id == user.id,
@@ -260,11 +273,7 @@ def _person_view(user, days, now, show):
 def hospital_entries(hospital_id, starts_from, starts_before, now):
     """The days on a hospital's calendar: sessions it booked a room for and
     sessions held at it."""
-    condition = sa.or_(
-        ScheduledSession.venue_hospital_id == hospital_id,
-        _sessions_with(_hospital_rooms(hospital_id)),
-    )
-    days = _days(condition, starts_from, starts_before)
+    days = _days(_hospital_sessions(hospital_id), starts_from, starts_before)
     return _hospital_view(hospital_id, days, now)
 
 
@@ -284,11 +293,7 @@ def feed_entries(feed, now):
     merely open ones), from ``FEED_PAST`` ago on."""
     since = now - FEED_PAST
     if feed.hospital_id is not None:
-        condition = sa.or_(
-            ScheduledSession.venue_hospital_id == feed.hospital_id,
-            _sessions_with(_hospital_rooms(feed.hospital_id)),
-        )
-        days = _days(condition, since, limit=FEED_MAX_DAYS)
+        days = _days(_hospital_sessions(feed.hospital_id), since, limit=FEED_MAX_DAYS)
         return _hospital_view(feed.hospital_id, days, now)
     user = db.session.get(User, feed.user_id)
     condition = sa.or_(_teaching(user), _sessions_with(_own_reservations(user)))
@@ -305,7 +310,8 @@ def hash_secret(secret):
 
 def feed_for_secret(secret):
     """The live feed behind a URL's secret, or None (malformed, unknown,
-    revoked, or a deactivated person's alike)."""
+    revoked, a deactivated person's, or a hospital's made by someone no longer
+    its active coordinator or the office, alike)."""
     if not SECRET_FORM.fullmatch(secret or ""):
         return None
     feed = db.session.scalar(
@@ -314,9 +320,16 @@ def feed_for_secret(secret):
             CalendarFeed.revoked_dt.is_(None),
         )
     )
-    if feed is None or feed.user_id is None:
-        return feed
-    return feed if db.session.get(User, feed.user_id).is_active else None
+    if feed is None:
+        return None
+    if feed.user_id is not None:
+        return feed if db.session.get(User, feed.user_id).is_active else None
+    # A hospital's feed lives as long as its maker may hold it: active and
+    # still the hospital's coordinator (or the office).
+    maker = db.session.get(User, feed.created_by_id)
+    if maker is None or not maker.is_active:
+        return None
+    return feed if can_hold_hospital_feed(maker, feed.hospital_id) else None
 
 
 def live_feed(*, user_id=None, hospital_id=None):

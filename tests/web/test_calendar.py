@@ -586,3 +586,82 @@ def test_the_edges_of_the_range_have_no_link_past_them(client, auth, create_user
     auth.login(create_user().login)
     html = client.get("/calendar?date=2100-12-15").get_data(as_text=True)
     assert 'rel="next"' not in html and 'rel="prev"' in html
+
+
+# --- holes found by the attacker of issue 13 ---------------------------------------
+
+
+def test_a_planned_session_is_not_on_its_venues_calendar_or_feed(
+    client, auth, db, create_user, create_hospital, create_scheduled_session
+):
+    """The session page and the API hid an unapproved session from the venue's
+    coordinator; the calendar's "my hospital" view and the hospital feed did not."""
+    hospital = create_hospital()
+    coordinator = create_user(role=Role.SITE_COORDINATOR, hospital=hospital)
+    lecturer = create_user(role=Role.LECTURER)
+    days = in_days(2)
+    create_scheduled_session(
+        owner=lecturer,
+        days=days,
+        venue=hospital,
+        title_zh="秘密未批准课程XYZ",
+        state=SessionState.PLANNED,
+    )
+    create_scheduled_session(
+        days=in_days(2, hours=1), venue=hospital, title_zh="已批准课程"
+    )
+    db.session.commit()
+    auth.login(coordinator.login)
+    date = days[0][0].astimezone(LOCAL_TZ).date().isoformat()
+    page = client.get(f"/calendar?view=list&show=hospital&date={date}")
+    html = page.get_data(as_text=True)
+    assert "已批准课程" in html and "秘密未批准课程XYZ" not in html
+    secret = feed_secret(make_feed(client, "hospital", hospital_id=hospital.id))
+    summaries = [str(e["SUMMARY"]) for e in events_of(fetch(client, secret)).values()]
+    assert summaries == ["已批准课程"]
+    auth.logout()
+    # Its host still sees it on their own calendar.
+    auth.login(lecturer.login)
+    html = client.get(f"/calendar?view=list&date={date}").get_data(as_text=True)
+    assert "秘密未批准课程XYZ" in html
+
+
+@pytest.mark.parametrize("change", ["deactivated", "demoted", "moved"])
+def test_a_hospital_feed_stops_when_its_maker_may_no_longer_hold_it(
+    client, auth, db, create_user, create_hospital, change
+):
+    from lms.accounts.operations import update_user_as_admin
+
+    hospital, elsewhere = create_hospital(), create_hospital()
+    office = create_user(role=Role.ADMINISTRATOR)
+    coordinator = create_user(role=Role.SITE_COORDINATOR, hospital=hospital)
+    db.session.commit()
+    auth.login(coordinator.login)
+    secret = feed_secret(make_feed(client, "hospital", hospital_id=hospital.id))
+    auth.logout()
+    assert fetch(client, secret).status_code == 200
+    role, at_hospital, active = {
+        "deactivated": (coordinator.role, hospital, False),
+        "demoted": (Role.LEARNER, hospital, True),
+        "moved": (coordinator.role, elsewhere, True),
+    }[change]
+    update_user_as_admin(
+        coordinator, role=role, hospital=at_hospital, is_active=active, actor=office
+    )
+    db.session.commit()
+    assert fetch(client, secret).status_code == 404
+
+
+def test_a_feeds_secret_is_not_written_to_the_request_log(
+    client, auth, create_user, caplog
+):
+    import logging
+
+    auth.login(create_user().login)
+    secret = feed_secret(make_feed(client))
+    with caplog.at_level(logging.INFO, logger="lms.requests"):
+        assert fetch(client, secret).status_code == 200
+        fetch(client, secret[:-1] + "A")  # a wrong one neither
+    lines = [r.getMessage() for r in caplog.records if r.name == "lms.requests"]
+    assert any("/calendar/<secret>.ics" in line for line in lines)
+    assert secret not in caplog.text and secret[:-1] not in caplog.text
