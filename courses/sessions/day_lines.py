@@ -1,6 +1,9 @@
 """A session's days as the office types them: one line a day,
 ``2026-12-03 09:00-12:00``, in Asia/Shanghai.
 
+A day past midnight ends on the next date, marked ``+1``:
+``2026-12-03 22:00-02:00 +1`` (the API takes such days; the form shows them so).
+
 The form's field is plain text so a whole week goes in fast and works without
 JavaScript. Full-width digits and punctuation, as a Chinese input method types
 them (``２０２６－１２－０３　９：００～１２：００``), and the separators ``~``,
@@ -13,7 +16,7 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from courses.sessions.booking_rules import MAX_DAYS
 from courses.sessions.schedule import LOCAL_TZ
@@ -27,6 +30,7 @@ LINE = re.compile(
     r"\s*(?P<h1>\d{1,2}):(?P<m1>\d{2})"
     r"\s*(?:-|–|—|~|至|到)\s*"
     r"(?P<h2>\d{1,2}):(?P<m2>\d{2})"
+    r"(?:\s*(?P<next>\(\s*\+\s*1\s*\)|\+\s*1|次日))?"
 )
 
 
@@ -36,8 +40,8 @@ class DayLineProblem:
 
     ``code``: ``unreadable`` (not ``YYYY-MM-DD HH:MM-HH:MM``), ``no_such_date`` (not
     in the calendar, or a year outside ``lms.limits`` YEAR_MIN..YEAR_MAX),
-    ``no_such_time``, ``ends_before_start``, ``overlaps`` (with line ``other``),
-    ``no_days``, ``too_many``."""
+    ``no_such_time``, ``ends_before_start`` (a day past midnight is marked
+    ``+1``), ``overlaps`` (with line ``other``), ``no_days``, ``too_many``."""
 
     line: int
     code: str
@@ -62,7 +66,10 @@ def parse_day_line(text):
     match = LINE.fullmatch(text)
     if match is None:
         return "unreadable"
-    numbers = {name: int(value) for name, value in match.groupdict().items()}
+    next_day = match.group("next") is not None
+    numbers = {
+        name: int(value) for name, value in match.groupdict().items() if name != "next"
+    }
     if not YEAR_MIN <= numbers["year"] <= YEAR_MAX:
         return "no_such_date"  # and 0001-01-01 00:00 in Beijing is no UTC time
     try:
@@ -74,7 +81,10 @@ def parse_day_line(text):
     if not (numbers["m1"] < 60 and numbers["m2"] < 60):
         return "no_such_time"
     starts = _moment(on, numbers["h1"], numbers["m1"])
-    ends = _moment(on, numbers["h2"], numbers["m2"])
+    ends_on = on + timedelta(days=1) if next_day else on
+    if ends_on.year > YEAR_MAX:
+        return "no_such_date"
+    ends = _moment(ends_on, numbers["h2"], numbers["m2"])
     if ends <= starts:
         return "ends_before_start"
     return starts, ends
@@ -114,5 +124,6 @@ def format_day_lines(days):
     lines = []
     for starts, ends in days:
         starts, ends = starts.astimezone(LOCAL_TZ), ends.astimezone(LOCAL_TZ)
-        lines.append(f"{starts:%Y-%m-%d %H:%M}-{ends:%H:%M}")
+        marker = " +1" if ends.date() > starts.date() else ""
+        lines.append(f"{starts:%Y-%m-%d %H:%M}-{ends:%H:%M}{marker}")
     return "\n".join(lines)

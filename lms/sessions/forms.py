@@ -65,7 +65,10 @@ def day_problem_message(problem):
         "unreadable": _l("line %(line)s: write a day as 2026-12-03 09:00-12:00"),
         "no_such_date": _l("line %(line)s: there is no such date"),
         "no_such_time": _l("line %(line)s: times run from 00:00 to 23:59"),
-        "ends_before_start": _l("line %(line)s: the day ends before it starts"),
+        "ends_before_start": _l(
+            "line %(line)s: the day ends before it starts (a day past midnight "
+            "ends +1: 2026-12-03 22:00-02:00 +1)"
+        ),
         "overlaps": _l("line %(line)s overlaps line %(other)s"),
         "no_days": _l("Enter at least one day."),
         "too_many": _l("A session has at most %(max)s days.", max=DAYS_MAX),

@@ -55,6 +55,18 @@ def session_error_message(error):
         "room_taken": _("The room is used by another session at an overlapping time."),
         "day_in_past": _("A new or moved day cannot start in the past."),
         "day_started": _("A day that has begun cannot be moved or removed."),
+        "day_attended": _(
+            "A day with sign-ins or headcounts cannot be moved or removed."
+        ),
+        "office_only": _(
+            "Only the CME office changes this now: it approved the session's "
+            "credit terms, lecturers and hours, and it alone edits a session "
+            "under way."
+        ),
+        "session_under_way": _(
+            "This session is under way: its places are no longer cancelled."
+        ),
+        "invalid_course": _("Choose an approved course."),
         "capacity_below_booked": _(
             "More seats are booked than the new capacity: it cannot be lower."
         ),

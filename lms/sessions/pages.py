@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm.attributes import set_committed_value
 
 from certificates.queries import get_rule_set, list_current_rule_sets
 from certificates.rules import Activity, Source, calculate_credits
@@ -220,6 +221,19 @@ def render_show(session, *, seat_form=None, room_form=None, status=200):
     rooms = [
         r for r in q.active_reservations(session.id) if r.kind == ReservationKind.ROOM
     ]
+    if hosting and rooms:
+        # The rooms' hospitals in one query (the table named each by a query of
+        # its own).
+        by_id = {
+            h.id: h
+            for h in db.session.scalars(
+                sa.select(Hospital).where(
+                    Hospital.id.in_({r.hospital_id for r in rooms})
+                )
+            )
+        }
+        for room in rooms:
+            set_committed_value(room, "hospital", by_id.get(room.hospital_id))
     return render_template(
         "sessions/pages/show.html",
         session=session,
@@ -415,6 +429,7 @@ def edit(session_id):
     if not may_manage_session(current_user, session.owner_id):
         abort(403)
     form = session_form(EditSessionForm)
+    status = None
     if request.method == "GET":
         fill_from(form, session)
     elif form.validate_on_submit():
@@ -427,11 +442,12 @@ def edit(session_id):
         except booking.SessionError as error:
             db.session.rollback()
             refused(error)
+            status = error.status  # office_only is a 403, a taken room a 409
         else:
             db.session.commit()
             flash(_("The session was saved."), "success")
             return back_to(session)
-    status = 422 if form.is_submitted() else 200
+    status = (422 if form.is_submitted() else 200) if status is None else status
     return render_template(
         "sessions/pages/form.html", form=form, edited=session
     ), status

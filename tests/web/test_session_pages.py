@@ -2,6 +2,7 @@
 session page for learners, coordinators and hosts, new and edit, the office's
 list and visit requests, a coordinator's bookings."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -800,3 +801,127 @@ def test_the_office_sees_the_latest_past_sessions_first(
     html = client.get("/office/sessions").get_data(as_text=True)
     ended = html.split('id="group-ended"')[1]
     assert ended.index("两天前的直播课") < ended.index("一个月前的直播课")
+
+
+# --- holes found by the attacker of issue 13 ---------------------------------------
+
+
+def edit_form(client, session):
+    """The edit page's own fields, as a browser would post them back."""
+    from html import unescape
+
+    page = f"/sessions/{session.id}/edit"
+    html = client.get(page).get_data(as_text=True)
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name or name.group(1) == "csrf_token":
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        if ("checkbox" in tag or "radio" in tag) and "checked" not in tag:
+            continue
+        value = unescape(value.group(1)) if value else ""
+        if name.group(1) in fields:  # a checked list
+            previous = fields[name.group(1)]
+            fields[name.group(1)] = [
+                *(previous if isinstance(previous, list) else [previous]),
+                value,
+            ]
+        else:
+            fields[name.group(1)] = value
+    for name, options in re.findall(
+        r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S
+    ):
+        chosen = re.findall(r'<option[^>]*selected[^>]*value="([^"]*)"', options)
+        chosen += re.findall(r'<option[^>]*value="([^"]*)"[^>]*selected', options)
+        if chosen:
+            fields[name] = chosen[0] if len(chosen) == 1 else chosen
+    days = re.search(r'<textarea[^>]*name="days"[^>]*>(.*?)</textarea>', html, re.S)
+    fields["days"] = unescape(days.group(1)).strip()
+    return page, fields
+
+
+def test_the_owner_cannot_change_approved_credit_terms_on_the_edit_page(
+    client, auth, db, lecturer, session
+):
+    auth.login(lecturer.login)
+    page, fields = edit_form(client, session)
+    fields.update(project_level="national", min_presence="1", reason="x")
+    response = post(client, page, fields, page)
+    assert response.status_code == 403
+    assert "CME office" in response.get_data(as_text=True)
+    db.session.refresh(session)
+    assert session.project_level.value == "provincial"
+    assert str(session.min_presence) == "0.80"
+
+
+def test_a_day_past_midnight_is_edited_on_its_page(
+    client, auth, db, lecturer, create_scheduled_session, hub
+):
+    """The API accepts 22:00-02:00; the page showed it as '22:00-02:00' and
+    refused its own text, so the session could not be edited on the page."""
+    from datetime import datetime
+
+    from courses.sessions.schedule import LOCAL_TZ
+
+    on = (utcnow() + timedelta(days=5)).astimezone(LOCAL_TZ).date()
+    start = datetime(on.year, on.month, on.day, 22, 0, tzinfo=LOCAL_TZ)
+    session = create_scheduled_session(
+        owner=lecturer, venue=hub, days=[(start, start + timedelta(hours=4))]
+    )
+    day_id = session.days[0].id
+    auth.login(lecturer.login)
+    page, fields = edit_form(client, session)
+    assert fields["days"] == f"{on:%Y-%m-%d} 22:00-02:00 +1"
+    fields.update(title_zh="改个标题", reason="改题")
+    response = post(client, page, fields, page)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 302, re.findall(
+        r"(?:error|flash)[^>]*>([^<]{3,200})", body
+    )
+    db.session.refresh(session)
+    assert session.title_zh == "改个标题"
+    assert session.days[0].id == day_id
+    assert session.days[0].ends_dt == start + timedelta(hours=4)
+
+
+def _queries(db, action):
+    from sqlalchemy import event
+
+    count = [0]
+
+    def before(*args, **kwargs):
+        count[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    return count[0]
+
+
+def test_the_hosts_page_reads_its_rooms_hospitals_in_one_query(
+    client, auth, db, lecturer, office, session, create_hospital
+):
+    from courses.sessions.booking import book_room
+
+    auth.login(lecturer.login)
+    counts = []
+    for rooms in (2, 12):
+        while len(q_rooms(db, session)) < rooms:
+            book_room(
+                session, office, utcnow(), hospital_id=create_hospital().id, seats=1
+            )
+        db.session.commit()
+        counts.append(_queries(db, lambda: client.get(f"/sessions/{session.id}")))
+    assert counts[1] == counts[0], counts
+
+
+def q_rooms(db, session):
+    return db.session.scalars(
+        sa.select(Reservation).where(
+            Reservation.session_id == session.id,
+            Reservation.kind == ReservationKind.ROOM,
+        )
+    ).all()

@@ -144,3 +144,35 @@ def test_days_shown_in_the_field_read_back_the_same():
     text = format_day_lines(days)
     assert text == "2026-12-03 09:00-12:00\n2026-12-04 14:00-17:30"
     assert list(parse_day_lines(text).days) == days
+
+
+NIGHT = (utc(2026, 12, 3, 14, 0), utc(2026, 12, 3, 18, 0))  # 22:00-02:00 in Beijing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-12-03 22:00-02:00 +1",
+        "2026-12-03 22:00-02:00(+1)",
+        "2026-12-03 22:00-02:00 次日",
+        "２０２６－１２－０３　２２：００－０２：００（＋１）",
+    ],
+)
+def test_a_day_past_midnight_is_marked_plus_one(text):
+    """The API takes a day across midnight; the edit page showed it as
+    '22:00-02:00', which its own reading refused, so it could not be saved."""
+    parsed = parse_day_lines(text)
+    assert parsed.problems == ()
+    assert list(parsed.days) == [NIGHT]
+
+
+def test_a_day_past_midnight_reads_back_the_same():
+    text = format_day_lines([MORNING, NIGHT])
+    assert text == "2026-12-03 09:00-12:00\n2026-12-03 22:00-02:00 +1"
+    assert list(parse_day_lines(text).days) == [MORNING, NIGHT]
+    assert parse_day_lines("2026-12-03 22:00-02:00").problems == (
+        DayLineProblem(1, "ends_before_start"),
+    )
+    assert parse_day_lines("2100-12-31 22:00-02:00 +1").problems == (
+        DayLineProblem(1, "no_such_date"),
+    )
