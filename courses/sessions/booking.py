@@ -696,6 +696,11 @@ def approve_session(session, actor, now):
             "not_planned",
             f"Only a planned session is approved; this one is {session.state.value}.",
         )
+    # A day stored before years were bounded is refused, not a 500.
+    _refuse(
+        rules.days_problem([(d.starts_dt, d.ends_dt) for d in session.days]),
+        Kind.INVALID,
+    )
     if session.starts_dt <= now:
         raise SessionError(
             "day_in_past",

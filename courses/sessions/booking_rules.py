@@ -173,6 +173,9 @@ def describe_when(days, *, limit=3):
     (at most ``limit``, then "…"), a day past midnight shows both dates."""
     parts = []
     for start, end in days[:limit]:
+        if not (within_years(start) and within_years(end)):
+            parts.append(f"{start.isoformat()}–{end.isoformat()}")  # no local time
+            continue
         start, end = local(start), local(end)
         same_date = end.date() == start.date()
         until = f"{end:%H:%M}" if same_date else f"{end:%Y-%m-%d %H:%M}"

@@ -4,8 +4,9 @@ feeds (only the SHA-256 of a feed's secret is stored; the secret is shown once).
 A person's calendar: sessions they booked (their own seat, or their hospital's
 room when they are its coordinator), sessions they own or teach, and on the
 page (not in the feed) open sessions whose audience includes them. A hospital's:
-sessions it booked a room for and approved sessions held at it. A cancelled session stays
-on the calendars it was on (its bookings were cancelled with it), marked so.
+sessions it booked a room for and approved sessions held at it. A cancelled
+session stays on the calendars it was on (its bookings were cancelled with it),
+marked so.
 """
 
 import enum
@@ -13,7 +14,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
@@ -26,7 +27,7 @@ from courses.sessions.models import (
     session_lecturers,
 )
 from courses.sessions.queries import audience_of, person_of
-from courses.sessions.schedule import audience_problem, state_at
+from courses.sessions.schedule import LOCAL_TZ, audience_problem, state_at
 from courses.sessions.states import (
     ACTIVE_RESERVATION_STATES,
     ReservationKind,
@@ -37,6 +38,7 @@ from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.db import db
 from lms.hospitals.models import Hospital
+from lms.limits import YEAR_MAX
 from lms.problems import DomainError, Kind
 
 #: A feed keeps past sessions this long (then they drop off phones' calendars).
@@ -173,13 +175,23 @@ def _teaching(user):
     )
 
 
+#: No calendar shows a day past the network's years (``lms.limits``).
+_BEYOND = datetime(YEAR_MAX + 1, 1, 1, tzinfo=LOCAL_TZ)
+
+
 def _days(condition, starts_from, starts_before=None, limit=PAGE_MAX_DAYS):
     """Session days (with their sessions and venues) of sessions matching
     ``condition``, starting in [from, before), in time order."""
     query = (
         sa.select(SessionDay)
         .join(SessionDay.session)
-        .where(condition, SessionDay.starts_dt >= starts_from)
+        .where(
+            condition,
+            SessionDay.starts_dt >= starts_from,
+            # A day stored before years were bounded (year 10000 in Beijing)
+            # would break every calendar and feed showing it.
+            SessionDay.ends_dt < _BEYOND,
+        )
         .options(
             contains_eager(SessionDay.session).selectinload(ScheduledSession.venue),
             contains_eager(SessionDay.session).selectinload(ScheduledSession.days),

@@ -20,6 +20,7 @@ from courses.sessions.booking_rules import (
     hospital_audience_problem,
     may_cancel_reservation,
     may_manage_session,
+    within_years,
 )
 from courses.sessions.day_lines import format_day_lines
 from courses.sessions.models import Reservation, VisitRequest
@@ -167,7 +168,7 @@ def full_attendance_credits(session):
     """What attending every scheduled minute earns, or None when the credit
     rules cannot say (an unknown rule set, a category they do not award)."""
     rule_set = get_rule_set(session.rule_set_code)
-    if rule_set is None or not session.days:
+    if rule_set is None or not session.days or not within_years(session.starts_dt):
         return None
     decision = calculate_credits(
         Activity(
@@ -246,6 +247,7 @@ def render_show(session, *, seat_form=None, room_form=None, status=200):
             session.state, session.starts_dt, session.booking_closes_dt, now
         ),
         credits=full_attendance_credits(session),
+        in_years=within_years,
         mine=mine,
         is_host=hosting,
         may_manage=may_manage_session(current_user, session.owner_id),
@@ -494,6 +496,7 @@ def manage():
         groups=groups,
         now=now,
         state_at=state_at,
+        in_years=within_years,
         language=current_language(),
         action_form=ActionForm(formdata=None),
         reason_form=ReasonForm(formdata=None),

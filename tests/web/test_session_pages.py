@@ -925,3 +925,48 @@ def q_rooms(db, session):
             Reservation.kind == ReservationKind.ROOM,
         )
     ).all()
+
+
+def test_a_stored_year_10000_day_breaks_no_office_page_approval_or_feed(
+    client,
+    auth,
+    db,
+    office,
+    create_user,
+    create_hospital,
+    create_scheduled_session,
+    api_token,
+):
+    """9999-12-31T17:00Z is year 10000 in Beijing. The API refuses it now; a row
+    stored before that still must not 500 the office's list, the session's
+    page, its approval, cancelling it or the venue's feed."""
+    from datetime import UTC, datetime
+
+    from tests.web.test_calendar import feed_secret, fetch, make_feed
+
+    venue = create_hospital()
+    coordinator = create_user(role=Role.SITE_COORDINATOR, hospital=venue)
+    start = datetime(9999, 12, 31, 17, 0, tzinfo=UTC)
+    session = create_scheduled_session(
+        venue=venue,
+        days=[(start, start.replace(hour=18))],
+        state=SessionState.PLANNED,
+    )
+    db.session.commit()
+    headers = api_token(office)
+    approve = client.post(f"/api/v1/sessions/{session.id}/approve", headers=headers)
+    assert approve.status_code == 422
+    assert approve.json["error"]["code"] == "invalid_days"
+    cancel = client.post(
+        f"/api/v1/sessions/{session.id}/cancel",
+        json={"reason": "错年"},
+        headers=headers,
+    )
+    assert cancel.status_code == 200
+    auth.login(office.login)
+    assert client.get("/office/sessions").status_code == 200
+    assert client.get(f"/sessions/{session.id}").status_code == 200
+    auth.logout()
+    auth.login(coordinator.login)
+    secret = feed_secret(make_feed(client, "hospital", hospital_id=venue.id))
+    assert fetch(client, secret).status_code == 200
