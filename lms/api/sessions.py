@@ -192,7 +192,9 @@ class ScheduleQuery(Query):
         None, description="Last day, included; default 31 days after `from`"
     )
     hospital_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
-        None, description="Held at this hospital or with its room booked"
+        None,
+        description="Held at this hospital, or (its staff and the office) with "
+        "its room booked",
     )
 
     @model_validator(mode="after")
@@ -464,6 +466,12 @@ def list_sessions(query):
     start = datetime.combine(first, time(), LOCAL_TZ)
     end = datetime.combine(last + timedelta(days=1), time(), LOCAL_TZ)
     sessions = queries.list_schedule(end, start, user, hospital_id=query.hospital_id)
+    if query.hospital_id is not None and not (
+        user.role == Role.ADMINISTRATOR or user.hospital_id == query.hospital_id
+    ):
+        # Which sessions a hospital booked rooms at is its staff's and the
+        # office's business: anyone else sees those held at it.
+        sessions = [s for s in sessions if s.venue_hospital_id == query.hospital_id]
     taken = queries.seats_taken_of([session.id for session in sessions])
     return {
         "items": [

@@ -1464,3 +1464,26 @@ def test_a_former_coordinator_cannot_cancel_the_hospitals_room(
     )
     assert response.status_code == 404
     assert db.session.get(Reservation, room.json["id"]).state == ReservationState.BOOKED
+
+
+def test_which_sessions_a_hospital_booked_is_for_its_staff_and_the_office(
+    client, scene, open_session
+):
+    """?hospital_id= listed the sessions any hospital booked rooms at to anyone."""
+    session_id = open_session(capacity=50)
+    room = {"hospital_id": scene.county.id, "seats": 5}
+    assert book(client, scene, session_id, scene.coordinator, room).status_code == 201
+    when = (utcnow() + timedelta(days=3)).date()
+    path = f"/api/v1/sessions?from={when - timedelta(days=1)}&hospital_id="
+
+    def ids(user, hospital):
+        response = client.get(f"{path}{hospital.id}", headers=scene.headers(user))
+        assert response.status_code == 200
+        return [item["id"] for item in response.json["items"]]
+
+    assert ids(scene.outsider, scene.county) == []  # another hospital's learner
+    assert ids(scene.other_coordinator, scene.county) == []
+    assert ids(scene.learners[0], scene.county) == [session_id]  # its own staff
+    assert ids(scene.coordinator, scene.county) == [session_id]
+    assert ids(scene.office, scene.county) == [session_id]
+    assert ids(scene.outsider, scene.hub) == [session_id]  # held there: public
