@@ -207,9 +207,13 @@ def _credit_terms(rule_set_code, project_level, credit_category):
 
 
 def _room_conflict(venue_hospital_id, room, days, *, exclude_id=None):
-    """Refuse a venue room already used by an overlapping session that is not
-    cancelled (the venue's row is locked first, so two creations cannot both
-    pass on PostgreSQL; SQLite's write lock serialises them anyway)."""
+    """Refuse a venue room already used by an overlapping approved session
+    (open, under way or ended; the venue's row is locked first, so two cannot
+    both pass on PostgreSQL; SQLite's write lock serialises them anyway).
+
+    A planned session holds no room: a lecturer's unapproved plans would
+    otherwise squat a venue's rooms for months. Approval checks again, so of
+    two overlapping plans only the first approved gets the room."""
     if not rules.room_key(room):
         return
     db.session.execute(
@@ -225,7 +229,9 @@ def _room_conflict(venue_hospital_id, room, days, *, exclude_id=None):
         .join(SessionDay, SessionDay.session_id == ScheduledSession.id)
         .where(
             ScheduledSession.venue_hospital_id == venue_hospital_id,
-            ScheduledSession.state != SessionState.CANCELLED,
+            ScheduledSession.state.not_in(
+                (SessionState.CANCELLED, SessionState.PLANNED)
+            ),
             ScheduledSession.id != (exclude_id or 0),
             SessionDay.starts_dt < max(end for _, end in days),
             SessionDay.ends_dt > min(start for start, _ in days),
@@ -706,6 +712,12 @@ def approve_session(session, actor, now):
             "day_in_past",
             "This session's first day has begun; move its days first.",
         )
+    _room_conflict(
+        session.venue_hospital_id,
+        session.venue_room,
+        [(day.starts_dt, day.ends_dt) for day in session.days],
+        exclude_id=session.id,
+    )
     terms = credit_terms()
     rule_set = terms.get_rule_set(session.rule_set_code)
     minutes = scheduled_minutes(queries.days_of(session))

@@ -546,9 +546,12 @@ def get_session(session_id):
     },
     responses={
         200: SessionOut,
-        403: "Not its owner or the office",
+        403: "Not its owner or the office; an approved session's credit terms, "
+        "lecturers and class hours, or a session under way: the office's "
+        "(office_only)",
         404: "No such session",
-        409: "Ended or cancelled, a day already begun, below the seats booked",
+        409: "Ended or cancelled, a day already begun (doors open) or with "
+        "sign-ins (day_attended), below the seats booked",
     },
 )
 def update_session(session_id, body):
@@ -568,8 +571,8 @@ def update_session(session_id, body):
     responses={
         200: SessionOut,
         404: "No such session",
-        409: "Not planned",
-        422: "Its credit terms cannot be approved",
+        409: "Not planned, or its venue's room is taken then (room_taken)",
+        422: "Its credit terms or its days cannot be approved",
     },
 )
 def approve_session(session_id):
@@ -660,11 +663,12 @@ def create_reservation(session_id, body):
 @api_route(
     "/reservations/<int:reservation_id>",
     ["DELETE"],
-    summary="Cancel a reservation (its holder, its hospital's coordinator, the office)",
+    summary="Cancel a reservation (a seat's holder, its hospital's current "
+    "coordinator, the office)",
     responses={
         200: CancelledOut,
         404: "No such reservation (or not yours to cancel)",
-        409: "Already cancelled, or the session ended",
+        409: "Already cancelled, or the session is under way or ended",
     },
 )
 def cancel_reservation(reservation_id):

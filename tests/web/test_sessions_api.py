@@ -181,6 +181,41 @@ def test_an_accredited_project_without_its_number_is_not_approved(client, scene)
     assert "project number" in response.json["error"]["message"]
 
 
+def approve(client, scene, session_id):
+    response = client.post(
+        f"/api/v1/sessions/{session_id}/approve", headers=scene.headers(scene.office)
+    )
+    assert response.status_code == 200, response.json
+    return response
+
+
+def test_a_planned_session_holds_no_room_until_approved(client, scene):
+    """A lecturer's unapproved plans squatted a venue's room: nobody else could
+    plan a session there, however long the office took (or never approved)."""
+    start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
+    squatter = client.post(
+        "/api/v1/sessions",
+        json=session_body(scene, start),
+        headers=scene.headers(scene.lecturer),
+    )
+    assert squatter.status_code == 201
+    other = client.post(
+        "/api/v1/sessions",
+        json=session_body(scene, start + timedelta(hours=1)),
+        headers=scene.headers(scene.office),
+    )
+    assert other.status_code == 201  # the plan does not hold the room
+    approve(client, scene, other.json["id"])
+    # The first approved gets the room; the other plan cannot be approved.
+    refused = client.post(
+        f"/api/v1/sessions/{squatter.json['id']}/approve",
+        headers=scene.headers(scene.office),
+    )
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "room_taken"
+    assert str(other.json["id"]) in refused.json["error"]["message"]
+
+
 def test_overlapping_sessions_in_one_room_are_refused(client, scene):
     start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
     headers = scene.headers(scene.lecturer)
@@ -188,6 +223,7 @@ def test_overlapping_sessions_in_one_room_are_refused(client, scene):
         "/api/v1/sessions", json=session_body(scene, start), headers=headers
     )
     assert first.status_code == 201
+    approve(client, scene, first.json["id"])  # an approved session holds its room
     later = start + timedelta(hours=2)  # overlaps the last hour
     clash = client.post(
         "/api/v1/sessions",
@@ -219,7 +255,10 @@ def test_overlapping_sessions_in_one_room_are_refused(client, scene):
 def test_moving_a_session_onto_a_taken_room_is_refused(client, scene):
     start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
     headers = scene.headers(scene.lecturer)
-    client.post("/api/v1/sessions", json=session_body(scene, start), headers=headers)
+    first = client.post(
+        "/api/v1/sessions", json=session_body(scene, start), headers=headers
+    )
+    approve(client, scene, first.json["id"])
     other = client.post(
         "/api/v1/sessions",
         json=session_body(scene, start, venue_room="Studio 2"),
@@ -240,6 +279,7 @@ def test_a_cancelled_session_frees_its_room(client, scene):
     first = client.post(
         "/api/v1/sessions", json=session_body(scene, start), headers=headers
     )
+    approve(client, scene, first.json["id"])
     client.post(
         f"/api/v1/sessions/{first.json['id']}/cancel",
         json={"reason": "改期"},
