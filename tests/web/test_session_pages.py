@@ -970,3 +970,23 @@ def test_a_stored_year_10000_day_breaks_no_office_page_approval_or_feed(
     auth.login(coordinator.login)
     secret = feed_secret(make_feed(client, "hospital", hospital_id=venue.id))
     assert fetch(client, secret).status_code == 200
+
+
+def test_a_session_under_way_offers_its_owner_no_edit_button(
+    client, auth, db, lecturer, office, create_scheduled_session, hub
+):
+    now = utcnow().replace(microsecond=0)
+    session = create_scheduled_session(
+        owner=lecturer,
+        venue=hub,
+        days=[(now - timedelta(minutes=5), now + timedelta(hours=1))],
+    )
+    edit = f'href="/sessions/{session.id}/edit"'
+    auth.login(lecturer.login)
+    assert edit not in client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    page, fields = edit_form(client, session)
+    fields.update(title_zh="进行中改标题", reason="x")
+    assert post(client, page, fields, page).status_code == 403
+    auth.logout()
+    auth.login(office.login)
+    assert edit in client.get(f"/sessions/{session.id}").get_data(as_text=True)
