@@ -96,6 +96,9 @@ def build():
         role=Role.SITE_COORDINATOR,
         hospital=county,
     )
+    # Titles of their own: other tests' sessions share the database (the
+    # learner's calendar also lists every open session of their audience).
+    tag = unique("")
     today = local_day(utcnow())
     this_month = month_of(today)
     next_month = month_of(this_month.last + timedelta(days=1))
@@ -103,7 +106,7 @@ def build():
     booked = add_session(
         lecturer,
         hub,
-        "急性胸痛的早期识别",
+        f"急性胸痛的早期识别{tag}",
         "Early recognition of acute chest pain",
         local_time(next_month.first + timedelta(days=14), 0, 30),
     )
@@ -119,14 +122,14 @@ def build():
     add_session(
         lecturer,
         hub,
-        "基层卒中识别直播课",
+        f"基层卒中识别直播课{tag}",
         "Stroke recognition, live",
         local_time(today, 14),
     )
     room = add_session(
         lecturer,
         county,
-        "糖尿病足护理技能培训",
+        f"糖尿病足护理技能培训{tag}",
         "Diabetic foot care skills",
         local_time(last_month.first + timedelta(days=9), 9),
         kind="skills",
@@ -149,6 +152,7 @@ def build():
         "coordinator": coordinator.login,
         "booked": booked.id,
         "booked_day": booked.days[0].id,
+        "tag": tag,
         "next_month": next_month.first,
         "last_month": last_month.first,
     }
@@ -158,6 +162,7 @@ def test_a_learner_moves_through_months_opens_a_session_and_subscribes(
     new_page, committed, screenshot, browser, live_server
 ):
     scene = committed(build)
+    tag = scene["tag"]
     page = new_page(locale="zh-CN")
     sign_in(page, scene["learner"])
 
@@ -165,7 +170,7 @@ def test_a_learner_moves_through_months_opens_a_session_and_subscribes(
     expect(page).to_have_url(re.compile(r"/calendar$"))
     expect(page.locator("td[aria-current=date]")).to_have_count(1)
     expect(
-        page.get_by_role("link", name=re.compile("基层卒中识别直播课"))
+        page.get_by_role("link", name=re.compile(f"基层卒中识别直播课{tag}"))
     ).to_be_visible()
     screenshot(page, "calendar-month-zh")
 
@@ -174,20 +179,20 @@ def test_a_learner_moves_through_months_opens_a_session_and_subscribes(
     expect(page.locator("#cal-heading")).to_have_text(
         f"{next_month.year}年{next_month.month}月"
     )
-    booked = page.get_by_role("link", name=re.compile("急性胸痛的早期识别"))
+    booked = page.get_by_role("link", name=re.compile(f"急性胸痛的早期识别{tag}"))
     expect(booked).to_contain_text("00:30")
     cell = page.locator("td", has=booked)
     expect(cell.locator(".cal-full")).to_contain_text(f"{next_month.month}月15日")
 
     page.locator("a[rel=prev]").click()
     page.locator("a[rel=prev]").click()
-    cancelled = page.locator(".cal-entry.is-cancelled")
-    expect(cancelled).to_contain_text("糖尿病足护理技能培训")
+    cancelled = page.locator(".cal-entry.is-cancelled", has_text=tag)
+    expect(cancelled).to_contain_text(f"糖尿病足护理技能培训{tag}")
     expect(cancelled.locator(".badge")).to_be_visible()
     page.locator(".cal-nav a:not([rel])").click()  # today
     expect(page.locator("td[aria-current=date]")).to_have_count(1)
     page.locator("a[rel=next]").click()
-    page.get_by_role("link", name=re.compile("急性胸痛的早期识别")).click()
+    page.get_by_role("link", name=re.compile(f"急性胸痛的早期识别{tag}")).click()
     expect(page).to_have_url(re.compile(rf"/sessions/{scene['booked']}$"))
 
     page.goto("/calendar/feeds")
@@ -214,7 +219,9 @@ def test_a_learner_moves_through_months_opens_a_session_and_subscribes(
     phone = new_page(locale="zh-CN", **PHONE)
     sign_in(phone, scene["learner"])
     phone.goto(f"/calendar?date={next_month.isoformat()}")
-    expect(phone.get_by_role("link", name=re.compile("急性胸痛"))).to_be_visible()
+    expect(
+        phone.get_by_role("link", name=re.compile(f"急性胸痛的早期识别{tag}"))
+    ).to_be_visible()
     screenshot(phone, "calendar-month-phone-zh")
     phone.goto(
         f"/calendar?view=week&date={(next_month + timedelta(days=14)).isoformat()}"
