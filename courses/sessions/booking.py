@@ -535,6 +535,23 @@ def _class_hours(session, days):
     return terms.calculate_class_hours(minutes, rule_set) if rule_set else minutes
 
 
+def _lock_to_manage(session, actor, verb):
+    """The session locked for its owner or the office to ``verb`` ("change",
+    "cancel"), while it has neither ended nor been cancelled."""
+    session = queries.lock_session(session.id)
+    if not rules.may_manage_session(actor, session.owner_id):
+        raise SessionError(
+            "forbidden",
+            f"Only the session's owner and the CME office {verb} it.",
+            Kind.FORBIDDEN,
+        )
+    if session.state in (SessionState.ENDED, SessionState.CANCELLED):
+        raise SessionError(
+            "session_closed", f"This session is {session.state.value}.", Kind.CONFLICT
+        )
+    return session
+
+
 def update_session(session, actor, now, *, reason="", **fields):
     """Change a session (its owner or the office) that has not ended or been
     cancelled. Once the office approved it, its credit terms
@@ -548,17 +565,7 @@ def update_session(session, actor, now, *, reason="", **fields):
     unknown = set(fields) - _UPDATABLE
     if unknown:
         raise TypeError(f"update_session() got unexpected fields {sorted(unknown)}")
-    session = queries.lock_session(session.id)
-    if not rules.may_manage_session(actor, session.owner_id):
-        raise SessionError(
-            "forbidden",
-            "Only the session's owner and the CME office change it.",
-            Kind.FORBIDDEN,
-        )
-    if session.state in (SessionState.ENDED, SessionState.CANCELLED):
-        raise SessionError(
-            "session_closed", f"This session is {session.state.value}.", Kind.CONFLICT
-        )
+    session = _lock_to_manage(session, actor, "change")
     before = _terms(session)
     clean = _clean_fields(fields, current=session)
     days = before.days
@@ -762,17 +769,7 @@ def cancel_session(session, actor, now, reason):
     reason: CANCELLED, ``sequence`` raised, everyone booked or waiting told,
     audited. Reservations stay as they were, so calendars that list them show
     the cancellation."""
-    session = queries.lock_session(session.id)
-    if not rules.may_manage_session(actor, session.owner_id):
-        raise SessionError(
-            "forbidden",
-            "Only the session's owner and the CME office cancel it.",
-            Kind.FORBIDDEN,
-        )
-    if session.state in (SessionState.ENDED, SessionState.CANCELLED):
-        raise SessionError(
-            "session_closed", f"This session is {session.state.value}.", Kind.CONFLICT
-        )
+    session = _lock_to_manage(session, actor, "cancel")
     reason = _reason(reason)
     before = session.state
     session.state = SessionState.CANCELLED
