@@ -13,11 +13,12 @@ A screen thread fetches each room's code (``GET /api/v1/sessions/{id}/code``)
 every few seconds, as the room screens do, while the client threads send the
 learners' sign-ins in a shuffled order; then every learner signs out the same
 way (the same learners sit every session, and a presence at another session in
-the same hours is refused, so each signs out before the next). The script prints sign-ins and sign-outs per second, p50/p95/max latency,
-errors (must be 0), the presences the database holds afterwards against the
-sign-ins accepted (nothing lost or doubled), and the same load on a no-op
-endpoint of the same server (``/healthz``) with the ratio. Medians of several
-rounds; each round signs in to sessions of its own.
+the same hours is refused, so each signs out before the next). The script
+prints sign-ins and sign-outs per second, p50/p95/max latency, errors (must be
+0), the presences the database holds afterwards against the sign-ins accepted
+(nothing lost or doubled), and the same load on a no-op endpoint of the same
+server (``/healthz``) with the ratio. Medians of several rounds; each round
+signs in to sessions of its own.
 
     .venv/bin/python bench/signin.py [--learners 2000] [--rooms 40] [--rounds 3]
                                      [--threads 16] [--db sqlite|postgresql]
@@ -364,7 +365,9 @@ def profile_shape(app, shape, top):
     random.Random(0).shuffle(jobs)
     fetched, times = 0.0, []
     profiler = cProfile.Profile()
-    for room, token in jobs:
+
+    def send(action, room, token):
+        nonlocal fetched
         if time.monotonic() - fetched > SCREEN_REFRESH_SECONDS:
             for r in shape.rooms:
                 r.code = client.get(f"{path}/code", headers=bearer(r.host_token)).json[
@@ -373,12 +376,18 @@ def profile_shape(app, shape, top):
             fetched = time.monotonic()
         body = json.dumps({"code": room.code})
         start = time.perf_counter()
-        profiler.enable()
-        response = client.post(f"{path}/sign-in", data=body, headers=bearer(token))
+        if action == "sign-in":
+            profiler.enable()
+        response = client.post(f"{path}/{action}", data=body, headers=bearer(token))
         profiler.disable()
-        times.append(time.perf_counter() - start)
         if response.status_code != 200:
-            raise SystemExit(f"sign-in refused: {response.get_data(as_text=True)}")
+            raise SystemExit(f"{action} refused: {response.get_data(as_text=True)}")
+        return time.perf_counter() - start
+
+    times = [send("sign-in", room, token) for room, token in jobs]
+    # Out again (not measured): the next shape's session is at the same hours.
+    for room, token in jobs:
+        send("sign-out", room, token)
     tenth = max(1, len(times) // 10)
     means = [
         f"{1000 * statistics.mean(times[i : i + tenth]):.1f}"
