@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 
 from flask import g, has_request_context, request
 
@@ -35,7 +36,16 @@ def request_id():
 
 def _start():
     g.request_started = time.perf_counter()
+    g.request_arrived = datetime.now(UTC)
     request_id()
+
+
+def request_arrived():
+    """When this request arrived, before it waited for the database's write lock
+    (a room code is judged at the moment it was sent)."""
+    if has_request_context() and "request_arrived" in g:
+        return g.request_arrived
+    return datetime.now(UTC)
 
 
 def _user_id():

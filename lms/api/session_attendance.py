@@ -192,7 +192,7 @@ def session_code(session_id, query):
 def sign_in(session_id, body):
     learner = require_learner()
     session = load_session(session_id)
-    presence = attend_by_code(attendance.sign_in, session, learner, body.code, utcnow())
+    presence = attend_by_code(attendance.sign_in, session, learner, body.code)
     db.session.commit()
     return {
         "signed_in_at": presence.signed_in_dt,
@@ -218,9 +218,7 @@ def sign_in(session_id, body):
 def sign_out(session_id, body):
     learner = require_learner()
     session = load_session(session_id)
-    presence = attend_by_code(
-        attendance.sign_out, session, learner, body.code, utcnow()
-    )
+    presence = attend_by_code(attendance.sign_out, session, learner, body.code)
     db.session.commit()
     return {
         "signed_out_at": presence.signed_out_dt,

@@ -175,7 +175,7 @@ def here(session_id):
                 raise DomainError(
                     "not_a_learner", "Only learners sign in.", Kind.FORBIDDEN
                 )
-            presence = attend_by_code(operation, session, current_user, code, utcnow())
+            presence = attend_by_code(operation, session, current_user, code)
         except DomainError as failure:
             db.session.rollback()
             error, status = attendance_message(failure), failure.status

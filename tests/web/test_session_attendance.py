@@ -878,3 +878,20 @@ def test_a_hospitals_attendance_at_the_calendars_edges_is_a_message(
     auth.login(coordinator.login)
     answer = client.get(f"/hospitals/{coordinator.hospital_id}/attendance?{query}")
     assert answer.status_code in (200, 400)
+
+
+def test_a_code_is_judged_when_the_request_arrived_not_after_it_queued(app, live):
+    """A hall signing in queues requests behind the write lock; a learner whose
+    request waited 45 s (two code steps) is judged, and signed in, at arrival."""
+    from flask import g
+
+    from lms.sessions.guessing import attend_by_code
+
+    s = live
+    arrived = utcnow() - timedelta(seconds=45)
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.0.0.9"}):
+        g.request_arrived = arrived
+        presence = attend_by_code(
+            attendance.sign_in, s.session, s.learner, s.code(arrived, s.room)
+        )
+    assert presence.signed_in_dt == arrived
