@@ -102,8 +102,21 @@ def add_rule_set_variant(base_code, created_by, now, **form):
         created_dt=now,
         created_by_id=created_by.id,
     )
-    db.session.add(variant)
-    db.session.flush()
+    try:
+        # Two administrators saving at once both read the same newest version;
+        # the unique (code, version) lets one in, the other is told (not retried:
+        # the newer rule set may change what they meant to save).
+        with db.session.begin_nested():
+            db.session.add(variant)
+    except IntegrityError:
+        error = CreditError(
+            "rule_set_changed",
+            f"Another administrator saved a new version of {code} at the same "
+            "moment; nothing was saved. Check the list and save again if needed.",
+            409,
+        )
+        error.rule_set_code = code
+        raise error from None
     record_audit(
         created_by,
         AuditAction.RULE_SET_CHANGED,

@@ -213,6 +213,7 @@ def rule_set_form():
 @roles_required(Role.ADMINISTRATOR)
 def rule_sets():
     form = rule_set_form()
+    status = 200
     if form.validate_on_submit():
         try:
             variant = ops.add_rule_set_variant(
@@ -229,7 +230,9 @@ def rule_sets():
                 values={name: getattr(form, name).data for name in VARIANT_FIELDS},
             )
         except ops.CreditError as error:
+            db.session.rollback()
             flash(credit_error_message(error), "error")
+            status = error.status
         else:
             db.session.commit()
             flash(
@@ -248,7 +251,7 @@ def rule_sets():
         rule_sets=queries.list_rule_sets(),
         form=form,
         province_name=province_name,
-    )
+    ), (status if status == 409 else 200)
 
 
 # --- seals ---------------------------------------------------------------------

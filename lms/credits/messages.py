@@ -34,6 +34,12 @@ def credit_error_message(error):
     }
     if error.code == "not_awarded":
         return messages["not_awarded"] % {"reason": str(error)}
+    if error.code == "rule_set_changed":
+        return _(
+            "Another administrator saved a new version of %(code)s at the same "
+            "moment; nothing was saved. Check the list and save again if needed.",
+            code=error.rule_set_code,
+        )
     if error.code == "invalid_rule_set":
         return _("The rule set was not saved: %(detail)s", detail=str(error))
     return messages.get(error.code, str(error))
