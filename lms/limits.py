@@ -55,3 +55,9 @@ SESSION_AUDIENCE_MAX = 500
 SESSION_LECTURERS_MAX = 20
 #: The days a schedule query may span.
 SESSION_RANGE_MAX_DAYS = 400
+#: Hours before a learner may get another reminder from their coordinator.
+REMINDER_INTERVAL_HOURS = 24
+#: Rows of one imported sheet (hospitals, people); a longer sheet is refused
+#: at the first row past the cap, the rest unread.
+HOSPITAL_IMPORT_ROWS_MAX = 5000
+USER_IMPORT_ROWS_MAX = 20000

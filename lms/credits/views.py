@@ -1,7 +1,7 @@
 """A learner's transcript and certificates; the public verification page."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -54,8 +54,10 @@ from lms.labels import (
     requirement_label,
 )
 from lms.learning.messages import course_error_message
+from lms.limits import REMINDER_INTERVAL_HOURS
 from lms.notifications.kinds import NotificationKind
 from lms.notifications.operations import notify
+from lms.notifications.queries import ids_notified_since
 from lms.text import clean_text
 
 bp = Blueprint("credits", __name__)
@@ -360,7 +362,25 @@ def remind_behind():
         return redirect(url_for(".staff"))
     message = clean_text(form.message.data, multiline=True, required=False)
     behind = list_staff_behind(current_user.hospital_id, this_year())
-    for person in behind:
+    # One reminder per learner per REMINDER_INTERVAL_HOURS, whoever sends it: the
+    # button pressed again (or by a second coordinator) does not flood anyone.
+    reminded = ids_notified_since(
+        [p.id for p in behind],
+        NotificationKind.REMINDER,
+        utcnow() - timedelta(hours=REMINDER_INTERVAL_HOURS),
+    )
+    if behind and len(reminded) == len(behind):
+        flash(
+            _(
+                "Everyone behind had a reminder in the last %(hours)s hours; "
+                "nothing was sent.",
+                hours=REMINDER_INTERVAL_HOURS,
+            ),
+            "error",
+        )
+        return redirect(url_for(".staff"))
+    sent = [p for p in behind if p.id not in reminded]
+    for person in sent:
         notify(
             person,
             NotificationKind.REMINDER,
@@ -371,10 +391,20 @@ def remind_behind():
     flash(
         _(
             "A reminder was sent to %(count)s people behind this year.",
-            count=len(behind),
+            count=len(sent),
         ),
         "success",
     )
+    if reminded:
+        flash(
+            _(
+                "%(count)s had a reminder in the last %(hours)s hours and were "
+                "skipped.",
+                count=len(reminded),
+                hours=REMINDER_INTERVAL_HOURS,
+            ),
+            "info",
+        )
     return redirect(url_for(".staff"))
 
 

@@ -34,3 +34,18 @@ def get_own_notification(user_id, notification_id):
             Notification.id == notification_id, Notification.user_id == user_id
         )
     )
+
+
+def ids_notified_since(user_ids, kind, since):
+    """Those of ``user_ids`` who got a ``kind`` notice at ``since`` or later."""
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Notification.user_id).where(
+                Notification.user_id.in_(user_ids),
+                Notification.kind == kind,
+                Notification.created_dt >= since,
+            )
+        )
+    )

@@ -298,3 +298,49 @@ def test_a_coordinator_cannot_withdraw_another_hospitals_attendance(
 def test_a_bad_session_date_is_a_404(client, db, create_course, coordinator):
     course = create_course()
     assert client.get(f"/credits/attendance/{course.id}/2026-02-31").status_code == 404
+
+
+def test_a_learner_gets_one_reminder_a_day_however_often_the_button_is_pressed(
+    client, db, create_user, hospital, coordinator
+):
+    from lms.limits import REMINDER_INTERVAL_HOURS
+
+    first = create_user(name="落后者甲", hospital=hospital)
+
+    def reminders(person):
+        return db.session.scalars(
+            sa.select(Notification).filter_by(kind="reminder", user_id=person.id)
+        ).all()
+
+    post(client, "/credits/staff/remind", {"remind-message": "请尽快完成"})
+    assert len(reminders(first)) == 1
+    second = create_user(name="落后者乙", hospital=hospital)  # joined since
+    page = client.post(
+        "/credits/staff/remind",
+        data={
+            "csrf_token": csrf_token_from(client.get("/credits/staff").text),
+            "remind-message": "再次提醒",
+        },
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    ).text
+    assert len(reminders(first)) == 1 and len(reminders(second)) == 1
+    assert "A reminder was sent to 1 people behind this year." in page
+    assert f"1 had a reminder in the last {REMINDER_INTERVAL_HOURS} hours" in page
+    page = client.post(
+        "/credits/staff/remind",
+        data={"csrf_token": csrf_token_from(page), "remind-message": "第三次"},
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    ).text
+    assert len(reminders(first)) == 1 and len(reminders(second)) == 1
+    assert (
+        f"Everyone behind had a reminder in the last {REMINDER_INTERVAL_HOURS} "
+        "hours; nothing was sent." in page
+    )
+    # A day later the first learner may be reminded again.
+    (note,) = reminders(first)
+    note.created_dt = utcnow() - datetime.timedelta(hours=REMINDER_INTERVAL_HOURS + 1)
+    db.session.flush()
+    post(client, "/credits/staff/remind", {"remind-message": "第四次"})
+    assert len(reminders(first)) == 2 and len(reminders(second)) == 1
