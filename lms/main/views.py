@@ -48,10 +48,9 @@ def healthz():
 def dashboard():
     context = {}
     if current_user.role == Role.LEARNER:
-        context["enrolments"] = [
-            (e, *course_queries.enrolment_overview(e))
-            for e in course_queries.list_enrolments_of_user(current_user.id)
-        ]
+        enrolments = course_queries.list_enrolments_of_user(current_user.id)
+        overviews = course_queries.enrolment_overviews(enrolments)
+        context["enrolments"] = [(e, *overviews[e.id]) for e in enrolments]
         context["transcript"] = credit_queries.get_transcript(
             current_user, local_date(utcnow()).year
         )[0]
