@@ -13,14 +13,15 @@ from dataclasses import dataclass
 
 from lms.accounts.logins import InvalidLogin, normalize_login
 from lms.accounts.roles import Profession, Role
-from lms.hospitals.importing import RowError
+from lms.hospitals.importing import RowError, csv_lines, past_row_cap
+from lms.limits import USER_IMPORT_ROWS_MAX
 from lms.text import clean_text
 
 REQUIRED_COLUMNS = ("login", "name", "hospital")
 MAX_NAME_LENGTH = 100
 #: As the office's password field allows.
 MAX_PASSWORD_LENGTH = 256
-MAX_ROWS = 5000
+MAX_ROWS = USER_IMPORT_ROWS_MAX
 
 ROLE_NAMES = {
     "learner": Role.LEARNER,
@@ -64,9 +65,10 @@ def _error(line, message, code, *params):
     return RowError(line, message, code, params)
 
 
-def parse_user_csv(text):
-    """Parse CSV text into people rows and per-line errors."""
-    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
+def parse_user_csv(text, max_rows=MAX_ROWS):
+    """Parse CSV text into people rows and per-line errors; a sheet longer than
+    ``max_rows`` rows is an error at the first row past it (the rest unread)."""
+    reader = csv.DictReader(csv_lines(text))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -78,10 +80,8 @@ def parse_user_csv(text):
     rows, errors, seen = [], [], {}
     for raw in reader:
         line = reader.line_num
-        if len(rows) + len(errors) >= MAX_ROWS:
-            errors.append(
-                _error(line, f"more than {MAX_ROWS} rows", "too_many_rows", MAX_ROWS)
-            )
+        if too_many := past_row_cap(line, max_rows):
+            errors.append(too_many)
             break
         if raw.get(None):
             errors.append(

@@ -4,9 +4,11 @@ No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 """
 
 import csv
+import re
 from dataclasses import dataclass
 
 from lms.hospitals.network import Tier, find_province, find_tier
+from lms.limits import HOSPITAL_IMPORT_ROWS_MAX
 from lms.text import clean_text
 
 #: Columns a hospital CSV must have (a header row names them, in any order).
@@ -56,10 +58,30 @@ def decode_csv_bytes(data):
         return data.decode("gb18030")
 
 
-def parse_hospital_csv(text):
-    """Parse CSV text into hospital rows and per-line errors."""
-    lines = text.lstrip("\ufeff").splitlines()
-    reader = csv.DictReader(lines)
+def csv_lines(text):
+    """The lines of CSV text one by one (a million-line text is not split
+    into a million strings at once; a parser stops at its row cap)."""
+    for match in _LINE.finditer(text.lstrip("\ufeff")):
+        yield match.group()
+
+
+#: A line with its ending (as ``str.splitlines`` reads \r, \n and \r\n), or
+#: the last line without one.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def past_row_cap(line, max_rows):
+    """A ``too_many_rows`` error when ``line`` (the header is line 1) lies past
+    ``max_rows`` rows, else None: the parser stops reading there."""
+    if line <= max_rows + 1:
+        return None
+    return RowError(line, f"more than {max_rows} rows", "too_many_rows", (max_rows,))
+
+
+def parse_hospital_csv(text, max_rows=HOSPITAL_IMPORT_ROWS_MAX):
+    """Parse CSV text into hospital rows and per-line errors; a sheet longer
+    than ``max_rows`` rows is an error at the first row past it (the rest unread)."""
+    reader = csv.DictReader(csv_lines(text))
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -76,6 +98,9 @@ def parse_hospital_csv(text):
     rows, errors, seen = [], [], {}
     for raw in reader:
         line = reader.line_num
+        if too_many := past_row_cap(line, max_rows):
+            errors.append(too_many)
+            break
         if raw.get(None):
             errors.append(
                 RowError(line, "more fields than the header has", "too_many_fields")

@@ -9,12 +9,14 @@ import io
 import zipfile
 
 from lms.hospitals.importing import decode_csv_bytes
+from lms.limits import USER_IMPORT_ROWS_MAX
 from lms.workbooks import MAX_UNPACKED_BYTES, UnreadableWorkbook, open_workbook
 
 #: Thousands of rows fit far below this; larger uploads are refused unread.
 MAX_SHEET_BYTES = 5 * 1024 * 1024
-#: Rows read of a workbook (the parsers refuse long sheets with a row error).
-MAX_SHEET_ROWS = 5002
+#: Rows read of a workbook at most (the header, the largest row cap and one
+#: row past it, so that the parser names the cap); a caller passes its own.
+MAX_SHEET_ROWS = USER_IMPORT_ROWS_MAX + 2
 MAX_COLUMNS = 20
 
 
@@ -22,13 +24,14 @@ class UnreadableSheet(ValueError):
     """The upload is neither UTF-8/GB18030 CSV nor an .xlsx workbook."""
 
 
-def sheet_text(filename, data):
-    """The upload as CSV text; raises :class:`UnreadableSheet`."""
+def sheet_text(filename, data, max_rows=MAX_SHEET_ROWS):
+    """The upload as CSV text, of a workbook its first ``max_rows`` rows only
+    (the rest is never read); raises :class:`UnreadableSheet`."""
     if len(data) > MAX_SHEET_BYTES:
         raise UnreadableSheet("too_large")
     name = (filename or "").lower()
     if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        return _workbook_text(data)
+        return _workbook_text(data, max_rows)
     if name.endswith((".csv", ".txt")) or not name:
         try:
             return decode_csv_bytes(data)
@@ -48,7 +51,7 @@ def _cell(value):
     return " ".join(str(value).splitlines())
 
 
-def _workbook_text(data):
+def _workbook_text(data, max_rows):
     try:
         book = open_workbook(data, max_unpacked_bytes=MAX_UNPACKED_BYTES)
     except UnreadableWorkbook as error:
@@ -61,7 +64,7 @@ def _workbook_text(data):
         for count, cells in enumerate(
             book.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
         ):
-            if count >= MAX_SHEET_ROWS:
+            if count >= max_rows:
                 break
             values = [_cell(c) for c in cells]
             while values and values[-1] == "":

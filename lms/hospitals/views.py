@@ -32,6 +32,7 @@ from lms.hospitals.queries import (
 )
 from lms.hospitals.sheets import MAX_SHEET_BYTES, UnreadableSheet, sheet_text
 from lms.i18n import current_language
+from lms.limits import HOSPITAL_IMPORT_ROWS_MAX, USER_IMPORT_ROWS_MAX
 
 bp = Blueprint("hospitals", __name__, url_prefix="/admin/hospitals")
 
@@ -184,8 +185,16 @@ def import_sheet():
             flash(_("Choose a spreadsheet to import."), "error")
         return render_template("admin/import.html", form=form, errors=(), result=None)
     upload = form.sheet.data
+    max_rows = (
+        HOSPITAL_IMPORT_ROWS_MAX
+        if form.kind.data == "hospitals"
+        else USER_IMPORT_ROWS_MAX
+    )
     try:
-        text = sheet_text(upload.filename, upload.read(MAX_SHEET_BYTES + 1))
+        # The header, the rows allowed and one past them (the parser names the cap).
+        text = sheet_text(
+            upload.filename, upload.read(MAX_SHEET_BYTES + 1), max_rows=max_rows + 2
+        )
     except UnreadableSheet as error:
         flash(sheet_error_message(str(error)), "error")
         return render_template("admin/import.html", form=form, errors=(), result=None)
@@ -274,7 +283,11 @@ def row_error_message(error):
             "the header lacks the columns: %(columns)s", columns=params[0]
         ),
         "too_many_fields": lambda: _("more cells than the header has"),
-        "too_many_rows": lambda: _("more than %(count)s rows", count=params[0]),
+        "too_many_rows": lambda: _(
+            "the sheet has more than %(count)s rows, the most one file may hold: "
+            "split it into several files (nothing past this row was read)",
+            count=params[0],
+        ),
         "empty": lambda: _("the column %(column)s is empty", column=params[0]),
         "too_long": lambda: _(
             "%(column)s is longer than %(count)s characters",

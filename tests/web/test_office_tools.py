@@ -458,6 +458,38 @@ def test_an_unreadable_sheet_is_a_message_not_a_500(client, db, office, name, da
     assert "flash-error" in response.get_data(as_text=True)
 
 
+def test_a_hospital_sheet_past_5000_rows_imports_nothing_and_names_the_cap(
+    client, db, office
+):
+    rows = "".join(f"CAP-{i},医院{i},county,51\n" for i in range(5001))
+    response = upload(
+        client, "hospitals", "h.csv", ("code,name_zh,tier,province\n" + rows).encode()
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "the sheet has more than 5000 rows" in html
+    assert html.count("<tr") < 10  # one error row, not thousands
+    assert db.session.scalar(sa.select(Hospital).filter_by(code="CAP-0")) is None
+
+
+def test_a_workbook_of_people_past_20000_rows_is_read_no_further(
+    client, db, create_hospital, office
+):
+    from openpyxl import Workbook as Book
+
+    create_hospital(code="PPL-H")
+    book = Book(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["login", "name", "hospital"])
+    for i in range(20_001):
+        sheet.append([f"cap{i}@example.cn", "甲", "PPL-H"])
+    out = io.BytesIO()
+    book.save(out)
+    html = upload(client, "users", "p.xlsx", out.getvalue()).get_data(as_text=True)
+    assert "the sheet has more than 20000 rows" in html
+    assert db.session.scalar(sa.select(User).filter_by(login="cap0@example.cn")) is None
+
+
 def test_a_zip_bomb_sheet_is_refused_unread(client, db, office):
     """A small .xlsx whose parts inflate to 64 MiB is refused before openpyxl."""
     bomb = io.BytesIO()

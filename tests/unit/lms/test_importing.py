@@ -63,3 +63,28 @@ def test_excel_gb18030_files_decode():
     text = HEADER + "A,甲医院,,县级,四川,成都\n"
     assert decode_csv_bytes(text.encode("gb18030")) == text
     assert decode_csv_bytes(b"\xef\xbb\xbf" + text.encode()) == text
+
+
+def test_a_million_row_sheet_stops_at_the_first_row_past_the_cap():
+    from lms.hospitals.importing import RowError
+    from lms.limits import HOSPITAL_IMPORT_ROWS_MAX
+
+    rows = "".join(f"H{i},医院{i},,county,51,\n" for i in range(1_000_000))
+    parsed = parse_hospital_csv(HEADER + rows)
+    assert len(parsed.rows) == HOSPITAL_IMPORT_ROWS_MAX
+    assert parsed.errors == (
+        RowError(
+            HOSPITAL_IMPORT_ROWS_MAX + 2,
+            f"more than {HOSPITAL_IMPORT_ROWS_MAX} rows",
+            "too_many_rows",
+            (HOSPITAL_IMPORT_ROWS_MAX,),
+        ),
+    )
+
+
+def test_a_sheet_of_exactly_the_cap_is_read_whole():
+    rows = "".join(f"H{i},医院{i},,county,51,\n" for i in range(12))
+    parsed = parse_hospital_csv(HEADER + rows + "\n", max_rows=12)
+    assert len(parsed.rows) == 12 and parsed.errors == ()
+    parsed = parse_hospital_csv(HEADER + rows + "H12,医院,,county,51,\n", max_rows=12)
+    assert [(e.line, e.code) for e in parsed.errors] == [(14, "too_many_rows")]

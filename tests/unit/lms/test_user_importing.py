@@ -81,3 +81,17 @@ def test_a_sheet_past_the_row_limit_says_so():
     rows = "".join(f"u{i}@example.cn,甲,H1,,,\n" for i in range(MAX_ROWS + 1))
     parsed = parse_user_csv(HEADER + rows)
     assert parsed.errors[-1].code == "too_many_rows"
+
+
+def test_a_sheet_of_twenty_thousand_people_is_read_and_one_more_is_refused():
+    from lms.limits import USER_IMPORT_ROWS_MAX
+
+    assert MAX_ROWS == USER_IMPORT_ROWS_MAX == 20000
+    rows = "".join(f"u{i}@example.cn,甲,H1,,,\n" for i in range(USER_IMPORT_ROWS_MAX))
+    parsed = parse_user_csv(HEADER + rows)
+    assert len(parsed.rows) == USER_IMPORT_ROWS_MAX and parsed.errors == ()
+    more = rows + "".join(f"v{i}@example.cn,乙,H1,,,\n" for i in range(100_000))
+    parsed = parse_user_csv(HEADER + more)
+    assert [(e.line, e.code, e.params) for e in parsed.errors] == [
+        (USER_IMPORT_ROWS_MAX + 2, "too_many_rows", (USER_IMPORT_ROWS_MAX,))
+    ]
