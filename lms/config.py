@@ -53,11 +53,10 @@ class DefaultConfig:
     #: Registration attempts, successful or not, per client address and per login.
     REGISTER_RATE_LIMIT = "20 per hour; 100 per day"
     REGISTER_LOGIN_RATE_LIMIT = "5 per hour"
-    #: Wrong room codes (a session's sign-in and sign-out) allowed per person, and
-    #: per address (a room of 50 behind one address mistypes now and then):
-    #: with 32**6 codes, guessing one stays out of reach.
+    #: Wrong room codes (a session's sign-in and sign-out) allowed per person (not
+    #: per address: a hospital's hall shares one): with 32**6 codes, guessing
+    #: one stays out of reach.
     ROOM_CODE_RATE_LIMIT = "10 per 5 minutes; 30 per day"
-    ROOM_CODE_ADDRESS_RATE_LIMIT = "200 per 5 minutes"
     #: Where sign-in and registration counters live: empty uses a Redis
     #: ``QUEUE_URL`` if there is one, else the database; ``redis://host:6379/1``;
     #: ``database`` forces the database (``lms.accounts.throttle``).

@@ -17,6 +17,7 @@ from courses.sessions.models import (
     Presence,
     Reservation,
     RoomHeadcount,
+    ScheduledSession,
     SessionDay,
 )
 from courses.sessions.schedule import (
@@ -273,11 +274,24 @@ def _check_may_attend(session, learner):
 def _check_not_elsewhere(session, learner, starts, ends):
     """Refuse a presence from ``starts`` to ``ends`` that overlaps the learner's
     presence at another session (one body, one room: the same hours never earn
-    two sessions' credit). A presence not signed out lasts to its day's end."""
-    other_end = sa.func.coalesce(Presence.signed_out_dt, SessionDay.ends_dt)
+    two sessions' credit). A presence not signed out lasts to its day's end, or
+    to the moment a host ended its session if that came first.
+
+    The learner's row is locked first: two tabs signing in (or two rosters
+    vouching) at two sessions at once each hold only their own session's lock,
+    and would not see each other's presence."""
+    db.session.execute(
+        sa.select(User.id).where(User.id == learner.id).with_for_update()
+    )
+    day_end = sa.case(
+        (ScheduledSession.ended_dt < SessionDay.ends_dt, ScheduledSession.ended_dt),
+        else_=SessionDay.ends_dt,
+    )
+    other_end = sa.func.coalesce(Presence.signed_out_dt, day_end)
     other = db.session.execute(
         sa.select(Presence.session_id, Presence.signed_in_dt)
         .join(SessionDay, SessionDay.id == Presence.day_id)
+        .join(ScheduledSession, ScheduledSession.id == Presence.session_id)
         .where(
             Presence.user_id == learner.id,
             Presence.session_id != session.id,

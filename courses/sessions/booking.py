@@ -22,6 +22,7 @@ from courses.sessions.models import (
     ScheduledSession,
     SessionDay,
     VisitRequest,
+    session_lecturers,
 )
 from courses.sessions.schedule import audience_problem, scheduled_minutes, state_at
 from courses.sessions.states import (
@@ -246,6 +247,45 @@ def _room_conflict(venue_hospital_id, room, days, *, exclude_id=None):
         raise SessionError(
             "room_taken",
             f"The room is used by session {taken} at an overlapping time.",
+            Kind.CONFLICT,
+        )
+
+
+def _lecturer_conflict(lecturer_ids, days, *, exclude_id=None):
+    """Refuse days on which one of ``lecturer_ids`` teaches another approved
+    session (open, under way or ended) at an overlapping time: one lecturer,
+    one place, and the same hours never earn two teaching lines. Each
+    lecturer's row is locked first, so two cannot both pass on PostgreSQL."""
+    lecturer_ids = sorted(set(lecturer_ids))
+    if not lecturer_ids or not days:
+        return
+    db.session.execute(
+        sa.select(User.id).where(User.id.in_(lecturer_ids)).with_for_update()
+    )
+    taken = db.session.scalar(
+        sa.select(ScheduledSession.id)
+        .join(SessionDay, SessionDay.session_id == ScheduledSession.id)
+        .join(session_lecturers, session_lecturers.c.session_id == ScheduledSession.id)
+        .where(
+            session_lecturers.c.user_id.in_(lecturer_ids),
+            ScheduledSession.state.not_in(
+                (SessionState.CANCELLED, SessionState.PLANNED)
+            ),
+            ScheduledSession.id != (exclude_id or 0),
+            sa.or_(
+                *(
+                    sa.and_(SessionDay.starts_dt < end, SessionDay.ends_dt > start)
+                    for start, end in days
+                )
+            ),
+        )
+        .limit(1)
+    )
+    if taken is not None:
+        raise SessionError(
+            "lecturer_taken",
+            f"A lecturer of this session teaches session {taken} at an "
+            "overlapping time.",
             Kind.CONFLICT,
         )
 
@@ -645,6 +685,14 @@ def update_session(session, actor, now, *, reason="", **fields):
     reason = _reason(reason, required=bool(people))
     if {"days", "place"} & set(changes):
         _room_conflict(venue, room, list(days), exclude_id=session.id)
+    if session.state != SessionState.PLANNED and (
+        "days" in changes or lecturers is not None
+    ):
+        _lecturer_conflict(
+            [u.id for u in (lecturers if lecturers is not None else session.lecturers)],
+            list(days),
+            exclude_id=session.id,
+        )
     for key, value in clean.items():
         setattr(session, key, value)
     if lecturers is not None:
@@ -725,6 +773,11 @@ def approve_session(session, actor, now):
         [(day.starts_dt, day.ends_dt) for day in session.days],
         exclude_id=session.id,
     )
+    _lecturer_conflict(
+        [u.id for u in session.lecturers],
+        [(day.starts_dt, day.ends_dt) for day in session.days],
+        exclude_id=session.id,
+    )
     terms = credit_terms()
     rule_set = terms.get_rule_set(session.rule_set_code)
     minutes = scheduled_minutes(queries.days_of(session))
@@ -765,11 +818,20 @@ def approve_session(session, actor, now):
 
 
 def cancel_session(session, actor, now, reason):
-    """The owner or the office cancels a session that has not ended, with a
-    reason: CANCELLED, ``sequence`` raised, everyone booked or waiting told,
-    audited. Reservations stay as they were, so calendars that list them show
-    the cancellation."""
+    """The owner (before it starts) or the office cancels a session that has
+    not ended, with a reason: CANCELLED, ``sequence`` raised, everyone booked
+    or waiting told, audited. Reservations stay as they were, so calendars that
+    list them show the cancellation."""
     session = _lock_to_manage(session, actor, "cancel")
+    if actor.role != Role.ADMINISTRATOR and (
+        state_at(session.state, session.starts_dt, now) == SessionState.UNDER_WAY
+    ):
+        # Its people were in the room: only the office may take that away.
+        raise SessionError(
+            "office_only",
+            "This session is under way: only the CME office cancels it now.",
+            Kind.FORBIDDEN,
+        )
     reason = _reason(reason)
     before = session.state
     session.state = SessionState.CANCELLED

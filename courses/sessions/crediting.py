@@ -104,6 +104,7 @@ def credit_session(session_id, now, *, only_user_id=None):
         if user_id in lecturer_ids:
             reason = LECTURER_PRESENT
         elif decided.is_enough:
+            queries.lock_person(user_id)
             award, reason = terms.award_session_attendance(
                 session,
                 user_id,
@@ -128,13 +129,14 @@ def credit_session(session_id, now, *, only_user_id=None):
             reason,
             now,
         )
-    minutes = outcomes.teaching_minutes(days)
+    minutes = outcomes.teaching_minutes(days, session.ended_dt)
     problem = outcomes.teaching_problem(session.kind)
     for user_id in lecturer_ids if only_user_id is None else ():
         if (user_id, OutcomeRole.LECTURER) in done:
             continue
         award, reason = None, problem
         if not problem:
+            queries.lock_person(user_id)
             award, reason = terms.award_session_teaching(
                 session, user_id, on, minutes=minutes
             )

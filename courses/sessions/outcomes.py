@@ -114,9 +114,15 @@ def decide_learner(days, min_presence, presences, *, by_participation=False):
     )
 
 
-def teaching_minutes(days):
-    """A lecturer's minutes presenting: the session's scheduled time."""
-    return scheduled_minutes(days)
+def teaching_minutes(days, ended=None):
+    """A lecturer's minutes presenting: the session's scheduled time, up to the
+    moment a host ended it (days after that were never taught)."""
+    if ended is None:
+        return scheduled_minutes(days)
+    return sum(
+        max(0, int((min(day.ends, ended) - day.starts).total_seconds() // 60))
+        for day in days
+    )
 
 
 def is_distance(kind):

@@ -41,11 +41,9 @@ RESET_COUNTERS = (
     ("reset-account", "REGISTER_LOGIN_RATE_LIMIT"),
     ("reset-address", "REGISTER_RATE_LIMIT"),
 )
-#: Wrong room codes typed or scanned at sessions' sign-in and sign-out.
-ROOM_CODE_COUNTERS = (
-    ("room-code-account", "ROOM_CODE_RATE_LIMIT"),
-    ("room-code-address", "ROOM_CODE_ADDRESS_RATE_LIMIT"),
-)
+#: Wrong room codes typed or scanned at sessions' sign-in and sign-out, per
+#: person (a hall behind one address is many people typing now and then).
+ROOM_CODE_COUNTERS = (("room-code-account", "ROOM_CODE_RATE_LIMIT"),)
 #: Rows older than this are deleted whatever their window (the longest we allow).
 KEEP_HITS = timedelta(days=1)
 
@@ -85,18 +83,14 @@ def record_reset_request(login, address):
     _hit(RESET_COUNTERS, _keys(login, address))
 
 
-def room_code_wait(user_id, address):
-    """Seconds until ``user_id`` may try a room code again from ``address``."""
-    return _wait(ROOM_CODE_COUNTERS, _room_keys(user_id, address))
+def room_code_wait(user_id):
+    """Seconds until ``user_id`` may try a room code again."""
+    return _wait(ROOM_CODE_COUNTERS, (f"user:{user_id}",))
 
 
-def record_wrong_room_code(user_id, address):
+def record_wrong_room_code(user_id):
     """Count a wrong or expired room code (flushes; the caller commits)."""
-    _hit(ROOM_CODE_COUNTERS, _room_keys(user_id, address))
-
-
-def _room_keys(user_id, address):
-    return (f"user:{user_id}", address_key(address))
+    _hit(ROOM_CODE_COUNTERS, (f"user:{user_id}",))
 
 
 def _keys(login, address):

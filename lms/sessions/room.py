@@ -235,7 +235,10 @@ def local_moment(day, value):
         clock = time.fromisoformat(value.strip())
     except (AttributeError, ValueError):
         return None
-    date = local(day.starts).date()
+    starts, ends = local(day.starts), local(day.ends)
+    # A day past midnight (22:00-02:00 +1): a time before its start is the
+    # next date's.
+    date = ends.date() if clock < starts.time() else starts.date()
     return datetime.combine(date, clock, LOCAL_TZ)
 
 

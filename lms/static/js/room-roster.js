@@ -99,7 +99,9 @@
   }
 
   function at(time) {
-    return roster.dataset.date + "T" + time + ":00+08:00";
+    // A day past midnight (22:00-02:00 +1): a time before its start is the next date's.
+    var date = time < roster.dataset.startTime ? roster.dataset.endDate : roster.dataset.date;
+    return date + "T" + time + ":00+08:00";
   }
 
   roster.querySelectorAll("form[data-kind]").forEach(function (form) {
