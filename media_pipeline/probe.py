@@ -4,6 +4,7 @@ No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 """
 
 import math
+import re
 from dataclasses import dataclass
 
 #: ffprobe ``format_name`` of the containers lecture recorders produce -> the demuxer
@@ -40,10 +41,46 @@ class SourceInfo:
     has_audio: bool
     audio_channels: int
     is_variable_frame_rate: bool
+    #: The audio's language as BCP 47 (``zh``, ``en``), "" when untagged.
+    audio_language: str = ""
 
     @property
     def is_portrait(self):
         return self.has_video and self.height > self.width
+
+
+#: ISO 639-2 codes (what MP4 and Matroska store; both bibliographic and
+#: terminology forms) -> the BCP 47 tag HLS wants (RFC 5646: the shortest form).
+ISO_639_2 = {
+    "zho": "zh",
+    "chi": "zh",
+    "cmn": "zh",
+    "yue": "yue",
+    "eng": "en",
+    "jpn": "ja",
+    "kor": "ko",
+    "fra": "fr",
+    "fre": "fr",
+    "deu": "de",
+    "ger": "de",
+    "spa": "es",
+    "rus": "ru",
+}
+#: "Undetermined", "no linguistic content", "multiple": no language at all.
+NO_LANGUAGE = frozenset({"und", "zxx", "mul", "mis"})
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")
+
+
+def language_tag(value):
+    """The BCP 47 tag of a stream's ``language`` tag; "" for none or nonsense."""
+    if not isinstance(value, str):
+        return ""
+    tag = value.strip().lower().replace("_", "-")
+    if not _LANGUAGE_TAG.match(tag) or tag.split("-")[0] in NO_LANGUAGE:
+        return ""
+    primary, _, rest = tag.partition("-")
+    primary = ISO_639_2.get(primary, primary)
+    return f"{primary}-{rest}" if rest else primary
 
 
 class ProbeRejected(ValueError):
@@ -159,6 +196,9 @@ def parse_probe(data, limits=ProbeLimits()):
         has_audio=audio is not None,
         audio_channels=int(audio.get("channels") or 2) if audio else 0,
         is_variable_frame_rate=vfr,
+        audio_language=language_tag((audio.get("tags") or {}).get("language"))
+        if audio
+        else "",
     )
 
 

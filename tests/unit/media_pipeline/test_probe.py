@@ -2,7 +2,7 @@
 
 import pytest
 
-from media_pipeline.probe import ProbeRejected, parse_probe, parse_rate
+from media_pipeline.probe import ProbeRejected, language_tag, parse_probe, parse_rate
 
 MP4 = "mov,mp4,m4a,3gp,3g2,mj2"
 
@@ -127,3 +127,35 @@ def test_is_truncated_reads_ffmpegs_words(error_text, head, truncated):
     from media_pipeline.probe import is_truncated
 
     assert is_truncated(error_text, head) is truncated
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("eng", "en"),  # ISO 639-2, as MP4 and Matroska store it
+        ("chi", "zh"),  # bibliographic form
+        ("zho", "zh"),  # terminology form
+        ("ZH", "zh"),
+        ("en-US", "en-us"),
+        ("zh_CN", "zh-cn"),
+        ("yue", "yue"),
+        ("und", ""),  # undetermined: no language at all
+        ("zxx", ""),
+        ("", ""),
+        (None, ""),
+        (42, ""),
+        ('en",URI="evil', ""),  # never reaches a playlist attribute
+        ("english", ""),
+    ],
+)
+def test_language_tag_is_bcp47_or_nothing(tag, expected):
+    assert language_tag(tag) == expected
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [({"language": "eng"}, "en"), ({"language": "und"}, ""), ({}, ""), (None, "")],
+)
+def test_the_audio_streams_language_tag_is_read(tags, expected):
+    stream = {**audio(), "tags": tags}
+    assert parse_probe(probe(streams=[video(), stream])).audio_language == expected
