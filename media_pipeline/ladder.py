@@ -3,6 +3,7 @@
 No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 """
 
+import math
 from dataclasses import dataclass
 
 
@@ -13,8 +14,8 @@ class RungPolicy:
     short_side: int
     max_fps: float
     crf: int
-    maxrate_kbps: int
-    bufsize_kbps: int
+    #: The stated cap: no span of segments HLS measures a peak over may exceed it.
+    cap_kbps: int
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,10 @@ LECTURE_POLICY = LadderPolicy(
     name="lecture",
     tune="stillimage",
     rungs=(
-        RungPolicy("720p", 720, 30, 26, 1500, 3000),
-        RungPolicy("480p", 480, 30, 26, 800, 1600),
-        RungPolicy("360p", 360, 15, 26, 450, 900),
-        RungPolicy("240p", 240, 15, 26, 200, 400),
+        RungPolicy("720p", 720, 30, 26, 1500),
+        RungPolicy("480p", 480, 30, 26, 800),
+        RungPolicy("360p", 360, 15, 26, 450),
+        RungPolicy("240p", 240, 15, 26, 200),
     ),
 )
 
@@ -45,14 +46,28 @@ HIGH_MOTION_POLICY = LadderPolicy(
     name="high_motion",
     tune="film",
     rungs=(
-        RungPolicy("720p", 720, 30, 23, 2500, 5000),
-        RungPolicy("480p", 480, 30, 24, 1200, 2400),
-        RungPolicy("360p", 360, 30, 25, 600, 1200),
-        RungPolicy("240p", 240, 15, 26, 200, 400),
+        RungPolicy("720p", 720, 30, 23, 2500),
+        RungPolicy("480p", 480, 30, 24, 1200),
+        RungPolicy("360p", 360, 30, 25, 600),
+        RungPolicy("240p", 240, 15, 26, 200),
     ),
 )
 
 POLICIES = {p.name: p for p in (LECTURE_POLICY, HIGH_MOTION_POLICY)}
+
+#: The language of a recording whose audio carries no tag. Courses have no language
+#: of their own: they are Chinese CME courses, with an optional English title, so
+#: "the course's language" is Chinese unless the caller knows better.
+DEFAULT_LANGUAGE = "zh"
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+#: fMP4 boxes (moof, trun, the init section with the first segment) on top of the
+#: encoder's bits, measured here at 240p: under 4 %.
+CONTAINER_OVERHEAD = 0.05
+
+#: A source whose short side is this much above the rung below it gets its own
+#: size as a rung (a 640x272 source: 272p beside 240p); closer, it adds nothing.
+OWN_SIZE_MARGIN = 1.1
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,8 @@ class Rung:
     height: int
     fps: float
     crf: int
+    #: The stated cap (the policy's); the encoder's VBV below keeps the peak under it.
+    cap_kbps: int
     maxrate_kbps: int
     bufsize_kbps: int
 
@@ -70,6 +87,13 @@ class Rung:
 class AudioRendition:
     kbps: int
     channels: int
+    #: BCP 47 (``zh``, ``en``): the source's own tag, else the course's language.
+    language: str = DEFAULT_LANGUAGE
+
+    @property
+    def name(self):
+        """The rendition's NAME in the master playlist, in its own language."""
+        return LANGUAGE_NAMES.get(self.language, self.language)
 
 
 @dataclass(frozen=True)
@@ -93,32 +117,58 @@ def scaled_size(width, height, short_side):
     return even(short_side), even(height * short_side / width)
 
 
-def plan_ladder(source, policy=LECTURE_POLICY):
+def encoder_rates(cap_kbps, segment_seconds, keyframe_seconds):
+    """``(maxrate, bufsize)`` in kbit/s and kbit that keep every peak under the cap.
+
+    HLS measures BANDWIDTH over any run of segments lasting from half the target
+    duration up (RFC 8216 §4.3.4.2). Over a span of ``t`` seconds an encoder
+    with VBV ``maxrate`` m and ``bufsize`` b spends at most ``m*t + b`` bits, so
+    with a buffer of half a GOP and the shortest span ``segment_seconds / 2`` the
+    rate is set to keep ``(m*t + b) / t`` plus the container under the cap.
+    """
+    window = segment_seconds / 2
+    buffer_seconds = keyframe_seconds / 2
+    maxrate = cap_kbps * (1 - CONTAINER_OVERHEAD) * window / (window + buffer_seconds)
+    return math.floor(maxrate), math.floor(maxrate * buffer_seconds)
+
+
+def rung_specs(short, policy):
+    """The policy's rungs that fit a source whose short side is ``short``.
+
+    Never upscales: rungs taller than the source are dropped. A source between two
+    rungs also gets its own size, with the settings of the rung above it; a source
+    smaller than every rung gets one rung at its own size.
+    """
+    fitting = [r for r in policy.rungs if r.short_side <= short]
+    above = [r for r in policy.rungs if r.short_side > short]
+    if not fitting:
+        lowest = policy.rungs[-1]
+        return [
+            RungPolicy(f"{short}p", short, lowest.max_fps, lowest.crf, lowest.cap_kbps)
+        ]
+    if above and short >= fitting[0].short_side * OWN_SIZE_MARGIN:
+        upper = above[-1]
+        own = RungPolicy(f"{short}p", short, upper.max_fps, upper.crf, upper.cap_kbps)
+        return [own, *fitting]
+    return fitting
+
+
+def plan_ladder(source, policy=LECTURE_POLICY, language=DEFAULT_LANGUAGE):
     """The rungs and the audio rendition for ``source`` (a ``SourceInfo``).
 
-    Never upscales: rungs taller than the source are dropped, and a source smaller
-    than every rung gets one rung at its own (even) size. Frame rates never rise
-    above the source's. Audio is AAC-LC at the policy's rate, stereo at most.
+    See :func:`rung_specs` for the sizes. Frame rates never rise above the
+    source's. Audio is AAC-LC at the policy's rate, stereo at most, in the
+    source's tagged language, else ``language`` (the course's).
     """
     rungs = []
     if source.has_video:
         short = min(source.width, source.height)
-        fitting = [r for r in policy.rungs if r.short_side <= short]
-        if not fitting:
-            lowest = policy.rungs[-1]
-            fitting = [
-                RungPolicy(
-                    f"{short}p",
-                    short,
-                    lowest.max_fps,
-                    lowest.crf,
-                    lowest.maxrate_kbps,
-                    lowest.bufsize_kbps,
-                )
-            ]
-        for spec in fitting:
+        for spec in rung_specs(short, policy):
             width, height = scaled_size(source.width, source.height, spec.short_side)
             fps = min(source.fps, spec.max_fps)
+            maxrate, bufsize = encoder_rates(
+                spec.cap_kbps, policy.segment_seconds, policy.keyframe_seconds
+            )
             rungs.append(
                 Rung(
                     spec.name,
@@ -126,14 +176,17 @@ def plan_ladder(source, policy=LECTURE_POLICY):
                     height,
                     round(fps, 3),
                     spec.crf,
-                    spec.maxrate_kbps,
-                    spec.bufsize_kbps,
+                    spec.cap_kbps,
+                    maxrate,
+                    bufsize,
                 )
             )
     audio = None
     if source.has_audio:
         audio = AudioRendition(
-            kbps=policy.audio_kbps, channels=max(1, min(2, source.audio_channels))
+            kbps=policy.audio_kbps,
+            channels=max(1, min(2, source.audio_channels)),
+            language=source.audio_language or language,
         )
     return Ladder(
         tuple(rungs),
