@@ -31,7 +31,6 @@ def transcode_args(
     ladder,
     out_dir,
     *,
-    language="zh",
     binary="ffmpeg",
     preset="veryfast",
 ):
@@ -48,6 +47,7 @@ def transcode_args(
             scaled = (
                 branches[index]
                 .filter("scale", rung.width, rung.height)
+                .filter("setsar", 1)  # square pixels: scale alone leaves 1281:1280
                 .filter("fps", rung.fps)
                 .filter("format", "yuv420p")
             )
@@ -83,7 +83,8 @@ def transcode_args(
                 "ar": 48000,
             }
         )
-        audio_entry = f"a:0,name:audio,language:{language}"
+        # The master's EXT-X-MEDIA is finished by playlists.rewrite_master.
+        audio_entry = f"a:0,name:audio,language:{ladder.audio.language}"
         if ladder.rungs:
             audio_entry += ",agroup:aud,default:yes"
         stream_map.append(audio_entry)

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media_pipeline import commands
-from media_pipeline.ladder import plan_ladder
+from media_pipeline.ladder import DEFAULT_LANGUAGE, LECTURE_POLICY, plan_ladder
 from media_pipeline.limits import TimeLimits, plan_time_limit
 from media_pipeline.playlists import (
     measure_bandwidth,
     parse_media_playlist,
+    parse_target_duration,
     rewrite_master,
+    with_independent_segments,
 )
 from media_pipeline.probe import (
     DEMUXERS,
@@ -193,7 +195,6 @@ def transcode(
     out_dir,
     *,
     on_progress=None,
-    language="zh",
     time_limits=None,
 ):
     """Run the ladder's single ffmpeg process into ``out_dir``.
@@ -205,7 +206,7 @@ def transcode(
     for name in names:
         (out_dir / name).mkdir(parents=True, exist_ok=True)
     args = commands.transcode_args(
-        source_path, DEMUXERS[source.container], ladder, out_dir, language=language
+        source_path, DEMUXERS[source.container], ladder, out_dir
     )
 
     def on_line(line):
@@ -220,24 +221,36 @@ def transcode(
         # An MP4 whose index came first but whose data stops short: ffmpeg ends
         # well with "partial file" and a shorter rendition.
         raise TranscodeFailed(finished.error_tail, code="incomplete")
-    write_measured_master(out_dir)
+    write_measured_master(out_dir, ladder)
 
 
-def write_measured_master(out_dir):
-    """Replace ffmpeg's declared BANDWIDTH with the rates of the segments written."""
+def write_measured_master(out_dir, ladder):
+    """Make the playlists conform, with the rates of the segments written.
+
+    Every media playlist states EXT-X-INDEPENDENT-SEGMENTS; the master gets the
+    measured BANDWIDTH, each variant's FRAME-RATE, the audio rendition's NAME,
+    LANGUAGE and CHANNELS, and an audio-only variant (``playlists.rewrite_master``).
+    """
     out_dir = Path(out_dir)
     master = (out_dir / "master.m3u8").read_text()
     measured, audio = {}, None
     for playlist in sorted(out_dir.glob("*/index.m3u8")):
-        segments = parse_media_playlist(playlist.read_text())
+        text = playlist.read_text()
+        playlist.write_text(with_independent_segments(text))
+        segments = parse_media_playlist(text)
         sizes = [(d, (playlist.parent / uri).stat().st_size) for d, uri in segments]
         init = sum(p.stat().st_size for p in playlist.parent.glob("init*.mp4"))
-        bandwidth = measure_bandwidth(sizes, init)
+        bandwidth = measure_bandwidth(sizes, init, parse_target_duration(text))
         uri = f"{playlist.parent.name}/index.m3u8"
         if playlist.parent.name == "audio":
             audio = bandwidth
         measured[uri] = bandwidth
-    (out_dir / "master.m3u8").write_text(rewrite_master(master, measured, audio))
+    frame_rates = {f"{r.name}/index.m3u8": r.fps for r in ladder.rungs}
+    (out_dir / "master.m3u8").write_text(
+        rewrite_master(
+            master, measured, audio, frame_rates=frame_rates, rendition=ladder.audio
+        )
+    )
 
 
 def make_stills(source_path, source, out_dir, *, time_limits=None):
@@ -264,16 +277,24 @@ def make_stills(source_path, source, out_dir, *, time_limits=None):
 
 
 def build_ladder(
-    source_path, work_dir, *, policy=None, on_progress=None, time_limits=None
+    source_path,
+    work_dir,
+    *,
+    policy=None,
+    on_progress=None,
+    time_limits=None,
+    language=DEFAULT_LANGUAGE,
 ):
     """Probe, plan and transcode ``source_path`` into a fresh ``work_dir``.
+
+    ``language`` is the course's: the audio's, when its stream carries no tag.
 
     A write that fails for want of space, ffmpeg's or ours, is a
     :class:`TranscodeFailed` with the code ``disk_full``.
     """
     time_limits = time_limits or TimeLimits()
     source = probe(source_path, time_limit=time_limits.floor_seconds)
-    ladder = plan_ladder(source, policy) if policy else plan_ladder(source)
+    ladder = plan_ladder(source, policy or LECTURE_POLICY, language)
     work_dir = Path(work_dir)
     try:
         if work_dir.exists():

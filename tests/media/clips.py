@@ -13,11 +13,18 @@ def make_clip(
     audio=True,
     channels=2,
     rotate=None,
+    noise=False,
+    language=None,
 ):
-    """A lecture-like clip: a test pattern with a clock, and a tone."""
+    """A lecture-like clip: a test pattern with a clock, and a tone.
+
+    ``noise`` adds grain that changes every frame (the hardest picture for a rate
+    cap); ``language`` tags the audio stream (ISO 639-2, as recorders write it).
+    """
     args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
     if video:
-        args += ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}"]
+        grain = ",noise=alls=60:allf=t+u" if noise else ""
+        args += ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}{grain}"]
     if audio:
         layout = {1: "mono", 2: "stereo", 6: "5.1"}[channels]
         args += [
@@ -33,6 +40,8 @@ def make_clip(
             args += ["-metadata:s:v:0", f"rotate={rotate}"]
     if audio:
         args += ["-c:a", "aac", "-ac", str(channels)]
+        if language:
+            args += ["-metadata:s:a:0", f"language={language}"]
     subprocess.run([*args, str(path)], check=True)
     return path
 
