@@ -85,6 +85,15 @@ def test_a_learner_plays_a_lecture_changes_quality_and_progress_is_saved(
         "() => window.telecmePlayer && window.telecmePlayer.hls()"
         " && window.telecmePlayer.hls().levels.length === 3"
     )
+    # The master lists an audio-only variant last, for other clients; hls.js
+    # leaves it out, so it never picks it over video and the menu has no "0p".
+    master = page.request.get(page.evaluate("window.telecmePlayer.hls().url")).text()
+    assert master.rstrip().endswith('CODECS="mp4a.40.2"\naudio/index.m3u8')
+    assert page.evaluate(
+        "window.telecmePlayer.hls().levels.every(l => l.height > 0 && l.videoCodec)"
+    )
+    options = page.locator("select[name=quality] option").all_inner_texts()
+    assert [o for o in options if o.endswith("p")] == ["240p", "360p", "480p"]
     page.evaluate(
         "() => { const v = window.telecmePlayer.video; v.muted = true; v.play(); }"
     )
