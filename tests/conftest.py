@@ -455,3 +455,20 @@ def create_scheduled_session(db, create_user, create_hospital):
         return session
 
     return factory
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def racing_app(request, tmp_path):
+    """An app with a database of its own, on SQLite and on PostgreSQL, for races
+    run with real threads (a connection per thread: a pool big enough for 20)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres").create_database(unique("race_"))
+    options = {"pool_size": 24} if request.param == "postgresql" else {}
+    app = make_app(tmp_path, url, SQLALCHEMY_ENGINE_OPTIONS=options)
+    yield app
+    from lms.db import db as _db
+
+    with app.app_context():
+        _db.engine.dispose()

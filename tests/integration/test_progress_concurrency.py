@@ -23,24 +23,6 @@ DURATION = 1320.0  # a 22-minute lecture
 BEATS = 10
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def racing_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres").create_database(unique("race_"))
-    app = make_app(
-        tmp_path,
-        url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10}
-        if request.param == "postgresql"
-        else {},
-    )
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
 def setup_course(app, lectures=2, questions=1):
     """An approved course of ``lectures`` 22-minute lectures, one enrolled learner."""
     with app.app_context():

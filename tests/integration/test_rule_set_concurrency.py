@@ -19,7 +19,7 @@ from certificates.models import RuleSetVariant
 from lms.accounts.operations import create_user
 from lms.accounts.roles import Role
 from lms.db import db
-from tests.conftest import AuthActions, make_app, unique
+from tests.conftest import AuthActions, unique
 
 pytestmark = pytest.mark.db
 
@@ -34,24 +34,6 @@ VARIANT = {
     "valid_from": "2025-01-01",
     "yearly_credits": "20",
 }
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def racing_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres").create_database(unique("race_"))
-    app = make_app(
-        tmp_path,
-        url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10}
-        if request.param == "postgresql"
-        else {},
-    )
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def signed_in_admin(app):

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 from certificates.models import CreditAward
@@ -19,23 +18,10 @@ from courses.sessions.states import SessionKind, SessionState
 from lms.accounts.roles import Role
 from lms.db import db as _db
 from lms.db import utcnow
-from tests.conftest import make_app, unique
+from tests.conftest import unique
 
 MIN = timedelta(minutes=1)
 RACERS = 20
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def racing_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres").create_database(unique("race_"))
-    options = {"pool_size": RACERS + 4} if request.param == "postgresql" else {}
-    app = make_app(tmp_path, url, SQLALCHEMY_ENGINE_OPTIONS=options)
-    yield app
-    with app.app_context():
-        _db.engine.dispose()
 
 
 def _token(user):

@@ -11,7 +11,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from courses.sessions import booking
@@ -23,25 +22,7 @@ from lms.db import db, utcnow
 from lms.hospitals.network import Tier
 from lms.hospitals.operations import create_hospital
 from lms.notifications.models import Notification
-from tests.conftest import make_app, unique
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def racing_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres").create_database(unique("race_"))
-    app = make_app(
-        tmp_path,
-        url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10}
-        if request.param == "postgresql"
-        else {},
-    )
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+from tests.conftest import unique
 
 
 def _hospital(tier=Tier.COUNTY):

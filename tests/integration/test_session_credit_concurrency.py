@@ -29,30 +29,12 @@ from lms.db import begin_write_transaction, db, utcnow
 from lms.enums import ProjectLevel
 from lms.hospitals.network import Tier
 from lms.hospitals.operations import create_hospital
-from tests.conftest import make_app, unique
+from tests.conftest import unique
 
 pytestmark = pytest.mark.db
 
 LEARNERS = 6
 RUNS = 4
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def racing_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres").create_database(unique("race_"))
-    app = make_app(
-        tmp_path,
-        url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10}
-        if request.param == "postgresql"
-        else {},
-    )
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def ended_session(app, state=SessionState.ENDED):

@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 from courses.sessions import codes
@@ -34,22 +33,9 @@ from lms.db import db, utcnow
 from lms.enums import ProjectLevel
 from lms.hospitals.network import Tier
 from lms.hospitals.operations import create_hospital
-from tests.conftest import make_app, unique
+from tests.conftest import unique
 
 RACERS = 8
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def racing_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres").create_database(unique("race_"))
-    options = {"pool_size": RACERS + 2} if request.param == "postgresql" else {}
-    app = make_app(tmp_path, url, SQLALCHEMY_ENGINE_OPTIONS=options)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def token(user):
