@@ -159,6 +159,8 @@ def build_session(app, people, shape, index):
     from courses.sessions import booking
     from courses.sessions.states import SessionKind
     from lms.accounts.models import User
+    from lms.accounts.operations import create_user, issue_api_token
+    from lms.accounts.roles import Role
     from lms.db import db, utcnow
     from lms.enums import ProjectLevel
 
@@ -166,7 +168,16 @@ def build_session(app, people, shape, index):
         now = utcnow().replace(microsecond=0)
         # Planned, approved and booked an hour ago, before its day began.
         then = now - timedelta(hours=1)
-        lecturer = db.session.get(User, people["lecturer"][0])
+        # A lecturer of its own: one lecturer teaches one session at a time, and
+        # every session of the run is at the same hours.
+        lecturer = create_user(
+            login=f"lecturer-{shape}-{index}-{secrets.token_hex(4)}@bench.cn",
+            name="李建国",
+            password=secrets.token_urlsafe(16),
+            role=Role.LECTURER,
+            hospital=db.session.get(User, people["lecturer"][0]).hospital,
+        )
+        lecturer_token = issue_api_token(lecturer, lifetime=timedelta(hours=3)).token
         admin = db.session.get(User, people["admin"])
         learners = sum(len(staff) for _, _, staff in people["hospitals"])
         hall = shape == "hall"
@@ -191,7 +202,6 @@ def build_session(app, people, shape, index):
         )
         booking.approve_session(session, admin, then)
         rooms = []
-        lecturer_token = people["lecturer"][1]
         if hall:
             tokens = []
             for _, _, staff in people["hospitals"]:
