@@ -186,7 +186,13 @@ def course_award(course, on=None):
 
 def project_credits(user_id, project_number, sources, *, exclude_course_id=None):
     """Standing credits ``user_id`` holds from courses of ``project_number`` in
-    one role (``sources``): the project cap counts them all."""
+    one role (``sources``): the project cap counts them all.
+
+    Read to add a line: the person's row is locked first, until the transaction
+    ends, so two activities of one project credited at once (two courses
+    approved, two sessions ended, a completion and a session) take turns and
+    the second sees the first's line."""
+    db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
     query = sa.select(sa.func.coalesce(sa.func.sum(CreditAward.credits), 0)).where(
         CreditAward.user_id == user_id,
         CreditAward.project_number == project_number,

@@ -104,7 +104,6 @@ def credit_session(session_id, now, *, only_user_id=None):
         if user_id in lecturer_ids:
             reason = LECTURER_PRESENT
         elif decided.is_enough:
-            queries.lock_person(user_id)
             award, reason = terms.award_session_attendance(
                 session,
                 user_id,
@@ -136,7 +135,6 @@ def credit_session(session_id, now, *, only_user_id=None):
             continue
         award, reason = None, problem
         if not problem:
-            queries.lock_person(user_id)
             award, reason = terms.award_session_teaching(
                 session, user_id, on, minutes=minutes
             )

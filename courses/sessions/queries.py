@@ -20,7 +20,6 @@ from courses.sessions.states import (
     SessionState,
     VisitState,
 )
-from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.db import db
 
@@ -451,10 +450,3 @@ def attended_day_ids(session_id):
         RoomHeadcount.session_id == session_id
     )
     return set(db.session.scalars(sa.union(presences, headcounts)))
-
-
-def lock_person(user_id):
-    """The person's row, locked until the transaction ends: their credits of a
-    project are read and added under it (two sessions of one project credited
-    at once must not both find the cap's room)."""
-    db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
