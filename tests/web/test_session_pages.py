@@ -515,8 +515,12 @@ def test_the_owner_edits_a_session_and_everyone_booked_is_told(
     }
     # The office approved the credit terms: the form keeps them as they are.
     fields.update(kind=session.kind.value, project_number=session.project_number)
-    start = session.days[0].starts_dt + timedelta(hours=8 + 1)
-    fields["days"] = f"{start:%Y-%m-%d %H:%M}-{start + timedelta(hours=2):%H:%M}"
+    # Moved to 09:00-11:00 (Beijing) the next day: a change at any time of day
+    # the test runs (an hour later could cross midnight).
+    from courses.sessions.schedule import LOCAL_TZ
+
+    next_day = session.days[0].starts_dt.astimezone(LOCAL_TZ).date() + timedelta(days=1)
+    fields["days"] = f"{next_day:%Y-%m-%d} 09:00-11:00"
     # Moving the day without a reason: refused, nothing changes.
     response = post(client, page, fields, page)
     assert response.status_code == 422
