@@ -121,13 +121,13 @@ def test_colleagues_typos_behind_one_address_do_not_lock_out_the_hall(
 def test_the_roster_vouches_across_midnight(
     db, client, auth, create_scheduled_session, create_user, create_hospital, venue
 ):
-    """A day 22:00-02:00 +1 (Beijing), as the edit page now takes it: the roster
-    (and room-roster.js) put every HH:MM on the start date, so the roster's own
-    default sign-out (02:00) lies before the sign-in: 422 invalid_times, and the
-    JS queue drops a 422 as answered."""
+    """A day 22:00-02:00 +1 (Beijing), as the edit page takes it: a sign-out
+    typed as 02:00 is the next date's (it was put on the start date, before the
+    sign-in: 422 invalid_times, and the JS queue dropped the 422 as answered).
+    The day is two nights ago, wholly past whenever the test runs."""
     from courses.sessions.schedule import LOCAL_TZ
 
-    today = utcnow().astimezone(LOCAL_TZ).date() - timedelta(days=1)
+    today = utcnow().astimezone(LOCAL_TZ).date() - timedelta(days=2)
     starts = datetime.combine(today, datetime.min.time(), LOCAL_TZ).replace(hour=22)
     ends = starts + timedelta(hours=4)
     county = create_hospital()
