@@ -122,6 +122,7 @@ def _register_blueprints(app):
     from lms.media.views import bp as media_bp
     from lms.notifications.views import bp as notifications_bp
     from lms.sessions import bp as sessions_bp
+    from lms.sessions.ingest import bp as live_ingest_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(credits_bp)
@@ -136,4 +137,5 @@ def _register_blueprints(app):
     app.register_blueprint(notifications_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(sessions_bp)
+    app.register_blueprint(live_ingest_bp)
     app.register_blueprint(api_bp)

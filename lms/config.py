@@ -103,6 +103,32 @@ class DefaultConfig:
     #: the worker and credited, so no attendance is left without its credits.
     SESSION_AUTO_END_HOURS = 6
 
+    #: Live broadcast (DESIGN §2.8). nginx with the RTMP module listens here
+    #: for studio encoders (``make run`` starts it with a configuration
+    #: written under ``instance/nginx``) ...
+    RTMP_HOST = "127.0.0.1"
+    RTMP_PORT = 1935
+    #: ... and encoders are told this address (empty: rtmp://RTMP_HOST:RTMP_PORT/live).
+    RTMP_PUBLIC_URL = ""
+    #: Addresses that may pull pushed streams: the live ladders' workers.
+    RTMP_PLAY_ALLOW = "127.0.0.1"
+    #: Where nginx's ``on_publish`` callbacks reach the app (empty:
+    #: PUBLIC_BASE_URL); they carry a secret derived from SECRET_KEY.
+    LIVE_CALLBACK_BASE_URL = ""
+    #: The live ladders' folders (empty: MEDIA_DIR/live).
+    LIVE_DIR = ""
+    #: A push that drops and comes back within this many seconds continues the
+    #: same broadcast; after it, the broadcast ends and its replay is made.
+    LIVE_RECONNECT_SECONDS = 60
+    #: A stream key works from this many minutes before a day's start ...
+    LIVE_KEY_EARLY_MINUTES = 30
+    #: ... until this many minutes after its end (a push still going then is cut).
+    LIVE_KEY_GRACE_MINUTES = 30
+    #: Seconds between a live viewer's heartbeats.
+    LIVE_BEAT_SECONDS = 15
+    #: Broadcasts one worker process runs at once (each is one ffmpeg ladder).
+    LIVE_WORKERS = 4
+
     #: The signing key of certificates (Ed25519, PEM); empty means
     #: ``instance/certificate-signing-key.pem``, created on first use. Every web
     #: process and worker must read the same file.
@@ -157,6 +183,8 @@ def load_config(app, config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     if not app.config["MEDIA_DIR"]:
         app.config["MEDIA_DIR"] = str(Path(app.instance_path) / "media")
+    if not app.config["LIVE_DIR"]:
+        app.config["LIVE_DIR"] = str(Path(app.config["MEDIA_DIR"]) / "live")
     if not app.config["SEARCH_INDEX_DIR"]:
         app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
     uri = app.config["SQLALCHEMY_DATABASE_URI"]

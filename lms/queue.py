@@ -85,6 +85,7 @@ TASK_MODULES = (
     "lms.notifications.tasks",
     "lms.accounts.tasks",
     "courses.sessions.tasks",
+    "media_pipeline.live_tasks",
 )
 
 

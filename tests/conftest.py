@@ -9,6 +9,7 @@ import contextvars
 import itertools
 import re
 import secrets
+import threading
 import uuid
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+from werkzeug.serving import make_server
 
 from tests import services
 
@@ -87,6 +89,30 @@ def redis_server():
         server = services.start_redis()
     except services.ServiceUnavailable as error:
         pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The session's app on a free loopback port, in a background thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def rtmp_ingest(app, live_server):
+    """nginx with the RTMP module, asking the session's live server about every
+    push; the app's RTMP_PORT names its port."""
+    try:
+        server = services.start_rtmp_ingest(app.config["SECRET_KEY"], live_server)
+    except services.ServiceUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    app.config["RTMP_PORT"] = server.port
     yield server
     server.stop()
 

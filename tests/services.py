@@ -184,3 +184,57 @@ def start_redis():
     )
     _wait_for_port(port, 30, "Redis", log)
     return Redis(process=process, port=port, base=base)
+
+
+@dataclass
+class RtmpIngest:
+    """nginx with the RTMP module, as ``make run`` starts it."""
+
+    process: subprocess.Popen
+    port: int
+    prefix: Path
+
+    def push_url(self, key):
+        return f"rtmp://127.0.0.1:{self.port}/live/{key}"
+
+    def log(self):
+        path = self.prefix / "logs" / "error.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.prefix, ignore_errors=True)
+
+
+def start_rtmp_ingest(secret_key, callback_base):
+    """nginx with the RTMP module on a free loopback port, whose callbacks reach
+    the app at ``callback_base``."""
+    from media_pipeline import ingest
+
+    if not ingest.RTMP_MODULE.exists() or not Path(ingest.nginx_binary()).exists():
+        raise ServiceUnavailable(
+            "nginx or its RTMP module is missing: `make test` installs the "
+            "`nginx-light` and `libnginx-mod-rtmp` packages."
+        )
+    prefix = Path(tempfile.mkdtemp(prefix="telecme-rtmp-"))
+    port = free_port()
+    ingest.write_config(
+        ingest.IngestSettings(
+            prefix=prefix,
+            host="127.0.0.1",
+            port=port,
+            callback_base=callback_base,
+            secret=ingest.callback_secret(secret_key),
+        )
+    )
+    process = subprocess.Popen(
+        ingest.nginx_command(prefix),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for_port(port, 30, "nginx (RTMP)", prefix / "logs" / "error.log")
+    return RtmpIngest(process=process, port=port, prefix=prefix)

@@ -8,8 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from courses.sessions.states import (
+    BroadcastEnd,
+    LiveState,
     OutcomeRole,
     PresenceSource,
+    QuestionState,
     ReservationKind,
     ReservationState,
     SessionKind,
@@ -297,8 +300,12 @@ class Presence(db.Model):
     )
     signed_in_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_out_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Minutes within the day's scheduled hours (set at sign-out or vouching).
+    #: Minutes within the day's scheduled hours (set at sign-out or vouching;
+    #: for a live viewer, the whole minutes of ``live_seconds``).
     minutes: Mapped[int | None] = mapped_column()
+    #: A live viewer's seconds present within the day's hours, summed from the
+    #: heartbeats of the one stream that counted (0 for a room's presence).
+    live_seconds: Mapped[float] = mapped_column(default=0.0, server_default="0")
     #: For the office: "other_hospital", "above_headcount", "not_booked", ...
     flags: Mapped[list] = mapped_column(sa.JSON, default=list)
     vouched_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -404,3 +411,143 @@ class CalendarFeed(db.Model):
             "(user_id IS NULL) <> (hospital_id IS NULL)", name="one_owner"
         ),
     )
+
+
+# --- live broadcast (issue 14, DESIGN §2.8) -------------------------------------
+
+
+class StreamKey(db.Model):
+    """The key a studio encoder pushes a broadcast session with. Only its
+    SHA-256 is kept (the key is shown once); revoked keys are refused."""
+
+    __tablename__ = "stream_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("scheduled_sessions.id"), index=True
+    )
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The key's last four characters, to tell keys apart on the page.
+    hint: Mapped[str] = mapped_column(sa.String(8), default="")
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    session = relationship("ScheduledSession")
+
+    __table_args__ = (
+        # One key in force per session: issuing a new one revokes the old.
+        sa.Index(
+            "uq_stream_keys_active",
+            "session_id",
+            unique=True,
+            sqlite_where=sa.text("revoked_dt IS NULL"),
+            postgresql_where=sa.text("revoked_dt IS NULL"),
+        ),
+    )
+
+
+class LiveBroadcast(db.Model):
+    """One broadcast of a session: from the first accepted push until the push
+    stops for longer than the reconnect window (a drop and a return within it
+    is the same broadcast, and its replay has a gap). Its live ladder writes
+    ``runs`` folders (one per push); the recording becomes a replay lecture."""
+
+    __tablename__ = "live_broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("scheduled_sessions.id"), index=True
+    )
+    key_id: Mapped[int] = mapped_column(sa.ForeignKey("stream_keys.id"))
+    state: Mapped[LiveState] = mapped_column(
+        enum_column(LiveState, "live_state"), default=LiveState.LIVE, index=True
+    )
+    #: nginx's id of the publisher that is live (a refused second publisher's
+    #: ``on_publish_done`` names another one, and ends nothing).
+    client_id: Mapped[str] = mapped_column(sa.String(32), default="")
+    #: Pushes accepted so far; the live ladder writes run N into ``r<N>/``.
+    runs: Mapped[int] = mapped_column(default=0)
+    started_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the current push began (live) or the last one stopped (reconnecting).
+    changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[BroadcastEnd | None] = mapped_column(
+        enum_column(BroadcastEnd, "broadcast_end")
+    )
+    #: Written by the live ladder's worker every few seconds; stale while live
+    #: means the worker died, and the ladder is started again.
+    worker_beat_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the pushed stream carries (a stream without one still plays).
+    has_video: Mapped[bool | None] = mapped_column()
+    has_audio: Mapped[bool | None] = mapped_column()
+    #: Seconds recorded over all runs (the replay's length before transcoding).
+    recorded_seconds: Mapped[float] = mapped_column(default=0.0)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The replay: a draft course of the session and this broadcast's lecture.
+    replay_course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id"))
+    replay_lecture_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lectures.id"))
+
+    session = relationship("ScheduledSession")
+    key = relationship("StreamKey")
+    replay_course = relationship("Course")
+    replay_lecture = relationship("Lecture")
+
+    __table_args__ = (
+        sa.CheckConstraint("runs >= 0", name="runs_not_negative"),
+        # One broadcast under way per session at a time.
+        sa.Index(
+            "uq_live_broadcasts_current",
+            "session_id",
+            unique=True,
+            sqlite_where=sa.text("state IN ('live', 'reconnecting')"),
+            postgresql_where=sa.text("state IN ('live', 'reconnecting')"),
+        ),
+    )
+
+    def __repr__(self):
+        return f"<LiveBroadcast {self.id} session={self.session_id} {self.state.value}>"
+
+
+class LiveViewing(db.Model):
+    """One player of a remote viewer watching a session live (a tab, a device).
+    Like a recorded lecture's play session, the newest takes over the learner's
+    watch budget: only one stream earns presence at a time."""
+
+    __tablename__ = "live_viewings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("scheduled_sessions.id"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    started_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_beat_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: Seconds of presence this viewing earned.
+    seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class LiveQuestion(db.Model):
+    """A viewer's text question during a broadcast, moderated by a host."""
+
+    __tablename__ = "live_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("scheduled_sessions.id"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    text: Mapped[str] = mapped_column(sa.String(500))
+    state: Mapped[QuestionState] = mapped_column(
+        enum_column(QuestionState, "question_state"),
+        default=QuestionState.PENDING,
+        index=True,
+    )
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moderated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    moderated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User", foreign_keys=[user_id])

@@ -71,3 +71,39 @@ class PresenceSource(enum.StrEnum):
 class OutcomeRole(enum.StrEnum):
     LEARNER = "learner"
     LECTURER = "lecturer"
+
+
+class LiveState(enum.StrEnum):
+    """A live broadcast of a session (issue 14), as stored."""
+
+    #: The studio's encoder is pushing and the live ladder is running.
+    LIVE = "live"
+    #: The push dropped; the same broadcast continues if it comes back within
+    #: ``LIVE_RECONNECT_SECONDS``.
+    RECONNECTING = "reconnecting"
+    ENDED = "ended"
+
+
+class BroadcastEnd(enum.StrEnum):
+    """Why a broadcast ended."""
+
+    #: The push stopped and did not come back within the reconnect window.
+    STOPPED = "stopped"
+    #: The stream key's hours ran out (the session's end plus the grace).
+    TIME_LIMIT = "time_limit"
+    #: A host or the office ended the session.
+    SESSION_ENDED = "session_ended"
+    #: The live ladder could not run (the pushed stream was unusable).
+    FAILED = "failed"
+
+
+class QuestionState(enum.StrEnum):
+    """A viewer's question during a broadcast: nothing is shown to other viewers
+    before a moderator has seen it."""
+
+    PENDING = "pending"
+    #: Shown to every viewer (not answered yet).
+    SHOWN = "shown"
+    #: Answered by the lecturer (shown to every viewer as answered).
+    ANSWERED = "answered"
+    HIDDEN = "hidden"

@@ -116,6 +116,9 @@ from lms.api import (  # noqa: E402, F401  (endpoints)
     media,
     session_attendance,
     session_credits,
+    session_questions,
+    session_stream,
+    session_viewing,
     sessions,
     tus,
 )

@@ -30,3 +30,5 @@ class AuditAction(enum.StrEnum):
     SESSION_ENDED = "session_ended"
     ATTENDANCE_VOUCHED = "attendance_vouched"
     VISIT_DECIDED = "visit_decided"
+    STREAM_KEY_ISSUED = "stream_key_issued"
+    STREAM_KEY_REVOKED = "stream_key_revoked"

@@ -151,4 +151,6 @@ def action_label(action):
         AuditAction.SESSION_ENDED: _("Session ended and credited"),
         AuditAction.ATTENDANCE_VOUCHED: _("Attendance vouched for"),
         AuditAction.VISIT_DECIDED: _("On-site visit request decided"),
+        AuditAction.STREAM_KEY_ISSUED: _("Stream key issued"),
+        AuditAction.STREAM_KEY_REVOKED: _("Stream key revoked"),
     }.get(AuditAction(action), str(action))

@@ -22,3 +22,5 @@ class NotificationKind(enum.StrEnum):
     SEAT_CONFIRMED = "seat_confirmed"
     VISIT_SCHEDULED = "visit_scheduled"
     VISIT_DECLINED = "visit_declined"
+    #: A broadcast's replay course is ready for the office to approve.
+    REPLAY_READY = "replay_ready"

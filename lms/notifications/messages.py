@@ -115,4 +115,11 @@ def render_notification(kind, params):
             topic=_pick(params.get("topic")),
             reason=comment,
         )
+    if kind is NotificationKind.REPLAY_READY:
+        return _("A broadcast's replay is ready"), _(
+            "The recording of “%(session)s” (%(when)s) is a replay course now: "
+            "review and approve it as a distance-education course.",
+            session=session,
+            when=when,
+        )
     raise ValueError(kind)  # pragma: no cover  (every kind is handled above)

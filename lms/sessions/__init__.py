@@ -9,6 +9,9 @@ bp = Blueprint("sessions", __name__)
 from lms.sessions import (  # noqa: E402, F401  (pages)
     attendance,
     calendar,
+    live,
     pages,
+    questions,
     room,
+    studio,
 )

@@ -1,0 +1,1 @@
+"""The API of live broadcast (issue 14): viewers' questions and their moderation."""
