@@ -242,6 +242,11 @@ class WatchBudget(db.Model):
     )
     #: Wall-clock instant up to which media credit has been spent.
     credited_until_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Or the newest live viewing of a broadcast (issue 14): then it alone earns
+    #: presence, and no play session counts (at most one of both is set).
+    live_viewing_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("live_viewings.id", ondelete="SET NULL")
+    )
 
     def __repr__(self):
         return f"<WatchBudget user={self.user_id} session={self.play_session_id}>"

@@ -91,3 +91,10 @@ RUN_FOLDER = re.compile(r"^b(\d{1,18})/r(\d{1,9})$")
 def run_folder(broadcast_id, run):
     """Where run ``run`` (1, 2, ...) of a broadcast writes its ladder."""
     return f"b{broadcast_id}/r{run}"
+
+
+def stream_name(broadcast_id):
+    """The name a broadcast is pushed under once ``on_publish`` has renamed it
+    (a 3xx to this name): the live ladder pulls it, and the secret key never
+    appears in a path, a process list or a log."""
+    return f"b{broadcast_id}"

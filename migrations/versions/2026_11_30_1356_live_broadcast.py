@@ -278,6 +278,15 @@ def upgrade():
             sa.Column("live_seconds", sa.Double(), server_default="0", nullable=False)
         )
 
+    with op.batch_alter_table("watch_budgets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("live_viewing_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_watch_budgets_live_viewing_id_live_viewings"),
+            "live_viewings",
+            ["live_viewing_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
     _allow(
         "notifications",
         "kind",
@@ -302,6 +311,12 @@ def downgrade():
     )
     _allow("notifications", "kind", "notification_kind", OLD_NOTIFICATION_KINDS)
     _allow("audit_entries", "action", "audit_action", OLD_AUDIT_ACTIONS)
+    with op.batch_alter_table("watch_budgets", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_watch_budgets_live_viewing_id_live_viewings"),
+            type_="foreignkey",
+        )
+        batch_op.drop_column("live_viewing_id")
     with op.batch_alter_table("session_presences", schema=None) as batch_op:
         batch_op.drop_column("live_seconds")
 
