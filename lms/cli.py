@@ -65,7 +65,7 @@ def seed_demo_command(if_empty):
 )
 @click.option(
     "--lane",
-    type=click.Choice(["fast", "media"]),
+    type=click.Choice(["fast", "media", "live"]),
     default=None,
     help="Consume this lane only, in this process (what the supervisor runs).",
 )

@@ -94,6 +94,7 @@ def worker_lane_label(lane):
     return {
         "fast": _l("Fast lane: search index, sweeps, bulk issues"),
         "media": _l("Media lane: transcodes"),
+        "live": _l("Live lane: broadcasts' live ladders"),
     }.get(lane, lane)
 
 

@@ -20,8 +20,10 @@ from huey.storage import SqliteStorage
 #: Configured by :func:`init_app`; tasks are registered on them at import time.
 huey = Huey("telecme", storage_class=SqliteStorage, filename=":memory:")
 media_huey = Huey("telecme-media", storage_class=SqliteStorage, filename=":memory:")
+#: Live ladders: each task runs for as long as its broadcast is pushed.
+live_huey = Huey("telecme-live", storage_class=SqliteStorage, filename=":memory:")
 #: Lane name → its queue. The fast lane also runs the periodic tasks.
-LANES = {"fast": huey, "media": media_huey}
+LANES = {"fast": huey, "media": media_huey, "live": live_huey}
 #: Threads of a lane's consumer: transcodes run one at a time.
 MEDIA_WORKERS = 1
 _app = None
@@ -102,7 +104,11 @@ def run_worker(lane, workers=1, restarts=0):
         importlib.import_module(module)
 
     queue = LANES[lane]
-    workers = MEDIA_WORKERS if lane == "media" else workers
+    if lane == "media":
+        workers = MEDIA_WORKERS
+    elif lane == "live":
+        # One thread per broadcast that may be pushed at once.
+        workers = current_app.config["LIVE_WORKERS"]
     current_app.logger.info(
         "worker lane %s consuming %s", lane, queue.storage.__class__.__name__
     )

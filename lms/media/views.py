@@ -22,6 +22,9 @@ TYPES = {
     "mp4": "video/mp4",
     "jpg": "image/jpeg",
 }
+#: A live run's files: the master playlist, a rung's playlist and its segments.
+LIVE_FILE = re.compile(r"^(?:[a-z0-9]{1,16}/)?[A-Za-z0-9_-]{1,64}\.(m3u8|ts)$")
+LIVE_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "ts": "video/mp2t"}
 
 
 def may_watch(user, lecture):
@@ -84,4 +87,40 @@ def lecture_file(lecture_id, version, name):
         )
     # A version folder never changes: segments can be cached for long, privately.
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
+
+
+@bp.route("/live/<int:session_id>/b<int:broadcast_id>/r<int:run>/<path:name>")
+def live_file(session_id, broadcast_id, run, name):
+    """A file of a broadcast's live ladder, for those who may watch it live."""
+    from courses.sessions.live_rules import run_folder
+    from courses.sessions.live_viewing import may_watch_live
+    from courses.sessions.models import LiveBroadcast
+
+    broadcast = db.session.get(LiveBroadcast, broadcast_id)
+    match = LIVE_FILE.match(name)
+    if (
+        broadcast is None
+        or broadcast.session_id != session_id
+        or not 1 <= run <= broadcast.runs
+        or not match
+        or may_watch_live(current_user, broadcast.session)
+    ):
+        abort(404)
+    folder = run_folder(broadcast_id, run)
+    path = Path(current_app.config["LIVE_DIR"]) / folder / name
+    if not path.is_file():
+        abort(404)
+    kind = match.group(1)
+    if current_app.config.get("MEDIA_ACCEL") == "nginx":
+        response = current_app.response_class(mimetype=LIVE_TYPES[kind])
+        response.headers["X-Accel-Redirect"] = f"/protected-live/{folder}/{name}"
+    else:
+        response = send_file(path, mimetype=LIVE_TYPES[kind], max_age=None)
+    if kind == "m3u8":
+        # A live playlist changes every segment: always asked for afresh.
+        response.headers["Cache-Control"] = "no-cache"
+    else:
+        # A segment never changes once written.
+        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return response
