@@ -773,6 +773,7 @@ def start_play_session(learner, lecture, now):
     db.session.flush()
     taken = take_over_budget(_budget_state(budget), session.id, now)
     budget.play_session_id = taken.current_session
+    budget.live_viewing_id = None  # a live viewing counts no more either
     budget.credited_until_dt = taken.credited_until
     db.session.flush()
     return session, progress_state(get_progress(learner.id, lecture.id), lecture)

@@ -4,7 +4,10 @@ what a remote viewer's heartbeat adds to their presence.
 No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 """
 
-from courses.sessions.schedule import audience_problem, can_open_room, is_host
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from courses.sessions.schedule import Day, audience_problem, can_open_room, is_host
 from courses.sessions.states import SessionKind, SessionState
 from lms.accounts.roles import Role
 
@@ -48,3 +51,66 @@ def watch_refusal(
             "hospital has booked no room"
         )
     return ""
+
+
+#: A beat credits at most this many beat intervals since the one before (a
+#: player that was asleep or offline earns nothing for the hours it was gone).
+MAX_GAP_BEATS = 2
+
+
+@dataclass(frozen=True)
+class Span:
+    """A broadcast's time on air: from its first push until it ended (None:
+    still live or reconnecting)."""
+
+    starts: datetime
+    ends: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BeatCredit:
+    """What one heartbeat adds to its day's presence."""
+
+    #: The day (``schedule.Day``) whose scheduled hours the seconds lie in.
+    day: Day
+    seconds: float
+    #: The first and last moment credited (the presence's sign-in and sign-out).
+    starts: datetime
+    ends: datetime
+
+
+def max_gap(beat_seconds):
+    """The longest stretch one beat may credit."""
+    return timedelta(seconds=beat_seconds * MAX_GAP_BEATS)
+
+
+def beat_credit(last_beat, now, gap, days, broadcasts):
+    """The presence a heartbeat at ``now`` earns by the server's clock (None
+    for nothing): the time since the viewing's previous beat, at most ``gap``,
+    that lies within a day's scheduled hours and while a broadcast was on air
+    (``broadcasts``: their ``Span``). A viewing's first beat earns nothing:
+    presence is counted from it."""
+    if last_beat is None or now <= last_beat:
+        return None
+    starts = max(last_beat, now - gap)
+    for day in days:
+        low, high = max(starts, day.starts), min(now, day.ends)
+        if high <= low:
+            continue
+        seconds, first, last = 0.0, None, None
+        for span in broadcasts:
+            on_low = max(low, span.starts)
+            on_high = high if span.ends is None else min(high, span.ends)
+            if on_high <= on_low:
+                continue
+            seconds += (on_high - on_low).total_seconds()
+            first = on_low if first is None else min(first, on_low)
+            last = on_high if last is None else max(last, on_high)
+        if seconds > 0:
+            return BeatCredit(day, seconds, first, last)
+    return None
+
+
+def live_minutes(live_seconds):
+    """A live viewer's presence in whole minutes, as crediting reads it."""
+    return int(live_seconds // 60)
