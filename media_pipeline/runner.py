@@ -409,3 +409,49 @@ def publish(work_dir, link):
     os.replace(staging, link)
     if previous is not None and previous != work_dir and previous.exists():
         shutil.rmtree(previous)
+
+
+def join_recordings(paths, out_path):
+    """Join a broadcast's recordings (MPEG-TS, in order) into one file at
+    ``out_path``, as they are (no re-encoding).
+
+    ffmpeg's concat demuxer shifts each part's timestamps to follow the one
+    before, so a dropped push leaves a gap in what was said, not a second
+    recording or a jump that a later transcode would read as hours long.
+    """
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    listing = out_path.with_name(f".{out_path.name}.parts")
+    listing.write_text(
+        "ffconcat version 1.0\n"
+        + "".join(
+            "file '{}'\n".format(str(Path(p).resolve()).replace("'", "'\\''"))
+            for p in paths
+        )
+    )
+    args = [
+        "ffmpeg",
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-v",
+        "error",
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        listing,
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-f",
+        "mpegts",
+        out_path,
+    ]
+    try:
+        check(run(args, time_limit=plan_time_limit(0, TimeLimits())), "the join")
+    finally:
+        listing.unlink(missing_ok=True)
+    return out_path
