@@ -53,6 +53,8 @@ SESSION_DOORS_OPEN_MAX = 240
 SESSION_AUDIENCE_MAX = 500
 #: Lecturers of one session.
 SESSION_LECTURERS_MAX = 20
+#: A viewer's question during a broadcast (characters).
+LIVE_QUESTION_MAX = 500
 #: The days a schedule query may span.
 SESSION_RANGE_MAX_DAYS = 400
 #: Hours before a learner may get another reminder from their coordinator.
