@@ -1,11 +1,44 @@
 """Queue tasks of the live lane: a broadcast's ladder, run for as long as it is
-pushed, and what happens when it ends."""
+pushed, and what happens when it ends (DESIGN §2.8).
 
+One task per broadcast. For each push (run N) one ffmpeg pulls the stream
+from nginx into ``LIVE_DIR/b<id>/r<N>/`` and copies it into
+``LIVE_DIR/b<id>/recordings/``; when the push stops the task waits for the
+encoder to come back (the next run) or ends the broadcast once the reconnect
+window passed, then hands the recordings to the replay.
+"""
+
+import json
 import threading
+import time
+from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
+from huey import crontab
 
-from lms.queue import task
+from courses.sessions import live
+from courses.sessions import queries as session_queries
+from courses.sessions.live_rules import push_deadline, run_folder, stream_name
+from courses.sessions.models import LiveBroadcast
+from courses.sessions.states import BroadcastEnd, LiveState
+from lms.db import begin_write_transaction, db, utcnow
+from lms.queue import periodic_task, task
+from media_pipeline import live as ladder
+from media_pipeline import runner
+
+UNDER_WAY = (LiveState.LIVE, LiveState.RECONNECTING)
+#: Seconds between two looks at the broadcast while waiting.
+POLL_SECONDS = 0.5
+#: How long a pull that ended waits for nginx's on_publish_done before it takes
+#: the push for still going (and pulls it again).
+SETTLE_SECONDS = 5.0
+#: Pulls of one run that may fail in a row before the broadcast fails.
+MAX_FAILED_PULLS = 3
+
+
+class BroadcastOver(Exception):
+    """The broadcast ended (or is gone) while its ladder ran."""
 
 
 def start_ladder(broadcast_id):
@@ -20,7 +53,10 @@ def start_ladder(broadcast_id):
 
         def run():
             with app.app_context():
-                run_broadcast.call_local(broadcast_id)
+                try:
+                    run_broadcast.call_local(broadcast_id)
+                except Exception:
+                    app.logger.exception("live ladder of broadcast %s", broadcast_id)
 
         thread = threading.Thread(
             target=run, name=f"live-ladder-b{broadcast_id}", daemon=True
@@ -30,6 +66,275 @@ def start_ladder(broadcast_id):
     return run_broadcast(broadcast_id)
 
 
+def live_dir():
+    return Path(current_app.config["LIVE_DIR"])
+
+
+def recordings_dir(broadcast_id):
+    """Where a broadcast's recordings are kept (not under any run: never served)."""
+    return live_dir() / f"b{broadcast_id}" / "recordings"
+
+
+def recordings_of(broadcast_id):
+    """The broadcast's recordings in the order they were made (run, then pull)."""
+
+    def order(path):
+        run, _, pull = path.stem.removeprefix("r").partition("-")
+        return int(run), int(pull or 0)
+
+    folder = recordings_dir(broadcast_id)
+    files = [p for p in folder.glob("r*.ts") if p.stat().st_size > 0]
+    return sorted(files, key=order)
+
+
+def _beat(broadcast_id, **values):
+    """Write the worker's beat (and ``values``); False when the broadcast is no
+    longer under way."""
+    db.session.rollback()
+    begin_write_transaction()
+    beating = db.session.execute(
+        sa.update(LiveBroadcast)
+        .where(LiveBroadcast.id == broadcast_id)
+        .where(LiveBroadcast.state.in_(UNDER_WAY))
+        .values(worker_beat_dt=utcnow(), **values)
+    ).rowcount
+    db.session.commit()
+    return bool(beating)
+
+
+def _look(broadcast_id):
+    """``(state, runs, changed_dt)`` of the broadcast as committed now, or None."""
+    db.session.rollback()
+    row = db.session.execute(
+        sa.select(
+            LiveBroadcast.state, LiveBroadcast.runs, LiveBroadcast.changed_dt
+        ).where(LiveBroadcast.id == broadcast_id)
+    ).first()
+    db.session.commit()
+    return row
+
+
+def _deadline(broadcast_id, now):
+    broadcast = db.session.get(LiveBroadcast, broadcast_id)
+    session = broadcast.session
+    deadline = push_deadline(session_queries.days_of(session), now, live.key_hours())
+    db.session.commit()
+    return deadline
+
+
+def _probe(url):
+    finished = runner.run(
+        ladder.probe_args(url),
+        time_limit=ladder.READ_TIMEOUT_SECONDS + 10,
+        keep_stdout=True,
+    )
+    if finished.returncode != 0 or not finished.stdout:
+        raise runner.TranscodeFailed(
+            finished.error_tail or "the pushed stream could not be read"
+        )
+    stream = ladder.parse_stream_probe(json.loads(finished.stdout))
+    if not (stream.has_video or stream.has_audio):
+        raise runner.TranscodeFailed("the pushed stream has neither video nor audio")
+    return stream
+
+
+def pull_run(broadcast_id, run, pull):
+    """Pull run ``run`` of the broadcast into its folder until the push stops,
+    its time limit passes or the broadcast ends. Returns the seconds recorded;
+    raises ``TranscodeFailed`` when the pull could not start or failed."""
+    config = current_app.config
+    url = ladder.pull_url(
+        config["RTMP_HOST"], config["RTMP_PORT"], stream_name(broadcast_id)
+    )
+    stream = _probe(url)
+    if not _beat(broadcast_id, has_video=stream.has_video, has_audio=stream.has_audio):
+        raise BroadcastOver()
+    out_dir = live_dir() / run_folder(broadcast_id, run)
+    for name in ladder.rung_names(stream):
+        (out_dir / name).mkdir(parents=True, exist_ok=True)
+    recordings_dir(broadcast_id).mkdir(parents=True, exist_ok=True)
+    recording = recordings_dir(broadcast_id) / f"r{run}-{pull}.ts"
+    args = ladder.ladder_args(url, out_dir, recording, stream)
+    beat_seconds = config["LIVE_BEAT_SECONDS"]
+    state = {"beat": utcnow(), "seconds": 0.0}
+
+    def on_line(line):
+        item = ladder.parse_progress(line)
+        if item and item[0] == "out_time_us":
+            seconds = ladder.out_time_seconds(item[1])
+            if seconds is not None:
+                state["seconds"] = seconds
+        now = utcnow()
+        if ladder.beat_due(state["beat"], now, beat_seconds):
+            state["beat"] = now
+            if not _beat(broadcast_id):
+                raise BroadcastOver()  # stops ffmpeg at once
+
+    now = utcnow()
+    limit = ladder.ladder_seconds(_deadline(broadcast_id, now), now)
+    try:
+        finished = runner.run(args, time_limit=limit, on_line=on_line)
+    except BroadcastOver:
+        return state["seconds"]
+    if not state["seconds"] and not finished.timed_out:
+        # Nothing came through: a failure (counted while the push stays live).
+        raise runner.TranscodeFailed(
+            finished.error_tail or f"ffmpeg exited with {finished.returncode}"
+        )
+    current_app.logger.info(
+        "live ladder b%s r%s pull %s ended (%s) after %.1f s",
+        broadcast_id,
+        run,
+        pull,
+        "time limit" if finished.timed_out else f"exit {finished.returncode}",
+        state["seconds"],
+    )
+    return state["seconds"]
+
+
+def _add_recorded(broadcast_id, seconds):
+    db.session.rollback()
+    begin_write_transaction()
+    db.session.execute(
+        sa.update(LiveBroadcast)
+        .where(LiveBroadcast.id == broadcast_id)
+        .values(recorded_seconds=LiveBroadcast.recorded_seconds + seconds)
+    )
+    db.session.commit()
+
+
+def _end(broadcast_id, reason, error=""):
+    db.session.rollback()
+    begin_write_transaction()
+    broadcast = live.end_broadcast(broadcast_id, reason, utcnow())
+    if broadcast is not None and error:
+        broadcast.error = error[-2000:]
+    db.session.commit()
+
+
+def _wait(broadcast_id, run):
+    """After run ``run``'s pull ended: the next run, or None once the broadcast
+    ended (this worker ends it when the reconnect window passes). Returns
+    ``run`` itself when the push still seems live (pull it again)."""
+    window = live.reconnect_window()
+    settle_until = time.monotonic() + SETTLE_SECONDS
+    last_beat = utcnow()
+    while True:
+        row = _look(broadcast_id)
+        if row is None or row.state == LiveState.ENDED:
+            return None
+        if row.runs > run:
+            return row.runs
+        now = utcnow()
+        if row.state == LiveState.LIVE and time.monotonic() >= settle_until:
+            return run
+        if row.state == LiveState.RECONNECTING and row.changed_dt + window <= now:
+            begin_write_transaction()
+            live.end_if_idle(broadcast_id, now, window)
+            db.session.commit()
+            continue  # ended, or a reconnect won: look again
+        if ladder.beat_due(last_beat, now, current_app.config["LIVE_BEAT_SECONDS"]):
+            last_beat = now
+            _beat(broadcast_id)
+        time.sleep(POLL_SECONDS)
+
+
+def _make_replay(broadcast_id):
+    """Hand the recordings to the replay once (the broadcast has ended)."""
+    from courses.sessions import replay
+    from media_pipeline.models import TranscodeJob
+
+    recordings = recordings_of(broadcast_id)
+    db.session.rollback()
+    begin_write_transaction()
+    broadcast = db.session.get(LiveBroadcast, broadcast_id)
+    session_queries.lock_session(broadcast.session_id)
+    db.session.refresh(broadcast)
+    if broadcast.replay_lecture_id is not None or not recordings:
+        db.session.commit()
+        return None
+    job = replay.make_replay(broadcast_id, recordings, utcnow())
+    db.session.commit()
+    if isinstance(job, TranscodeJob):
+        from media_pipeline.tasks import enqueue
+
+        enqueue(job)
+    return job
+
+
 @task(lane="live")
 def run_broadcast(broadcast_id):
-    """Run the ladder of every push of the broadcast until it ends."""
+    """Run the ladder of every push of the broadcast until it ends, then make
+    its replay. Started for a new broadcast, and again for one whose worker
+    died (it picks up at the run being pushed now)."""
+    row = _look(broadcast_id)
+    if row is None:
+        return
+    run, pull, failures = row.runs, 0, 0
+    while run:
+        row = _look(broadcast_id)
+        if row is None or row.state == LiveState.ENDED:
+            break
+        if row.state == LiveState.LIVE and row.runs == run:
+            pull = max(
+                pull, len(list(recordings_dir(broadcast_id).glob(f"r{run}-*.ts")))
+            )
+            pull += 1
+            try:
+                seconds = pull_run(broadcast_id, run, pull)
+            except BroadcastOver:
+                break
+            except runner.TranscodeFailed as error:
+                failures += 1
+                current_app.logger.warning(
+                    "live ladder b%s r%s pull %s failed: %s",
+                    broadcast_id,
+                    run,
+                    pull,
+                    error,
+                )
+                if failures >= MAX_FAILED_PULLS:
+                    _end(broadcast_id, BroadcastEnd.FAILED, str(error))
+                    break
+                seconds = 0.0
+            else:
+                failures = 0
+            if seconds:
+                _add_recorded(broadcast_id, seconds)
+        next_run = _wait(broadcast_id, run)
+        if next_run is None:
+            break
+        if next_run != run:
+            run, pull, failures = next_run, 0, 0
+    _make_replay(broadcast_id)
+
+
+@periodic_task(crontab(minute="*"))
+def restart_stale_ladders():
+    """Start the ladder again of a broadcast under way whose worker stopped
+    beating (killed with its worker process)."""
+    now = utcnow()
+    beat_seconds = current_app.config["LIVE_BEAT_SECONDS"]
+    begin_write_transaction()
+    stale = [
+        broadcast.id
+        for broadcast in db.session.scalars(
+            sa.select(LiveBroadcast).where(LiveBroadcast.state.in_(UNDER_WAY))
+        )
+        if ladder.beat_is_stale(
+            broadcast.worker_beat_dt, broadcast.changed_dt, now, beat_seconds
+        )
+    ]
+    if stale:
+        # Claimed by a fresh beat, so the next minute does not start it again.
+        db.session.execute(
+            sa.update(LiveBroadcast)
+            .where(LiveBroadcast.id.in_(stale))
+            .values(worker_beat_dt=now)
+        )
+    db.session.commit()
+    for broadcast_id in stale:
+        current_app.logger.warning(
+            "live ladder of broadcast %s restarted", broadcast_id
+        )
+        start_ladder(broadcast_id)
