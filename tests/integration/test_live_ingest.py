@@ -1,0 +1,326 @@
+"""The live ingest for real: nginx with the RTMP module asks the app about
+every push (``on_publish``, ``on_update``, ``on_publish_done``), and ffmpeg
+pushes a generated stream the way a studio encoder would."""
+
+import secrets
+import subprocess
+import time
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import unique
+
+#: A small, cheap picture and a tone: enough for nginx and the ladder.
+PUSH = [
+    "ffmpeg",
+    "-nostdin",
+    "-loglevel",
+    "error",
+    "-re",
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=size=320x180:rate=25",
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=frequency=440",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-tune",
+    "zerolatency",
+    "-g",
+    "50",
+    "-c:a",
+    "aac",
+    "-f",
+    "flv",
+]
+
+
+def wait_for(predicate, timeout, what):
+    """Poll ``predicate`` until it is truthy (its value) or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+@pytest.fixture
+def pushes(rtmp_ingest):
+    """Start ffmpeg pushes to the ingest; every one still running is killed."""
+    started = []
+
+    def push(key, seconds=60):
+        process = subprocess.Popen(
+            [*PUSH, "-t", str(seconds), rtmp_ingest.push_url(key)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        started.append(process)
+        return process
+
+    yield push
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+@pytest.fixture
+def committed(app):
+    """Run a function in an app context of its own and commit (what nginx's
+    callbacks, served by the live server, can see)."""
+    from lms.db import begin_write_transaction, db
+
+    def run(function, *args, **kwargs):
+        with app.app_context():
+            begin_write_transaction()
+            result = function(*args, **kwargs)
+            db.session.commit()
+            return result
+
+    return run
+
+
+def _make_session(day_starts, day_ends, state="open"):
+    """A broadcast session with a host and a key in force: (session id, key,
+    host id)."""
+    from courses.sessions import live
+    from courses.sessions.models import ScheduledSession, SessionDay
+    from courses.sessions.states import SessionKind, SessionState
+    from lms.accounts.operations import create_user
+    from lms.accounts.roles import Role
+    from lms.db import db, utcnow
+    from lms.hospitals.network import Tier
+    from lms.hospitals.operations import create_hospital
+
+    venue = create_hospital(
+        code=unique("H"), name_zh="演播中心", tier=Tier.HUB, province_code="51"
+    )
+    host = create_user(
+        login=f"{unique('host')}@example.org",
+        name="授课专家",
+        password="correct-horse-battery",
+        role=Role.LECTURER,
+        hospital=venue,
+    )
+    session = ScheduledSession(
+        kind=SessionKind.BROADCAST,
+        state=SessionState.OPEN,
+        title_zh="直播测试",
+        owner_id=host.id,
+        venue_hospital_id=venue.id,
+        capacity=30,
+        code_secret=secrets.token_hex(32),
+        rule_set_code="CN-2024",
+        approved_dt=utcnow(),
+    )
+    session.lecturers = [host]
+    session.days = [SessionDay(starts_dt=day_starts, ends_dt=day_ends)]
+    db.session.add(session)
+    db.session.flush()
+    _, key = live.issue_key(session, host, utcnow())
+    session.state = SessionState(state)
+    db.session.flush()
+    return session.id, key, host.id
+
+
+@pytest.fixture
+def broadcast_session(committed):
+    """A broadcast session under way (its day began ten minutes ago)."""
+    from lms.db import utcnow
+
+    def make(*, starts=None, ends=None, state="open"):
+        now = utcnow()
+        starts = starts or now - timedelta(minutes=10)
+        ends = ends or now + timedelta(hours=1)
+        return committed(_make_session, starts, ends, state)
+
+    return make
+
+
+def broadcasts(app, session_id):
+    """The session's broadcasts as plain tuples, read afresh."""
+    from courses.sessions import live
+    from lms.db import db
+
+    with app.app_context():
+        rows = [
+            (b.id, b.state.value, b.runs, b.client_id, b.end_reason)
+            for b in live.broadcasts_of(session_id)
+        ]
+        db.session.remove()
+        return rows
+
+
+def probe(rtmp_ingest, name):
+    """Can the stream be pulled under ``name`` (as the ladder pulls it)?"""
+    result = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-rw_timeout",
+            "5000000",
+            "-show_entries",
+            "stream=codec_type",
+            "-of",
+            "csv=p=0",
+            f"rtmp://127.0.0.1:{rtmp_ingest.port}/live/{name}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    return result.returncode == 0 and "video" in result.stdout
+
+
+def refused(process):
+    """The push ended with an error (nginx refused or cut it)."""
+    process.wait(30)
+    return process.returncode != 0
+
+
+# --- keys nginx refuses --------------------------------------------------------
+
+
+def test_a_wrong_key_is_refused_and_starts_nothing(
+    app, rtmp_ingest, pushes, broadcast_session
+):
+    session_id, key, _ = broadcast_session()
+    push = pushes("x" + key[1:] if key[0] != "x" else "y" + key[1:])
+    assert refused(push)
+    assert broadcasts(app, session_id) == []
+
+
+def test_a_revoked_key_is_refused(
+    app, rtmp_ingest, pushes, broadcast_session, committed
+):
+    from courses.sessions import live
+    from courses.sessions.queries import get_session
+    from lms.accounts.models import User
+    from lms.db import db, utcnow
+
+    session_id, key, host_id = broadcast_session()
+    committed(
+        lambda: live.revoke_key(
+            get_session(session_id), db.session.get(User, host_id), utcnow()
+        )
+    )
+    assert refused(pushes(key))
+    assert broadcasts(app, session_id) == []
+
+
+def test_a_key_is_refused_before_the_doors_open(
+    app, rtmp_ingest, pushes, broadcast_session
+):
+    from lms.db import utcnow
+
+    starts = utcnow() + timedelta(hours=2)
+    session_id, key, _ = broadcast_session(
+        starts=starts, ends=starts + timedelta(hours=1)
+    )
+    assert refused(pushes(key))
+    assert broadcasts(app, session_id) == []
+
+
+# --- a broadcast's life ---------------------------------------------------------
+
+
+def test_a_push_starts_a_broadcast_under_its_own_name_and_a_drop_continues_it(
+    app, rtmp_ingest, pushes, broadcast_session
+):
+    """The key never names the stream: on_publish renames it b<id>; a push that
+    stops leaves the broadcast reconnecting, and the next push is its run 2."""
+    session_id, key, _ = broadcast_session()
+    push = pushes(key)
+    rows = wait_for(lambda: broadcasts(app, session_id), 20, "the broadcast")
+    (broadcast_id, state, runs, client_id, _) = rows[0]
+    assert (state, runs) == ("live", 1) and client_id
+    assert probe(rtmp_ingest, f"b{broadcast_id}")
+    assert not probe(rtmp_ingest, key)
+
+    push.kill()
+    push.wait(10)
+    wait_for(
+        lambda: broadcasts(app, session_id)[0][1] == "reconnecting",
+        20,
+        "on_publish_done",
+    )
+
+    pushes(key)
+    wait_for(lambda: broadcasts(app, session_id)[0][1:3] == ("live", 2), 20, "run 2")
+    assert [row[0] for row in broadcasts(app, session_id)] == [broadcast_id]
+
+
+def test_a_second_publisher_is_refused_and_the_first_goes_on(
+    app, rtmp_ingest, pushes, broadcast_session
+):
+    session_id, key, _ = broadcast_session()
+    first = pushes(key)
+    rows = wait_for(lambda: broadcasts(app, session_id), 20, "the broadcast")
+    second = pushes(key)
+    assert refused(second)
+    assert broadcasts(app, session_id) == rows
+    assert first.poll() is None
+    assert probe(rtmp_ingest, f"b{rows[0][0]}")
+
+
+def test_a_push_that_never_stops_is_cut_after_the_grace(
+    app, rtmp_ingest, pushes, broadcast_session
+):
+    """The day's end plus the grace (30 minutes) ends the broadcast: nginx's
+    next on_update (every 10 s) is answered 403 and the push is cut."""
+    from lms.db import utcnow
+
+    now = utcnow()
+    ends = now - timedelta(minutes=30) + timedelta(seconds=4)
+    session_id, key, _ = broadcast_session(starts=ends - timedelta(hours=1), ends=ends)
+    push = pushes(key, seconds=120)
+    wait_for(lambda: broadcasts(app, session_id), 20, "the broadcast")
+    assert refused(push)
+    [(_, state, _, _, reason)] = broadcasts(app, session_id)
+    assert (state, reason) == ("ended", "time_limit")
+
+
+def test_revoking_the_key_cuts_the_push_under_way(
+    app, rtmp_ingest, pushes, broadcast_session, committed
+):
+    from courses.sessions import live
+    from courses.sessions.queries import get_session
+    from lms.accounts.models import User
+    from lms.db import db, utcnow
+
+    session_id, key, host_id = broadcast_session()
+    push = pushes(key, seconds=120)
+    wait_for(lambda: broadcasts(app, session_id), 20, "the broadcast")
+    committed(
+        lambda: live.revoke_key(
+            get_session(session_id), db.session.get(User, host_id), utcnow()
+        )
+    )
+    assert refused(push)
+    # The push stopped; the broadcast waits for a push with a new key.
+    wait_for(
+        lambda: broadcasts(app, session_id)[0][1] == "reconnecting",
+        20,
+        "on_publish_done",
+    )
+
+
+# --- the callbacks' door --------------------------------------------------------
+
+
+def test_callbacks_answer_only_with_the_secret(client):
+    response = client.post(
+        "/live-ingest/" + "0" * 32 + "/on_publish",
+        data={"name": "k" * 32, "clientid": "1"},
+    )
+    assert response.status_code == 404
