@@ -36,6 +36,7 @@ from lms.api.schemas import (
     choice,
     text,
 )
+from lms.api.session_viewing import LiveOut, live_json
 from lms.db import db, utcnow
 from lms.edge import MAX_ID
 from lms.enums import ProjectLevel
@@ -292,6 +293,9 @@ class SessionOut(Out):
     cancel_reason: str
     my_reservation: ReservationOut | None = None
     my_hospital_room: ReservationOut | None = None
+    live: LiveOut | None = Field(
+        None, description="A broadcast session, for those who may watch it live"
+    )
 
 
 class SessionListOut(Out):
@@ -527,7 +531,11 @@ def create_session(body):
 )
 def get_session(session_id):
     user, session = load_session(session_id)
-    return session_json(session, utcnow(), viewer=user)
+    now = utcnow()
+    data = session_json(session, now, viewer=user)
+    if session.kind == SessionKind.BROADCAST:
+        data["live"] = live_json(session, user, now)
+    return data
 
 
 @api_route(
