@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import current_app
 from huey import crontab
 
+from courses.sessions import replay
 from lms.db import begin_write_transaction, db, utcnow
 from lms.queue import periodic_task, task
 from media_pipeline import cleanup
@@ -96,6 +97,7 @@ def transcode_job(job_id):
         return
     if ops.finish_job(job, utcnow(), duration=source.duration):
         publish(work, store.published(job.lecture_id))
+        replay.announce_replay_ready(job.lecture_id, utcnow())
     # else a published course's new version waits for the office (kept in work)
     db.session.commit()
 

@@ -157,7 +157,6 @@ def _new_replay_course(session):
         "description_zh": session.description_zh,
         "description_en": session.description_en,
         "target_professions": list(session.audience_professions or []),
-        "project_number": session.project_number,
         "project_level": session.project_level,
         "format": CourseFormat.RECORDED,
         "rule_set_code": session.rule_set_code,
@@ -169,6 +168,9 @@ def _new_replay_course(session):
             {k: getattr(source, k) for k in COURSE_TERMS if getattr(source, k)}
         )
     course = create_course(owner, **values)
+    # The office confirms it on approval, as for any course; the session's is
+    # where it starts.
+    course.project_number = session.project_number
     for person in [session.owner, *session.lecturers]:
         if person.role == Role.LECTURER and person not in course.lecturers:
             course.lecturers.append(person)
