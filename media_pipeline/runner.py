@@ -411,6 +411,16 @@ def publish(work_dir, link):
         shutil.rmtree(previous)
 
 
+#: The slowest a join (a copy, no encoding) is taken to write, in bytes a second.
+JOIN_BYTES_PER_SECOND = 20 * 1024 * 1024
+
+
+def join_time_limit(paths):
+    """Seconds a join may take: the floor, or longer for hours of recording."""
+    size = sum(Path(p).stat().st_size for p in paths)
+    return max(plan_time_limit(0, TimeLimits()), size / JOIN_BYTES_PER_SECOND)
+
+
 def join_recordings(paths, out_path):
     """Join a broadcast's recordings (MPEG-TS, in order) into one file at
     ``out_path``, as they are (no re-encoding).
@@ -451,7 +461,7 @@ def join_recordings(paths, out_path):
         out_path,
     ]
     try:
-        check(run(args, time_limit=plan_time_limit(0, TimeLimits())), "the join")
+        check(run(args, time_limit=join_time_limit(paths)), "the join")
     finally:
         listing.unlink(missing_ok=True)
     return out_path

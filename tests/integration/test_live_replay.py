@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from courses.models import Course, Lecture
@@ -218,3 +219,31 @@ def test_the_replay_reaches_ready_and_the_office_is_told(
 def test_an_ordinary_lecture_ready_tells_nobody_of_a_replay(db, create_course):
     course = create_course()
     assert replay.announce_replay_ready(course.lectures[0].id, utcnow()) == 0
+
+
+@pytest.mark.parametrize(
+    "carries", [{"video": False}, {"audio": False}], ids=["sound only", "picture only"]
+)
+def test_a_push_without_sound_or_picture_still_has_a_replay(
+    db, tmp_path, create_scheduled_session, carries
+):
+    from media_pipeline.tasks import transcode_job
+
+    now = utcnow()
+    session = create_scheduled_session()
+    broadcast = ended_broadcast(db, session, now)
+    recordings = []
+    for number in (1, 2):
+        path = tmp_path / f"b1/r{number}/recording.ts"
+        path.parent.mkdir(parents=True)
+        recordings.append(make_clip(path, seconds=2, size="320x180", **carries))
+    job = replay.make_replay(broadcast.id, recordings, now)
+    job_id, lecture_id = job.id, job.lecture_id
+    db.session.commit()
+
+    transcode_job(job_id)
+
+    assert db.session.get(TranscodeJob, job_id).state == JobState.SUCCEEDED
+    lecture = db.session.get(Lecture, lecture_id)
+    assert lecture.media_status == MediaStatus.READY
+    assert 3.5 < lecture.duration_seconds < 4.5
