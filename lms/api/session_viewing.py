@@ -2,16 +2,17 @@
 
 from datetime import datetime
 
-from flask import abort, url_for
+from flask import abort
 from pydantic import Field
 
-from courses.sessions import live, queries
 from courses.sessions import live_viewing as viewing_ops
+from courses.sessions import queries
 from courses.sessions.live_rules import LiveView
 from lms.accounts.roles import Role
 from lms.api import api_route, require_user
 from lms.api.schemas import Id, In, Out, text
 from lms.db import db, utcnow
+from lms.sessions.live import live_json
 
 TAGS = ["sessions"]
 
@@ -23,6 +24,7 @@ class LiveOut(Out):
     hls_url: str | None = Field(
         description="The live ladder's master playlist (while live)"
     )
+    audio_url: str | None = Field(description="Its audio-only playlist (while live)")
     broadcast: int | None = Field(description="The broadcast's id")
     run: int | None = Field(
         description="The push under way (a new one after a drop has a new URL)"
@@ -69,28 +71,6 @@ def load_session(session_id):
     if session is None:
         abort(404)
     return user, session
-
-
-def live_json(session, user, now):
-    """``live`` of ``GET /sessions/{id}``: None for those who may not watch."""
-    if viewing_ops.may_watch_live(user, session):
-        return None
-    view, broadcast = live.live_state(session, now)
-    on_air = view == LiveView.LIVE and broadcast is not None and broadcast.runs >= 1
-    return {
-        "state": view,
-        "hls_url": url_for(
-            "media.live_file",
-            session_id=session.id,
-            broadcast_id=broadcast.id,
-            run=broadcast.runs,
-            name="master.m3u8",
-        )
-        if on_air
-        else None,
-        "broadcast": broadcast.id if broadcast else None,
-        "run": broadcast.runs if on_air else None,
-    }
 
 
 def presence_json(presence):

@@ -36,13 +36,14 @@ from lms.api.schemas import (
     choice,
     text,
 )
-from lms.api.session_viewing import LiveOut, live_json
+from lms.api.session_viewing import LiveOut
 from lms.db import db, utcnow
 from lms.edge import MAX_ID
 from lms.enums import ProjectLevel
 from lms.hospitals.network import Tier
 from lms.i18n import current_language
 from lms.problems import Kind
+from lms.sessions.live import live_json
 
 OFFICE = (Role.ADMINISTRATOR,)
 CREATORS = (Role.LECTURER, Role.ADMINISTRATOR)

@@ -2,7 +2,9 @@
    speed; heartbeats of the media ranges played, kept in localStorage until the
    server has them, so a dropped link loses no watched time. One tab or device
    counts at a time: when another one takes over, this one says so and offers
-   to count here again. */
+   to count here again. In live mode (cfg.live, the watch page of a broadcast,
+   lms/static/js/live.js) it plays the live edge, has no speed and keeps no
+   ranges: live.js sets the source and beats for presence. */
 (function () {
   "use strict";
   var root = document.getElementById("player");
@@ -31,10 +33,13 @@
       if (/^\d+$/.test(value) && hls && hls.levels[Number(value)]) {
         value = hls.levels[Number(value)].height + "p";
       }
-      localStorage.setItem(prefsKey, JSON.stringify({ quality: value, speed: speed.value }));
+      var prefs = loadPrefs();
+      prefs.quality = value;
+      if (speed) prefs.speed = speed.value;
+      localStorage.setItem(prefsKey, JSON.stringify(prefs));
     } catch (e) { /* private mode: nothing kept */ }
   }
-  function rate() { return Number(speed.value) || 1; }
+  function rate() { return (speed && Number(speed.value)) || 1; }
   // A new source resets a media element's playbackRate to its defaultPlaybackRate:
   // keep both at the chosen speed (audio-only and back dropped 2x to 1x).
   function applyRate() { video.defaultPlaybackRate = rate(); video.playbackRate = rate(); }
@@ -45,7 +50,8 @@
     if (window.Hls && Hls.isSupported()) {
       // The first fragment already comes from the chosen rung (data saver: the
       // lowest), not from hls.js's bandwidth estimate.
-      hls = new Hls({ startPosition: startAt || 0, capLevelToPlayerSize: true,
+      // Live: from the live edge (-1), not from the window's oldest segment.
+      hls = new Hls({ startPosition: cfg.live ? -1 : startAt || 0, capLevelToPlayerSize: true,
                       startLevel: mode === "video" ? wantedLevel : -1 });
       hls.loadSource(url);
       hls.attachMedia(video);
@@ -53,7 +59,12 @@
         if (mode === "video") { fillLevels(); applyLevel(); }
       });
       hls.on(Hls.Events.ERROR, function (_, data) {
-        if (data.fatal && data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+        if (data.fatal && cfg.live) {
+          // A new push's playlist appears a few seconds after it starts.
+          say(cfg.text.reconnecting);
+          var url = sourceUrl();
+          setTimeout(function () { if (url && url === sourceUrl()) load(url, 0); }, 2000);
+        } else if (data.fatal && data.type === Hls.ErrorTypes.NETWORK_ERROR) {
           say(cfg.text.reconnecting); hls.startLoad();
         }
       });
@@ -116,13 +127,13 @@
     if (playing) video.play();
   });
 
-  speed.addEventListener("change", function () { applyRate(); savePrefs(); });
+  if (speed) speed.addEventListener("change", function () { applyRate(); savePrefs(); });
 
   // What this person chose last time on this device (a numbered rung is not kept
   // across lectures: their ladders differ).
   (function restore() {
     var prefs = loadPrefs();
-    if (Array.prototype.some.call(speed.options, function (o) { return o.value === prefs.speed; })) {
+    if (speed && Array.prototype.some.call(speed.options, function (o) { return o.value === prefs.speed; })) {
       speed.value = prefs.speed;
     }
     if (/^\d+p$/.test(prefs.quality || "")) wantedHeight = prefs.quality;
@@ -238,7 +249,7 @@
     video.pause();
   }
 
-  takeover.querySelector("button").addEventListener("click", function () {
+  if (takeover) takeover.querySelector("button").addEventListener("click", function () {
     takeover.hidden = true;
     root.classList.remove("superseded");
     takeRanges();  // what played while this tab did not count stays uncounted
@@ -262,6 +273,7 @@
   }
 
   function start() {
+    if (cfg.live) { if (sourceUrl()) load(sourceUrl(), 0); return; }  // live.js beats
     if (!cfg.tracked) { load(sourceUrl(), 0); return; }  // a lecturer's preview
     // Beats kept from an earlier visit go first, while their play session may
     // still be the one that counts; a new play session takes over after them.
@@ -284,12 +296,18 @@
   window.addEventListener("online", function () {
     flush();
     // A play session that could not start while offline starts now.
-    if (cfg.tracked && !session && takeover.hidden) startSession();
+    if (cfg.tracked && !cfg.live && !session && takeover.hidden) startSession();
   });
   setInterval(beat, (cfg.heartbeatSeconds || 15) * 1000);
   start();
   window.telecmePlayer = {
     video: video, beat: beat, hls: function () { return hls; },
-    session: function () { return session; }
+    session: function () { return session; },
+    // Live mode: a new push (run) has new URLs; an ended broadcast stops.
+    setSource: function (hlsUrl, audioUrl) {
+      cfg.hlsUrl = hlsUrl; cfg.audioUrl = audioUrl;
+      if (hlsUrl) { load(sourceUrl(), 0); } else if (hls) { hls.destroy(); hls = null; }
+    },
+    say: say
   };
 })();
