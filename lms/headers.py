@@ -26,7 +26,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 #: Two years, the preload list's minimum; sent only over HTTPS (RFC 6797 §7.2).
 HSTS = "max-age=63072000; includeSubDomains"
 #: These answer with caching of their own (static files, HLS segments).
-OWN_CACHING_ENDPOINTS = frozenset({"static", "media.lecture_file"})
+OWN_CACHING_ENDPOINTS = frozenset({"static", "media.lecture_file", "media.live_file"})
 
 
 def _signed_in():

@@ -37,8 +37,10 @@ class LiveRung:
     audio_kbps: int
 
 
+#: The top rung is the source's own size (at most 720p): named "source", as it
+#: may be 180p or 1080p-capped-to-720p.
 RUNGS = (
-    LiveRung("720p", 720, None, 2500, 96),
+    LiveRung("source", 720, None, 2500, 96),
     LiveRung("360p", 360, 15, 600, 64),
     LiveRung("240p", 240, 15, 300, 48),
 )

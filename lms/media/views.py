@@ -119,7 +119,7 @@ def live_file(session_id, broadcast_id, run, name):
         response = send_file(path, mimetype=LIVE_TYPES[kind], max_age=None)
     if kind == "m3u8":
         # A live playlist changes every segment: always asked for afresh.
-        response.headers["Cache-Control"] = "no-cache"
+        response.headers["Cache-Control"] = "private, no-cache"
     else:
         # A segment never changes once written.
         response.headers["Cache-Control"] = "private, max-age=31536000, immutable"

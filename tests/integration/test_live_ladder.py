@@ -1,0 +1,347 @@
+"""The live ladder for real: ffmpeg pushes to nginx with the RTMP module, the
+app's on_publish starts the broadcast's ladder (a thread with QUEUE_IMMEDIATE),
+which pulls the stream into live HLS that the media route serves to those who
+may watch it; a drop continues into the next run, and the reconnect window's
+end ends the broadcast and hands its recordings to the replay."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from media_pipeline import live as ladder
+from tests.conftest import AuthActions, unique
+from tests.integration import test_live_ingest as ingest_tests
+from tests.integration.test_live_ingest import PUSH, broadcasts, wait_for
+
+#: The ingest tests' fixtures: a broadcast session with a key, and committing.
+broadcast_session = ingest_tests.broadcast_session
+committed = ingest_tests.committed
+
+
+@pytest.fixture
+def pushes(rtmp_ingest):
+    """Start ffmpeg pushes (``video_only`` without the tone); all are killed."""
+    started = []
+
+    def push(key, seconds=60, video_only=False):
+        command = _without_audio(seconds) if video_only else [*PUSH, "-t", str(seconds)]
+        process = subprocess.Popen(
+            [*command, rtmp_ingest.push_url(key)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        started.append(process)
+        return process
+
+    yield push
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+def _without_audio(seconds):
+    """The same generated stream without its tone."""
+    command = list(PUSH)
+    at = command.index("sine=frequency=440")
+    del command[at - 3 : at + 1]  # -f lavfi -i sine
+    at = command.index("-c:a")
+    del command[at : at + 2]
+    return [*command, "-an", "-t", str(seconds)]
+
+
+@pytest.fixture
+def short_reconnect(app):
+    """A reconnect window of three seconds (60 by default)."""
+    before = app.config["LIVE_RECONNECT_SECONDS"]
+    app.config["LIVE_RECONNECT_SECONDS"] = 3
+    yield
+    app.config["LIVE_RECONNECT_SECONDS"] = before
+
+
+def broadcast_row(app, broadcast_id):
+    from courses.sessions.models import LiveBroadcast
+    from lms.db import db
+
+    with app.app_context():
+        broadcast = db.session.get(LiveBroadcast, broadcast_id)
+        row = {
+            "state": broadcast.state.value,
+            "runs": broadcast.runs,
+            "beat": broadcast.worker_beat_dt,
+            "has_video": broadcast.has_video,
+            "has_audio": broadcast.has_audio,
+            "recorded": broadcast.recorded_seconds,
+            "end_reason": broadcast.end_reason,
+            "replay_lecture_id": broadcast.replay_lecture_id,
+            "error": broadcast.error,
+        }
+        db.session.remove()
+        return row
+
+
+def signed_in(app, user_id):
+    """A test client signed in as the user (committed data, no test transaction)."""
+    from lms.accounts.models import User
+    from lms.db import db
+
+    with app.app_context():
+        login = db.session.get(User, user_id).login
+        db.session.remove()
+    client = app.test_client()
+    response = AuthActions(client).login(login)
+    assert response.status_code == 302
+    return client
+
+
+def outsider(app, committed):
+    """A lecturer of another hospital who does not host the session (the
+    session's audience is every learner)."""
+    from lms.accounts.operations import create_user
+    from lms.accounts.roles import Role
+    from lms.hospitals.network import Tier
+    from lms.hospitals.operations import create_hospital
+
+    def make():
+        hospital = create_hospital(
+            code=unique("H"), name_zh="别处医院", tier=Tier.COUNTY, province_code="52"
+        )
+        return create_user(
+            login=f"{unique('learner')}@example.org",
+            name="旁观者",
+            password="correct-horse-battery",
+            role=Role.LECTURER,
+            hospital=hospital,
+        ).id
+
+    return signed_in(app, committed(make))
+
+
+def live_url(session_id, broadcast_id, run, name):
+    return f"/media/live/{session_id}/b{broadcast_id}/r{run}/{name}"
+
+
+def fetched(client, url):
+    """The response once the file exists (the ladder writes it a little later)."""
+    return wait_for(lambda: (r := client.get(url)).status_code == 200 and r, 40, url)
+
+
+def variants(master):
+    return [line for line in master.splitlines() if line and not line.startswith("#")]
+
+
+def first_segment(playlist):
+    return next(line for line in playlist.splitlines() if line.endswith(".ts"))
+
+
+def test_a_push_is_laddered_live_and_served_to_hosts_only(
+    app,
+    rtmp_ingest,
+    pushes,
+    broadcast_session,
+    committed,
+):
+    session_id, key, host_id = broadcast_session()
+    push = pushes(key)
+    [(broadcast_id, *_)] = wait_for(
+        lambda: broadcasts(app, session_id), 20, "the broadcast"
+    )
+    host = signed_in(app, host_id)
+
+    master = fetched(host, live_url(session_id, broadcast_id, 1, "master.m3u8"))
+    assert master.headers["Cache-Control"] == "private, no-cache"
+    assert master.mimetype == "application/vnd.apple.mpegurl"
+    # 320x180 gets its own size only (240p and 360p would upscale it) and audio.
+    assert variants(master.get_data(as_text=True)) == [
+        "source/index.m3u8",
+        "audio/index.m3u8",
+    ]
+    playlist = fetched(host, live_url(session_id, broadcast_id, 1, "source/index.m3u8"))
+    text = playlist.get_data(as_text=True)
+    assert "#EXT-X-ENDLIST" not in text  # live: the window slides on
+    assert "#EXT-X-TARGETDURATION:2" in text
+    segment_name = first_segment(text)
+    segment = host.get(live_url(session_id, broadcast_id, 1, f"source/{segment_name}"))
+    assert segment.status_code == 200
+    assert segment.headers["Cache-Control"].startswith("private, max-age=")
+    assert segment.get_data()[:1] == b"\x47"  # an MPEG-TS packet
+
+    row = wait_for(
+        lambda: (r := broadcast_row(app, broadcast_id))["beat"] and r, 20, "a beat"
+    )
+    assert (row["has_video"], row["has_audio"]) == (True, True)
+
+    # Someone not in the audience, a run not pushed, another session's path,
+    # the recording beside the runs: nothing.
+    stranger = outsider(app, committed)
+    assert (
+        app.test_client()
+        .get(live_url(session_id, broadcast_id, 1, "master.m3u8"))
+        .status_code
+        == 404
+    )
+    assert (
+        stranger.get(live_url(session_id, broadcast_id, 1, "master.m3u8")).status_code
+        == 404
+    )
+    assert (
+        host.get(live_url(session_id, broadcast_id, 2, "master.m3u8")).status_code
+        == 404
+    )
+    assert (
+        host.get(live_url(session_id + 1, broadcast_id, 1, "master.m3u8")).status_code
+        == 404
+    )
+    assert (
+        host.get(
+            live_url(session_id, broadcast_id, 1, "../recordings/r1-1.ts")
+        ).status_code
+        == 404
+    )
+    assert (
+        host.get(
+            f"/media/live/{session_id}/b{broadcast_id}/r1/%2E%2E/recordings/r1-1.ts"
+        ).status_code
+        == 404
+    )
+    push.kill()
+
+
+def test_a_push_without_audio_is_laddered_as_video_only(
+    app,
+    rtmp_ingest,
+    pushes,
+    broadcast_session,
+):
+    session_id, key, host_id = broadcast_session()
+    pushes(key, video_only=True)
+    [(broadcast_id, *_)] = wait_for(
+        lambda: broadcasts(app, session_id), 20, "the broadcast"
+    )
+    host = signed_in(app, host_id)
+    master = fetched(host, live_url(session_id, broadcast_id, 1, "master.m3u8"))
+    text = master.get_data(as_text=True)
+    assert variants(text) == ["source/index.m3u8"]
+    assert "mp4a" not in text
+    row = broadcast_row(app, broadcast_id)
+    assert (row["has_video"], row["has_audio"]) == (True, False)
+    fetched(host, live_url(session_id, broadcast_id, 1, "source/index.m3u8"))
+
+
+def test_a_drop_continues_into_run_two_and_the_window_ends_it_into_a_replay(
+    app,
+    rtmp_ingest,
+    pushes,
+    broadcast_session,
+    short_reconnect,
+):
+    from media_pipeline.live_tasks import recordings_of
+
+    session_id, key, host_id = broadcast_session()
+    first = pushes(key)
+    [(broadcast_id, *_)] = wait_for(
+        lambda: broadcasts(app, session_id), 20, "the broadcast"
+    )
+    host = signed_in(app, host_id)
+    fetched(host, live_url(session_id, broadcast_id, 1, "source/index.m3u8"))
+    first.kill()
+    first.wait(10)
+    wait_for(
+        lambda: broadcast_row(app, broadcast_id)["state"] == "reconnecting",
+        20,
+        "on_publish_done",
+    )
+
+    second = pushes(key)  # back within the window: the same broadcast, run 2
+    wait_for(lambda: broadcast_row(app, broadcast_id)["runs"] == 2, 20, "run 2")
+    fetched(host, live_url(session_id, broadcast_id, 2, "source/index.m3u8"))
+    second.kill()
+    second.wait(10)
+
+    # No third push: the window passes and the worker ends the broadcast.
+    row = wait_for(
+        lambda: (r := broadcast_row(app, broadcast_id))["state"] == "ended" and r,
+        40,
+        "the end of the broadcast",
+    )
+    assert row["end_reason"].value == "stopped"
+    assert row["recorded"] > 2
+    with app.app_context():
+        recordings = recordings_of(broadcast_id)
+    assert [path.name for path in recordings] == ["r1-1.ts", "r2-1.ts"]
+    for path in recordings:
+        assert _duration(path) > 1
+    # The replay was made from both (B2's make_replay sets the lecture).
+    wait_for(
+        lambda: broadcast_row(app, broadcast_id)["replay_lecture_id"],
+        30,
+        "the replay lecture",
+    )
+
+
+def _duration(path):
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-of", "json", "-show_format", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(json.loads(result.stdout)["format"]["duration"])
+
+
+# --- the ladder's command, from files (no nginx) ------------------------------
+
+
+def _source(tmp_path, *, audio=True, video=True, size="640x360"):
+    path = tmp_path / "source.flv"
+    inputs = []
+    if video:
+        inputs += ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25"]
+    if audio:
+        inputs += ["-f", "lavfi", "-i", "sine=frequency=440"]
+    codecs = (["-c:v", "libx264", "-preset", "ultrafast"] if video else []) + (
+        ["-c:a", "aac"] if audio else []
+    )
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", *inputs, "-t", "5", *codecs, str(path)],
+        check=True,
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("audio", "video", "folders"),
+    [
+        (True, True, ["source", "240p", "audio"]),
+        (False, True, ["source", "240p"]),
+        (True, False, ["audio"]),
+    ],
+)
+def test_the_ladder_command_writes_every_variant_and_a_recording(
+    tmp_path, audio, video, folders
+):
+    source = _source(tmp_path, audio=audio, video=video)
+    stream = ladder.PushedStream(has_video=video, has_audio=audio, height=360)
+    out, recording = tmp_path / "r1", tmp_path / "r1.ts"
+    for name in ladder.rung_names(stream):
+        (out / name).mkdir(parents=True)
+    args = ladder.ladder_args(source, out, recording, stream, protocols="file")
+    result = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "out_time_us=" in result.stdout  # the progress the worker beats on
+    assert variants((out / ladder.MASTER).read_text()) == [
+        f"{name}/index.m3u8" for name in folders
+    ]
+    for name in folders:
+        playlist = (out / name / "index.m3u8").read_text()
+        durations = [
+            float(line.split(":")[1].rstrip(","))
+            for line in playlist.splitlines()
+            if line.startswith("#EXTINF")
+        ]
+        assert len(durations) >= 2 and all(d <= 2.1 for d in durations[:-1])
+        assert abs(sum(durations) - 5) < 0.5
+    assert abs(_duration(recording) - 5) < 0.5
+    assert Path(recording).stat().st_size > 0
