@@ -8,8 +8,8 @@
   var panel = document.getElementById("live-questions");
   if (!panel) { return; }
   var isModerator = panel.dataset.role === "moderator";
-  var list = panel.querySelector(".question-list");
-  var status = panel.querySelector(".question-status");
+  var list = panel.querySelector(".live-q-list");
+  var status = panel.querySelector(".live-q-status");
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var POLL_MS = isModerator ? 4000 : 8000;
   var questions = {};  // id -> question (the API's shape)
@@ -54,7 +54,7 @@
   }
 
   function actionsOf(question) {
-    var box = el("div", "actions question-actions");
+    var box = el("div", "actions live-q-actions");
     ["shown", "answered", "hidden"].forEach(function (state) {
       if (state === question.state) { return; }
       var button = el("button", "button small" + (state === "hidden" ? " secondary" : ""),
@@ -67,11 +67,11 @@
   }
 
   function itemOf(question) {
-    var item = el("li", "question question-" + question.state);
+    var item = el("li", "live-q live-q-" + question.state);
     item.dataset.id = String(question.id);
     item.dataset.state = question.state;
-    item.appendChild(el("p", "question-text", question.text));
-    var meta = el("p", "question-meta");
+    item.appendChild(el("p", "live-q-text", question.text));
+    var meta = el("p", "live-q-meta");
     if (isModerator || question.state !== "shown") {
       meta.appendChild(el("span", "badge badge-question-" + question.state,
                           panel.dataset["label" + question.state.charAt(0).toUpperCase() + question.state.slice(1)]));
@@ -139,7 +139,7 @@
     });
   }
 
-  var form = panel.querySelector(".question-form");
+  var form = panel.querySelector(".live-q-form");
   if (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
