@@ -90,7 +90,7 @@ def player_text():
         "offline": _("Offline: your presence is counted again when the link is back."),
         "live": _("LIVE"),
         "behind": _("%s s behind"),
-        "idle": _("The broadcast has not started yet; it plays here when it does."),
+        "idle": _("Nothing is on air now; it plays here when the broadcast starts."),
         "ended": _("The broadcast has ended."),
         "present": _("Present: %s min"),
         "not_counted": _("Your watching here no longer counts."),

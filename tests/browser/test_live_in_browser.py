@@ -1,0 +1,167 @@
+"""Issue 14's done-when, for real: ffmpeg pushes a generated stream into the
+nginx of the tests (with the RTMP module), a learner of the audience watches it
+live in Chromium (the picture advances, LIVE is shown, their beats become
+presence), a wrong key is refused, and stopping the push ends the broadcast
+and its replay lecture reaches "ready"."""
+
+import re
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.builders import PASSWORD
+from tests.conftest import unique
+from tests.integration import test_live_ingest as ingest_tests
+from tests.integration.test_live_ingest import PUSH, broadcasts, wait_for
+from tests.integration.test_live_ladder import broadcast_row
+
+#: The ingest tests' fixtures: a broadcast session with a key, committing.
+broadcast_session = ingest_tests.broadcast_session
+committed_app = ingest_tests.committed
+
+
+@pytest.fixture
+def quick_live(app):
+    """Beats every 2 s (15 by default) and a reconnect window of 3 s (60)."""
+    before = app.config["LIVE_BEAT_SECONDS"], app.config["LIVE_RECONNECT_SECONDS"]
+    app.config["LIVE_BEAT_SECONDS"], app.config["LIVE_RECONNECT_SECONDS"] = 2, 3
+    yield
+    app.config["LIVE_BEAT_SECONDS"], app.config["LIVE_RECONNECT_SECONDS"] = before
+
+
+@pytest.fixture
+def pushes(rtmp_ingest):
+    started = []
+
+    def push(key, seconds=90):
+        process = subprocess.Popen(
+            [*PUSH, "-t", str(seconds), rtmp_ingest.push_url(key)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        started.append(process)
+        return process
+
+    yield push
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+def _learner():
+    from lms.accounts.operations import create_user
+    from lms.hospitals.network import Tier
+    from lms.hospitals.operations import create_hospital
+
+    hospital = create_hospital(
+        code=unique("H"), name_zh="蒲江县人民医院", tier=Tier.COUNTY, province_code="51"
+    )
+    return create_user(
+        login=f"{unique('learner')}@example.org",
+        name="远程学员",
+        password=PASSWORD,
+        hospital=hospital,
+    ).login
+
+
+def _presence_seconds(app, session_id):
+    import sqlalchemy as sa
+
+    from courses.sessions.models import Presence
+    from lms.db import db
+
+    with app.app_context():
+        seconds = db.session.scalar(
+            sa.select(sa.func.sum(Presence.live_seconds)).filter_by(
+                session_id=session_id
+            )
+        )
+        db.session.remove()
+        return seconds or 0
+
+
+def _media_status(app, lecture_id):
+    from courses.models import Lecture
+    from lms.db import db
+
+    with app.app_context():
+        status = db.session.get(Lecture, lecture_id).media_status.value
+        db.session.remove()
+        return status
+
+
+def test_a_learner_watches_a_push_live_and_its_replay_becomes_ready(
+    app,
+    rtmp_ingest,
+    pushes,
+    broadcast_session,
+    committed_app,
+    quick_live,
+    new_page,
+    screenshot,
+):
+    session_id, key, _host_id = broadcast_session()
+
+    wrong = pushes("not-the-key-" + key[:6], seconds=5)
+    assert wrong.wait(20) != 0  # nginx refused it: on_publish said 403
+    assert broadcasts(app, session_id) == []
+
+    login = committed_app(_learner)
+    page = new_page(locale="zh-CN")
+    page.goto("/login")
+    page.fill("#login", login)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    page.goto(f"/sessions/{session_id}/watch")
+    expect(page.locator("#player")).to_have_attribute("data-state", "idle")
+
+    push = pushes(key)
+    [(broadcast_id, *_)] = wait_for(
+        lambda: broadcasts(app, session_id), 20, "the broadcast"
+    )
+    # The page learns of the push from its beats and starts the live edge.
+    expect(page.locator("#player")).to_have_attribute(
+        "data-state", "live", timeout=20_000
+    )
+    expect(page.locator(".live-badge")).to_be_visible()
+    page.wait_for_function(
+        "() => window.telecmePlayer.hls() && window.telecmePlayer.hls().levels.length"
+        " > 0",
+        timeout=40_000,
+    )
+    page.evaluate(
+        "() => { const v = window.telecmePlayer.video; v.muted = true; v.play(); }"
+    )
+    page.wait_for_function(
+        "() => window.telecmePlayer.video.currentTime > 0", timeout=30_000
+    )
+    first = page.evaluate("window.telecmePlayer.video.currentTime")
+    page.wait_for_function(
+        f"() => window.telecmePlayer.video.currentTime > {first + 3}", timeout=30_000
+    )
+    expect(page.locator(".live-delay")).to_have_text(re.compile(r"\d+"))
+    # Beats while playing became presence, by the server's clock.
+    wait_for(lambda: _presence_seconds(app, session_id) >= 2, 20, "presence")
+    expect(page.locator(".live-presence")).not_to_be_empty()
+    screenshot(page, "live-watching-zh")
+
+    push.kill()
+    push.wait(10)
+    row = wait_for(
+        lambda: (r := broadcast_row(app, broadcast_id))["state"] == "ended" and r,
+        60,
+        "the end of the broadcast",
+    )
+    assert row["end_reason"].value == "stopped"
+    expect(page.locator(".live-badge")).to_be_hidden(timeout=20_000)
+    lecture_id = wait_for(
+        lambda: broadcast_row(app, broadcast_id)["replay_lecture_id"],
+        60,
+        "the replay lecture",
+    )
+    wait_for(
+        lambda: _media_status(app, lecture_id) == "ready", 180, "the replay's ladder"
+    )
