@@ -4,11 +4,13 @@ pushes a generated stream the way a studio encoder would."""
 
 import secrets
 import subprocess
+import threading
 import time
 from datetime import timedelta
 
 import pytest
 
+from lms.db import utcnow
 from tests.conftest import unique
 
 #: A small, cheap picture and a tone: enough for nginx and the ladder.
@@ -133,17 +135,38 @@ def _make_session(day_starts, day_ends, state="open"):
 
 
 @pytest.fixture
-def broadcast_session(committed):
-    """A broadcast session under way (its day began ten minutes ago)."""
+def broadcast_session(app, committed):
+    """A broadcast session under way (its day began ten minutes ago). Its
+    broadcasts are ended afterwards and their ladders (threads of this process
+    with QUEUE_IMMEDIATE) waited for, so none outlives the test."""
     from lms.db import utcnow
+
+    made = []
 
     def make(*, starts=None, ends=None, state="open"):
         now = utcnow()
         starts = starts or now - timedelta(minutes=10)
         ends = ends or now + timedelta(hours=1)
-        return committed(_make_session, starts, ends, state)
+        result = committed(_make_session, starts, ends, state)
+        made.append(result[0])
+        return result
 
-    return make
+    yield make
+    _end_broadcasts(app, committed, made)
+
+
+def _end_broadcasts(app, committed, session_ids):
+    from courses.sessions import live
+    from courses.sessions.states import BroadcastEnd
+
+    ids = [row[0] for session_id in session_ids for row in broadcasts(app, session_id)]
+    for broadcast_id in ids:
+        committed(live.end_broadcast, broadcast_id, BroadcastEnd.STOPPED, utcnow())
+    names = {f"live-ladder-b{broadcast_id}" for broadcast_id in ids}
+    for thread in threading.enumerate():
+        if thread.name in names:
+            thread.join(120)
+            assert not thread.is_alive(), f"{thread.name} did not stop"
 
 
 def broadcasts(app, session_id):

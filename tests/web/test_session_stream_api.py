@@ -45,9 +45,27 @@ def issue(client, scene, user=None):
     return client.post(scene.url, headers=scene.headers(user or scene.host))
 
 
-def audits(db, action):
+def audits(db, scene, action):
+    """The session's audit entries of ``action`` (the database holds other
+    tests' committed rows too)."""
     return db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action == action)
+        sa.select(AuditEntry).where(
+            AuditEntry.action == action,
+            AuditEntry.target_type == "scheduled_sessions",
+            AuditEntry.target_id == scene.session.id,
+        )
+    ).all()
+
+
+def keys_of(db, scene):
+    return db.session.scalars(
+        sa.select(StreamKey).where(StreamKey.session_id == scene.session.id)
+    ).all()
+
+
+def broadcasts_of(db, scene):
+    return db.session.scalars(
+        sa.select(LiveBroadcast).where(LiveBroadcast.session_id == scene.session.id)
     ).all()
 
 
@@ -61,12 +79,12 @@ def test_a_host_gets_a_key_once_and_only_its_hash_is_kept(client, db, scene):
     assert response.headers["Cache-Control"] == "no-store"
     assert data["push_url"] == f"{data['ingest_url']}/{data['stream_key']}"
     assert data["ingest_url"].startswith("rtmp://")
-    stored = db.session.scalars(sa.select(StreamKey)).all()
+    stored = keys_of(db, scene)
     assert [k.key_hash for k in stored] == [
         hashlib.sha256(data["stream_key"].encode()).hexdigest()
     ]
     assert data["key_hint"] == data["stream_key"][-4:] == stored[0].hint
-    [entry] = audits(db, AuditAction.STREAM_KEY_ISSUED)
+    [entry] = audits(db, scene, AuditAction.STREAM_KEY_ISSUED)
     assert entry.actor_id == scene.host.id and data["stream_key"] not in str(
         entry.after
     )
@@ -88,7 +106,7 @@ def test_only_hosts_and_the_office_touch_the_stream(client, db, scene, who):
     assert issue(client, scene, user).status_code == 403
     assert client.get(scene.url, headers=scene.headers(user)).status_code == 403
     assert client.delete(scene.url, headers=scene.headers(user)).status_code == 403
-    assert db.session.scalars(sa.select(StreamKey)).all() == []
+    assert keys_of(db, scene) == []
 
 
 def test_a_planned_session_is_not_found_by_others(
@@ -127,7 +145,7 @@ def test_a_new_key_retires_the_old_one(client, db, scene):
     assert refused.value.code == "unknown_key"
     broadcast, is_new = live.authorise_push(new, "2", utcnow())
     assert is_new and broadcast.runs == 1
-    assert len(audits(db, AuditAction.STREAM_KEY_REVOKED)) == 1
+    assert len(audits(db, scene, AuditAction.STREAM_KEY_REVOKED)) == 1
 
 
 def test_a_revoked_key_is_refused_and_revoking_again_changes_nothing(client, db, scene):
@@ -138,7 +156,7 @@ def test_a_revoked_key_is_refused_and_revoking_again_changes_nothing(client, db,
         live.authorise_push(key, "1", utcnow())
     again = client.delete(scene.url, headers=scene.headers(scene.host))
     assert again.json == {"revoked": False, "key_hint": None}
-    assert len(audits(db, AuditAction.STREAM_KEY_REVOKED)) == 1
+    assert len(audits(db, scene, AuditAction.STREAM_KEY_REVOKED)) == 1
     assert (
         client.get(scene.url, headers=scene.headers(scene.host)).json["key_hint"]
         is None
@@ -205,7 +223,7 @@ def test_on_publish_renames_the_stream_and_the_host_sees_it_live(
 )
 def test_on_publish_refuses_a_wrong_key(db, scene, key, callbacks, pushed):
     assert callbacks("on_publish", pushed).status_code == 403
-    assert db.session.scalars(sa.select(LiveBroadcast)).all() == []
+    assert broadcasts_of(db, scene) == []
 
 
 def test_a_refused_second_publishers_end_ends_nothing(db, scene, key, callbacks):
