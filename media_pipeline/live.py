@@ -2,8 +2,8 @@
 (the source capped at 720p, 360p15, 240p15, audio only; 2 s segments) and a
 recording for the replay (DESIGN §2.8).
 
-Nothing here runs a process or reads a file: the argument lists and the facts
-they are built from. ``media_pipeline.live_tasks`` runs them.
+No I/O, no Flask, no SQLAlchemy: the argument lists and the facts they are
+built from, nothing run or read. ``media_pipeline.live_tasks`` runs them.
 """
 
 from dataclasses import dataclass

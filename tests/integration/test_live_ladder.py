@@ -167,6 +167,17 @@ def test_a_push_is_laddered_live_and_served_to_hosts_only(
     assert segment.status_code == 200
     assert segment.headers["Cache-Control"].startswith("private, max-age=")
     assert segment.get_data()[:1] == b"\x47"  # an MPEG-TS packet
+    app.config["MEDIA_ACCEL"] = "nginx"
+    try:
+        accel = host.get(live_url(session_id, broadcast_id, 1, "master.m3u8"))
+    finally:
+        app.config["MEDIA_ACCEL"] = ""
+    assert accel.status_code == 200 and accel.data == b""
+    assert (
+        accel.headers["X-Accel-Redirect"]
+        == f"/protected-live/b{broadcast_id}/r1/master.m3u8"
+    )
+    assert accel.headers["Cache-Control"] == "private, no-cache"
 
     row = wait_for(
         lambda: (r := broadcast_row(app, broadcast_id))["beat"] and r, 20, "a beat"
