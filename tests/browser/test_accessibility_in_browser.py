@@ -126,6 +126,7 @@ def build_everything():
             "/profile",
             "/profile/hospital",
             f"/sessions/{sessions['open']}",
+            f"/sessions/{sessions['open']}/watch",
             "/calendar",
             "/calendar?view=week",
             "/calendar?view=list",
