@@ -305,3 +305,54 @@ def test_viewers_are_told_idle_live_then_ended(db, scene, key, callbacks):
         live.LiveView.ENDED,
         broadcast,
     )
+
+
+# --- the studio panel on the session page ------------------------------------------
+
+
+def test_the_studio_panel_shows_a_new_key_once(client, auth, scene):
+    from tests.conftest import csrf_token_from
+
+    page_url = f"/sessions/{scene.session.id}"
+    auth.login(scene.host.login)
+    page = client.get(page_url).get_data(as_text=True)
+    assert f'action="/sessions/{scene.session.id}/stream"' in page
+    token = csrf_token_from(page)
+    shown = client.post(
+        f"/sessions/{scene.session.id}/stream", data={"csrf_token": token}
+    )
+    assert shown.status_code == 200
+    assert shown.headers["Cache-Control"] == "no-store"
+    key = live.key_in_force(scene.session.id)
+    html = shown.get_data(as_text=True)
+    [plaintext] = [
+        word
+        for word in html.split('"')
+        if len(word) == 32 and live.hash_key(word) == key.key_hash
+    ]
+    again = client.get(page_url).get_data(as_text=True)
+    assert plaintext not in again and key.hint in again
+
+    revoked = client.post(
+        f"/sessions/{scene.session.id}/stream/revoke",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert revoked.status_code == 200
+    assert live.key_in_force(scene.session.id) is None
+
+
+@pytest.mark.parametrize("who", ["stranger", "learner"])
+def test_others_get_no_studio(client, db, auth, scene, who):
+    from tests.conftest import csrf_token_from
+
+    auth.login(getattr(scene, who).login)
+    page = client.get(f"/sessions/{scene.session.id}").get_data(as_text=True)
+    assert "studio-heading" not in page
+    token = csrf_token_from(page)
+    for path in ("stream", "stream/revoke"):
+        response = client.post(
+            f"/sessions/{scene.session.id}/{path}", data={"csrf_token": token}
+        )
+        assert response.status_code == 403
+    assert keys_of(db, scene) == []
