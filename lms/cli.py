@@ -80,6 +80,7 @@ def worker_command(workers, lane, restarts):
 
 def register_cli(app):
     from certificates.cli import certificates_cli
+    from courses.sessions.cli import live_cli
     from lms.hospitals.cli import hospitals_cli
     from lms.search.cli import search_cli
     from media_pipeline.cli import media_cli
@@ -90,4 +91,5 @@ def register_cli(app):
     app.cli.add_command(search_cli)
     app.cli.add_command(media_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(live_cli)
     app.cli.add_command(worker_command)

@@ -35,7 +35,17 @@ fi
 # dies, with backoff. The office's dashboard shows each lane's heartbeat.
 "${flask[@]}" worker &
 worker=$!
-trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT INT TERM
+# The RTMP ingest of live broadcasts: nginx with its RTMP module, configured
+# under instance/nginx, asking this app about every push (README: Live).
+ingest=""
+if [[ -x /usr/sbin/nginx && -f /usr/lib/nginx/modules/ngx_rtmp_module.so ]]; then
+  "${flask[@]}" live ingest &
+  ingest=$!
+else
+  echo "==> No nginx with the RTMP module: live broadcasts cannot be pushed" \
+    "(scripts/setup.sh installs nginx-light and libnginx-mod-rtmp)" >&2
+fi
+trap 'kill $worker $ingest 2>/dev/null; wait $worker $ingest 2>/dev/null' EXIT INT TERM
 
 echo "==> TeleCME on http://127.0.0.1:$port (demo logins in README.md; Ctrl-C stops)" >&2
 "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 2 --threads 4 \

@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -347,3 +348,21 @@ def test_callbacks_answer_only_with_the_secret(client):
         data={"name": "k" * 32, "clientid": "1"},
     )
     assert response.status_code == 404
+
+
+def test_the_cli_writes_a_configuration_nginx_accepts(app, runner):
+    """``flask --app lms live ingest-config`` (what serve.sh starts nginx with)."""
+    from media_pipeline import ingest
+
+    result = runner.invoke(args=["live", "ingest-config"])
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip())
+    text = path.read_text()
+    secret = ingest.callback_secret(app.config["SECRET_KEY"])
+    assert f"/live-ingest/{secret}/on_publish;" in text
+    assert f"listen {app.config['RTMP_HOST']}:{app.config['RTMP_PORT']};" in text
+    prefix = path.parent
+    checked = subprocess.run(
+        [*ingest.nginx_command(prefix), "-t"], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
