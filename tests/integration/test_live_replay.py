@@ -247,3 +247,18 @@ def test_a_push_without_sound_or_picture_still_has_a_replay(
     lecture = db.session.get(Lecture, lecture_id)
     assert lecture.media_status == MediaStatus.READY
     assert 3.5 < lecture.duration_seconds < 4.5
+
+
+def test_a_session_title_at_the_limit_still_names_its_replay_lecture(
+    db, tmp_path, create_scheduled_session
+):
+    now = utcnow()
+    session = create_scheduled_session(title_zh="卒" * 200, title_en="S" * 200)
+    broadcast = ended_broadcast(db, session, now)
+
+    job = replay.make_replay(broadcast.id, runs(tmp_path, 2), now)
+
+    assert job.lecture.course.title_zh == "卒" * 200
+    assert len(job.lecture.title_zh) == len(job.lecture.title_en) == 200
+    assert " · replay " in job.lecture.title_en
+    assert " · 回放 " in job.lecture.title_zh
