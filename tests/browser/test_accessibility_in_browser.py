@@ -19,6 +19,9 @@ from certificates.keys import current_issuer
 from courses import operations as course_ops
 from courses.models import LectureProgress
 from courses.queries import get_enrolment
+from courses.sessions import live_questions
+from courses.sessions.models import ScheduledSession
+from lms.accounts.models import User
 from lms.accounts.operations import create_user
 from lms.accounts.roles import Role
 from lms.db import db, utcnow
@@ -96,6 +99,13 @@ def build_everything():
     db.session.flush()
     credited, hospital_id = build_credited_session(scene.hospital, scene.admin)
     room = build_room()  # a session under way with a booked room
+    # A viewer's question waiting on the hosts' moderation page.
+    live_questions.ask_question(
+        db.session.get(ScheduledSession, room["session"]),
+        db.session.get(User, room["learner_id"]),
+        "溶栓的时间窗是多少？",
+        utcnow(),
+    )
     sessions = build_session_pages(
         venue=scene.hospital,
         lecturer=scene.lecturer,
@@ -189,6 +199,7 @@ def build_everything():
             f"/office/visits/{sessions['visit']}/schedule",
             f"/sessions/{sessions['planned']}",
             f"/sessions/{credited}/attendance",
+            f"/sessions/{room['session']}/questions",
         ],
     }
 
