@@ -6,6 +6,7 @@ end ends the broadcast and hands its recordings to the replay."""
 
 import json
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -356,3 +357,61 @@ def test_the_ladder_command_writes_every_variant_and_a_recording(
         assert abs(sum(durations) - 5) < 0.5
     assert abs(_duration(recording) - 5) < 0.5
     assert Path(recording).stat().st_size > 0
+
+
+@pytest.fixture
+def dead_live_lane(app, tmp_path):
+    """The live lane's tasks queued for a worker that never comes (as when the
+    worker died): a broadcast's ladder does not start with its push."""
+    from huey.storage import SqliteStorage
+
+    from lms.queue import live_huey
+
+    app.config["QUEUE_IMMEDIATE"] = False
+    live_huey.immediate = False
+    live_huey.storage = SqliteStorage(
+        live_huey.name, filename=str(tmp_path / "queue.sqlite3")
+    )
+    yield
+    live_huey.flush()
+    live_huey.immediate = True
+    app.config["QUEUE_IMMEDIATE"] = True
+
+
+def test_a_live_broadcast_whose_ladder_died_is_laddered_again(
+    app, rtmp_ingest, pushes, broadcast_session, committed, dead_live_lane
+):
+    import sqlalchemy as sa
+
+    from courses.sessions.models import LiveBroadcast
+    from lms.db import db, utcnow
+    from lms.queue import live_huey
+    from media_pipeline.live_tasks import restart_stale_ladders
+
+    session_id, key, host_id = broadcast_session()
+    pushes(key)
+    [(broadcast_id, *_)] = wait_for(
+        lambda: broadcasts(app, session_id), 20, "the broadcast"
+    )
+    assert len(live_huey) == 1  # queued, never run
+    host = signed_in(app, host_id)
+    master = live_url(session_id, broadcast_id, 1, "master.m3u8")
+    assert host.get(master).status_code == 404
+    # A minute on, nothing beat: the periodic task starts the ladder again.
+    committed(
+        lambda: db.session.execute(
+            sa.update(LiveBroadcast)
+            .where(LiveBroadcast.id == broadcast_id)
+            .values(changed_dt=utcnow() - timedelta(minutes=1))
+        )
+    )
+    app.config["QUEUE_IMMEDIATE"] = True
+    with app.app_context():
+        restart_stale_ladders.call_local()
+    fetched(host, master)
+    row = broadcast_row(app, broadcast_id)
+    assert row["state"] == "live" and row["beat"]
+    # Its beat is fresh now: the next minute leaves it alone.
+    with app.app_context():
+        restart_stale_ladders.call_local()
+    assert len(live_huey) == 1
