@@ -38,7 +38,7 @@ def question_state_label(state):
     labels = {
         QuestionState.PENDING: _("Waiting for the moderator"),
         QuestionState.SHOWN: _("Shown to viewers"),
-        QuestionState.ANSWERED: _("Answered"),
+        QuestionState.ANSWERED: _("Answered by the lecturer"),
         QuestionState.HIDDEN: _("Hidden"),
     }
     return labels.get(QuestionState(state), str(state))
@@ -46,7 +46,7 @@ def question_state_label(state):
 
 def moderate_label(state):
     labels = {
-        QuestionState.SHOWN: _("Show"),
+        QuestionState.SHOWN: _("Show to viewers"),
         QuestionState.ANSWERED: _("Mark answered"),
         QuestionState.HIDDEN: _("Hide"),
     }
@@ -168,7 +168,7 @@ def ask_question(session_id):
             ),
             "error",
         )
-        return redirect(_watch_page(session))
+        return redirect(_watch_page(session)), 303
     try:
         live_questions.ask_question(session, current_user, form.text.data, utcnow())
     except QuestionError as error:
