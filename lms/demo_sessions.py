@@ -1,4 +1,5 @@
-"""Demo scheduled sessions for ``seed-demo``: a live broadcast with rooms booked by
+"""Demo scheduled sessions for ``seed-demo``: a broadcast under way now (push to
+it: README), a live broadcast with rooms booked by
 county and township hospitals, a group viewing, an on-site training the office
 scheduled from a hospital's visit request, a skills training with a waiting
 list, a cancelled case conference, one waiting for the office, and one in the
@@ -44,7 +45,10 @@ def seed_demo_sessions(people, now):
     admin = people["admin@example.com"]
     lecturer = people["lecturer@example.com"]
     coordinator = people["coordinator@example.com"]
-    sessions = [_past_broadcast(people, hub, now - timedelta(days=12))]
+    sessions = [
+        _past_broadcast(people, hub, now - timedelta(days=12)),
+        _broadcast_under_way(people, hub, now),
+    ]
 
     # A live broadcast from the hub's studio; county and township rooms booked.
     broadcast = booking.create_session(
@@ -223,6 +227,34 @@ def seed_demo_sessions(people, now):
         )
     )
     return len(sessions)
+
+
+def _broadcast_under_way(people, hub, now):
+    """A broadcast under way now (it began a quarter of an hour ago and lasts
+    three hours), so its lecturer can issue a stream key on its page and push
+    from OBS or ffmpeg at once (README: Live broadcast)."""
+    starts = now.replace(second=0, microsecond=0) - timedelta(minutes=15)
+    planned = now - timedelta(days=2)
+    session = booking.create_session(
+        people["lecturer2@example.com"],
+        planned,
+        kind=SessionKind.BROADCAST,
+        title_zh="基层糖尿病足的早期识别（直播中）",
+        title_en="Early recognition of the diabetic foot in primary care (on now)",
+        description_zh="演播室直播：推流后县、乡医院的学员在线收看，弹幕提问经主持人审核后显示。",
+        description_en="Live from the studio: once the push starts, learners of the "
+        "county and township hospitals watch online and send questions a host "
+        "moderates.",
+        days=[(starts, starts + timedelta(hours=3))],
+        venue_hospital_id=hub.id,
+        venue_room=STUDIO,
+        capacity=500,
+        audience_tiers=(Tier.COUNTY.value, Tier.TOWNSHIP.value),
+        project_number="2026-51-02-031",
+        **TERMS,
+    )
+    booking.approve_session(session, people["admin@example.com"], planned)
+    return session
 
 
 def _past_broadcast(people, hub, then):

@@ -136,8 +136,11 @@ def test_demo_sessions_show_every_kind_and_the_learners_part_in_them(tmp_path):
         ).all()
         assert any(r.session.starts_dt > now for r in seats)
 
-        (past,) = [s for s in sessions if s.starts_dt < now]
+        (past,) = [s for s in sessions if s.ends_dt < now]
         assert past.state == SessionState.ENDED and past.credited_dt is not None
+        # A broadcast under way, for pushing to at once (README: Live broadcast).
+        (on_now,) = [s for s in sessions if s.starts_dt < now < s.ends_dt]
+        assert (on_now.kind, on_now.state) == (SessionKind.BROADCAST, SessionState.OPEN)
         presence = db.session.scalar(
             sa.select(Presence).filter_by(session_id=past.id, user_id=learner.id)
         )
