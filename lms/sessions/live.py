@@ -94,6 +94,16 @@ def player_text():
         "ended": _("The broadcast has ended."),
         "present": _("Present: %s min"),
         "not_counted": _("Your watching here no longer counts."),
+        # A beat's refusals, by code (the API's messages are English).
+        "errors": {
+            "session_ended": _("This session has ended."),
+            "session_cancelled": _("This session was cancelled."),
+            "present_elsewhere": _(
+                "You are present at another session at these hours; your "
+                "watching here does not count."
+            ),
+            "may_not_watch": _("Only the session's audience watches it live."),
+        },
     }
 
 

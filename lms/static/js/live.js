@@ -64,7 +64,11 @@
   function startViewing() {
     return post(cfg.viewingUrl).then(function (response) {
       return response.json().then(function (body) {
-        if (!response.ok) { player.say((body.error || {}).message || ""); return; }
+        if (!response.ok) {
+          var code = (body.error || {}).code;
+          player.say(cfg.text.errors[code] || (body.error || {}).message || "");
+          return;
+        }
         viewing = body.viewing; seq = 0; every = body.beat_seconds || every;
         apply(body.live);
         beat();
@@ -86,7 +90,7 @@
           video.pause();
           return;
         }
-        player.say((body.error || {}).message || "");
+        player.say(cfg.text.errors[code] || (body.error || {}).message || "");
         if (response.status === 409 || response.status === 403) viewing = null;
       });
     }).catch(function () { player.say(cfg.text.offline); });
