@@ -457,7 +457,9 @@ def bench_replay(work, seconds, runs):
     join, vod = statistics.median(joins), statistics.median(ladders)
     speed = source.duration / vod
     print(
-        f"   joined {source.duration:.1f} s in {join:.2f} s; VOD ladder {speed:.2f}x"
+        f"   joined {source.duration:.1f} s in {join:.2f} s"
+        f" ({join * 3600 / source.duration:.0f} s per broadcast hour);"
+        f" VOD ladder {speed:.2f}x"
         f" realtime: an hour broadcast is ready {60 / speed:.0f} min after the"
         " reconnect window (target: 30 min)"
     )
