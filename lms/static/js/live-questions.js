@@ -108,6 +108,9 @@
   }
 
   function poll() {
+    // A tab in the background asks nothing (a hall of viewers polls enough);
+    // it catches up, from `since`, once shown again.
+    if (document.hidden) { schedule(POLL_MS); return; }
     var url = panel.dataset.listUrl + (since ? "?since=" + encodeURIComponent(since) : "");
     send("GET", url).then(function (answer) {
       if (isModerator && status.dataset.error) { status.textContent = ""; }
@@ -157,5 +160,8 @@
     });
   }
 
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { schedule(0); }
+  });
   poll();
 })();
