@@ -5,11 +5,13 @@ may watch it; a drop continues into the next run, and the reconnect window's
 end ends the broadcast and hands its recordings to the replay."""
 
 import json
+import os
 import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from media_pipeline import live as ladder
 from tests.conftest import AuthActions, unique
@@ -415,3 +417,94 @@ def test_a_live_broadcast_whose_ladder_died_is_laddered_again(
     with app.app_context():
         restart_stale_ladders.call_local()
     assert len(live_huey) == 1
+
+
+# --- the real worker's live lane ----------------------------------------------
+
+
+def test_the_workers_live_lane_ladders_a_push_and_ends_its_broadcast(tmp_path):
+    """As deployed: on_publish queues the ladder, the worker's live lane (a
+    process of its own) pulls the push from nginx, and ends the broadcast when
+    the push does not come back."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from courses.sessions.models import LiveBroadcast
+    from lms.db import db
+    from tests import services
+    from tests.conftest import make_app
+    from tests.integration.test_worker_lanes import start_worker, stop_worker, until
+
+    database = f"sqlite:///{tmp_path / 'lms.sqlite3'}"
+    settings = {
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "LIVE_DIR": str(tmp_path / "live"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "LIVE_RECONNECT_SECONDS": 2,
+        "WORKER_HEARTBEAT_SECONDS": 1,
+    }
+    app = make_app(tmp_path, database, QUEUE_IMMEDIATE=False, **settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    ingest = services.start_rtmp_ingest(
+        app.config["SECRET_KEY"], f"http://127.0.0.1:{server.server_port}"
+    )
+    app.config["RTMP_PORT"] = ingest.port
+    env = dict(
+        os.environ,
+        LMS_SECRET_KEY=app.config["SECRET_KEY"],
+        LMS_DATABASE_URL=database,
+        LMS_INSTANCE_PATH=str(tmp_path),
+        LMS_RTMP_PORT=str(ingest.port),
+        **{f"LMS_{key}": str(value) for key, value in settings.items()},
+    )
+    worker = start_worker(env, tmp_path / "worker.log")
+    push = None
+    try:
+        with app.app_context():
+            from lms.db import begin_write_transaction, utcnow
+
+            begin_write_transaction()
+            session_id, key, _ = ingest_tests._make_session(
+                utcnow() - timedelta(minutes=10), utcnow() + timedelta(hours=1)
+            )
+            db.session.commit()
+        push = subprocess.Popen(
+            [*PUSH, "-t", "60", ingest.push_url(key)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        def laddered():
+            broadcast = db.session.scalar(
+                sa.select(LiveBroadcast).where(LiveBroadcast.session_id == session_id)
+            )
+            if broadcast is None or broadcast.worker_beat_dt is None:
+                return None
+            master = tmp_path / "live" / f"b{broadcast.id}" / "r1" / ladder.MASTER
+            return broadcast.id if master.exists() else None
+
+        broadcast_id = until(app, laddered, 60, "the worker's ladder")
+        push.kill()
+        push.wait(10)
+
+        def ended():
+            broadcast = db.session.get(LiveBroadcast, broadcast_id)
+            return broadcast.state.value == "ended" and broadcast
+
+        broadcast = until(app, ended, 60, "the end of the broadcast")
+        assert broadcast.end_reason.value == "stopped"
+        assert broadcast.has_video and broadcast.has_audio
+        recordings = tmp_path / "live" / f"b{broadcast_id}" / "recordings"
+        assert [p.name for p in recordings.iterdir()] == ["r1-1.ts"]
+    finally:
+        if push is not None and push.poll() is None:
+            push.kill()
+            push.wait(10)
+        stop_worker(worker)
+        ingest.stop()
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
