@@ -71,8 +71,9 @@ def seed_demo_command(if_empty):
 )
 @click.option("--restarts", default=0, hidden=True)
 def worker_command(workers, lane, restarts):
-    """Run the background worker: one process per lane (media: transcodes; fast:
-    search index, sweeps, bulk issues), restarted when one dies."""
+    """Run the background worker: one process per lane (media: transcodes; live:
+    broadcasts' live ladders; fast: search index, sweeps, bulk issues),
+    restarted when one dies."""
     from lms.workers.cli import run_lanes
 
     run_lanes(workers, lane, restarts)

@@ -1,10 +1,12 @@
 """The task queue: Huey on SQLite in ``instance/`` by default, on Redis (priority
 queue) when ``LMS_QUEUE_URL`` names one. The same tasks run either way.
 
-Two lanes, each a queue of its own consumed by a worker process of its own: the
-**media** lane runs transcodes one at a time (each may take an hour); the
-**fast** lane runs everything else (search indexing, sweeps, bulk issues) and
-the periodic tasks, so a long transcode never keeps them waiting.
+Three lanes, each a queue of its own consumed by a worker process of its own:
+the **media** lane runs transcodes one at a time (each may take an hour); the
+**live** lane runs broadcasts' live ladders, one thread each (LIVE_WORKERS at
+once; each runs for as long as its broadcast); the **fast** lane runs
+everything else (search indexing, sweeps, bulk issues) and the periodic tasks,
+so a long transcode or broadcast never keeps them waiting.
 
 Tasks run inside an app context of the process that runs them: the worker
 (``flask --app lms worker``) or, with ``QUEUE_IMMEDIATE``, the caller itself.
