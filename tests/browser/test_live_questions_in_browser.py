@@ -50,6 +50,8 @@ def test_a_question_reaches_other_viewers_only_once_the_host_shows_it(
     host = new_page(locale="zh-CN")
     sign_in(host, lecturer)
     host.goto(f"/sessions/{session_id}")
+    expect(host.locator(".live-moderate")).to_contain_text("1")  # one waiting
+    screenshot(host, "live-questions-session-host")
     host.locator(".live-moderate a").click()
     expect(host).to_have_url(re.compile(rf"/sessions/{session_id}/questions$"))
     row = host.locator("li.live-q", has_text=QUESTION)
