@@ -148,6 +148,8 @@ def signed_in_count(session, reservation_id, now):
             Presence.reservation_id.is_(None)
             if reservation_id is None
             else Presence.reservation_id == reservation_id,
+            # A live viewer watched remotely: in no room, not even the venue.
+            Presence.source != PresenceSource.LIVE,
             Presence.signed_out_dt.is_(None),
         )
     )
@@ -612,6 +614,7 @@ def _flag_if_above_headcount(presence):
             Presence.reservation_id.is_(None)
             if presence.reservation_id is None
             else Presence.reservation_id == presence.reservation_id,
+            Presence.source != PresenceSource.LIVE,
         )
     )
     if in_room > row.headcount:
@@ -630,6 +633,7 @@ def _flag_headcount(day_id, reservation_id):
                 Presence.reservation_id.is_(None)
                 if reservation_id is None
                 else Presence.reservation_id == reservation_id,
+                Presence.source != PresenceSource.LIVE,
             )
             .order_by(Presence.signed_in_dt, Presence.id)
         )

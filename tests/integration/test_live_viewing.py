@@ -284,3 +284,40 @@ def test_no_beats_once_the_session_has_ended(past_broadcast, create_user):
             session, learner, viewing.token, seq + 1, start + timedelta(minutes=2)
         )
     assert refused.value.code == "session_ended"
+
+
+def test_live_viewers_are_in_no_room_and_never_above_its_headcount(
+    past_broadcast, create_user
+):
+    """A live presence has no room; the venue's headcount counts only those
+    who signed in there (remote viewers flagged the venue's people above it)."""
+    from courses.sessions import attendance
+
+    session = past_broadcast()
+    start = day_start(session)
+    on_air(session, start)
+    for _ in range(2):
+        watch(session, create_user(), start, 2)
+    in_hall = Presence(
+        session_id=session.id,
+        day_id=session.days[0].id,
+        user_id=create_user().id,
+        source=PresenceSource.CODE,
+        signed_in_dt=start + timedelta(minutes=5),
+        flags=[],
+    )
+    db.session.add(in_hall)
+    db.session.flush()
+    attendance.enter_headcount(
+        session,
+        session.owner,
+        utcnow(),
+        day_id=session.days[0].id,
+        reservation_id=None,
+        headcount=1,
+    )
+    flagged = db.session.scalars(
+        sa.select(Presence).where(Presence.session_id == session.id)
+    ).all()
+    assert len(flagged) == 3
+    assert [p.flags for p in flagged] == [[], [], []]
