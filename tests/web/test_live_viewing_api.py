@@ -145,3 +145,19 @@ def test_the_watch_page_plays_for_the_audience_and_says_why_not(
     onsite = create_scheduled_session(kind="onsite")
     assert client.get(f"/sessions/{onsite.id}/watch").status_code == 404
     assert client.get("/sessions/999999/watch").status_code == 404
+
+
+def test_the_session_page_says_a_presence_was_watched_live(
+    client, auth, under_way, create_user
+):
+    from tests.integration.test_live_viewing import watch
+
+    session = under_way()
+    start = session.days[0].starts_dt
+    on_air(session, start)
+    learner = create_user()
+    watch(session, learner, start, 3)
+    auth.login(learner.login)
+    html = client.get(f"/sessions/{session.id}", headers={"Accept-Language": "en"})
+    text = html.get_data(as_text=True)
+    assert "Watched live" in text and "3 of 120 minutes" in text
