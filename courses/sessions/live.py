@@ -39,6 +39,7 @@ from lms.audit.actions import AuditAction
 from lms.audit.operations import record_audit
 from lms.db import db
 from lms.problems import DomainError, Kind
+from media_pipeline.ingest import UPDATE_SECONDS
 
 #: A key: 24 random bytes, URL-safe base64 (32 characters), safe in an RTMP URL.
 KEY_BYTES = 24
@@ -47,6 +48,11 @@ KEY_FORM = re.compile(r"[A-Za-z0-9_-]{32}")
 HINT_LENGTH = 4
 #: A broadcast that is being pushed or may be pushed again (a drop).
 UNDER_WAY = (LiveState.LIVE, LiveState.RECONNECTING)
+#: nginx speaks of a live publisher every UPDATE_SECONDS (``on_update``); one
+#: not heard of for this long is gone without its end reported (nginx or the
+#: app restarted), and a new push continues the broadcast instead of being
+#: refused as a second publisher.
+PUBLISHER_SILENT = timedelta(seconds=3 * UPDATE_SECONDS + 5)
 
 
 class LiveError(DomainError):
@@ -209,12 +215,20 @@ def _publisher(session_id, client_id):
     return broadcast
 
 
+def _publisher_gone(broadcast, now):
+    """The live publisher has not been heard of for PUBLISHER_SILENT."""
+    seen = broadcast.publisher_seen_dt or broadcast.changed_dt
+    return seen + PUBLISHER_SILENT <= now
+
+
 def authorise_push(key, client_id, now):
     """nginx's ``on_publish``: may the encoder push with ``key``? Returns
     ``(broadcast, is_new)``: a reconnecting broadcast continues (its next run);
     otherwise a new broadcast starts. Refuses (``LiveError``) a wrong or revoked
     key, a push outside the session's key hours or to a session not approved,
-    ended or cancelled, and a second publisher while one is live."""
+    ended or cancelled, and a second publisher while one is live (a live one
+    nginx has not spoken of for PUBLISHER_SILENT is gone: the push continues
+    the broadcast)."""
     stored = _stored_key(key)
     if stored is None or stored.revoked_dt is not None:
         raise _unknown_key()
@@ -229,7 +243,11 @@ def authorise_push(key, client_id, now):
         raise LiveError("push_refused", refusal, Kind.CONFLICT)
     client_id = str(client_id)[:32]
     broadcast = current_broadcast(session.id)
-    if broadcast is not None and broadcast.state == LiveState.LIVE:
+    if (
+        broadcast is not None
+        and broadcast.state == LiveState.LIVE
+        and not _publisher_gone(broadcast, now)
+    ):
         raise LiveError(
             "already_live", "Another encoder is already pushing this session."
         )
@@ -237,6 +255,7 @@ def authorise_push(key, client_id, now):
         broadcast.state = LiveState.LIVE
         broadcast.runs += 1
         broadcast.client_id = client_id
+        broadcast.publisher_seen_dt = now
         broadcast.key_id = stored.id
         broadcast.changed_dt = now
         db.session.flush()
@@ -246,6 +265,7 @@ def authorise_push(key, client_id, now):
         key_id=stored.id,
         state=LiveState.LIVE,
         client_id=client_id,
+        publisher_seen_dt=now,
         runs=1,
         started_dt=now,
         changed_dt=now,
@@ -292,7 +312,11 @@ def push_may_continue(key, client_id, now):
     if deadline is None or now > deadline:
         end_broadcast(broadcast.id, BroadcastEnd.TIME_LIMIT, now)
         return False
-    return stored.revoked_dt is None
+    if stored.revoked_dt is not None:
+        return False
+    broadcast.publisher_seen_dt = now
+    db.session.flush()
+    return True
 
 
 def _lock_broadcast(broadcast_id):

@@ -467,6 +467,10 @@ class LiveBroadcast(db.Model):
     #: nginx's id of the publisher that is live (a refused second publisher's
     #: ``on_publish_done`` names another one, and ends nothing).
     client_id: Mapped[str] = mapped_column(sa.String(32), default="")
+    #: When nginx last spoke of the live publisher (its on_publish, then every
+    #: on_update): silent for long, its end was never reported (nginx or the
+    #: app restarted) and the next push takes over rather than being refused.
+    publisher_seen_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Pushes accepted so far; the live ladder writes run N into ``r<N>/``.
     runs: Mapped[int] = mapped_column(default=0)
     started_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -237,6 +237,36 @@ def test_a_refused_second_publishers_end_ends_nothing(db, scene, key, callbacks)
     assert callbacks("on_update", key, "7").status_code == 200
 
 
+def test_a_publisher_whose_end_was_never_reported_is_taken_over(
+    db, scene, key, callbacks
+):
+    """nginx (or the app) restarted mid-push: no on_publish_done ever came, and
+    the broadcast still says live. The encoder's next push is not refused as a
+    second publisher once nginx has not spoken of the live one for
+    PUBLISHER_SILENT; it continues the broadcast as its next run."""
+    callbacks("on_publish", key, "7")
+    broadcast = current(db, scene)
+    silent = live.PUBLISHER_SILENT + timedelta(seconds=1)
+    broadcast.publisher_seen_dt -= silent
+    db.session.flush()
+    assert callbacks("on_update", key, "7").status_code == 200  # heard again
+    assert callbacks("on_publish", key, "8").status_code == 403
+
+    broadcast = current(db, scene)
+    broadcast.publisher_seen_dt -= silent
+    db.session.flush()
+    response = callbacks("on_publish", key, "8")
+    assert response.headers["Location"] == f"b{broadcast.id}"
+    broadcast = current(db, scene)
+    assert (broadcast.state, broadcast.runs, broadcast.client_id) == (
+        LiveState.LIVE,
+        2,
+        "8",
+    )
+    callbacks("on_publish_done", key, "7")  # the lost one's late end: nothing
+    assert current(db, scene).state == LiveState.LIVE
+
+
 def test_a_drop_and_return_is_one_broadcast_with_two_runs(
     db, scene, key, callbacks, ladders
 ):
