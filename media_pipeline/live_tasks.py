@@ -9,8 +9,10 @@ window passed, then hands the recordings to the replay.
 """
 
 import json
+import shutil
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -240,7 +242,10 @@ def _wait(broadcast_id, run):
 
 
 def _make_replay(broadcast_id):
-    """Hand the recordings to the replay once (the broadcast has ended)."""
+    """Hand the recordings to the replay once (the broadcast has ended), then
+    give the broadcast's folder back (the replay joined the recordings into
+    an upload of its own). A replay that failed keeps the folder for the
+    periodic task to try again."""
     from courses.sessions import replay
     from media_pipeline.models import TranscodeJob
 
@@ -252,6 +257,7 @@ def _make_replay(broadcast_id):
     db.session.refresh(broadcast)
     if broadcast.replay_lecture_id is not None or not recordings:
         db.session.commit()
+        _discard_folder(broadcast_id)
         return None
     job = replay.make_replay(broadcast_id, recordings, utcnow())
     db.session.commit()
@@ -259,7 +265,18 @@ def _make_replay(broadcast_id):
         from media_pipeline.tasks import enqueue
 
         enqueue(job)
+    _discard_folder(broadcast_id)
     return job
+
+
+def _discard_folder(broadcast_id):
+    shutil.rmtree(live_dir() / f"b{broadcast_id}", ignore_errors=True)
+
+
+#: Broadcasts whose ladder runs in this process (a restarted task that finds
+#: its broadcast already running here leaves it alone).
+_running = set()
+_running_lock = threading.Lock()
 
 
 @task(lane="live")
@@ -267,6 +284,18 @@ def run_broadcast(broadcast_id):
     """Run the ladder of every push of the broadcast until it ends, then make
     its replay. Started for a new broadcast, and again for one whose worker
     died (it picks up at the run being pushed now)."""
+    with _running_lock:
+        if broadcast_id in _running:
+            return
+        _running.add(broadcast_id)
+    try:
+        _run_broadcast(broadcast_id)
+    finally:
+        with _running_lock:
+            _running.discard(broadcast_id)
+
+
+def _run_broadcast(broadcast_id):
     row = _look(broadcast_id)
     if row is None:
         return
@@ -338,3 +367,26 @@ def restart_stale_ladders():
             "live ladder of broadcast %s restarted", broadcast_id
         )
         start_ladder(broadcast_id)
+    for broadcast_id in _replays_left(now):
+        try:
+            _make_replay(broadcast_id)
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("replay of broadcast %s", broadcast_id)
+
+
+#: How long after a broadcast's end its replay counts as left undone.
+REPLAY_GRACE = timedelta(minutes=5)
+
+
+def _replays_left(now):
+    """Broadcasts that ended a while ago with recordings but no replay (the
+    replay failed, or the worker died before making it)."""
+    ended = db.session.scalars(
+        sa.select(LiveBroadcast.id)
+        .where(LiveBroadcast.state == LiveState.ENDED)
+        .where(LiveBroadcast.replay_lecture_id.is_(None))
+        .where(LiveBroadcast.ended_dt <= now - REPLAY_GRACE)
+    ).all()
+    db.session.commit()
+    return [b for b in ended if recordings_dir(b).is_dir()]

@@ -271,6 +271,16 @@ def test_a_drop_continues_into_run_two_and_the_window_ends_it_into_a_replay(
     second = pushes(key)  # back within the window: the same broadcast, run 2
     wait_for(lambda: broadcast_row(app, broadcast_id)["runs"] == 2, 20, "run 2")
     fetched(host, live_url(session_id, broadcast_id, 2, "source/index.m3u8"))
+    folder = Path(app.config["LIVE_DIR"]) / f"b{broadcast_id}"
+
+    def both_recorded():
+        with app.app_context():
+            recordings = recordings_of(broadcast_id)
+        names = [path.name for path in recordings]
+        return recordings if names == ["r1-1.ts", "r2-1.ts"] else None
+
+    recordings = wait_for(both_recorded, 20, "both runs recorded")
+    assert _duration(recordings[0]) > 1  # run 1's copy, complete
     second.kill()
     second.wait(10)
 
@@ -282,17 +292,14 @@ def test_a_drop_continues_into_run_two_and_the_window_ends_it_into_a_replay(
     )
     assert row["end_reason"].value == "stopped"
     assert row["recorded"] > 2
-    with app.app_context():
-        recordings = recordings_of(broadcast_id)
-    assert [path.name for path in recordings] == ["r1-1.ts", "r2-1.ts"]
-    for path in recordings:
-        assert _duration(path) > 1
-    # The replay was made from both (B2's make_replay sets the lecture).
+    # The replay was made from both (B2's make_replay sets the lecture), and
+    # the broadcast's folder was given back.
     wait_for(
         lambda: broadcast_row(app, broadcast_id)["replay_lecture_id"],
         30,
         "the replay lecture",
     )
+    wait_for(lambda: not folder.exists(), 10, "the live folder removed")
 
 
 def _duration(path):
@@ -497,8 +504,19 @@ def test_the_workers_live_lane_ladders_a_push_and_ends_its_broadcast(tmp_path):
         broadcast = until(app, ended, 60, "the end of the broadcast")
         assert broadcast.end_reason.value == "stopped"
         assert broadcast.has_video and broadcast.has_audio
-        recordings = tmp_path / "live" / f"b{broadcast_id}" / "recordings"
-        assert [p.name for p in recordings.iterdir()] == ["r1-1.ts"]
+        # Its one run's recording became the replay; the live folder is gone.
+        assert until(
+            app,
+            lambda: db.session.get(LiveBroadcast, broadcast_id).replay_lecture_id,
+            30,
+            "the replay lecture",
+        )
+        until(
+            app,
+            lambda: not (tmp_path / "live" / f"b{broadcast_id}").exists(),
+            10,
+            "the live folder removed",
+        )
     finally:
         if push is not None and push.poll() is None:
             push.kill()
