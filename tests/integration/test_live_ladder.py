@@ -526,3 +526,54 @@ def test_the_workers_live_lane_ladders_a_push_and_ends_its_broadcast(tmp_path):
         server.shutdown()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_a_replay_left_undone_is_made_by_the_periodic_task(
+    app, broadcast_session, committed
+):
+    """A broadcast that ended with a recording but no replay (its worker died
+    between the two) gets its replay a few minutes on."""
+    import sqlalchemy as sa
+
+    from courses.sessions.models import LiveBroadcast, StreamKey
+    from courses.sessions.states import BroadcastEnd, LiveState
+    from lms.db import db, utcnow
+    from media_pipeline.live_tasks import recordings_dir, restart_stale_ladders
+
+    session_id, _, _ = broadcast_session()
+
+    def ended_broadcast(minutes_ago):
+        key = db.session.scalar(
+            sa.select(StreamKey).where(StreamKey.session_id == session_id)
+        )
+        when = utcnow() - timedelta(minutes=minutes_ago)
+        broadcast = LiveBroadcast(
+            session_id=session_id,
+            key_id=key.id,
+            state=LiveState.ENDED,
+            runs=1,
+            started_dt=when - timedelta(minutes=5),
+            changed_dt=when,
+            ended_dt=when,
+            end_reason=BroadcastEnd.STOPPED,
+        )
+        db.session.add(broadcast)
+        db.session.flush()
+        return broadcast.id
+
+    broadcast_id = committed(ended_broadcast, 10)
+    with app.app_context():
+        folder = recordings_dir(broadcast_id)
+    folder.mkdir(parents=True)
+    recorded = [
+        *("ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i"),
+        *("testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine", "-t", "3"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"),
+        *("-f", "mpegts", str(folder / "r1-1.ts")),
+    ]
+    subprocess.run(recorded, check=True)
+    with app.app_context():
+        restart_stale_ladders.call_local()
+    row = broadcast_row(app, broadcast_id)
+    assert row["replay_lecture_id"] is not None
+    assert not folder.parent.exists()
