@@ -148,6 +148,18 @@ def test_a_learner_watches_a_push_live_and_its_replay_becomes_ready(
     expect(page.locator(".live-presence")).not_to_be_empty()
     screenshot(page, "live-watching-zh")
 
+    # Audio only, as for recordings: the ladder's audio playlist, still live.
+    page.select_option("select[name=quality]", "audio")
+    page.wait_for_function(
+        "() => window.telecmePlayer.hls()"
+        " && window.telecmePlayer.hls().url.endsWith('/audio/index.m3u8')"
+    )
+    page.evaluate("window.telecmePlayer.video.play()")
+    at = page.evaluate("window.telecmePlayer.video.currentTime")
+    page.wait_for_function(
+        f"() => window.telecmePlayer.video.currentTime > {at + 2}", timeout=30_000
+    )
+
     push.kill()
     push.wait(10)
     row = wait_for(
