@@ -67,7 +67,10 @@ pid {prefix}/nginx.pid;
 error_log {prefix}/logs/error.log warn;
 events {{ worker_connections 1024; }}
 rtmp {{
-    access_log {prefix}/logs/rtmp-access.log;
+    # The stream's name is left out: a push's name is its secret key.
+    log_format telecme '$remote_addr [$time_local] $command "$app" '
+        '$bytes_received $bytes_sent "$flashver" ($session_readable_time)';
+    access_log {prefix}/logs/rtmp-access.log telecme;
     server {{
         listen {settings.host}:{settings.port};
         chunk_size 4096;

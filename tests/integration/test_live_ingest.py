@@ -278,6 +278,9 @@ def test_a_push_starts_a_broadcast_under_its_own_name_and_a_drop_continues_it(
         20,
         "on_publish_done",
     )
+    # nginx's access log has the push, not its key.
+    access_log = (rtmp_ingest.prefix / "logs" / "rtmp-access.log").read_text()
+    assert "PUBLISH" in access_log and key not in access_log
 
     pushes(key)
     wait_for(lambda: broadcasts(app, session_id)[0][1:3] == ("live", 2), 20, "run 2")
