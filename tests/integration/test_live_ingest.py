@@ -287,6 +287,53 @@ def test_a_push_starts_a_broadcast_under_its_own_name_and_a_drop_continues_it(
     assert [row[0] for row in broadcasts(app, session_id)] == [broadcast_id]
 
 
+VIDEO_ONLY = [
+    "ffmpeg", "-nostdin", "-loglevel", "error", "-re",
+    "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
+    "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50",
+    "-f", "flv",
+]  # fmt: skip
+AUDIO_ONLY = [
+    "ffmpeg", "-nostdin", "-loglevel", "error", "-re",
+    "-f", "lavfi", "-i", "sine=frequency=440", "-c:a", "aac", "-f", "flv",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "carries"),
+    [(VIDEO_ONLY, (True, False)), (AUDIO_ONLY, (False, True))],
+    ids=["no-audio", "no-video"],
+)
+def test_a_push_without_audio_or_video_is_a_broadcast_too(
+    app, rtmp_ingest, broadcast_session, command, carries
+):
+    """The ingest takes it like any push; the ladder records what it carries."""
+    from courses.sessions.models import LiveBroadcast
+    from lms.db import db
+
+    session_id, key, _ = broadcast_session()
+    push = subprocess.Popen(
+        [*command, "-t", "60", rtmp_ingest.push_url(key)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        rows = wait_for(lambda: broadcasts(app, session_id), 20, "the broadcast")
+        assert rows[0][1:3] == ("live", 1)
+
+        def probed():
+            with app.app_context():
+                broadcast = db.session.get(LiveBroadcast, rows[0][0])
+                found = (broadcast.has_video, broadcast.has_audio)
+                db.session.remove()
+            return found if None not in found else None
+
+        assert wait_for(probed, 30, "the ladder's probe") == carries
+    finally:
+        push.kill()
+        push.wait(10)
+
+
 def test_a_second_publisher_is_refused_and_the_first_goes_on(
     app, rtmp_ingest, pushes, broadcast_session
 ):
