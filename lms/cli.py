@@ -81,9 +81,9 @@ def worker_command(workers, lane, restarts):
 
 def register_cli(app):
     from certificates.cli import certificates_cli
-    from courses.sessions.cli import live_cli
     from lms.hospitals.cli import hospitals_cli
     from lms.search.cli import search_cli
+    from lms.sessions.live_cli import live_cli
     from media_pipeline.cli import media_cli
 
     app.cli.add_command(create_admin_command)

@@ -39,7 +39,6 @@ from lms.audit.actions import AuditAction
 from lms.audit.operations import record_audit
 from lms.db import db
 from lms.problems import DomainError, Kind
-from media_pipeline.ingest import UPDATE_SECONDS
 
 #: A key: 24 random bytes, URL-safe base64 (32 characters), safe in an RTMP URL.
 KEY_BYTES = 24
@@ -48,11 +47,12 @@ KEY_FORM = re.compile(r"[A-Za-z0-9_-]{32}")
 HINT_LENGTH = 4
 #: A broadcast that is being pushed or may be pushed again (a drop).
 UNDER_WAY = (LiveState.LIVE, LiveState.RECONNECTING)
-#: nginx speaks of a live publisher every UPDATE_SECONDS (``on_update``); one
-#: not heard of for this long is gone without its end reported (nginx or the
-#: app restarted), and a new push continues the broadcast instead of being
-#: refused as a second publisher.
-PUBLISHER_SILENT = timedelta(seconds=3 * UPDATE_SECONDS + 5)
+#: nginx speaks of a live publisher every 10 s (``on_update``:
+#: ``media_pipeline.ingest.UPDATE_SECONDS``, which courses may not import); one
+#: not heard of for three of those and more is gone without its end reported
+#: (nginx or the app restarted), and a new push continues the broadcast
+#: instead of being refused as a second publisher.
+PUBLISHER_SILENT = timedelta(seconds=35)
 
 
 class LiveError(DomainError):

@@ -237,6 +237,12 @@ def test_a_refused_second_publishers_end_ends_nothing(db, scene, key, callbacks)
     assert callbacks("on_update", key, "7").status_code == 200
 
 
+def test_a_live_publisher_is_silent_only_after_three_missed_updates():
+    from media_pipeline.ingest import UPDATE_SECONDS
+
+    assert timedelta(seconds=3 * UPDATE_SECONDS) < live.PUBLISHER_SILENT
+
+
 def test_a_publisher_whose_end_was_never_reported_is_taken_over(
     db, scene, key, callbacks
 ):
