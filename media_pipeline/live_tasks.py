@@ -368,11 +368,17 @@ def restart_stale_ladders():
         )
         start_ladder(broadcast_id)
     for broadcast_id in _replays_left(now):
-        try:
-            _make_replay(broadcast_id)
-        except Exception:
-            db.session.rollback()
-            current_app.logger.exception("replay of broadcast %s", broadcast_id)
+        make_replay_again(broadcast_id)
+
+
+@task(lane="live")
+def make_replay_again(broadcast_id):
+    """A replay left undone, on the live lane (joining hours of recordings
+    must not hold up the fast lane)."""
+    with _running_lock:
+        if broadcast_id in _running:
+            return  # its ladder is still finishing here
+    _make_replay(broadcast_id)
 
 
 #: How long after a broadcast's end its replay counts as left undone.
