@@ -71,7 +71,15 @@ def on_publish(secret):
     if is_new:
         from media_pipeline.live_tasks import start_ladder
 
-        start_ladder(broadcast.id)
+        try:
+            start_ladder(broadcast.id)
+        except Exception:
+            # The broadcast is committed live: refusing the push now would lock
+            # the encoder out as a second publisher. The periodic check of stale
+            # ladders starts it again.
+            current_app.logger.exception(
+                "the live ladder of broadcast %s did not start", broadcast.id
+            )
     response = _answer("", 302)
     response.headers["Location"] = stream_name(broadcast.id)
     return response

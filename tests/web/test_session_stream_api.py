@@ -226,6 +226,23 @@ def test_on_publish_refuses_a_wrong_key(db, scene, key, callbacks, pushed):
     assert broadcasts_of(db, scene) == []
 
 
+def test_a_ladder_that_fails_to_start_does_not_refuse_the_push(
+    db, scene, key, callbacks, monkeypatch, caplog
+):
+    """The queue is down: the push still goes on (the periodic check of stale
+    ladders starts it later); refusing it would leave a live broadcast that
+    refuses the encoder's retry."""
+    from media_pipeline import live_tasks
+
+    def broken(broadcast_id):
+        raise ConnectionError("the queue is down")
+
+    monkeypatch.setattr(live_tasks, "start_ladder", broken)
+    assert callbacks("on_publish", key, "7").status_code == 302
+    assert current(db, scene).state == LiveState.LIVE
+    assert "did not start" in caplog.text
+
+
 def test_a_refused_second_publishers_end_ends_nothing(db, scene, key, callbacks):
     """nginx reports the end of a second publisher it refused itself: only the
     live client's end counts."""
