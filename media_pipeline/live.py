@@ -181,6 +181,10 @@ def ladder_args(
         "-hls_flags",
         "delete_segments+independent_segments+program_date_time+temp_file",
     ]
+    # Sequence numbers (and segment names) from the clock: a pull started
+    # again in the same run folder goes on counting up, never reusing a name a
+    # player has cached for good.
+    args += ["-hls_start_number_source", "epoch"]
     args += ["-hls_segment_type", "mpegts", "-master_pl_name", MASTER]
     args += ["-var_stream_map", " ".join(variants)]
     args += ["-hls_segment_filename", f"{out_dir}/%v/seg_%05d.ts"]

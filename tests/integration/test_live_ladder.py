@@ -577,3 +577,54 @@ def test_a_replay_left_undone_is_made_by_the_periodic_task(
     row = broadcast_row(app, broadcast_id)
     assert row["replay_lecture_id"] is not None
     assert not folder.parent.exists()
+
+
+def _ladder_pids(rtmp_ingest, broadcast_id):
+    """The ladder's ffmpeg pulling this broadcast (started by this test's push)."""
+    url = ladder.pull_url("127.0.0.1", rtmp_ingest.port, f"b{broadcast_id}")
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv[0].endswith(b"ffmpeg") and url.encode() in argv:
+            pids.append(int(entry.name))
+    return pids
+
+
+def _sequence(playlist):
+    return int(playlist.split("#EXT-X-MEDIA-SEQUENCE:")[1].split()[0])
+
+
+def test_a_ladder_that_dies_mid_push_pulls_again_without_reusing_a_segment_name(
+    app, rtmp_ingest, pushes, broadcast_session
+):
+    import os
+    import signal
+
+    session_id, key, host_id = broadcast_session()
+    pushes(key)
+    [(broadcast_id, *_)] = wait_for(
+        lambda: broadcasts(app, session_id), 20, "the broadcast"
+    )
+    host = signed_in(app, host_id)
+    url = live_url(session_id, broadcast_id, 1, "source/index.m3u8")
+    before = fetched(host, url).get_data(as_text=True)
+    [pid] = wait_for(lambda: _ladder_pids(rtmp_ingest, broadcast_id), 10, "ffmpeg")
+    os.kill(pid, signal.SIGKILL)
+
+    def pulled_again():
+        text = host.get(url).get_data(as_text=True)
+        return text if _sequence(text) > _sequence(before) + 3 else None
+
+    after = wait_for(pulled_again, 40, "the second pull's playlist")
+    assert [p for p in _ladder_pids(rtmp_ingest, broadcast_id) if p != pid]
+    assert not set(_segments(before)) & set(_segments(after))
+    assert broadcast_row(app, broadcast_id)["state"] == "live"
+
+
+def _segments(playlist):
+    return [line for line in playlist.splitlines() if line.endswith(".ts")]

@@ -58,6 +58,8 @@ def test_a_push_with_both_gets_every_variant_and_a_copy():
     assert "delete_segments" in _value(args, "-hls_flags")
     assert _value(args, "-force_key_frames") == "expr:gte(t,n_forced*2)"
     assert _value(args, "-hls_segment_filename") == "/l/b7/r1/%v/seg_%05d.ts"
+    # A pull started again in the run's folder never reuses a segment's name.
+    assert _value(args, "-hls_start_number_source") == "epoch"
     assert args[-1] == "/l/rec.ts"
     assert args[-9:-1] == [
         "-map",
