@@ -160,6 +160,32 @@ def test_a_learner_watches_a_push_live_and_its_replay_becomes_ready(
         f"() => window.telecmePlayer.video.currentTime > {at + 2}", timeout=30_000
     )
 
+    # A second device takes over the learner's one counting stream; the first
+    # says so, and counts again on request.
+    other = new_page(locale="zh-CN")
+    other.goto("/login")
+    other.fill("#login", login)
+    other.fill("#password", PASSWORD)
+    other.locator("main form button[type=submit]").click()
+    expect(other).to_have_url(re.compile(r"/dashboard$"))
+    other.goto(f"/sessions/{session_id}/watch")
+    other.wait_for_function("() => window.telecmeLive.viewing()")
+    # A paused player sends no beats: only a playing one learns it was taken over.
+    other.evaluate(
+        "() => { const v = window.telecmePlayer.video; v.muted = true; v.play(); }"
+    )
+    expect(page.locator(".live-takeover")).to_be_visible(timeout=20_000)
+    page.locator(".live-takeover button").click()
+    expect(page.locator(".live-takeover")).to_be_hidden()
+    page.wait_for_function("() => window.telecmeLive.viewing()")
+    # The page in the background runs no timers here: its next beat, now.
+    other.bring_to_front()
+    other.evaluate(
+        "() => { const v = window.telecmePlayer.video; v.muted = true; v.play();"
+        " window.telecmeLive.beat(); }"
+    )
+    expect(other.locator(".live-takeover")).to_be_visible(timeout=20_000)
+
     push.kill()
     push.wait(10)
     row = wait_for(
