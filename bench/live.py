@@ -11,7 +11,7 @@
    into real nginx with the RTMP module, pulled by the ladder; the delay from a
    frame's push to its segment being listed in the top rung's playlist, median
    and p95. The pushed picture carries a grey box whose level changes every
-   1.5 s (ten levels in turn); each change is found again in the segments, so
+   1.3 s (ten levels in turn); each change is found again in the segments, so
    its push time is known (the pusher paces frames from the moment nginx
    accepted the push).
 3. Replay: how soon after a broadcast ends its replay is ready: the join of
@@ -50,7 +50,8 @@ from media_pipeline.runner import (  # noqa: E402
 
 FFMPEG = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error"]
 #: The delay test's box: its level changes every PERIOD seconds, LEVELS in turn.
-PERIOD = 1.5
+#: 39 frames, no divisor of the 2 s segments: changes fall at every phase of one.
+PERIOD = 1.3
 LEVELS = 10
 STEP = 20  # luma 16, 36, ... 196: far apart enough to survive the encoders
 #: Changes pushed in the first seconds measure the ladder's start, not its pace.
@@ -305,32 +306,58 @@ def watch_playlist(playlist, keep, seen, stop):
         time.sleep(0.02)
 
 
-def box_levels(segment):
-    """The box's level index in each frame of a segment."""
-    raw = subprocess.run(
-        [
-            *FFMPEG,
-            "-i",
-            str(segment),
-            "-map",
-            "0:v:0",
-            "-vf",
-            "crop=w=iw/4-16:h=ih/4-16:x=8:y=8,scale=1:1:flags=area,format=gray",
-            "-f",
-            "rawvideo",
-            "-",
-        ],
-        check=True,
-        capture_output=True,
-    ).stdout
-    return [min(LEVELS - 1, max(0, round((y - 16) / STEP))) for y in raw]
+def box_values(segment):
+    """The box's mean luma (the Y plane as coded) in each frame of a segment."""
+    return list(
+        subprocess.run(
+            [
+                *FFMPEG,
+                "-i",
+                str(segment),
+                "-map",
+                "0:v:0",
+                "-vf",
+                "crop=w=iw/4-16:h=ih/4-16:x=8:y=8,extractplanes=y,scale=1:1:flags=area",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "gray",
+                "-",
+            ],
+            check=True,
+            capture_output=True,
+        ).stdout
+    )
+
+
+def level_centres(values):
+    """The LEVELS plateaus of the box's luma, lowest first, found in the values
+    themselves (each encoder on the way may map the range its own way; a
+    level is held for 39 frames, a frame between two levels is no plateau)."""
+    groups, group = [], []
+    for value in sorted(values):
+        if group and value - group[-1] > 6:
+            groups.append(group)
+            group = []
+        group.append(value)
+    groups.append(group)
+    centres = [statistics.median(g) for g in groups if len(g) >= 10]
+    if len(centres) != LEVELS:
+        raise SystemExit(f"found {len(centres)} box levels, not {LEVELS}: {centres}")
+    return centres
 
 
 def changes_with_delays(seen, keep, pushed_at):
     """(push time, delay) of every level change found in the segments."""
     found, last = [], None
+    frames = {name: box_values(keep / name) for name in seen}
+    centres = level_centres([v for values in frames.values() for v in values])
+
+    def level_of(value):
+        return min(range(LEVELS), key=lambda i: abs(centres[i] - value))
+
     for name, listed_at in sorted(seen.items()):
-        for level in box_levels(keep / name):
+        for level in map(level_of, frames[name]):
             if last is not None and level != last:
                 # The change to ``level`` was pushed at PERIOD * k with
                 # k = level (mod LEVELS): the latest such k before the listing.
