@@ -244,22 +244,23 @@ def _wait(broadcast_id, run):
 def _make_replay(broadcast_id):
     """Hand the recordings to the replay once (the broadcast has ended), then
     give the broadcast's folder back (the replay joined the recordings into
-    an upload of its own). A replay that failed keeps the folder for the
-    periodic task to try again."""
+    an upload of its own). The join runs outside every transaction (on
+    SQLite a write transaction held for it would stop every writer for
+    seconds per broadcast hour). A replay that failed keeps the folder for
+    the periodic task to try again."""
     from courses.sessions import replay
     from media_pipeline.models import TranscodeJob
 
     recordings = recordings_of(broadcast_id)
     db.session.rollback()
-    begin_write_transaction()
-    broadcast = db.session.get(LiveBroadcast, broadcast_id)
-    session_queries.lock_session(broadcast.session_id)
-    db.session.refresh(broadcast)
-    if broadcast.replay_lecture_id is not None or not recordings:
-        db.session.commit()
+    needed = replay.needs_replay(broadcast_id)
+    db.session.rollback()  # end the read: nothing is held while ffmpeg joins
+    recording = replay.join_recordings(recordings) if needed else None
+    if recording is None:
         _discard_folder(broadcast_id)
         return None
-    job = replay.make_replay(broadcast_id, recordings, utcnow())
+    begin_write_transaction()
+    job = replay.place_replay(broadcast_id, recording, utcnow())
     db.session.commit()
     if isinstance(job, TranscodeJob):
         from media_pipeline.tasks import enqueue

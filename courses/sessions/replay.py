@@ -78,22 +78,45 @@ def _media():
 def make_replay(broadcast_id, recordings, now):
     """Turn an ended broadcast's recordings (its runs' files, in order) into one
     replay lecture and its pending transcode job; the caller commits, then
-    enqueues ``media_pipeline.tasks.transcode_job``.
-
-    The runs are joined into ONE file (a drop leaves a gap, not two lectures).
-    Returns None when there is nothing to do: an unknown broadcast, one whose
-    replay exists already (a retried task makes no second lecture), or no
-    recording with anything in it.
+    enqueues ``media_pipeline.tasks.transcode_job``. :func:`join_recordings`
+    then :func:`place_replay`: a caller holding no lock while the parts are
+    joined (the live lane) calls them one by one.
     """
-    media = _media()
-    broadcast = db.session.get(LiveBroadcast, broadcast_id)
-    if broadcast is None or broadcast.replay_lecture_id is not None:
+    if not needs_replay(broadcast_id):
         return None
+    recording = join_recordings(recordings)
+    if recording is None:
+        return None
+    return place_replay(broadcast_id, recording, now)
+
+
+def needs_replay(broadcast_id):
+    """Whether the broadcast exists and has no replay lecture yet."""
+    broadcast = db.session.get(LiveBroadcast, broadcast_id)
+    return broadcast is not None and broadcast.replay_lecture_id is None
+
+
+def join_recordings(recordings):
+    """The runs' recordings joined into ONE upload file (a drop leaves a gap,
+    not two lectures), or None when none has anything in it. No database
+    access: run it outside every transaction, as a long broadcast's join takes
+    a while."""
     parts = [Path(p) for p in recordings]
     parts = [p for p in parts if p.is_file() and p.stat().st_size > 0]
-    if not parts:
+    return _media().join(parts) if parts else None
+
+
+def place_replay(broadcast_id, recording, now):
+    """The replay lecture of a joined ``recording``, under the session's lock:
+    in the session's replay course (created as a draft when none is open), a
+    completed upload and its pending transcode job. Returns None, and discards
+    the file, when the broadcast already has its replay (a retried task makes
+    no second lecture)."""
+    media = _media()
+    broadcast = db.session.get(LiveBroadcast, broadcast_id)
+    if broadcast is None:
+        media.discard(recording)
         return None
-    recording = media.join(parts)
     session = lock_session(broadcast.session_id)
     db.session.refresh(broadcast)
     if broadcast.replay_lecture_id is not None:  # another worker won meanwhile
