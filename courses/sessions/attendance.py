@@ -281,9 +281,12 @@ def _check_not_elsewhere(session, learner, starts, ends):
 
     The learner's row is locked first: two tabs signing in (or two rosters
     vouching) at two sessions at once each hold only their own session's lock,
-    and would not see each other's presence."""
+    and would not see each other's presence. FOR NO KEY UPDATE, like the
+    session's lock: it serialises these checks but leaves the learner's new rows
+    elsewhere (a viewing, a question, a budget) free to take their foreign key's
+    KEY SHARE lock."""
     db.session.execute(
-        sa.select(User.id).where(User.id == learner.id).with_for_update()
+        sa.select(User.id).where(User.id == learner.id).with_for_update(key_share=True)
     )
     day_end = sa.case(
         (ScheduledSession.ended_dt < SessionDay.ends_dt, ScheduledSession.ended_dt),

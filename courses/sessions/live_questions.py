@@ -92,7 +92,11 @@ def ask_question(session, user, text, now, pace=PACE):
     asked again by the same person, or asked too fast."""
     check_may_ask(session, user, now)
     text = _clean(text)
-    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+    # FOR NO KEY UPDATE: paces the person's tabs without blocking the foreign
+    # keys of their other new rows (a live beat's presence, a viewing).
+    db.session.execute(
+        sa.select(User.id).where(User.id == user.id).with_for_update(key_share=True)
+    )
     earlier = db.session.scalars(
         sa.select(LiveQuestion.text).where(
             LiveQuestion.session_id == session.id, LiveQuestion.user_id == user.id

@@ -42,13 +42,20 @@ def visible_session(session_id, actor):
 
 
 def lock_session(session_id):
-    """The session row, locked until the transaction ends (PostgreSQL: FOR
-    UPDATE; SQLite: every write request already holds the database's lock).
-    Capacity, sign-ins and ending are decided under it."""
+    """The session row, locked until the transaction ends (PostgreSQL: FOR NO
+    KEY UPDATE; SQLite: every write request already holds the database's lock).
+    Capacity, sign-ins and ending are decided under it.
+
+    FOR NO KEY UPDATE still serialises every writer that takes this lock, but
+    leaves the KEY SHARE lock a new child row's foreign key takes (a viewing, a
+    question, a presence) free: under FOR UPDATE a live beat holding the session
+    and waiting for the learner's budget deadlocked with the learner's new
+    viewing holding the budget and inserting its row. Nothing here deletes a
+    session or changes its id, the only writes FOR UPDATE would add."""
     return db.session.scalar(
         sa.select(ScheduledSession)
         .where(ScheduledSession.id == session_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
 
