@@ -154,6 +154,8 @@ def moderate_question(question_id, actor, state, now):
         question.state = state
         question.moderated_by_id = actor.id
         question.moderated_dt = now
+        if state in rules.SEEN_BY_VIEWERS and question.shown_dt is None:
+            question.shown_dt = now
         db.session.flush()
     return question
 
@@ -163,7 +165,7 @@ class QuestionList:
     """What one person is shown of a session's questions, newest first."""
 
     questions: list
-    #: Ids a viewer shows no longer (hidden since their last poll).
+    #: Ids a viewer shows no longer (shown once, hidden since their last poll).
     removed: list = field(default_factory=list)
     is_moderator: bool = False
 
@@ -200,6 +202,9 @@ def list_questions(session, user, since=None):
                         LiveQuestion.session_id == session.id,
                         LiveQuestion.user_id != user.id,
                         LiveQuestion.state == QuestionState.HIDDEN,
+                        # Only what viewers were shown: a question hidden
+                        # straight from pending reaches nobody, not even its id.
+                        LiveQuestion.shown_dt.is_not(None),
                         LiveQuestion.moderated_dt >= since,
                     )
                 )

@@ -306,6 +306,10 @@ class Presence(db.Model):
     #: A live viewer's seconds present within the day's hours, summed from the
     #: heartbeats of the one stream that counted (0 for a room's presence).
     live_seconds: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    #: When a live viewer was present: ``[from, to]`` pairs of ISO moments, in
+    #: order (``live_presence.merge_span``). Hours between them are not present
+    #: (the overlap rule reads them); None on rows older than them.
+    live_spans: Mapped[list | None] = mapped_column(sa.JSON)
     #: For the office: "other_hospital", "above_headcount", "not_booked", ...
     flags: Mapped[list] = mapped_column(sa.JSON, default=list)
     vouched_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -553,5 +557,8 @@ class LiveQuestion(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     moderated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     moderated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When a moderator first showed (or answered) it to every viewer; a question
+    #: hidden before that reaches no other viewer, not even as a removed id.
+    shown_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User", foreign_keys=[user_id])

@@ -29,7 +29,8 @@ class QuestionsQuery(Query):
     since: AwareDatetime | None = Field(
         None,
         description="Only questions asked or moderated since then (send the last "
-        "answer's `now`); a viewer also gets the ids hidden since in `removed`",
+        "answer's `now`); a viewer also gets the ids of questions shown once and "
+        "hidden since in `removed`",
     )
 
 
@@ -64,7 +65,9 @@ class QuestionsOut(Out):
     """The questions you may see, newest first"""
 
     questions: list[QuestionOut]
-    removed: list[int] = Field(description="Ids to show no longer (hidden since)")
+    removed: list[int] = Field(
+        description="Ids to show no longer (shown once, hidden since)"
+    )
     now: datetime = Field(description="Send it as `since` in the next poll")
     is_moderator: bool
 

@@ -108,6 +108,41 @@ def test_nothing_reaches_other_viewers_before_a_moderator_shows_it(
     assert listed(client, learner, sid)["questions"][0]["state"] == "hidden"
 
 
+def test_a_question_hidden_before_anyone_saw_it_reaches_no_other_viewer(
+    client, db, scene, api_token
+):
+    """Its id was listed in every viewer's ``removed``: they learnt that a
+    question was asked and hidden, when, and how many. Only questions once
+    shown (or answered) are removed from viewers' lists now."""
+    learner, colleague, host = (
+        api_token(scene.learner),
+        api_token(scene.colleague),
+        api_token(scene.host),
+    )
+    sid = scene.session.id
+    since = listed(client, colleague, sid)["now"]
+    hidden = ask(client, learner, sid, "an abusive question").get_json()
+    assert moderate(client, host, hidden["id"], "hidden").status_code == 200
+    poll = listed(client, colleague, sid, since=since)
+    assert poll["questions"] == [] and poll["removed"] == []
+    (row,) = stored(db, sid)
+    assert row.shown_dt is None
+
+    # Shown again later: now it was seen, and hiding it removes it everywhere.
+    assert moderate(client, host, hidden["id"], "answered").status_code == 200
+    db.session.refresh(row)
+    shown_dt = row.shown_dt
+    assert shown_dt is not None
+    assert moderate(client, host, hidden["id"], "hidden").status_code == 200
+    assert moderate(client, host, hidden["id"], "shown").status_code == 200
+    db.session.refresh(row)
+    assert row.shown_dt == shown_dt  # when it was first shown
+    since = listed(client, colleague, sid)["now"]
+    assert moderate(client, host, hidden["id"], "hidden").status_code == 200
+    poll = listed(client, colleague, sid, since=since)
+    assert poll["removed"] == [hidden["id"]]
+
+
 def test_a_moderators_poll_since_lists_what_was_asked_or_moderated_since(
     client, db, scene, api_token
 ):
