@@ -13,6 +13,12 @@ from sqlalchemy.orm import joinedload
 
 from courses.sessions import attendance_rules as rules
 from courses.sessions import codes, crediting, queries
+from courses.sessions.live_presence import (
+    live_minutes,
+    room_minutes_with_live,
+    spans_from_json,
+    spans_overlap,
+)
 from courses.sessions.models import (
     Presence,
     Reservation,
@@ -42,7 +48,7 @@ from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.audit.actions import AuditAction
 from lms.audit.operations import record_audit
-from lms.db import db
+from lms.db import UTCDateTime, db
 from lms.problems import DomainError, Kind
 from lms.text import BlankText, clean_text
 
@@ -293,26 +299,60 @@ def _check_not_elsewhere(session, learner, starts, ends):
         else_=SessionDay.ends_dt,
     )
     other_end = sa.func.coalesce(Presence.signed_out_dt, day_end)
-    other = db.session.execute(
-        sa.select(Presence.session_id, Presence.signed_in_dt)
+    in_envelope = sa.and_(Presence.signed_in_dt < ends, other_end > starts)
+    # Moments watched live lie within their day's hours (a presence turned into
+    # a room's keeps them before its sign-in).
+    live_that_day = sa.and_(
+        Presence.live_seconds > 0,
+        SessionDay.starts_dt < ends,
+        SessionDay.ends_dt > starts,
+    )
+    rows = db.session.execute(
+        sa.select(
+            Presence.session_id,
+            Presence.source,
+            Presence.signed_in_dt,
+            Presence.signed_out_dt,
+            Presence.live_spans,
+            sa.type_coerce(other_end, UTCDateTime).label("other_end"),
+        )
         .join(SessionDay, SessionDay.id == Presence.day_id)
         .join(ScheduledSession, ScheduledSession.id == Presence.session_id)
         .where(
             Presence.user_id == learner.id,
             Presence.session_id != session.id,
-            Presence.signed_in_dt < ends,
-            other_end > starts,
+            sa.or_(in_envelope, live_that_day),
         )
-        .limit(1)
-    ).first()
-    if other is not None:
-        raise AttendanceError(
-            "present_elsewhere",
-            f"You are present at another session (#{other.session_id}) at these "
-            "hours; sign out there first.",
-            Kind.CONFLICT,
-            other.signed_in_dt,
+        .order_by(Presence.signed_in_dt, Presence.id)
+    ).all()
+    for other in rows:
+        at = _overlap_at(other, starts, ends)
+        if at is not None:
+            raise AttendanceError(
+                "present_elsewhere",
+                f"You are present at another session (#{other.session_id}) at "
+                "these hours; sign out there first.",
+                Kind.CONFLICT,
+                at,
+            )
+
+
+def _overlap_at(other, starts, ends):
+    """The moment another session's presence (a row of ``_check_not_elsewhere``)
+    begins sharing ``starts``..``ends``, or None: a live viewer was present in
+    their spans only (the hours between, away, are not presence); a room's
+    presence from its sign-in to its sign-out (or its day's end), plus the
+    spans it watched live before that sign-in."""
+    if other.source == PresenceSource.LIVE:
+        spans = spans_from_json(
+            other.live_spans, other.signed_in_dt, other.signed_out_dt
         )
+    else:
+        spans = spans_from_json(other.live_spans or [])
+        if other.signed_in_dt is not None:
+            spans.append((other.signed_in_dt, other.other_end))
+    span = spans_overlap(spans, starts, ends)
+    return None if span is None else span[0]
 
 
 def sign_in(session, learner, code, now):
@@ -329,7 +369,7 @@ def sign_in(session, learner, code, now):
         _refuse(refusal)
     room = _match_code(session, code, now)
     existing = _presence(day.id, learner.id)
-    if existing is not None:
+    if existing is not None and existing.source != PresenceSource.LIVE:
         first = existing.signed_in_dt
         raise AttendanceError(
             "already_signed_in",
@@ -340,25 +380,47 @@ def sign_in(session, learner, code, now):
     own_seat, is_booked = _check_may_attend(session, learner)
     _check_not_elsewhere(session, learner, now, day.ends)
     room_hospital = room.hospital_id if room else session.venue_hospital_id
-    presence = Presence(
-        session_id=session.id,
-        day_id=day.id,
-        user_id=learner.id,
-        hospital_id=learner.hospital_id,
-        reservation_id=room.id if room else None,
-        source=PresenceSource.CODE,
-        signed_in_dt=now,
-        flags=rules.sign_in_flags(
+    values = {
+        "reservation_id": room.id if room else None,
+        "source": PresenceSource.CODE,
+        "signed_in_dt": now,
+        "signed_out_dt": None,
+        "flags": rules.sign_in_flags(
             learner_hospital_id=learner.hospital_id,
             room_hospital_id=room_hospital,
             has_own_seat=own_seat is not None and room is None,
             is_booked=is_booked,
         ),
-        updated_dt=now,
-    )
-    db.session.add(presence)
+        "updated_dt": now,
+    }
+    if existing is None:
+        presence = Presence(
+            session_id=session.id,
+            day_id=day.id,
+            user_id=learner.id,
+            hospital_id=learner.hospital_id,
+            **values,
+        )
+        db.session.add(presence)
+    else:
+        presence = _into_room(existing, values)
     db.session.flush()
     _flag_if_above_headcount(presence)
+    return presence
+
+
+def _into_room(presence, values):
+    """A learner who watched live earlier that day (on the way in, say) signs
+    in to a room: their live presence becomes the room's. The room's record
+    stands from then on (its room, flags, sign-in now, minutes at sign-out) and
+    later live beats add nothing to it; the seconds watched live before the
+    sign-in stay counted: ``minutes`` holds their whole minutes until the
+    sign-out adds the room's time after them (``room_minutes_with_live``), so no
+    moment counts twice. ``live_spans`` keep when they were watched (the
+    overlap rule still reads them)."""
+    for name, value in values.items():
+        setattr(presence, name, value)
+    presence.minutes = live_minutes(presence.live_seconds)
     return presence
 
 
@@ -387,9 +449,15 @@ def sign_out(session, learner, code, now):
         )
     presence.signed_out_dt = now
     # Nobody is present after the host ended the session, however late they
-    # scan the code on the way out.
-    presence.minutes = presence_minutes(
-        day, presence.signed_in_dt, _until_end(session, now)
+    # scan the code on the way out; minutes watched live before the sign-in
+    # (a live presence turned into the room's) count too.
+    spans = spans_from_json(presence.live_spans or [])
+    presence.minutes = room_minutes_with_live(
+        day,
+        presence.signed_in_dt,
+        _until_end(session, now),
+        presence.live_seconds,
+        live_until=spans[-1][1] if spans else None,
     )
     presence.updated_dt = now
     db.session.flush()

@@ -114,3 +114,63 @@ def beat_credit(last_beat, now, gap, days, broadcasts):
 def live_minutes(live_seconds):
     """A live viewer's presence in whole minutes, as crediting reads it."""
     return int(live_seconds // 60)
+
+
+# --- when a live viewer was present -------------------------------------------------
+
+
+def merge_span(spans, starts, ends, gap):
+    """``spans`` (``(from, to)`` pairs in order) with a beat's credited moments
+    ``starts``..``ends`` added: the last span grows when the beat begins within
+    ``gap`` of its end (the player beat on time), else a new span begins (the
+    viewer was away: the hours between are not presence)."""
+    spans = [tuple(span) for span in spans]
+    if spans and starts - spans[-1][1] <= gap:
+        first, last = spans[-1]
+        spans[-1] = (min(first, starts), max(last, ends))
+    else:
+        spans.append((starts, ends))
+    return spans
+
+
+def spans_overlap(spans, starts, ends):
+    """The first of ``spans`` sharing a moment with ``starts``..``ends``, or None."""
+    for span in spans:
+        if span[0] < ends and span[1] > starts:
+            return span
+    return None
+
+
+def spans_to_json(spans):
+    """Spans as the database keeps them: pairs of ISO moments."""
+    return [[first.isoformat(), last.isoformat()] for first, last in spans]
+
+
+def spans_from_json(stored, signed_in=None, signed_out=None):
+    """Spans back from ``spans_to_json``; a presence older than them (None) was
+    present from its first to its last credited moment."""
+    if stored is None:
+        if signed_in is None or signed_out is None:
+            return []
+        return [(signed_in, signed_out)]
+    return [
+        (datetime.fromisoformat(first), datetime.fromisoformat(last))
+        for first, last in stored
+    ]
+
+
+def room_minutes_with_live(day, signed_in, signed_out, live_seconds, live_until=None):
+    """The whole minutes of a room's presence from ``signed_in`` to
+    ``signed_out`` within the day's hours, plus the ``live_seconds`` watched
+    live before the sign-in (a live presence turned into the room's). No moment
+    counts twice: the room's time starts no earlier than ``live_until``, the
+    last moment credited live (a beat that waited for the session's lock may
+    have credited a moment past the sign-in's clock)."""
+    room = 0.0
+    if signed_in is not None and signed_out is not None:
+        low = max(signed_in, day.starts)
+        if live_until is not None:
+            low = max(low, live_until)
+        high = min(signed_out, day.ends)
+        room = max(0.0, (high - low).total_seconds())
+    return int((room + (live_seconds or 0.0)) // 60)

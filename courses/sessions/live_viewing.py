@@ -19,6 +19,9 @@ from courses.sessions.live_presence import (
     beat_credit,
     live_minutes,
     max_gap,
+    merge_span,
+    spans_from_json,
+    spans_to_json,
     watch_refusal,
 )
 from courses.sessions.models import LiveBroadcast, LiveViewing, Presence, Reservation
@@ -208,11 +211,20 @@ def record_live_beat(session, learner, token, seq, now):
             signed_in_dt=credit.starts,
             signed_out_dt=credit.ends,
             live_seconds=0.0,
+            live_spans=[],
             flags=[],
         )
         db.session.add(presence)
     presence.live_seconds = (presence.live_seconds or 0.0) + credit.seconds
     presence.minutes = live_minutes(presence.live_seconds)
+    # The moments present, not one span from the first to the last: a viewer
+    # away in between may have been in a room elsewhere (the overlap rule).
+    spans = spans_from_json(
+        presence.live_spans, presence.signed_in_dt, presence.signed_out_dt
+    )
+    presence.live_spans = spans_to_json(
+        merge_span(spans, credit.starts, credit.ends, gap)
+    )
     presence.signed_out_dt = max(presence.signed_out_dt, credit.ends)
     presence.updated_dt = now
     viewing.seconds += credit.seconds

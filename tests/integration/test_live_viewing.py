@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from certificates.models import CreditAward
 from courses import operations as ops
 from courses.models import WatchBudget
-from courses.sessions import crediting
+from courses.sessions import attendance, crediting
+from courses.sessions.live_presence import spans_from_json
 from courses.sessions.live_viewing import (
     may_watch_live,
     record_live_beat,
@@ -321,3 +322,96 @@ def test_live_viewers_are_in_no_room_and_never_above_its_headcount(
     ).all()
     assert len(flagged) == 3
     assert [p.flags for p in flagged] == [[], [], []]
+
+
+def test_watching_live_on_the_way_in_leaves_the_rooms_sign_in_open(
+    create_scheduled_session, create_user
+):
+    """A learner who watched two minutes live before reaching the room was
+    refused the room's sign-in (``already_signed_in``: any presence that day)
+    and lost the room's credit. The live presence becomes the room's: room,
+    flags and sign-in from now on, the live minutes before it still counted."""
+    now = utcnow().replace(microsecond=0)
+    start = now - timedelta(minutes=10)
+    session = create_scheduled_session(days=[(start, start + timedelta(hours=2))])
+    on_air(session, start)
+    learner = create_user()
+    viewing, (live, _), seq = watch(session, learner, start, 2)
+    assert (live.source, live.minutes) == (PresenceSource.LIVE, 2)
+
+    code, _, _ = attendance.room_code(session, session.owner, now)
+    presence = attendance.sign_in(session, learner, code, now)
+    assert presence is live  # one presence a day, now the room's
+    assert presence.source == PresenceSource.CODE
+    assert (presence.signed_in_dt, presence.signed_out_dt) == (now, None)
+    assert presence.minutes == 2 and presence.live_seconds == 120
+    assert attendance.signed_in_count(session, None, now) == 1  # in the venue's room
+
+    # Watching on in the room adds nothing: the room's record stands.
+    watch(session, learner, now, 1, viewing=viewing, seq=seq)
+    assert presence.live_seconds == 120
+    with pytest.raises(DomainError) as again:
+        attendance.sign_in(session, learner, code, now)
+    assert again.value.code == "already_signed_in"
+
+    later = now + timedelta(minutes=30)
+    code, _, _ = attendance.room_code(session, session.owner, later)
+    attendance.sign_out(session, learner, code, later)
+    assert presence.minutes == 32  # 2 live before the sign-in + 30 in the room
+
+
+def test_the_hours_between_live_spans_are_not_presence(
+    past_broadcast, create_user, create_scheduled_session
+):
+    """A live presence was one span from its first to its last credited moment:
+    after watching 10 minutes, an hour in a room elsewhere and 10 minutes more,
+    correcting that room's presence was refused as present elsewhere. The
+    presence keeps its spans; the overlap rule reads them."""
+    session = past_broadcast()
+    start = day_start(session)
+    on_air(session, start)
+    learner = create_user()
+    elsewhere = create_scheduled_session(days=[(start, start + timedelta(hours=2))])
+    watch(session, learner, start, 10)
+    in_room = {"user_id": learner.id, "day_id": elsewhere.days[0].id}
+    attendance.vouch(
+        elsewhere,
+        elsewhere.owner,
+        utcnow(),
+        signed_in=start + timedelta(minutes=15),
+        signed_out=start + timedelta(minutes=60),
+        reason="phone died",
+        **in_room,
+    )
+    watch(session, learner, start + timedelta(minutes=61), 10)
+    live = db.session.scalar(
+        sa.select(Presence).filter_by(session_id=session.id, user_id=learner.id)
+    )
+    assert live.minutes == 20
+    assert spans_from_json(live.live_spans) == [
+        (start, start + timedelta(minutes=10)),
+        (start + timedelta(minutes=61), start + timedelta(minutes=71)),
+    ]
+
+    corrected = attendance.vouch(
+        elsewhere,
+        elsewhere.owner,
+        utcnow(),
+        signed_in=start + timedelta(minutes=15),
+        signed_out=start + timedelta(minutes=58),
+        reason="correction",
+        **in_room,
+    )
+    assert corrected.minutes == 43
+    for signed_in, signed_out in ((5, 30), (50, 65)):  # into a span: refused
+        with pytest.raises(DomainError) as refused:
+            attendance.vouch(
+                elsewhere,
+                elsewhere.owner,
+                utcnow(),
+                signed_in=start + timedelta(minutes=signed_in),
+                signed_out=start + timedelta(minutes=signed_out),
+                reason="correction",
+                **in_room,
+            )
+        assert refused.value.code == "present_elsewhere"

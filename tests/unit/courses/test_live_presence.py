@@ -10,6 +10,11 @@ from courses.sessions.live_presence import (
     beat_credit,
     live_minutes,
     max_gap,
+    merge_span,
+    room_minutes_with_live,
+    spans_from_json,
+    spans_overlap,
+    spans_to_json,
     watch_refusal,
 )
 from courses.sessions.schedule import Audience, Day, Person, SessionFacts
@@ -248,3 +253,75 @@ def test_whole_minutes_of_a_live_presence(seconds, minutes):
 
 def test_the_gap_is_two_beats():
     assert max_gap(15) == timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(
+    "spans, beat, merged",
+    [
+        ([], (0, 15), [(0, 15)]),
+        ([(0, 15)], (15, 30), [(0, 30)]),  # on time: the span grows
+        ([(0, 15)], (45, 60), [(0, 60)]),  # within the gap: the same span
+        ([(0, 15)], (46, 76), [(0, 15), (46, 76)]),  # away longer: a new span
+        ([(0, 15), (100, 130)], (130, 145), [(0, 15), (100, 145)]),
+        ([(0, 30)], (20, 25), [(0, 30)]),  # inside: nothing changes
+    ],
+)
+def test_a_beat_grows_the_last_span_or_begins_one(spans, beat, merged):
+    as_moments = [(s(a), s(b)) for a, b in spans]
+    assert merge_span(as_moments, s(beat[0]), s(beat[1]), GAP) == [
+        (s(a), s(b)) for a, b in merged
+    ]
+
+
+@pytest.mark.parametrize(
+    "starts, ends, overlap",
+    [
+        (0, 600, (0, 600)),
+        (600, 3660, None),  # the hour between: away, not present
+        (900, 3600, None),
+        (3600, 3661, (3660, 4260)),
+        (4260, 5000, None),  # spans end where the other begins: no overlap
+        (-60, 0, None),
+    ],
+)
+def test_spans_overlap_only_where_present(starts, ends, overlap):
+    spans = [(s(0), s(600)), (s(3660), s(4260))]
+    found = spans_overlap(spans, s(starts), s(ends))
+    assert found == (None if overlap is None else (s(overlap[0]), s(overlap[1])))
+
+
+def test_spans_are_kept_as_iso_pairs_and_old_rows_as_one_span():
+    spans = [(s(0), s(600)), (s(3660), s(4260))]
+    stored = spans_to_json(spans)
+    assert stored[0] == [s(0).isoformat(), s(600).isoformat()]
+    assert spans_from_json(stored) == spans
+    assert spans_from_json(None, s(0), s(4260)) == [(s(0), s(4260))]
+    assert spans_from_json(None, s(0), None) == []
+    assert spans_from_json([]) == []
+
+
+@pytest.mark.parametrize(
+    "signed_in, signed_out, live_seconds, live_until, minutes",
+    [
+        (600, 2400, 0.0, None, 30),  # a room's presence alone
+        (600, 2400, 120.0, 300, 32),  # two live minutes before the sign-in
+        (600, 2400, 90.0, 300, 31),  # whole minutes of the sum, not of each
+        (600, 2400, 30.0, 630, 30),  # a beat credited past the sign-in's clock
+        (-600, 600, 0.0, None, 10),  # only the day's hours
+        (600, None, 120.0, 300, 2),  # not signed out: the live minutes
+        (7000, 9000, 60.0, 120, 4),  # the room's time ends with the day
+    ],
+)
+def test_a_rooms_minutes_add_the_live_minutes_before_its_sign_in(
+    signed_in, signed_out, live_seconds, live_until, minutes
+):
+    assert (
+        room_minutes_with_live(
+            DAY,
+            s(signed_in),
+            None if signed_out is None else s(signed_out),
+            live_seconds,
+            live_until=None if live_until is None else s(live_until),
+        )
+        == minutes
+    )
