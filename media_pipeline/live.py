@@ -6,6 +6,7 @@ No I/O, no Flask, no SQLAlchemy: the argument lists and the facts they are
 built from, nothing run or read. ``media_pipeline.live_tasks`` runs them.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -238,3 +239,24 @@ def beat_is_stale(beat_dt, changed_dt, now, beat_seconds):
     beat periods (counted from the push's start when it never beat)."""
     seen = beat_dt or changed_dt
     return seen is None or (now - seen).total_seconds() > 3 * beat_seconds
+
+
+#: Tries at a broadcast's replay (the first, then the periodic task's) before
+#: it is given up for the office to look at (its recordings are kept).
+REPLAY_ATTEMPTS = 5
+_REPLAY_FAILED = re.compile(r"^replay attempt (\d+) failed.*$", re.MULTILINE)
+
+
+def replay_attempts(error):
+    """How many tries at the replay failed, from the broadcast's ``error``."""
+    return max((int(n) for n in _REPLAY_FAILED.findall(error or "")), default=0)
+
+
+def replay_failed(error, message):
+    """The broadcast's ``error`` after one more failed try at its replay: what
+    was there before (the ladder's own failure) and the try's line."""
+    attempt = replay_attempts(error) + 1
+    kept = _REPLAY_FAILED.sub("", error or "")
+    kept = "\n".join(line for line in kept.splitlines() if line.strip())[:1000]
+    line = f"replay attempt {attempt} failed: {' '.join(message.split())[:900]}"
+    return f"{kept}\n{line}" if kept else line

@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from huey import crontab
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from courses.sessions import live
 from courses.sessions import queries as session_queries
@@ -40,7 +41,46 @@ MAX_FAILED_PULLS = 3
 
 
 class BroadcastOver(Exception):
-    """The broadcast ended (or is gone) while its ladder ran."""
+    """The run being pulled is over: the broadcast ended (or is gone), or the
+    encoder came back as a newer run while its ladder ran."""
+
+
+def _transient(error):
+    """Whether a database error is a passing one (SQLite's "database is
+    locked", a PostgreSQL connection dropped), not a fault of the statement."""
+    return isinstance(error, (OperationalError, InterfaceError)) or bool(
+        getattr(error, "connection_invalidated", False)
+    )
+
+
+def _hiccup(what, broadcast_id, error):
+    """Log a passing database error and give the session back (rolled back)."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.remove()
+    current_app.logger.warning(
+        "live ladder b%s: %s skipped, the database failed: %s",
+        broadcast_id,
+        what,
+        str(error).splitlines()[0][:300],
+    )
+
+
+def _steadily(what, broadcast_id, step):
+    """``step()`` tried again through passing database errors for up to three
+    beat periods (the time after which the ladder counts as dead anyway and
+    the periodic task starts it again); then the error is raised."""
+    patience = 3 * current_app.config["LIVE_BEAT_SECONDS"]
+    until = time.monotonic() + patience
+    while True:
+        try:
+            return step()
+        except DBAPIError as error:
+            if not _transient(error) or time.monotonic() >= until:
+                raise
+            _hiccup(what, broadcast_id, error)
+        time.sleep(POLL_SECONDS)
 
 
 def start_ladder(broadcast_id):
@@ -89,39 +129,62 @@ def recordings_of(broadcast_id):
     return sorted(files, key=order)
 
 
-def _beat(broadcast_id, **values):
+def _beat(broadcast_id, run=None, **values):
     """Write the worker's beat (and ``values``); False when the broadcast is no
-    longer under way."""
-    db.session.rollback()
-    begin_write_transaction()
-    beating = db.session.execute(
+    longer under way or (``run`` given) a newer run began."""
+    query = (
         sa.update(LiveBroadcast)
         .where(LiveBroadcast.id == broadcast_id)
         .where(LiveBroadcast.state.in_(UNDER_WAY))
         .values(worker_beat_dt=utcnow(), **values)
-    ).rowcount
+    )
+    if run is not None:
+        query = query.where(LiveBroadcast.runs == run)
+    db.session.rollback()
+    begin_write_transaction()
+    beating = db.session.execute(query).rowcount
     db.session.commit()
     return bool(beating)
 
 
+def _beat_once(broadcast_id, run=None, **values):
+    """:func:`_beat`, or None when the database failed this once: the beat is
+    skipped and the pull goes on (a reader allows three beat periods)."""
+    try:
+        return _beat(broadcast_id, run=run, **values)
+    except DBAPIError as error:
+        if not _transient(error):
+            raise
+        _hiccup("a beat", broadcast_id, error)
+        return None
+
+
 def _look(broadcast_id):
     """``(state, runs, changed_dt)`` of the broadcast as committed now, or None."""
-    db.session.rollback()
-    row = db.session.execute(
-        sa.select(
-            LiveBroadcast.state, LiveBroadcast.runs, LiveBroadcast.changed_dt
-        ).where(LiveBroadcast.id == broadcast_id)
-    ).first()
-    db.session.commit()
-    return row
+
+    def look():
+        db.session.rollback()
+        row = db.session.execute(
+            sa.select(
+                LiveBroadcast.state, LiveBroadcast.runs, LiveBroadcast.changed_dt
+            ).where(LiveBroadcast.id == broadcast_id)
+        ).first()
+        db.session.commit()
+        return row
+
+    return _steadily("a look", broadcast_id, look)
 
 
 def _deadline(broadcast_id, now):
-    broadcast = db.session.get(LiveBroadcast, broadcast_id)
-    session = broadcast.session
-    deadline = push_deadline(session_queries.days_of(session), now, live.key_hours())
-    db.session.commit()
-    return deadline
+    def deadline():
+        db.session.rollback()
+        broadcast = db.session.get(LiveBroadcast, broadcast_id)
+        session = broadcast.session
+        days = session_queries.days_of(session)
+        db.session.commit()
+        return push_deadline(days, now, live.key_hours())
+
+    return _steadily("reading the deadline", broadcast_id, deadline)
 
 
 def _probe(url):
@@ -149,8 +212,16 @@ def pull_run(broadcast_id, run, pull):
         config["RTMP_HOST"], config["RTMP_PORT"], stream_name(broadcast_id)
     )
     stream = _probe(url)
-    if not _beat(broadcast_id, has_video=stream.has_video, has_audio=stream.has_audio):
-        raise BroadcastOver()
+    # The probe may have waited long for the stream (nginx holds a player of
+    # an idle stream): the encoder may have come back as a newer run meanwhile,
+    # whose folder viewers are sent to. Then this run is over (the caller
+    # moves on to the run being pushed now).
+    pending = {"has_video": stream.has_video, "has_audio": stream.has_audio}
+    beating = _beat_once(broadcast_id, run=run, **pending)
+    if beating is False:
+        return 0.0
+    if beating:
+        pending = {}
     out_dir = live_dir() / run_folder(broadcast_id, run)
     for name in ladder.rung_names(stream):
         (out_dir / name).mkdir(parents=True, exist_ok=True)
@@ -158,7 +229,7 @@ def pull_run(broadcast_id, run, pull):
     recording = recordings_dir(broadcast_id) / f"r{run}-{pull}.ts"
     args = ladder.ladder_args(url, out_dir, recording, stream)
     beat_seconds = config["LIVE_BEAT_SECONDS"]
-    state = {"beat": utcnow(), "seconds": 0.0}
+    state = {"beat": utcnow(), "seconds": 0.0, "pending": pending}
 
     def on_line(line):
         item = ladder.parse_progress(line)
@@ -169,8 +240,11 @@ def pull_run(broadcast_id, run, pull):
         now = utcnow()
         if ladder.beat_due(state["beat"], now, beat_seconds):
             state["beat"] = now
-            if not _beat(broadcast_id):
+            beating = _beat_once(broadcast_id, run=run, **state["pending"])
+            if beating is False:
                 raise BroadcastOver()  # stops ffmpeg at once
+            if beating:
+                state["pending"] = {}
 
     now = utcnow()
     limit = ladder.ladder_seconds(_deadline(broadcast_id, now), now)
@@ -195,23 +269,29 @@ def pull_run(broadcast_id, run, pull):
 
 
 def _add_recorded(broadcast_id, seconds):
-    db.session.rollback()
-    begin_write_transaction()
-    db.session.execute(
-        sa.update(LiveBroadcast)
-        .where(LiveBroadcast.id == broadcast_id)
-        .values(recorded_seconds=LiveBroadcast.recorded_seconds + seconds)
-    )
-    db.session.commit()
+    def add():
+        db.session.rollback()
+        begin_write_transaction()
+        db.session.execute(
+            sa.update(LiveBroadcast)
+            .where(LiveBroadcast.id == broadcast_id)
+            .values(recorded_seconds=LiveBroadcast.recorded_seconds + seconds)
+        )
+        db.session.commit()
+
+    _steadily("adding the recorded seconds", broadcast_id, add)
 
 
 def _end(broadcast_id, reason, error=""):
-    db.session.rollback()
-    begin_write_transaction()
-    broadcast = live.end_broadcast(broadcast_id, reason, utcnow())
-    if broadcast is not None and error:
-        broadcast.error = error[-2000:]
-    db.session.commit()
+    def end():
+        db.session.rollback()
+        begin_write_transaction()
+        broadcast = live.end_broadcast(broadcast_id, reason, utcnow())
+        if broadcast is not None and error:
+            broadcast.error = error[-2000:]
+        db.session.commit()
+
+    _steadily("ending the broadcast", broadcast_id, end)
 
 
 def _wait(broadcast_id, run):
@@ -231,13 +311,19 @@ def _wait(broadcast_id, run):
         if row.state == LiveState.LIVE and time.monotonic() >= settle_until:
             return run
         if row.state == LiveState.RECONNECTING and row.changed_dt + window <= now:
-            begin_write_transaction()
-            live.end_if_idle(broadcast_id, now, window)
-            db.session.commit()
+            try:
+                begin_write_transaction()
+                live.end_if_idle(broadcast_id, now, window)
+                db.session.commit()
+            except DBAPIError as error:
+                if not _transient(error):
+                    raise
+                _hiccup("ending an idle broadcast", broadcast_id, error)
+                time.sleep(POLL_SECONDS)
             continue  # ended, or a reconnect won: look again
         if ladder.beat_due(last_beat, now, current_app.config["LIVE_BEAT_SECONDS"]):
             last_beat = now
-            _beat(broadcast_id)
+            _beat_once(broadcast_id)
         time.sleep(POLL_SECONDS)
 
 
@@ -247,7 +333,16 @@ def _make_replay(broadcast_id):
     an upload of its own). The join runs outside every transaction (on
     SQLite a write transaction held for it would stop every writer for
     seconds per broadcast hour). A replay that failed keeps the folder for
-    the periodic task to try again."""
+    the periodic task to try again (up to ``REPLAY_ATTEMPTS`` tries, counted
+    in the broadcast's ``error``), and never the joined copy."""
+    try:
+        return _place_replay(broadcast_id)
+    except Exception as error:
+        _replay_failed(broadcast_id, error)
+        raise
+
+
+def _place_replay(broadcast_id):
     from courses.sessions import replay
     from media_pipeline.models import TranscodeJob
 
@@ -259,15 +354,57 @@ def _make_replay(broadcast_id):
     if recording is None:
         _discard_folder(broadcast_id)
         return None
-    begin_write_transaction()
-    job = replay.place_replay(broadcast_id, recording, utcnow())
-    db.session.commit()
+    try:
+        begin_write_transaction()
+        job = replay.place_replay(broadcast_id, recording, utcnow())
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        replay.discard_recording(recording)
+        raise
     if isinstance(job, TranscodeJob):
         from media_pipeline.tasks import enqueue
 
         enqueue(job)
     _discard_folder(broadcast_id)
     return job
+
+
+def _replay_failed(broadcast_id, error):
+    """Count a failed try at the replay on the broadcast (and log it; loudly
+    when it was the last)."""
+    message = f"{type(error).__name__}: {error}"
+    attempts = 0
+    try:
+        db.session.rollback()
+        begin_write_transaction()
+        broadcast = db.session.get(LiveBroadcast, broadcast_id)
+        if broadcast is not None:
+            broadcast.error = ladder.replay_failed(broadcast.error, message)
+            attempts = ladder.replay_attempts(broadcast.error)
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        current_app.logger.exception(
+            "replay of broadcast %s: its failure could not be recorded", broadcast_id
+        )
+    if attempts >= ladder.REPLAY_ATTEMPTS:
+        current_app.logger.error(
+            "replay of broadcast %s given up after %s tries (its recordings are "
+            "kept in %s): %s",
+            broadcast_id,
+            attempts,
+            recordings_dir(broadcast_id),
+            message,
+        )
+    else:
+        current_app.logger.warning(
+            "replay of broadcast %s failed (try %s of %s): %s",
+            broadcast_id,
+            attempts,
+            ladder.REPLAY_ATTEMPTS,
+            message,
+        )
 
 
 def _discard_folder(broadcast_id):
@@ -312,8 +449,6 @@ def _run_broadcast(broadcast_id):
             pull += 1
             try:
                 seconds = pull_run(broadcast_id, run, pull)
-            except BroadcastOver:
-                break
             except runner.TranscodeFailed as error:
                 failures += 1
                 current_app.logger.warning(
@@ -389,11 +524,16 @@ REPLAY_GRACE = timedelta(minutes=5)
 def _replays_left(now):
     """Broadcasts that ended a while ago with recordings but no replay (the
     replay failed, or the worker died before making it)."""
-    ended = db.session.scalars(
-        sa.select(LiveBroadcast.id)
+    ended = db.session.execute(
+        sa.select(LiveBroadcast.id, LiveBroadcast.error)
         .where(LiveBroadcast.state == LiveState.ENDED)
         .where(LiveBroadcast.replay_lecture_id.is_(None))
         .where(LiveBroadcast.ended_dt <= now - REPLAY_GRACE)
     ).all()
     db.session.commit()
-    return [b for b in ended if recordings_dir(b).is_dir()]
+    return [
+        b.id
+        for b in ended
+        if ladder.replay_attempts(b.error) < ladder.REPLAY_ATTEMPTS
+        and recordings_dir(b.id).is_dir()
+    ]

@@ -87,7 +87,17 @@ def make_replay(broadcast_id, recordings, now):
     recording = join_recordings(recordings)
     if recording is None:
         return None
-    return place_replay(broadcast_id, recording, now)
+    try:
+        return place_replay(broadcast_id, recording, now)
+    except BaseException:
+        discard_recording(recording)
+        raise
+
+
+def discard_recording(recording):
+    """Give back a joined recording nobody will use (a placement that failed:
+    a try that comes later joins the parts again)."""
+    _media().discard(recording)
 
 
 def needs_replay(broadcast_id):
