@@ -7,6 +7,7 @@ end ends the broadcast and hands its recordings to the replay."""
 import json
 import os
 import subprocess
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -628,3 +629,196 @@ def test_a_ladder_that_dies_mid_push_pulls_again_without_reusing_a_segment_name(
 
 def _segments(playlist):
     return [line for line in playlist.splitlines() if line.endswith(".ts")]
+
+
+@pytest.fixture
+def quick_beats(app):
+    """A beat period of three seconds (the pull beats every second)."""
+    before = app.config["LIVE_BEAT_SECONDS"]
+    app.config["LIVE_BEAT_SECONDS"] = 3
+    yield
+    app.config["LIVE_BEAT_SECONDS"] = before
+
+
+def test_a_newer_run_stops_the_pull_of_the_old_one(
+    app, rtmp_ingest, pushes, broadcast_session, committed, quick_beats
+):
+    """The encoder came back as run 2 while run 1 was still pulled (a takeover,
+    or an on_publish_done that came late; a real takeover needs the publisher
+    silent for 35 s, so the test makes the broadcast's row what
+    authorise_push makes it): viewers are sent to r2, and the ladder must
+    write r2, not go on writing r1 for the rest of the push."""
+    from courses.sessions.models import LiveBroadcast
+    from lms.db import db
+    from media_pipeline.live_tasks import pull_run, recordings_dir
+
+    session_id, key, host_id = broadcast_session()
+    pushes(key, seconds=30)
+    [(broadcast_id, *_)] = wait_for(
+        lambda: broadcasts(app, session_id), 20, "the broadcast"
+    )
+    host = signed_in(app, host_id)
+    fetched(host, live_url(session_id, broadcast_id, 1, "source/index.m3u8"))
+
+    def take_over():
+        db.session.execute(
+            sa.update(LiveBroadcast)
+            .where(LiveBroadcast.id == broadcast_id)
+            .values(runs=LiveBroadcast.runs + 1)
+        )
+
+    committed(take_over)
+    fetched(host, live_url(session_id, broadcast_id, 2, "source/index.m3u8"))
+    # A pull of run 1 whose probe (real, through nginx) ended after run 2
+    # began writes nothing of run 1 and returns at once.
+    with app.app_context():
+        assert pull_run(broadcast_id, 1, 9) == 0.0
+        assert not (recordings_dir(broadcast_id) / "r1-9.ts").exists()
+        db.session.remove()
+    assert not [
+        pid for pid in _ladder_pids(rtmp_ingest, broadcast_id) if _pulls_run(pid, 1)
+    ]
+
+
+def _pulls_run(pid, run):
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return any(f"/r{run}/".encode() in arg for arg in argv)
+
+
+@pytest.fixture
+def one_locked_beat(app):
+    """The database refuses the ladder's next beat once, with the DBAPI's own
+    OperationalError ("database is locked"; on PostgreSQL what a dropped
+    connection raises). A real lock would take the busy timeout to show."""
+    from lms.db import db
+
+    failed = []
+
+    def refuse(conn, cursor, statement, parameters, context, executemany):
+        if (
+            not failed
+            and statement.lstrip().upper().startswith("UPDATE LIVE_BROADCASTS")
+            and "worker_beat_dt" in statement
+            and threading.current_thread().name.startswith("live-ladder")
+        ):
+            failed.append(statement)
+            raise conn.dialect.loaded_dbapi.OperationalError("database is locked")
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", refuse)
+    yield failed
+    sa.event.remove(engine, "before_cursor_execute", refuse)
+
+
+def test_a_passing_database_error_in_a_beat_skips_it_and_the_pull_goes_on(
+    app, rtmp_ingest, pushes, broadcast_session, quick_beats, one_locked_beat
+):
+    session_id, key, host_id = broadcast_session()
+    pushes(key)
+    [(broadcast_id, *_)] = wait_for(
+        lambda: broadcasts(app, session_id), 20, "the broadcast"
+    )
+    host = signed_in(app, host_id)
+    url = live_url(session_id, broadcast_id, 1, "source/index.m3u8")
+    fetched(host, url)
+    wait_for(lambda: one_locked_beat, 20, "a beat refused")
+    failed_at = broadcast_row(app, broadcast_id)["beat"]
+    before = host.get(url).get_data(as_text=True)
+
+    def went_on():
+        text = host.get(url).get_data(as_text=True)
+        return _sequence(text) > _sequence(before) + 2
+
+    # The broadcast's task lives on: segments keep coming, it beats again
+    # and the broadcast stays live (the task died with the refused beat).
+    wait_for(went_on, 20, "segments after the refused beat")
+    row = wait_for(
+        lambda: (r := broadcast_row(app, broadcast_id))["beat"] > failed_at and r,
+        10,
+        "a later beat",
+    )
+    assert row["state"] == "live"
+
+
+def test_a_failed_replay_placement_leaves_no_joined_copy_and_is_tried_a_few_times(
+    app, broadcast_session, committed
+):
+    """A placement that fails (a constraint, the database gone; made here by a
+    placing step that raises, as a real one cannot be produced on demand)
+    gives the joined copy back, keeps the recordings, counts the try on the
+    broadcast, and the periodic task stops after REPLAY_ATTEMPTS tries."""
+    from courses.sessions import replay
+    from courses.sessions.models import LiveBroadcast, StreamKey
+    from courses.sessions.states import BroadcastEnd, LiveState
+    from lms.db import db, utcnow
+    from media_pipeline.live_tasks import (
+        _replays_left,
+        recordings_dir,
+        restart_stale_ladders,
+    )
+
+    session_id, _, _ = broadcast_session()
+
+    def ended_broadcast():
+        key = db.session.scalar(
+            sa.select(StreamKey).where(StreamKey.session_id == session_id)
+        )
+        when = utcnow() - timedelta(minutes=10)
+        broadcast = LiveBroadcast(
+            session_id=session_id,
+            key_id=key.id,
+            state=LiveState.ENDED,
+            runs=1,
+            started_dt=when - timedelta(minutes=5),
+            changed_dt=when,
+            ended_dt=when,
+            end_reason=BroadcastEnd.FAILED,
+            error="the ladder's own failure",
+        )
+        db.session.add(broadcast)
+        db.session.flush()
+        return broadcast.id
+
+    broadcast_id = committed(ended_broadcast)
+    with app.app_context():
+        folder = recordings_dir(broadcast_id)
+    folder.mkdir(parents=True)
+    recorded = [
+        *("ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i"),
+        *("testsrc2=size=320x180:rate=25", "-t", "2"),
+        *("-c:v", "libx264", "-preset", "ultrafast"),
+        *("-f", "mpegts", str(folder / "r1-1.ts")),
+    ]
+    subprocess.run(recorded, check=True)
+    uploads = Path(app.config["MEDIA_DIR"]) / "uploads"
+    before = set(uploads.glob("*")) if uploads.is_dir() else set()
+    real = replay._provided["media"]
+
+    def place(recording, lecture, uploader, now):
+        assert recording.path.is_file()  # really joined
+        raise RuntimeError("placement failed")
+
+    replay.provide(
+        replay.ReplayMedia(join=real.join, place=place, discard=real.discard)
+    )
+    try:
+        for _ in range(ladder.REPLAY_ATTEMPTS + 2):
+            with app.app_context():
+                restart_stale_ladders.call_local()
+    finally:
+        replay.provide(real)
+    left = set(uploads.glob("*")) if uploads.is_dir() else set()
+    assert left == before
+    assert (folder / "r1-1.ts").is_file()
+    row = broadcast_row(app, broadcast_id)
+    assert row["replay_lecture_id"] is None
+    assert row["error"].startswith("the ladder's own failure\n")
+    assert ladder.replay_attempts(row["error"]) == ladder.REPLAY_ATTEMPTS
+    assert "RuntimeError: placement failed" in row["error"]
+    with app.app_context():
+        assert broadcast_id not in _replays_left(utcnow())
+        db.session.remove()

@@ -191,3 +191,47 @@ def test_the_pull_names_the_broadcast_never_the_key():
     args = live.probe_args("rtmp://127.0.0.1:19350/live/b42")
     assert _value(args, "-protocol_whitelist") == "rtmp,tcp"
     assert args[-1] == "rtmp://127.0.0.1:19350/live/b42"
+
+
+@pytest.mark.parametrize(
+    ("error", "attempts"),
+    [
+        ("", 0),
+        (None, 0),
+        ("ffmpeg exited with 1", 0),
+        ("replay attempt 1 failed: x", 1),
+        ("the ladder failed\nreplay attempt 3 failed: x", 3),
+        ("said: replay attempt 4 failed", 0),  # only a line of its own counts
+    ],
+)
+def test_replay_attempts_are_read_from_the_error(error, attempts):
+    assert live.replay_attempts(error) == attempts
+
+
+@pytest.mark.parametrize(
+    ("error", "message", "after"),
+    [
+        ("", "RuntimeError: boom", "replay attempt 1 failed: RuntimeError: boom"),
+        (
+            "the ladder failed",
+            "OSError: disk\nfull",
+            "the ladder failed\nreplay attempt 1 failed: OSError: disk full",
+        ),
+        (
+            "the ladder failed\nreplay attempt 1 failed: a",
+            "b",
+            "the ladder failed\nreplay attempt 2 failed: b",
+        ),
+        ("replay attempt 4 failed: a", "b", "replay attempt 5 failed: b"),
+    ],
+)
+def test_a_failed_replay_is_one_more_attempt_and_keeps_the_ladders_error(
+    error, message, after
+):
+    assert live.replay_failed(error, message) == after
+
+
+def test_a_long_error_stays_bounded():
+    after = live.replay_failed("x" * 5000, "y" * 5000)
+    assert len(after) < 2000
+    assert live.replay_attempts(after) == 1
