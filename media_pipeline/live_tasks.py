@@ -44,6 +44,10 @@ class BroadcastOver(Exception):
     """The run being pulled is over: the broadcast ended (or is gone), or the
     encoder came back as a newer run while its ladder ran."""
 
+    #: ffmpeg is stopped by SIGINT (the runner), so the run's recording is
+    #: written out (killed, its last hundreds of kilobytes were lost).
+    stop_gently = True
+
 
 def _transient(error):
     """Whether a database error is a passing one (SQLite's "database is

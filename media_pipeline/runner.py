@@ -87,13 +87,28 @@ def _keep_tail(stream, tail):
         tail.append(piece)
 
 
+#: How long a process stopped gently (an ``on_line`` exception whose
+#: ``stop_gently`` is true) may take to finish its files before it is killed.
+GENTLE_STOP_SECONDS = 5
+
+
+def _stop_gently(process):
+    """SIGINT (ffmpeg writes out what it holds and ends), then a while."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(GENTLE_STOP_SECONDS)
+
+
 def run(args, *, time_limit, on_line=None, keep_stdout=False):
     """Run ``args`` to the end or to ``time_limit`` seconds, whichever comes first.
 
     stdout is read here, line by line (``on_line(text)`` for each, in this
     thread, so it may use the database); stderr is drained by a thread at the
     same time, so neither pipe can fill and block the process. An exception
-    from ``on_line`` kills the process group and propagates.
+    from ``on_line`` kills the process group (after a SIGINT and a few seconds
+    when it has a true ``stop_gently``) and propagates.
     """
     process = subprocess.Popen(
         [str(a) for a in args],
@@ -130,7 +145,9 @@ def run(args, *, time_limit, on_line=None, keep_stdout=False):
             if on_line is not None:
                 on_line(line.decode(errors="replace"))
         process.wait()
-    except BaseException:
+    except BaseException as error:
+        if getattr(error, "stop_gently", False):
+            _stop_gently(process)
         kill()
         process.wait()
         raise
