@@ -6,7 +6,9 @@ nginx reads only the status: any 2xx lets a push go on, anything else refuses
 it (``on_publish``) or cuts it (``on_update``); a 3xx with ``Location`` renames
 the stream, so the ladder pulls ``b<id>`` and the key never appears in a path.
 Every form field nginx sends: ``app``, ``flashver``, ``swfurl``, ``tcurl``,
-``pageurl``, ``addr``, ``clientid``, ``call``, ``name`` (the key), ``type``.
+``pageurl``, ``addr``, ``clientid``, ``call``, ``name`` (the key), ``type``;
+``on_update`` comes for publishers (``call=update_publish``) and for players
+(``update_play``: the live ladders' pulls).
 """
 
 import hmac
@@ -99,6 +101,11 @@ def on_publish_done(secret):
 
 @bp.route("/<secret>/on_update", methods=["POST"])
 def on_update(secret):
+    if request.form.get("call") == "update_play":
+        # nginx asks about players too: the live ladders pulling ``b<id>``
+        # (only RTMP_PLAY_ALLOW may play). Deciding them as pushes cut every
+        # ladder's pull ten seconds in.
+        return _answer("", 200)
     key, client_id = _push()
     try:
         go_on = live.push_may_continue(key, client_id, utcnow())

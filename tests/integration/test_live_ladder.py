@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from media_pipeline import live as ladder
+from media_pipeline.ingest import UPDATE_SECONDS
 from tests.conftest import AuthActions, unique
 from tests.integration import test_live_ingest as ingest_tests
 from tests.integration.test_live_ingest import PUSH, broadcasts, wait_for
@@ -679,6 +681,32 @@ def test_a_newer_run_stops_the_pull_of_the_old_one(
     assert not [
         pid for pid in _ladder_pids(rtmp_ingest, broadcast_id) if _pulls_run(pid, 1)
     ]
+
+
+def test_the_ladders_pull_lasts_through_nginxs_updates(
+    app, rtmp_ingest, pushes, broadcast_session, caplog
+):
+    """nginx asks about the ladder's own connection every ten seconds
+    (on_update, call=update_play): the pull goes on, one ffmpeg for the whole
+    push (answered as a push, it was cut at every update and pulled again)."""
+    session_id, key, _ = broadcast_session()
+    pushes(key, seconds=40)
+    [(broadcast_id, *_)] = wait_for(
+        lambda: broadcasts(app, session_id), 20, "the broadcast"
+    )
+    [first] = wait_for(
+        lambda: _ladder_pids(rtmp_ingest, broadcast_id), 20, "the ladder's pull"
+    )
+    seen = time.monotonic()
+    # Through two of nginx's updates of the pull, the same ffmpeg pulls.
+    through = 2 * UPDATE_SECONDS + 3
+
+    def same_pull_throughout():
+        assert _ladder_pids(rtmp_ingest, broadcast_id) == [first]
+        return time.monotonic() - seen >= through
+
+    wait_for(same_pull_throughout, through + 10, "two updates of the pull")
+    assert "live push cut" not in caplog.text
 
 
 def _pulls_run(pid, run):

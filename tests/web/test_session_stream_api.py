@@ -254,6 +254,24 @@ def test_a_refused_second_publishers_end_ends_nothing(db, scene, key, callbacks)
     assert callbacks("on_update", key, "7").status_code == 200
 
 
+def test_updates_of_the_ladders_pull_never_cut_it(
+    db, scene, key, callbacks, client, app
+):
+    """nginx sends on_update for players too (the live ladder pulling b<id>,
+    call=update_play): answered as a push of an unknown key, every pull was cut
+    ten seconds in."""
+    callbacks("on_publish", key, "7")
+    broadcast = current(db, scene)
+    secret = callback_secret(app.config["SECRET_KEY"])
+    response = client.post(
+        f"/live-ingest/{secret}/on_update",
+        data={"name": f"b{broadcast.id}", "clientid": "9", "call": "update_play"},
+    )
+    assert response.status_code == 200
+    assert callbacks("on_update", key, "7").status_code == 200
+    assert current(db, scene).state == LiveState.LIVE
+
+
 def test_a_live_publisher_is_silent_only_after_three_missed_updates():
     from media_pipeline.ingest import UPDATE_SECONDS
 
