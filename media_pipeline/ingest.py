@@ -77,6 +77,10 @@ rtmp {{
         application {APPLICATION} {{
             live on;
             record off;
+            # When the encoder stops, the ladder's pull is disconnected (and
+            # no pull waits on a stream nobody pushes): the ladder then waits
+            # for a reconnect, or ends the broadcast.
+            idle_streams off;
             # Encoders anywhere may push: the app checks each stream key.
             allow publish all;
 {allows}
