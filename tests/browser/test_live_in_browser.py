@@ -5,7 +5,6 @@ presence), a wrong key is refused, and stopping the push ends the broadcast
 and its replay lecture reaches "ready"."""
 
 import re
-import subprocess
 
 import pytest
 from playwright.sync_api import expect
@@ -13,12 +12,13 @@ from playwright.sync_api import expect
 from tests.builders import PASSWORD
 from tests.conftest import unique
 from tests.integration import test_live_ingest as ingest_tests
-from tests.integration.test_live_ingest import PUSH, broadcasts, wait_for
+from tests.integration.test_live_ingest import broadcasts, wait_for
 from tests.integration.test_live_ladder import broadcast_row
 
 #: The ingest tests' fixtures: a broadcast session with a key, committing.
 broadcast_session = ingest_tests.broadcast_session
 committed_app = ingest_tests.committed
+pushes = ingest_tests.pushes
 
 
 @pytest.fixture
@@ -28,26 +28,6 @@ def quick_live(app):
     app.config["LIVE_BEAT_SECONDS"], app.config["LIVE_RECONNECT_SECONDS"] = 2, 3
     yield
     app.config["LIVE_BEAT_SECONDS"], app.config["LIVE_RECONNECT_SECONDS"] = before
-
-
-@pytest.fixture
-def pushes(rtmp_ingest):
-    started = []
-
-    def push(key, seconds=90):
-        process = subprocess.Popen(
-            [*PUSH, "-t", str(seconds), rtmp_ingest.push_url(key)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        started.append(process)
-        return process
-
-    yield push
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
 
 
 def _learner():
@@ -118,7 +98,7 @@ def test_a_learner_watches_a_push_live_and_its_replay_becomes_ready(
     page.goto(f"/sessions/{session_id}/watch")
     expect(page.locator("#player")).to_have_attribute("data-state", "idle")
 
-    push = pushes(key)
+    push = pushes(key, seconds=90)
     [(broadcast_id, *_)] = wait_for(
         lambda: broadcasts(app, session_id), 20, "the broadcast"
     )

@@ -57,12 +57,13 @@ def wait_for(predicate, timeout, what):
 
 @pytest.fixture
 def pushes(rtmp_ingest):
-    """Start ffmpeg pushes to the ingest; every one still running is killed."""
+    """Start ffmpeg pushes (``video_only`` without the tone); all are killed."""
     started = []
 
-    def push(key, seconds=60):
+    def push(key, seconds=60, video_only=False):
+        command = _without_audio(seconds) if video_only else [*PUSH, "-t", str(seconds)]
         process = subprocess.Popen(
-            [*PUSH, "-t", str(seconds), rtmp_ingest.push_url(key)],
+            [*command, rtmp_ingest.push_url(key)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -74,6 +75,16 @@ def pushes(rtmp_ingest):
         if process.poll() is None:
             process.kill()
         process.wait(10)
+
+
+def _without_audio(seconds):
+    """The same generated stream without its tone."""
+    command = list(PUSH)
+    at = command.index("sine=frequency=440")
+    del command[at - 3 : at + 1]  # -f lavfi -i sine
+    at = command.index("-c:a")
+    del command[at : at + 2]
+    return [*command, "-an", "-t", str(seconds)]
 
 
 @pytest.fixture

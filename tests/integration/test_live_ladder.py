@@ -24,38 +24,7 @@ from tests.integration.test_live_ingest import PUSH, broadcasts, wait_for
 #: The ingest tests' fixtures: a broadcast session with a key, and committing.
 broadcast_session = ingest_tests.broadcast_session
 committed = ingest_tests.committed
-
-
-@pytest.fixture
-def pushes(rtmp_ingest):
-    """Start ffmpeg pushes (``video_only`` without the tone); all are killed."""
-    started = []
-
-    def push(key, seconds=60, video_only=False):
-        command = _without_audio(seconds) if video_only else [*PUSH, "-t", str(seconds)]
-        process = subprocess.Popen(
-            [*command, rtmp_ingest.push_url(key)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        started.append(process)
-        return process
-
-    yield push
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
-
-
-def _without_audio(seconds):
-    """The same generated stream without its tone."""
-    command = list(PUSH)
-    at = command.index("sine=frequency=440")
-    del command[at - 3 : at + 1]  # -f lavfi -i sine
-    at = command.index("-c:a")
-    del command[at : at + 2]
-    return [*command, "-an", "-t", str(seconds)]
+pushes = ingest_tests.pushes
 
 
 @pytest.fixture
