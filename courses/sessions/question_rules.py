@@ -9,8 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from courses.sessions.live_rules import day_for_push
-from courses.sessions.states import QuestionState, SessionKind, SessionState
+from courses.sessions.live_rules import push_refusal
+from courses.sessions.states import QuestionState
 
 #: What every viewer sees (besides their own questions, in any state).
 SEEN_BY_VIEWERS = frozenset({QuestionState.SHOWN, QuestionState.ANSWERED})
@@ -32,22 +32,24 @@ class AskPace:
     window: timedelta = timedelta(minutes=10)
 
 
+#: A push's refusals that read otherwise for a question.
+QUESTION_WORDING = {
+    "only a broadcast session is pushed live": (
+        "only a broadcast session takes questions"
+    ),
+    "outside the session's hours for the studio's push": (
+        "questions are taken during the broadcast's hours"
+    ),
+}
+
+
 def question_refusal(kind, state, days, now, hours):
-    """Why no question is taken now ("" when it is): questions are asked of an
-    approved broadcast session, not ended or cancelled, within a day's hours
-    for the studio's push (the broadcast's day window: the same hours a stream
-    key works)."""
-    if kind != SessionKind.BROADCAST:
-        return "only a broadcast session takes questions"
-    if state == SessionState.PLANNED:
-        return "the session is not approved yet"
-    if state == SessionState.CANCELLED:
-        return "the session was cancelled"
-    if state == SessionState.ENDED:
-        return "the session has ended"
-    if day_for_push(days, now, hours) is None:
-        return "questions are taken during the broadcast's hours"
-    return ""
+    """Why no question is taken now ("" when it is): questions are asked when a
+    push would be taken (``live_rules.push_refusal``): of an approved broadcast
+    session, not ended or cancelled, within a day's hours for the studio's
+    push (the broadcast's day window: the same hours a stream key works)."""
+    refusal = push_refusal(kind, state, days, now, hours)
+    return QUESTION_WORDING.get(refusal, refusal)
 
 
 def ask_wait(asked, now, pace):
