@@ -51,6 +51,10 @@ class CreditAward(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The learner's hospital when the row was made (issue 15's reports).
+    hospital_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("hospitals.id"), index=True
+    )
     course_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("courses.id"), index=True
     )
@@ -75,7 +79,7 @@ class CreditAward(db.Model):
     #: Negative on a revocation line, which cancels the line it names.
     credits: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2))
     awarding_unit: Mapped[str] = mapped_column(sa.String(200), default="")
-    activity_date: Mapped[date] = mapped_column(sa.Date)
+    activity_date: Mapped[date] = mapped_column(sa.Date, index=True)
     year: Mapped[int] = mapped_column(index=True)
     #: Why a manual line or a revocation was entered; the rules' notes otherwise.
     reason: Mapped[str] = mapped_column(sa.Text, default="")
@@ -165,8 +169,12 @@ class Attendance(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The learner's hospital when the row was made (issue 15's reports).
+    hospital_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("hospitals.id"), index=True
+    )
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id"), index=True)
-    session_date: Mapped[date] = mapped_column(sa.Date)
+    session_date: Mapped[date] = mapped_column(sa.Date, index=True)
     minutes: Mapped[int] = mapped_column()
     #: The credit line this presence earned (or the course's line it joins).
     award_id: Mapped[int | None] = mapped_column(sa.ForeignKey("credit_awards.id"))
@@ -201,13 +209,19 @@ class Certificate(db.Model):
     serial: Mapped[str] = mapped_column(sa.String(32), unique=True)
     version: Mapped[int] = mapped_column(default=1)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The learner's hospital when the row was made (issue 15's reports).
+    hospital_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("hospitals.id"), index=True
+    )
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id"), index=True)
     award_id: Mapped[int] = mapped_column(sa.ForeignKey("credit_awards.id"))
     #: The signed facts (``certificates.facts.facts_to_payload``).
     payload: Mapped[dict] = mapped_column(sa.JSON)
     signature: Mapped[str] = mapped_column(sa.String(128))
     key_id: Mapped[str] = mapped_column(sa.String(32))
-    issued_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_dt: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")

@@ -12,6 +12,9 @@ _signals = Namespace()
 #: A learner completed a course: ``send(enrolment, now=...)`` (credits follow,
 #: or the office's queue when the course asks for a credit review).
 course_completed = _signals.signal("course-completed")
+#: A learner was enrolled in a course: ``send(enrolment, now=...)`` (the
+#: network reports count it).
+learner_enrolled = _signals.signal("learner-enrolled")
 #: A course was approved, so delivered: ``send(course, now=...)`` (teaching
 #: credits follow).
 course_published = _signals.signal("course-published")

@@ -151,10 +151,16 @@ class Enrolment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The learner's hospital when the row was made (issue 15's reports).
+    hospital_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("hospitals.id"), index=True
+    )
     enrolled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    enrolled_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enrolled_dt: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
     #: Set when the last gate (the evaluation) is passed.
-    completed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: Post-test attempts the office granted beyond the course's own (each logged).
     extra_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
@@ -212,10 +218,16 @@ class PlaySession(db.Model):
     #: The unguessable id the player sends with every beat.
     token: Mapped[str] = mapped_column(sa.String(43), unique=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The learner's hospital when the row was made (issue 15's reports).
+    hospital_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("hospitals.id"), index=True
+    )
     lecture_id: Mapped[int] = mapped_column(
         sa.ForeignKey("lectures.id", ondelete="CASCADE"), index=True
     )
-    started_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_dt: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
     last_beat_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seq: Mapped[int] = mapped_column(default=0)
     #: Media seconds accepted over all beats (the plausibility budget spent).
@@ -346,7 +358,9 @@ class Evaluation(db.Model):
     lecturer_quality: Mapped[int] = mapped_column()
     relevance: Mapped[int] = mapped_column()
     comments: Mapped[str] = mapped_column(sa.Text, default="")
-    submitted_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_dt: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
 
     __table_args__ = (
         sa.CheckConstraint(

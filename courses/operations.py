@@ -13,7 +13,12 @@ import sqlalchemy as sa
 
 from courses.credit_terms import credit_terms
 from courses.disciplines import DISCIPLINES_BY_CODE
-from courses.events import announce, course_completed, course_published
+from courses.events import (
+    announce,
+    course_completed,
+    course_published,
+    learner_enrolled,
+)
 from courses.gates import Step
 from courses.models import (
     Course,
@@ -708,16 +713,20 @@ def enrol(course, learner, now, *, by=None):
         raise CourseError(
             "enrolment_closed", "Enrolment for this course is closed.", 409
         )
-    insert_ignoring_duplicates(
+    inserted = insert_ignoring_duplicates(
         Enrolment.__table__,
         {
             "course_id": course.id,
             "user_id": learner.id,
+            "hospital_id": learner.hospital_id,
             "enrolled_by_id": by.id if by else None,
             "enrolled_dt": now,
         },
     )
-    return get_enrolment(course.id, learner.id)
+    enrolment = get_enrolment(course.id, learner.id)
+    if inserted:
+        announce(learner_enrolled, enrolment, now=now)
+    return enrolment
 
 
 def enrol_hospital(course, hospital_id, by, now):

@@ -66,11 +66,13 @@ def _init_extensions(app):
     from lms.accounts import auth
     from lms.db import begin_write_transaction, db
     from lms.extensions import babel, csrf, limiter, login_manager, migrate
+    from lms.reports import capture as report_capture
     from media_pipeline import replay as replay_media
 
     logs.init_app(app)
     certificate_events.connect()  # credits follow courses' events
     replay_media.connect()  # a broadcast's replay goes through the VOD pipeline
+    report_capture.connect()  # the reports' summaries follow every change
     headers.init_app(app)
     transport.init_app(app)
     db.init_app(app)

@@ -52,6 +52,9 @@ def seed_demo_command(if_empty):
     from lms.demo_courses import seed_demo_media
 
     recordings = seed_demo_media(current_app.config["MEDIA_DIR"])
+    from lms.reports.summaries import rebuild
+
+    rebuild()  # the network reports start from the demo's rows
     click.echo(
         f"Demo data: {hospitals} hospitals, {people} people, {courses} courses "
         f"({recordings} lectures with video), "
@@ -82,6 +85,7 @@ def worker_command(workers, lane, restarts):
 def register_cli(app):
     from certificates.cli import certificates_cli
     from lms.hospitals.cli import hospitals_cli
+    from lms.reports.cli import reports_cli
     from lms.search.cli import search_cli
     from lms.sessions.live_cli import live_cli
     from media_pipeline.cli import media_cli
@@ -93,4 +97,5 @@ def register_cli(app):
     app.cli.add_command(media_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(live_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(worker_command)

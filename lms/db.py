@@ -101,10 +101,12 @@ def begin_write_transaction():
 
 
 def insert_ignoring_duplicates(table, values):
-    """``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL."""
+    """``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL; returns
+    whether a row went in."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    result = db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1

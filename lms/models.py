@@ -32,6 +32,16 @@ from lms.accounts.models import ApiToken, HospitalChangeRequest, User
 from lms.audit.models import AuditEntry
 from lms.hospitals.models import Hospital
 from lms.notifications.models import Notification
+from lms.reports.models import (
+    CourseMonth,
+    HospitalMonth,
+    HospitalMonthCredits,
+    LearnerMonth,
+    LearnerYear,
+    RefreshLog,
+    StaleMark,
+    TopicMonth,
+)
 from lms.workers.models import WorkerHeartbeat
 from media_pipeline.models import MediaUpload, TranscodeJob
 
@@ -42,11 +52,16 @@ __all__ = [
     "Certificate",
     "CertificateBatch",
     "Course",
+    "CourseMonth",
     "CreditAward",
     "Enrolment",
     "Evaluation",
     "Hospital",
     "HospitalChangeRequest",
+    "HospitalMonth",
+    "HospitalMonthCredits",
+    "LearnerMonth",
+    "LearnerYear",
     "Lecture",
     "LectureProgress",
     "MediaUpload",
@@ -55,13 +70,16 @@ __all__ = [
     "PlaySession",
     "Presence",
     "Question",
+    "RefreshLog",
     "Reservation",
     "RoomHeadcount",
     "RuleSetVariant",
     "ScheduledSession",
     "SessionDay",
     "SessionOutcome",
+    "StaleMark",
     "TestAttempt",
+    "TopicMonth",
     "TranscodeJob",
     "User",
     "VisitRequest",

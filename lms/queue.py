@@ -90,6 +90,7 @@ TASK_MODULES = (
     "lms.accounts.tasks",
     "courses.sessions.tasks",
     "media_pipeline.live_tasks",
+    "lms.reports.tasks",
 )
 
 

@@ -379,6 +379,10 @@ class SessionOutcome(db.Model):
         sa.ForeignKey("scheduled_sessions.id"), index=True
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The learner's hospital when the row was made (issue 15's reports).
+    hospital_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("hospitals.id"), index=True
+    )
     role: Mapped[OutcomeRole] = mapped_column(enum_column(OutcomeRole, "outcome_role"))
     presence_minutes: Mapped[int] = mapped_column(default=0)
     scheduled_minutes: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,597 @@
+"""The summary tables, recomputed from the raw rows a month at a time.
+
+One code path serves both jobs: ``refresh_pending`` recomputes the months the
+stale marks name (and the current and previous month, which beats change
+without marks), and ``rebuild`` recomputes every month that has raw rows. A
+month is recomputed whole (its rows deleted and inserted again in one
+transaction), so a refresh is exact however often it runs, and two refreshes
+of one month take turns (the SQLite write lock; an advisory lock on PostgreSQL).
+"""
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from certificates.models import Attendance, Certificate, CreditAward
+from certificates.queries import get_rule_set, get_transcripts
+from certificates.rules import Source, calculate_class_hours
+from courses.models import Course, Enrolment, Evaluation, PlaySession
+from courses.queries import class_hours
+from courses.sessions.models import (
+    Presence,
+    Reservation,
+    RoomHeadcount,
+    ScheduledSession,
+    SessionDay,
+    SessionOutcome,
+)
+from courses.sessions.states import OutcomeRole, PresenceSource, SessionState
+from lms.accounts.models import User
+from lms.accounts.roles import Role
+from lms.db import begin_write_transaction, db, utcnow
+from lms.reports.models import (
+    CourseMonth,
+    HospitalMonth,
+    HospitalMonthCredits,
+    LearnerMonth,
+    LearnerYear,
+    RefreshLog,
+    StaleMark,
+    TopicMonth,
+)
+from lms.reports.rules import (
+    date_bounds,
+    month_bounds,
+    month_of,
+    month_of_date,
+    months_between,
+    previous_month,
+)
+
+MONTH_TABLES = (
+    HospitalMonth,
+    HospitalMonthCredits,
+    TopicMonth,
+    CourseMonth,
+    LearnerMonth,
+)
+#: People whose transcripts one query batch loads.
+LEARNER_BATCH = 2000
+HUNDREDTH = Decimal("0.01")
+#: The advisory lock refreshes take turns on (PostgreSQL).
+REFRESH_LOCK = 15_000_001
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    months: tuple
+    learner_years: int
+    seconds: float
+
+
+def _lock_month():
+    """Take the month's turn: the SQLite write lock, or an advisory lock."""
+    begin_write_transaction()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(REFRESH_LOCK)))
+
+
+# --- one month ---------------------------------------------------------------------
+
+
+def _sessions_of_month(lo, hi):
+    """{session id: (its days' minutes, venue, state, course, rule set)} of the
+    sessions whose first day starts within ``[lo, hi)``."""
+    days = SessionDay.__table__.c
+    first = (
+        sa.select(days.session_id)
+        .group_by(days.session_id)
+        .having(sa.func.min(days.starts_dt) >= lo, sa.func.min(days.starts_dt) < hi)
+    )
+    ids = list(db.session.scalars(first))
+    if not ids:
+        return {}
+    minutes = defaultdict(int)
+    for session_id, starts, ends in db.session.execute(
+        sa.select(
+            SessionDay.session_id, SessionDay.starts_dt, SessionDay.ends_dt
+        ).where(SessionDay.session_id.in_(ids))
+    ):
+        minutes[session_id] += int((ends - starts).total_seconds() // 60)
+    rows = db.session.execute(
+        sa.select(
+            ScheduledSession.id,
+            ScheduledSession.venue_hospital_id,
+            ScheduledSession.state,
+            ScheduledSession.course_id,
+            ScheduledSession.rule_set_code,
+        ).where(ScheduledSession.id.in_(ids))
+    )
+    return {row.id: (minutes[row.id], row) for row in rows}
+
+
+def _session_hours(minutes, rule_set_code):
+    rule_set = get_rule_set(rule_set_code)
+    hours = calculate_class_hours(minutes, rule_set) if rule_set else minutes / 60
+    return Decimal(hours).quantize(HUNDREDTH)
+
+
+class _Cells:
+    """The rows of one month being assembled."""
+
+    def __init__(self):
+        self.hospital = defaultdict(lambda: defaultdict(int))
+        self.credits = defaultdict(Decimal)
+        self.topic = defaultdict(lambda: defaultdict(int))
+        self.course = defaultdict(lambda: defaultdict(int))
+        self.learners = set()
+
+
+def refresh_month(month, *, course_hours=None):
+    """Recompute every summary row of ``month`` from the raw rows (flushes)."""
+    _lock_month()
+    lo, hi = month_bounds(month)
+    day_lo, day_hi = date_bounds(month)
+    cells = _Cells()
+    specialty = dict(db.session.execute(sa.select(Course.id, Course.specialty)).all())
+    hours_of = course_hours if course_hours is not None else {}
+
+    def hours(course_id):
+        if course_id not in hours_of:
+            course = db.session.get(Course, course_id)
+            hours_of[course_id] = Decimal(str(class_hours(course))).quantize(HUNDREDTH)
+        return hours_of[course_id]
+
+    # Enrolments and completions, by hospital, course and profession.
+    for column, field in (
+        (Enrolment.enrolled_dt, "enrolments"),
+        (Enrolment.completed_dt, "completions"),
+    ):
+        query = (
+            sa.select(
+                Enrolment.hospital_id,
+                Enrolment.course_id,
+                User.profession,
+                sa.func.count().label("n"),
+            )
+            .join(User, User.id == Enrolment.user_id)
+            .where(column >= lo, column < hi, Enrolment.hospital_id.is_not(None))
+            .group_by(Enrolment.hospital_id, Enrolment.course_id, User.profession)
+        )
+        for hospital_id, course_id, profession, n in db.session.execute(query):
+            cells.hospital[hospital_id][field] += n
+            topic = (hospital_id, specialty.get(course_id, ""), profession.value)
+            cells.topic[topic][field] += n
+            cells.course[course_id][field] += n
+            if field == "completions":
+                cells.hospital[hospital_id]["completion_hours"] += hours(course_id) * n
+        cells.learners.update(
+            map(
+                tuple,
+                db.session.execute(
+                    sa.select(Enrolment.user_id, Enrolment.hospital_id)
+                    .where(
+                        column >= lo, column < hi, Enrolment.hospital_id.is_not(None)
+                    )
+                    .distinct()
+                ).all(),
+            )
+        )
+
+    # Attendances a coordinator recorded at a course's sessions.
+    query = (
+        sa.select(
+            Attendance.hospital_id,
+            Attendance.course_id,
+            User.profession,
+            sa.func.count(),
+        )
+        .join(User, User.id == Attendance.user_id)
+        .where(
+            Attendance.session_date >= day_lo,
+            Attendance.session_date < day_hi,
+            Attendance.hospital_id.is_not(None),
+        )
+        .group_by(Attendance.hospital_id, Attendance.course_id, User.profession)
+    )
+    for hospital_id, course_id, profession, n in db.session.execute(query):
+        cells.hospital[hospital_id]["attendances"] += n
+        topic = (hospital_id, specialty.get(course_id, ""), profession.value)
+        cells.topic[topic]["attendances"] += n
+    cells.learners.update(
+        map(
+            tuple,
+            db.session.execute(
+                sa.select(Attendance.user_id, Attendance.hospital_id)
+                .where(
+                    Attendance.session_date >= day_lo,
+                    Attendance.session_date < day_hi,
+                    Attendance.hospital_id.is_not(None),
+                )
+                .distinct()
+            ).all(),
+        )
+    )
+
+    _add_sessions(cells, _sessions_of_month(lo, hi), specialty)
+
+    # Time watched: recorded lectures by the play session's start.
+    for hospital_id, seconds in db.session.execute(
+        sa.select(PlaySession.hospital_id, sa.func.sum(PlaySession.credited_seconds))
+        .where(
+            PlaySession.started_dt >= lo,
+            PlaySession.started_dt < hi,
+            PlaySession.hospital_id.is_not(None),
+        )
+        .group_by(PlaySession.hospital_id)
+    ):
+        cells.hospital[hospital_id]["watched"] += seconds or 0
+
+    # Credits by category (learners' lines, net of revocations).
+    for hospital_id, category, credits in db.session.execute(
+        sa.select(
+            CreditAward.hospital_id,
+            CreditAward.category,
+            sa.func.sum(CreditAward.credits),
+        )
+        .where(
+            CreditAward.activity_date >= day_lo,
+            CreditAward.activity_date < day_hi,
+            CreditAward.source != Source.TEACHING,
+            CreditAward.hospital_id.is_not(None),
+        )
+        .group_by(CreditAward.hospital_id, CreditAward.category)
+    ):
+        cells.credits[(hospital_id, category)] += Decimal(credits or 0)
+        cells.hospital[hospital_id]  # a row even when the credits net to zero
+
+    # Certificates (re)issued this month and valid now.
+    for hospital_id, n in db.session.execute(
+        sa.select(Certificate.hospital_id, sa.func.count())
+        .where(
+            Certificate.issued_dt >= lo,
+            Certificate.issued_dt < hi,
+            Certificate.revoked_dt.is_(None),
+            Certificate.replaced_dt.is_(None),
+            Certificate.hospital_id.is_not(None),
+        )
+        .group_by(Certificate.hospital_id)
+    ):
+        cells.hospital[hospital_id]["certificates"] += n
+
+    # Evaluations, by course.
+    for course_id, n, quality, lecturer, relevance in db.session.execute(
+        sa.select(
+            Enrolment.course_id,
+            sa.func.count(),
+            sa.func.sum(Evaluation.course_quality),
+            sa.func.sum(Evaluation.lecturer_quality),
+            sa.func.sum(Evaluation.relevance),
+        )
+        .join(Enrolment, Enrolment.id == Evaluation.enrolment_id)
+        .where(Evaluation.submitted_dt >= lo, Evaluation.submitted_dt < hi)
+        .group_by(Enrolment.course_id)
+    ):
+        row = cells.course[course_id]
+        row["evaluations"] += n
+        row["course_quality"] += quality or 0
+        row["lecturer_quality"] += lecturer or 0
+        row["relevance"] += relevance or 0
+
+    _write_month(month, cells)
+
+
+def _add_sessions(cells, sessions, specialty):
+    if not sessions:
+        return
+    ids = list(sessions)
+    held = {i for i, (_, s) in sessions.items() if s.state == SessionState.ENDED}
+    for minutes, session in sessions.values():
+        if session.id in held:
+            row = cells.hospital[session.venue_hospital_id]
+            row["sessions_held"] += 1
+            row["session_hours"] += _session_hours(minutes, session.rule_set_code)
+    course_of = {i: s.course_id for i, (_, s) in sessions.items()}
+    # Learners present (their outcomes, where they were when they signed in).
+    query = (
+        sa.select(
+            SessionOutcome.session_id,
+            SessionOutcome.user_id,
+            SessionOutcome.hospital_id,
+            User.profession,
+        )
+        .join(User, User.id == SessionOutcome.user_id)
+        .where(
+            SessionOutcome.session_id.in_(ids),
+            SessionOutcome.role == OutcomeRole.LEARNER,
+            SessionOutcome.hospital_id.is_not(None),
+        )
+    )
+    for session_id, user_id, hospital_id, profession in db.session.execute(query):
+        cells.hospital[hospital_id]["attendances"] += 1
+        topic = (
+            hospital_id,
+            specialty.get(course_of[session_id], ""),
+            profession.value,
+        )
+        cells.topic[topic]["attendances"] += 1
+        cells.learners.add((user_id, hospital_id))
+    # Hospitals that took part in a session held elsewhere: staff present, or
+    # their room counted heads.
+    venue = {i: s.venue_hospital_id for i, (_, s) in sessions.items()}
+    connected = set()
+    if held:
+        connected.update(
+            map(
+                tuple,
+                db.session.execute(
+                    sa.select(Presence.session_id, Presence.hospital_id)
+                    .where(
+                        Presence.session_id.in_(held), Presence.hospital_id.is_not(None)
+                    )
+                    .distinct()
+                ).all(),
+            )
+        )
+        connected.update(
+            map(
+                tuple,
+                db.session.execute(
+                    sa.select(RoomHeadcount.session_id, Reservation.hospital_id)
+                    .join(Reservation, Reservation.id == RoomHeadcount.reservation_id)
+                    .where(
+                        RoomHeadcount.session_id.in_(held),
+                        RoomHeadcount.headcount > 0,
+                        Reservation.hospital_id.is_not(None),
+                    )
+                    .distinct()
+                ).all(),
+            )
+        )
+    for session_id, hospital_id in connected:
+        if hospital_id != venue[session_id]:
+            cells.hospital[hospital_id]["rooms_connected"] += 1
+    # Presence while watching a broadcast live counts as time watched.
+    for hospital_id, seconds in db.session.execute(
+        sa.select(Presence.hospital_id, sa.func.sum(Presence.live_seconds))
+        .where(
+            Presence.session_id.in_(ids),
+            Presence.source == PresenceSource.LIVE,
+            Presence.hospital_id.is_not(None),
+        )
+        .group_by(Presence.hospital_id)
+    ):
+        cells.hospital[hospital_id]["watched"] += seconds or 0
+
+
+def _write_month(month, cells):
+    for model in MONTH_TABLES:
+        db.session.execute(sa.delete(model).where(model.month == month))
+    learners_at = defaultdict(int)
+    for _, hospital_id in cells.learners:
+        learners_at[hospital_id] += 1
+        cells.hospital[hospital_id]  # a row for every active hospital
+    rows = []
+    for hospital_id, row in cells.hospital.items():
+        rows.append(
+            {
+                "hospital_id": hospital_id,
+                "month": month,
+                "enrolments": row["enrolments"],
+                "attendances": row["attendances"],
+                "learners": learners_at[hospital_id],
+                "completions": row["completions"],
+                "completion_hours": Decimal(row["completion_hours"]),
+                "sessions_held": row["sessions_held"],
+                "session_hours": Decimal(row["session_hours"]),
+                "rooms_connected": row["rooms_connected"],
+                "watched_seconds": round(row["watched"]),
+                "certificates": row["certificates"],
+            }
+        )
+    _insert(HospitalMonth, rows)
+    _insert(
+        HospitalMonthCredits,
+        [
+            {"hospital_id": h, "month": month, "category": c, "credits": credits}
+            for (h, c), credits in cells.credits.items()
+        ],
+    )
+    _insert(
+        TopicMonth,
+        [
+            {
+                "hospital_id": h,
+                "month": month,
+                "specialty": s,
+                "profession": p,
+                "enrolments": row["enrolments"],
+                "attendances": row["attendances"],
+                "completions": row["completions"],
+            }
+            for (h, s, p), row in cells.topic.items()
+        ],
+    )
+    _insert(
+        CourseMonth,
+        [
+            {
+                "course_id": course_id,
+                "month": month,
+                "enrolments": row["enrolments"],
+                "completions": row["completions"],
+                "evaluations": row["evaluations"],
+                "course_quality": row["course_quality"],
+                "lecturer_quality": row["lecturer_quality"],
+                "relevance": row["relevance"],
+            }
+            for course_id, row in cells.course.items()
+        ],
+    )
+    _insert(
+        LearnerMonth,
+        [{"user_id": u, "month": month, "hospital_id": h} for u, h in cells.learners],
+    )
+    db.session.flush()
+
+
+def _insert(model, rows, batch=5000):
+    for start in range(0, len(rows), batch):
+        db.session.execute(sa.insert(model), rows[start : start + batch])
+
+
+# --- learners' years -----------------------------------------------------------------
+
+
+def refresh_learner_years(pairs):
+    """Recompute the transcripts' verdicts of ``(user id, year)`` pairs (user 0:
+    every learner; year 0: every year with ledger lines); returns how many."""
+    wanted = defaultdict(set)  # year -> user ids (None: everyone)
+    all_years = sorted(set(db.session.scalars(sa.select(CreditAward.year).distinct())))
+    for user_id, year in pairs:
+        for y in all_years if year == 0 else [year]:
+            if user_id == 0:
+                wanted[y] = None
+            elif wanted.get(y, set()) is not None:
+                wanted.setdefault(y, set()).add(user_id)
+    count = 0
+    for year, user_ids in sorted(wanted.items()):
+        if user_ids is None:
+            db.session.execute(sa.delete(LearnerYear).where(LearnerYear.year == year))
+            user_ids = set(
+                db.session.scalars(
+                    sa.select(CreditAward.user_id)
+                    .where(CreditAward.year == year)
+                    .distinct()
+                )
+            )
+        else:
+            db.session.execute(
+                sa.delete(LearnerYear).where(
+                    LearnerYear.year == year, LearnerYear.user_id.in_(user_ids)
+                )
+            )
+        ordered = sorted(user_ids)
+        for start in range(0, len(ordered), LEARNER_BATCH):
+            count += _write_learner_years(year, ordered[start : start + LEARNER_BATCH])
+    db.session.flush()
+    return count
+
+
+def _write_learner_years(year, user_ids):
+    people = db.session.scalars(
+        sa.select(User)
+        .where(User.id.in_(user_ids), User.role == Role.LEARNER)
+        .options(sa.orm.selectinload(User.hospital))
+    ).all()
+    transcripts = get_transcripts(people, year)
+    rows = [
+        {
+            "user_id": person.id,
+            "year": year,
+            "credits": transcripts[person.id].counted_credits,
+            "is_met": transcripts[person.id].is_met,
+        }
+        for person in people
+        if transcripts[person.id].lines
+    ]
+    _insert(LearnerYear, rows)
+    return len(rows)
+
+
+# --- the jobs ------------------------------------------------------------------------
+
+
+def refresh_pending(now=None, *, commit=None):
+    """Recompute what the stale marks name, and the current and previous month;
+    delete exactly the marks read (a mark written meanwhile waits for the next
+    run). Commits after each month (``commit``, the session's by default)."""
+    commit = commit or db.session.commit
+    now = now or utcnow()
+    if last_refresh() is None:  # never built (a new install, or just migrated)
+        return rebuild(now=now, commit=commit)
+    started = time.perf_counter()
+    marks = db.session.execute(
+        sa.select(StaleMark.id, StaleMark.month, StaleMark.user_id, StaleMark.year)
+    ).all()
+    current = month_of(now)
+    months = {current, previous_month(current)}
+    months.update(m.month for m in marks if m.month is not None)
+    pairs = {(m.user_id, m.year) for m in marks if m.month is None}
+    db.session.rollback()  # each month is a transaction of its own
+    hours = {}
+    for month in sorted(months):
+        refresh_month(month, course_hours=hours)
+        commit()
+    begin_write_transaction()
+    count = refresh_learner_years(pairs)
+    ids = [m.id for m in marks]
+    for start in range(0, len(ids), 5000):
+        db.session.execute(
+            sa.delete(StaleMark).where(StaleMark.id.in_(ids[start : start + 5000]))
+        )
+    seconds = time.perf_counter() - started
+    _log_refresh(now, len(months), seconds)
+    commit()
+    return RefreshResult(tuple(sorted(months)), count, seconds)
+
+
+def rebuild(first=None, last=None, *, now=None, commit=None, progress=None):
+    """Recompute every month from ``first`` to ``last`` (default: every month
+    with raw rows up to now) and every learner's years, from the raw rows."""
+    commit = commit or db.session.commit
+    now = now or utcnow()
+    started = time.perf_counter()
+    first = first or _first_month(now)
+    last = last or month_of(now)
+    months = months_between(first, last) if first <= last else []
+    db.session.rollback()
+    hours = {}
+    for month in months:
+        refresh_month(month, course_hours=hours)
+        commit()
+        if progress:
+            progress(month)
+    begin_write_transaction()
+    count = refresh_learner_years({(0, 0)})
+    seconds = time.perf_counter() - started
+    _log_refresh(now, len(months), seconds)
+    commit()
+    return RefreshResult(tuple(months), count, seconds)
+
+
+def _first_month(now):
+    """The earliest month any raw row the reports count falls in."""
+    candidates = [
+        db.session.scalar(sa.select(sa.func.min(Enrolment.enrolled_dt))),
+        db.session.scalar(sa.select(sa.func.min(PlaySession.started_dt))),
+        db.session.scalar(sa.select(sa.func.min(Certificate.issued_dt))),
+        db.session.scalar(sa.select(sa.func.min(SessionDay.starts_dt))),
+        db.session.scalar(sa.select(sa.func.min(Evaluation.submitted_dt))),
+    ]
+    months = [month_of(c) for c in candidates if c is not None]
+    for day in (
+        db.session.scalar(sa.select(sa.func.min(CreditAward.activity_date))),
+        db.session.scalar(sa.select(sa.func.min(Attendance.session_date))),
+    ):
+        if day is not None:
+            months.append(month_of_date(day))
+    return min(months, default=month_of(now))
+
+
+def _log_refresh(now, months, seconds):
+    log = db.session.get(RefreshLog, 1)
+    if log is None:
+        db.session.add(
+            RefreshLog(id=1, refreshed_dt=now, months=months, seconds=seconds)
+        )
+    else:
+        log.refreshed_dt, log.months, log.seconds = now, months, seconds
+    db.session.flush()
+
+
+def last_refresh():
+    return db.session.get(RefreshLog, 1)
