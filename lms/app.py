@@ -125,6 +125,7 @@ def _register_blueprints(app):
     from lms.main.views import bp as main_bp
     from lms.media.views import bp as media_bp
     from lms.notifications.views import bp as notifications_bp
+    from lms.reports.views import bp as reports_bp
     from lms.sessions import bp as sessions_bp
     from lms.sessions.ingest import bp as live_ingest_bp
 
@@ -141,5 +142,6 @@ def _register_blueprints(app):
     app.register_blueprint(notifications_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(sessions_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(live_ingest_bp)
     app.register_blueprint(api_bp)

@@ -114,6 +114,7 @@ from lms.api import (  # noqa: E402, F401  (endpoints)
     credits,
     hospitals,
     media,
+    reports,
     session_attendance,
     session_credits,
     session_questions,

@@ -1,0 +1,1 @@
+"""The network reports in JSON (``/api/v1/reports/...``)."""
