@@ -4,23 +4,40 @@ number of raw rows behind them."""
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
+from courses.models import Course, Enrolment, PlaySession, course_lecturers
+from courses.sessions.models import (
+    Presence,
+    ScheduledSession,
+    SessionDay,
+    session_lecturers,
+)
+from courses.sessions.states import SessionState
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.db import db
 from lms.hospitals.models import Hospital
 from lms.hospitals.network import PROVINCES_BY_CODE, Tier
 from lms.reports.models import (
+    CourseMonth,
     HospitalMonth,
     HospitalMonthCredits,
     LearnerMonth,
     LearnerYear,
+    TopicMonth,
 )
-from lms.reports.rules import GROUPINGS, Figures, month_label, sum_figures
-from lms.reports.summaries import last_refresh
+from lms.reports.rules import (
+    GROUPINGS,
+    Figures,
+    month_bounds,
+    month_label,
+    sum_figures,
+)
+from lms.reports.summaries import last_refresh, session_hours, sessions_starting
 
 _H = Hospital.__table__.c
 _ADDITIVE_COLUMNS = (
@@ -233,3 +250,428 @@ def _row_keys(period, by, scope):
             )
         )
     return rows
+
+
+# --- reach and silence -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierReach:
+    tier: str
+    #: Active hospitals of the tier (in scope), and those with any activity.
+    hospitals: int
+    reached: int
+
+    @property
+    def share(self):
+        return self.reached / self.hospitals if self.hospitals else None
+
+
+_ACTIVITY = (
+    "enrolments",
+    "attendances",
+    "completions",
+    "sessions_held",
+    "rooms_connected",
+)
+
+
+def _active_hospitals(period, in_scope):
+    m = HospitalMonth.__table__.c
+    return (
+        sa.select(m.hospital_id)
+        .where(
+            m.month.between(period.first, period.last),
+            m.hospital_id.in_(in_scope),
+            sa.or_(*(m[name] > 0 for name in _ACTIVITY)),
+        )
+        .distinct()
+    )
+
+
+def reach(period, scope=Scope()):
+    """Per tier: the hospitals, and those with any activity in ``period`` (the
+    network's "hospitals reached"; the township row is its township reach)."""
+    in_scope = scope.hospitals()
+    active = set(db.session.scalars(_active_hospitals(period, in_scope)))
+    counts = defaultdict(lambda: [0, 0])
+    for hospital_id, tier in db.session.execute(
+        sa.select(_H.id, _H.tier).where(_H.id.in_(in_scope), _H.is_active.is_(True))
+    ):
+        counts[_text(tier)][0] += 1
+        counts[_text(tier)][1] += hospital_id in active
+    return [TierReach(t.value, *counts[t.value]) for t in Tier if t.value in counts]
+
+
+@dataclass(frozen=True)
+class Site:
+    hospital_id: int
+    name_zh: str
+    name_en: str
+    tier: str
+    province_code: str
+    #: The last month with any activity (YYYYMM), or None: never.
+    last_active_month: int | None
+
+    def name(self, language):
+        return (
+            self.name_en if language.startswith("en") and self.name_en else self.name_zh
+        )
+
+
+def inactive_sites(now, days=90, scope=Scope()):
+    """Active hospitals where nobody enrolled, watched, attended, completed or
+    hosted anything in the last ``days`` days (read from the raw rows since
+    then, which the indexes on their times keep short)."""
+    since = now - timedelta(days=days)
+    in_scope = scope.hospitals()
+    busy = set()
+    for query in (
+        sa.select(Enrolment.hospital_id).where(Enrolment.enrolled_dt >= since),
+        sa.select(Enrolment.hospital_id).where(Enrolment.completed_dt >= since),
+        sa.select(PlaySession.hospital_id).where(PlaySession.started_dt >= since),
+        sa.select(Presence.hospital_id)
+        .join(SessionDay, SessionDay.id == Presence.day_id)
+        .where(SessionDay.starts_dt >= since),
+        sa.select(ScheduledSession.venue_hospital_id)
+        .join(SessionDay, SessionDay.session_id == ScheduledSession.id)
+        .where(SessionDay.starts_dt >= since, SessionDay.starts_dt <= now),
+    ):
+        busy.update(db.session.scalars(query.distinct()))
+    m = HospitalMonth.__table__.c
+    last = dict(
+        db.session.execute(
+            sa.select(m.hospital_id, sa.func.max(m.month))
+            .where(m.hospital_id.in_(in_scope), sa.or_(*(m[n] > 0 for n in _ACTIVITY)))
+            .group_by(m.hospital_id)
+        ).all()
+    )
+    hospitals = db.session.execute(
+        sa.select(_H.id, _H.name_zh, _H.name_en, _H.tier, _H.province_code)
+        .where(_H.id.in_(in_scope), _H.is_active.is_(True))
+        .order_by(_H.province_code, _H.tier, _H.id)
+    )
+    return [
+        Site(h.id, h.name_zh, h.name_en, _text(h.tier), h.province_code, last.get(h.id))
+        for h in hospitals
+        if h.id not in busy
+    ]
+
+
+# --- by topic ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    key: str
+    enrolments: int
+    attendances: int
+    completions: int
+
+    @property
+    def person_times(self):
+        return self.enrolments + self.attendances
+
+
+def topic_breakdown(period, dimension, scope=Scope()):
+    """Person-times and completions by the course's ``"specialty"`` or the
+    learner's ``"profession"`` ("" for a session without a course), largest
+    first."""
+    t = TopicMonth.__table__.c
+    key = {"specialty": t.specialty, "profession": t.profession}[dimension]
+    query = (
+        sa.select(
+            key,
+            sa.func.sum(t.enrolments),
+            sa.func.sum(t.attendances),
+            sa.func.sum(t.completions),
+        )
+        .where(
+            t.month.between(period.first, period.last),
+            t.hospital_id.in_(scope.hospitals()),
+        )
+        .group_by(key)
+    )
+    rows = [
+        TopicRow(k, int(e or 0), int(a or 0), int(c or 0))
+        for k, e, a, c in db.session.execute(query)
+    ]
+    return sorted(rows, key=lambda r: (-r.person_times, r.key))
+
+
+# --- courses and lecturers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseEvaluation:
+    course_id: int
+    title_zh: str
+    title_en: str
+    enrolments: int
+    completions: int
+    evaluations: int
+    #: Average 1–5 ratings (None without evaluations).
+    course_quality: float | None
+    lecturer_quality: float | None
+    relevance: float | None
+
+    def title(self, language):
+        return (
+            self.title_en
+            if language.startswith("en") and self.title_en
+            else self.title_zh
+        )
+
+
+def _average(total, count):
+    return round(total / count, 2) if count else None
+
+
+def evaluations_by_course(period, course_ids=None):
+    """Enrolments, completions and average evaluations of each course with any
+    in ``period``, most evaluated first."""
+    c = CourseMonth.__table__.c
+    query = (
+        sa.select(
+            c.course_id,
+            Course.title_zh,
+            Course.title_en,
+            sa.func.sum(c.enrolments),
+            sa.func.sum(c.completions),
+            sa.func.sum(c.evaluations),
+            sa.func.sum(c.course_quality),
+            sa.func.sum(c.lecturer_quality),
+            sa.func.sum(c.relevance),
+        )
+        .join(Course, Course.id == c.course_id)
+        .where(c.month.between(period.first, period.last))
+        .group_by(c.course_id, Course.title_zh, Course.title_en)
+    )
+    if course_ids is not None:
+        query = query.where(c.course_id.in_(course_ids or (-1,)))
+    rows = []
+    for (
+        cid,
+        zh,
+        en,
+        enrolled,
+        completed,
+        n,
+        quality,
+        lecturer,
+        relevance,
+    ) in db.session.execute(query):
+        n = int(n or 0)
+        rows.append(
+            CourseEvaluation(
+                cid,
+                zh,
+                en,
+                int(enrolled or 0),
+                int(completed or 0),
+                n,
+                _average(quality or 0, n),
+                _average(lecturer or 0, n),
+                _average(relevance or 0, n),
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.evaluations, -r.enrolments, r.course_id))
+
+
+@dataclass(frozen=True)
+class Workload:
+    user_id: int
+    name: str
+    #: Sessions held in the period that they taught, and their class hours.
+    sessions: int
+    session_hours: Decimal
+    #: Their courses, and completions and evaluations of them in the period.
+    courses: int
+    completions: int
+    evaluations: int
+    course_quality: float | None
+    lecturer_quality: float | None
+    #: Hospitals whose staff took part (present at their sessions, or enrolled
+    #: in their courses in the period), and how many of each tier.
+    hospitals: int
+    tiers: dict
+
+    @property
+    def hours_taught(self):
+        return self.session_hours
+
+
+def lecturer_workload(period, lecturer_ids=None):
+    """Each lecturer's teaching in ``period`` (every lecturer, or those given)."""
+    people = sa.select(User.id, User.name).where(User.role == Role.LECTURER)
+    if lecturer_ids is not None:
+        people = people.where(User.id.in_(lecturer_ids or (-1,)))
+    names = dict(db.session.execute(people.order_by(User.id)).all())
+    if not names:
+        return []
+    lo, _ = month_bounds(period.first)
+    _, hi = month_bounds(period.last)
+    held = {
+        i: value
+        for i, value in sessions_starting(lo, hi).items()
+        if value[1].state == SessionState.ENDED
+    }
+    sessions_of = defaultdict(set)
+    if held:
+        for session_id, user_id in db.session.execute(
+            sa.select(
+                session_lecturers.c.session_id, session_lecturers.c.user_id
+            ).where(
+                session_lecturers.c.session_id.in_(held),
+                session_lecturers.c.user_id.in_(names),
+            )
+        ):
+            sessions_of[user_id].add(session_id)
+    courses_of = defaultdict(set)
+    for course_id, user_id in db.session.execute(
+        sa.select(course_lecturers.c.course_id, course_lecturers.c.user_id).where(
+            course_lecturers.c.user_id.in_(names)
+        )
+    ):
+        courses_of[user_id].add(course_id)
+    all_courses = set().union(*courses_of.values()) if courses_of else set()
+    c = CourseMonth.__table__.c
+    course_sums = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            sa.select(
+                c.course_id,
+                sa.func.sum(c.completions),
+                sa.func.sum(c.evaluations),
+                sa.func.sum(c.course_quality),
+                sa.func.sum(c.lecturer_quality),
+            )
+            .where(
+                c.month.between(period.first, period.last),
+                c.course_id.in_(all_courses or (-1,)),
+            )
+            .group_by(c.course_id)
+        )
+    }
+    # Where their learners were: present at their sessions, enrolled in their courses.
+    hospitals_of_session = defaultdict(set)
+    all_sessions = set().union(*sessions_of.values()) if sessions_of else set()
+    if all_sessions:
+        for session_id, hospital_id in db.session.execute(
+            sa.select(Presence.session_id, Presence.hospital_id)
+            .where(
+                Presence.session_id.in_(all_sessions), Presence.hospital_id.is_not(None)
+            )
+            .distinct()
+        ):
+            hospitals_of_session[session_id].add(hospital_id)
+    hospitals_of_course = defaultdict(set)
+    if all_courses:
+        for course_id, hospital_id in db.session.execute(
+            sa.select(Enrolment.course_id, Enrolment.hospital_id)
+            .where(
+                Enrolment.course_id.in_(all_courses),
+                Enrolment.enrolled_dt >= lo,
+                Enrolment.enrolled_dt < hi,
+                Enrolment.hospital_id.is_not(None),
+            )
+            .distinct()
+        ):
+            hospitals_of_course[course_id].add(hospital_id)
+    tier_of = dict(db.session.execute(sa.select(_H.id, _H.tier)).all())
+    rows = []
+    for user_id, name in names.items():
+        sessions = sessions_of.get(user_id, set())
+        courses = courses_of.get(user_id, set())
+        completions = evaluations = quality = lecturer = 0
+        for course_id in courses:
+            done, n, q, lq = course_sums.get(course_id, (0, 0, 0, 0))
+            completions += int(done or 0)
+            evaluations += int(n or 0)
+            quality += int(q or 0)
+            lecturer += int(lq or 0)
+        reached = set()
+        for session_id in sessions:
+            reached |= hospitals_of_session[session_id]
+        for course_id in courses:
+            reached |= hospitals_of_course[course_id]
+        tiers = defaultdict(int)
+        for hospital_id in reached:
+            tiers[_text(tier_of[hospital_id])] += 1
+        rows.append(
+            Workload(
+                user_id=user_id,
+                name=name,
+                sessions=len(sessions),
+                session_hours=sum(
+                    (
+                        session_hours(held[s][0], held[s][1].rule_set_code)
+                        for s in sessions
+                    ),
+                    Decimal(0),
+                ),
+                courses=len(courses),
+                completions=completions,
+                evaluations=evaluations,
+                course_quality=_average(quality, evaluations),
+                lecturer_quality=_average(lecturer, evaluations),
+                hospitals=len(reached),
+                tiers=dict(sorted(tiers.items())),
+            )
+        )
+    return rows
+
+
+# --- the home page -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeFigures:
+    hospitals_by_tier: dict
+    provinces: int
+    sessions_held: int
+    class_hours_delivered: Decimal
+    person_times: int
+    learners: int
+
+
+def home_figures():
+    """The network's headline numbers over all time, from the summary tables."""
+    m = HospitalMonth.__table__.c
+    held, session_hours_, completion_hours, enrolments, attendances = (
+        db.session.execute(
+            sa.select(
+                sa.func.sum(m.sessions_held),
+                sa.func.sum(m.session_hours),
+                sa.func.sum(m.completion_hours),
+                sa.func.sum(m.enrolments),
+                sa.func.sum(m.attendances),
+            )
+        ).one()
+    )
+    by_tier = dict(
+        db.session.execute(
+            sa.select(_H.tier, sa.func.count())
+            .where(_H.is_active.is_(True))
+            .group_by(_H.tier)
+        ).all()
+    )
+    provinces = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(_H.province_code))).where(
+            _H.is_active.is_(True)
+        )
+    )
+    learners = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .where(User.role == Role.LEARNER, User.is_active.is_(True))
+    )
+    return HomeFigures(
+        hospitals_by_tier={_text(k): v for k, v in by_tier.items()},
+        provinces=provinces or 0,
+        sessions_held=int(held or 0),
+        class_hours_delivered=Decimal(session_hours_ or 0)
+        + Decimal(completion_hours or 0),
+        person_times=int(enrolments or 0) + int(attendances or 0),
+        learners=learners or 0,
+    )

@@ -82,7 +82,7 @@ def _lock_month():
 # --- one month ---------------------------------------------------------------------
 
 
-def _sessions_of_month(lo, hi):
+def sessions_starting(lo, hi):
     """{session id: (its days' minutes, venue, state, course, rule set)} of the
     sessions whose first day starts within ``[lo, hi)``."""
     days = SessionDay.__table__.c
@@ -113,7 +113,8 @@ def _sessions_of_month(lo, hi):
     return {row.id: (minutes[row.id], row) for row in rows}
 
 
-def _session_hours(minutes, rule_set_code):
+def session_hours(minutes, rule_set_code):
+    """A session's class hours (clock hours, the rule set's steps) for its minutes."""
     rule_set = get_rule_set(rule_set_code)
     hours = calculate_class_hours(minutes, rule_set) if rule_set else minutes / 60
     return Decimal(hours).quantize(HUNDREDTH)
@@ -216,7 +217,7 @@ def refresh_month(month, *, course_hours=None):
         )
     )
 
-    _add_sessions(cells, _sessions_of_month(lo, hi), specialty)
+    _add_sessions(cells, sessions_starting(lo, hi), specialty)
 
     # Time watched: recorded lectures by the play session's start.
     for hospital_id, seconds in db.session.execute(
@@ -293,7 +294,7 @@ def _add_sessions(cells, sessions, specialty):
         if session.id in held:
             row = cells.hospital[session.venue_hospital_id]
             row["sessions_held"] += 1
-            row["session_hours"] += _session_hours(minutes, session.rule_set_code)
+            row["session_hours"] += session_hours(minutes, session.rule_set_code)
     course_of = {i: s.course_id for i, (_, s) in sessions.items()}
     # Learners present (their outcomes, where they were when they signed in).
     query = (
