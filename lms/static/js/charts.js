@@ -22,7 +22,8 @@
 //               "items": [{"code": "51", "value": 120, "label": "Sichuan"}]}
 //              code = the 2-digit province code (Hospital.province_code); the map's
 //              regions are GB/T 2260 codes, code + "0000". "label" (optional) is the
-//              name shown in the tooltip; the default is the map's Chinese short name.
+//              name shown on hover and in the tooltip (e.g. in English); the default
+//              is the map's Chinese short name (四川).
 //   bar, line  {"title": "Learners by month", "categories": ["2026-01", "2026-02"],
 //               "series": [{"name": "Learners", "values": [10, 12]}]}
 //
@@ -110,10 +111,13 @@
         return escapeHtml(label) + ": " + escapeHtml(number(item ? item.value : null));
       },
     };
+    var top = data.max != null ? Number(data.max) : Math.max(max, 1);
     option.visualMap = {
       min: 0,
-      max: data.max != null ? data.max : Math.max(max, 1),
-      calculable: true,
+      max: top,
+      text: [number(top), "0"],
+      calculable: false,
+      textStyle: { color: "#333" },
       left: "left",
       bottom: 10,
       inRange: { color: ["#e0f3f8", "#4575b4", "#08306b"] },
@@ -125,7 +129,16 @@
       roam: false,
       selectedMode: false,
       itemStyle: { areaColor: "#f2f2f2", borderColor: "#999" },
-      emphasis: { label: { show: true }, itemStyle: { areaColor: "#fdae61" } },
+      emphasis: {
+        label: {
+          show: true,
+          formatter: function (p) {
+            var item = byName[p.name];
+            return item && item.label ? item.label : p.name;
+          },
+        },
+        itemStyle: { areaColor: "#fdae61" },
+      },
       data: items.map(function (item) {
         return { name: map.nameOf[String(item.code)], value: item.value };
       }),
