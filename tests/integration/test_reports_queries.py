@@ -26,7 +26,10 @@ def network(db, create_hospital, create_user, create_course):
     county = create_hospital(tier=Tier.COUNTY, province_code="52", name_en="County")
     lecturer = create_user(role=Role.LECTURER, name="授课专家")
     course = create_course(
-        durations=(3600.0, 5400.0), questions=1, lecturer=lecturer, specialty="cardiology"
+        durations=(3600.0, 5400.0),
+        questions=1,
+        lecturer=lecturer,
+        specialty="cardiology",
     )
     nurse = create_user(hospital=busy, profession="nurse")
     doctor = create_user(hospital=county, profession="doctor")
@@ -59,7 +62,9 @@ def test_silent_sites_are_those_with_nothing_in_the_last_90_days(network):
 
 def test_topics_split_person_times_by_specialty_and_profession(network):
     *_, scope = network
-    by_profession = {r.key: r for r in queries.topic_breakdown(JUNE, "profession", scope)}
+    by_profession = {
+        r.key: r for r in queries.topic_breakdown(JUNE, "profession", scope)
+    }
     assert by_profession["nurse"].completions == 1
     assert by_profession["doctor"].enrolments == 1
     assert by_profession["doctor"].completions == 0

@@ -105,3 +105,61 @@ def test_a_learner_who_moves_leaves_their_history_where_it_was_made(
     # Compliance counts people where they are registered now.
     assert figures[str(first.id)].staff == 0
     assert figures[str(second.id)].staff == 1
+
+
+def test_a_session_held_counts_at_its_venue_and_in_the_rooms_that_took_part(
+    db, create_hospital, create_user, create_scheduled_session
+):
+    from datetime import timedelta
+
+    from courses.sessions import crediting
+    from courses.sessions.models import Presence
+    from courses.sessions.states import PresenceSource
+    from lms.db import utcnow
+
+    hub = create_hospital(tier=Tier.HUB, province_code="51")
+    county = create_hospital(tier=Tier.COUNTY, province_code="51")
+    township = create_hospital(tier=Tier.TOWNSHIP, province_code="52")
+    now = utcnow().replace(microsecond=0)
+    start = now - timedelta(hours=3)
+    session = create_scheduled_session(
+        venue=hub, days=[(start, start + timedelta(hours=2))]
+    )
+    day = session.days[0]
+    people = [create_user(hospital=h) for h in (county, county, township)]
+    for person in people:
+        db.session.add(
+            Presence(
+                session_id=session.id,
+                day_id=day.id,
+                user_id=person.id,
+                hospital_id=person.hospital_id,
+                source=PresenceSource.CODE,
+                signed_in_dt=day.starts_dt,
+                signed_out_dt=day.ends_dt,
+                minutes=120,
+            )
+        )
+    db.session.flush()
+    crediting.end_session(session, None, now)
+    crediting.credit_session(session.id, now)
+    db.session.commit()
+    summaries.refresh_pending(now)
+
+    month = month_of(start)
+    ids = (hub.id, county.id, township.id)
+    report = network_report(Period(month, month), "hospital", Scope(hospital_ids=ids))
+    figures = {row.key: row.figures for row in report.rows}
+    assert figures[str(hub.id)].sessions_held == 1
+    assert figures[str(hub.id)].session_hours == Decimal("2.00")
+    assert figures[str(hub.id)].rooms_connected == 0  # the venue hosts, not joins
+    assert figures[str(county.id)].attendances == 2
+    assert figures[str(county.id)].rooms_connected == 1
+    assert figures[str(township.id)].attendances == 1
+    assert figures[str(county.id)].credits > 0  # attendance lines
+    assert report.totals.class_hours_delivered == Decimal("2.00")
+    assert report.totals.person_times == 3
+
+    before = rows_of(db, HospitalMonth, ids)
+    summaries.rebuild(month, month, now=now)
+    assert rows_of(db, HospitalMonth, ids) == before
