@@ -126,7 +126,7 @@ def network_report(period, by, scope=Scope()):
     )
     for k, *sums in db.session.execute(query):
         for name, value in zip(_ADDITIVE_COLUMNS, sums, strict=True):
-            values[_text(k)][name] = _number(name, value)
+            values[_row_key(by, k)][name] = _number(name, value)
 
     c = HospitalMonthCredits.__table__.c
     key = _key_column(by, c.month)
@@ -138,7 +138,7 @@ def network_report(period, by, scope=Scope()):
     )
     credits = defaultdict(dict)
     for k, category, total in db.session.execute(query):
-        credits[_text(k)][category] = Decimal(total or 0)
+        credits[_row_key(by, k)][category] = Decimal(total or 0)
 
     learners = _learners(period, by, in_scope)
     has_staff = by != "month" and period.year is not None
@@ -168,6 +168,11 @@ def _text(key):
     return key.value if hasattr(key, "value") else str(key)
 
 
+def _row_key(by, key):
+    """A grouping's key as the rows name it (a month as "YYYY-MM")."""
+    return month_label(key) if by == "month" else _text(key)
+
+
 def _number(name, value):
     if name in ("completion_hours", "session_hours"):
         return Decimal(value or 0)
@@ -189,7 +194,7 @@ def _learners(period, by, in_scope):
     query = sa.select(key, count).where(*where).group_by(key)
     if by != "month":
         query = query.join(Hospital.__table__, _H.id == lm.hospital_id)
-    return {_text(k): n for k, n in db.session.execute(query)}
+    return {_row_key(by, k): n for k, n in db.session.execute(query)}
 
 
 def _staff(year, by, in_scope):
