@@ -163,3 +163,21 @@ def test_a_session_held_counts_at_its_venue_and_in_the_rooms_that_took_part(
     before = rows_of(db, HospitalMonth, ids)
     summaries.rebuild(month, month, now=now)
     assert rows_of(db, HospitalMonth, ids) == before
+
+
+def test_the_rebuild_and_refresh_commands(db, runner, create_user, create_course):
+    course = create_course(durations=(3600.0,), questions=1)
+    complete_course(course, create_user(), NOW)
+    db.session.commit()
+    result = runner.invoke(
+        args=["reports", "rebuild", "--start", "2026-05", "--end", "2026-06"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Rebuilt 2 month(s)" in result.output
+    result = runner.invoke(args=["reports", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "Refreshed" in result.output
+    result = runner.invoke(args=["reports", "rebuild", "--start", "2026-13"])
+    assert result.exit_code != 0
+    assert "YYYY-MM" in result.output
+    assert summaries.last_refresh() is not None
