@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from certificates.exports import protect_cell
+from lms.labels import format_credit
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,27 @@ def plain_value(column, figures):
     return value
 
 
-def sheet_rows(report, head, names, language):
+def shown_value(column, figures):
+    """A figure as the page shows it: 1,234 · 12.5 (hours) · 1.5 (credits) · 87.5%."""
+    value = column.value(figures)
+    if value is None:
+        return "—"
+    if column.kind == "share":
+        return f"{float(value) * 100:.1f}%"
+    if column.kind == "hours":
+        return f"{float(value):,.1f}"
+    if column.kind == "credits":
+        return format_credit(value)
+    return f"{value:,}"
+
+
+def sort_value(column, figures):
+    """What a sortable table orders a cell by (no share sorts lowest)."""
+    value = column.value(figures)
+    return -1 if value is None else value
+
+
+def sheet_rows(report, head):
     """The header and the rows of a download: ``head`` is a tuple of
     (heading, function of a report row) for the columns before the figures,
     the totals row comes last."""
