@@ -18,8 +18,9 @@ from lms.accounts.roles import Role
 from lms.accounts.views import safe_next_url
 from lms.db import db, utcnow
 from lms.hospitals.network import Tier
-from lms.hospitals.queries import count_hospitals_by_tier, list_network_provinces
+from lms.hospitals.queries import count_hospitals_by_tier
 from lms.i18n import locale_for_code
+from lms.reports import queries as report_queries
 from lms.workers.queries import list_lane_health
 from media_pipeline.disk import measure_media_space
 
@@ -28,12 +29,9 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def home():
-    counts = count_hospitals_by_tier()
+    """The public home page; its network figures come from the report tables."""
     return render_template(
-        "main/home.html",
-        hospital_counts=counts,
-        township_count=counts.get(Tier.TOWNSHIP, 0),
-        province_count=len(list_network_provinces()),
+        "main/home.html", figures=report_queries.home_figures(), tiers=list(Tier)
     )
 
 
