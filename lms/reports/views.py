@@ -19,8 +19,10 @@ from lms.hospitals.network import PROVINCES_BY_CODE, Tier
 from lms.i18n import current_language
 from lms.labels import tier_label
 from lms.reports import sheets
-from lms.reports.queries import Scope, network_report
+from lms.reports.queries import Scope, inactive_sites, network_report, reach
 from lms.reports.rules import (
+    FIRST_YEAR,
+    LAST_YEAR,
     MAX_MONTHS,
     NETWORK_TZ,
     PeriodError,
@@ -46,6 +48,11 @@ PERIOD_MESSAGES = {
     "The year must be four digits, such as 2026.": _l(
         "The year must be four digits, such as 2026."
     ),
+    f"The year must lie between {FIRST_YEAR} and {LAST_YEAR}.": _l(
+        "The year must lie between %(first)s and %(last)s.",
+        first=FIRST_YEAR,
+        last=LAST_YEAR,
+    ),
     "The start month must be written YYYY-MM, such as 2026-03.": _l(
         "The start month must be written YYYY-MM, such as 2026-03."
     ),
@@ -55,6 +62,8 @@ PERIOD_MESSAGES = {
 }
 #: Years the year picker offers, back from this one.
 YEARS_OFFERED = 10
+#: A site with nothing in this many days is listed as silent.
+INACTIVE_DAYS = 90
 EXPORT_GROUPINGS = ("tier", "province", "hospital", "month")
 
 
@@ -130,6 +139,7 @@ def network():
     by_tier = network_report(period, "tier")
     by_province = network_report(period, "province")
     by_month = network_report(period, "month")
+    tiers_reached = reach(period)
     by_hospital = (
         network_report(period, "hospital", Scope(province_code=province))
         if province
@@ -153,8 +163,10 @@ def network():
         map_data=_map_data(by_province, language),
         trend_data=_trend_data(by_month),
         tier_data=_tier_data(by_tier),
-        township=None,
-        inactive=None,
+        reach=tiers_reached,
+        township=next((t for t in tiers_reached if t.tier == Tier.TOWNSHIP), None),
+        inactive=inactive_sites(utcnow(), INACTIVE_DAYS),
+        inactive_days=INACTIVE_DAYS,
         **_table_helpers(language),
     )
 
@@ -167,6 +179,8 @@ def _table_helpers(language):
         "sort_value": sheets.sort_value,
         "export_url": export_url,
         "tier_rank": {tier.value: rank for rank, tier in enumerate(Tier)},
+        "provinces_by_code": PROVINCES_BY_CODE,
+        "month_label": month_label,
     }
 
 

@@ -233,3 +233,26 @@ def test_a_name_written_as_a_formula_stays_text_in_both_downloads(
     cells = {row[0].value: row[1] for row in book.active.iter_rows(min_row=2)}
     assert cells[hospital.id].data_type == "s"
     assert cells[hospital.id].value == '=HYPERLINK("x","y")'
+
+
+def test_silent_sites_and_township_reach_are_on_the_dashboard(
+    client, db, office, network, create_hospital, create_user, create_course
+):
+    """Sichuan's hospital was busy in June only: more than 90 days ago, it is
+    listed with its last month; a new hospital never was; one whose learner
+    enrolled today is not listed."""
+    sichuan, _ = network
+    new = create_hospital(province_code="54", name_en="Silent Clinic")
+    busy = create_hospital(province_code="54", name_en="Busy Clinic")
+    ops.enrol(create_course(), create_user(hospital=busy), datetime.now(UTC))
+    db.session.commit()
+    page = client.get("/reports/?year=2026").get_data(as_text=True)
+    table = page[page.index('id="inactive-sites"') :]
+    table = table[: table.index("</table>")]
+    rows = dict(re.findall(r'<tr data-key="(\d+)">(.*?)</tr>', table, re.S))
+    assert "2026-06" in rows[str(sichuan.id)]
+    assert "never" in rows[str(new.id)]
+    assert str(busy.id) not in rows
+    assert "Township reach" in page
+    reach = page[page.index('id="reach-by-tier"') :]
+    assert re.search(r'<tr data-key="township">', reach)
