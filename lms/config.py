@@ -120,6 +120,9 @@ class DefaultConfig:
     #: A push that drops and comes back within this many seconds continues the
     #: same broadcast; after it, the broadcast ends and its replay is made.
     LIVE_RECONNECT_SECONDS = 60
+    #: Seconds between nginx's questions whether a push may go on (a revoked
+    #: key or the end of the key hours cuts it at the next): 1 to 10.
+    LIVE_UPDATE_SECONDS = 10
     #: A stream key works from this many minutes before a day's start ...
     LIVE_KEY_EARLY_MINUTES = 30
     #: ... until this many minutes after its end (a push still going then is cut).

@@ -16,7 +16,9 @@ from pathlib import Path
 RTMP_MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
 #: The RTMP application encoders push to: rtmp://HOST:PORT/live/KEY.
 APPLICATION = "live"
-#: nginx asks the app this often whether a push may go on (a 403 cuts it).
+#: nginx asks the app this often whether a push may go on (a 403 cuts it), by
+#: default and at most (``LIVE_UPDATE_SECONDS``): a publisher not heard of for
+#: three updates and more is taken for gone (``live.PUBLISHER_SILENT``).
 UPDATE_SECONDS = 10
 
 
@@ -40,6 +42,16 @@ class IngestSettings:
     secret: str
     #: Who may pull the pushed streams (the live ladder's workers).
     play_allow: tuple = ("127.0.0.1",)
+    #: Seconds between nginx's ``on_update`` calls: 1 to UPDATE_SECONDS (tests
+    #: use a short one, so cuts come sooner).
+    update_seconds: int = UPDATE_SECONDS
+
+    def __post_init__(self):
+        seconds = self.update_seconds
+        if type(seconds) is not int or not 1 <= seconds <= UPDATE_SECONDS:
+            raise ValueError(
+                f"LIVE_UPDATE_SECONDS must be 1 to {UPDATE_SECONDS}, not {seconds!r}"
+            )
 
 
 def callback_url(base, secret, event):
@@ -88,7 +100,7 @@ rtmp {{
             # An encoder that stops sending is dropped, and its push ends.
             drop_idle_publisher 15s;
             notify_method post;
-            notify_update_timeout {UPDATE_SECONDS}s;
+            notify_update_timeout {settings.update_seconds}s;
 {callbacks}
         }}
     }}
@@ -132,6 +144,7 @@ def settings_from_config(config, instance_path):
         callback_base=base,
         secret=callback_secret(config["SECRET_KEY"]),
         play_allow=tuple(allow.replace(",", " ").split()),
+        update_seconds=config.get("LIVE_UPDATE_SECONDS", UPDATE_SECONDS),
     )
 
 

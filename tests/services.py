@@ -210,9 +210,9 @@ class RtmpIngest:
         shutil.rmtree(self.prefix, ignore_errors=True)
 
 
-def start_rtmp_ingest(secret_key, callback_base):
+def start_rtmp_ingest(secret_key, callback_base, update_seconds=None):
     """nginx with the RTMP module on a free loopback port, whose callbacks reach
-    the app at ``callback_base``."""
+    the app at ``callback_base`` (``on_update`` every ``update_seconds``)."""
     from media_pipeline import ingest
 
     if not ingest.RTMP_MODULE.exists() or not Path(ingest.nginx_binary()).exists():
@@ -229,6 +229,7 @@ def start_rtmp_ingest(secret_key, callback_base):
             port=port,
             callback_base=callback_base,
             secret=ingest.callback_secret(secret_key),
+            update_seconds=update_seconds or ingest.UPDATE_SECONDS,
         )
     )
     process = subprocess.Popen(

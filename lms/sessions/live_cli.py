@@ -13,9 +13,12 @@ live_cli = AppGroup("live", help="Live broadcast: the RTMP ingest (nginx).")
 
 
 def _write_config():
-    settings = ingest.settings_from_config(
-        current_app.config, current_app.instance_path
-    )
+    try:
+        settings = ingest.settings_from_config(
+            current_app.config, current_app.instance_path
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     return settings, ingest.write_config(settings)
 
 

@@ -310,6 +310,8 @@ AUDIO_ONLY = [
 ]  # fmt: skip
 
 
+# nginx's and ffmpeg's work: its database side runs on PostgreSQL in other tests.
+@pytest.mark.once
 @pytest.mark.parametrize(
     ("command", "carries"),
     [(VIDEO_ONLY, (True, False)), (AUDIO_ONLY, (False, True))],
@@ -362,7 +364,7 @@ def test_a_push_that_never_stops_is_cut_after_the_grace(
     app, rtmp_ingest, pushes, broadcast_session
 ):
     """The day's end plus the grace (30 minutes) ends the broadcast: nginx's
-    next on_update (every 10 s) is answered 403 and the push is cut."""
+    next on_update (every LIVE_UPDATE_SECONDS) is answered 403 and the push is cut."""
     from lms.db import utcnow
 
     now = utcnow()
@@ -422,8 +424,23 @@ def test_the_cli_writes_a_configuration_nginx_accepts(app, runner):
     secret = ingest.callback_secret(app.config["SECRET_KEY"])
     assert f"/live-ingest/{secret}/on_publish;" in text
     assert f"listen {app.config['RTMP_HOST']}:{app.config['RTMP_PORT']};" in text
+    assert f"notify_update_timeout {app.config['LIVE_UPDATE_SECONDS']}s;" in text
     prefix = path.parent
     checked = subprocess.run(
         [*ingest.nginx_command(prefix), "-t"], capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize("seconds", [0, 11, "soon"])
+def test_an_update_period_nginx_must_not_have_is_refused(app, runner, seconds):
+    """Longer than ten seconds, a live publisher would be taken for gone
+    (live.PUBLISHER_SILENT) between two of nginx's updates."""
+    before = app.config["LIVE_UPDATE_SECONDS"]
+    app.config["LIVE_UPDATE_SECONDS"] = seconds
+    try:
+        result = runner.invoke(args=["live", "ingest-config"])
+    finally:
+        app.config["LIVE_UPDATE_SECONDS"] = before
+    assert result.exit_code == 1
+    assert "LIVE_UPDATE_SECONDS must be 1 to 10" in result.output

@@ -16,7 +16,6 @@ import pytest
 import sqlalchemy as sa
 
 from media_pipeline import live as ladder
-from media_pipeline.ingest import UPDATE_SECONDS
 from tests.conftest import AuthActions, unique
 from tests.integration import test_live_ingest as ingest_tests
 from tests.integration.test_live_ingest import PUSH, broadcasts, wait_for
@@ -195,6 +194,8 @@ def test_a_push_is_laddered_live_and_served_to_hosts_only(
     push.kill()
 
 
+# nginx's and ffmpeg's work: its database side runs on PostgreSQL in other tests.
+@pytest.mark.once
 def test_a_push_without_audio_is_laddered_as_video_only(
     app,
     rtmp_ingest,
@@ -402,6 +403,8 @@ def test_a_live_broadcast_whose_ladder_died_is_laddered_again(
 # --- the real worker's live lane ----------------------------------------------
 
 
+# Its database is SQLite of its own, whatever --db says.
+@pytest.mark.once
 def test_the_workers_live_lane_ladders_a_push_and_ends_its_broadcast(tmp_path):
     """As deployed: on_publish queues the ladder, the worker's live lane (a
     process of its own) pulls the push from nginx, and ends the broadcast when
@@ -429,7 +432,9 @@ def test_the_workers_live_lane_ladders_a_push_and_ends_its_broadcast(tmp_path):
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
     ingest = services.start_rtmp_ingest(
-        app.config["SECRET_KEY"], f"http://127.0.0.1:{server.server_port}"
+        app.config["SECRET_KEY"],
+        f"http://127.0.0.1:{server.server_port}",
+        app.config["LIVE_UPDATE_SECONDS"],
     )
     app.config["RTMP_PORT"] = ingest.port
     env = dict(
@@ -579,6 +584,8 @@ def _newest(playlist):
     return _sequence(playlist) + len(listed) - 1
 
 
+# nginx's and ffmpeg's work: its database side runs on PostgreSQL in other tests.
+@pytest.mark.once
 def test_a_ladder_that_dies_mid_push_pulls_again_without_reusing_a_segment_name(
     app, rtmp_ingest, pushes, broadcast_session
 ):
@@ -619,6 +626,8 @@ def quick_beats(app):
     app.config["LIVE_BEAT_SECONDS"] = before
 
 
+# nginx's and ffmpeg's work: its database side runs on PostgreSQL in other tests.
+@pytest.mark.once
 def test_a_newer_run_stops_the_pull_of_the_old_one(
     app, rtmp_ingest, pushes, broadcast_session, committed, quick_beats
 ):
@@ -659,10 +668,12 @@ def test_a_newer_run_stops_the_pull_of_the_old_one(
     ]
 
 
+# nginx's and ffmpeg's work: its database side runs on PostgreSQL in other tests.
+@pytest.mark.once
 def test_the_ladders_pull_lasts_through_nginxs_updates(
     app, rtmp_ingest, pushes, broadcast_session, caplog
 ):
-    """nginx asks about the ladder's own connection every ten seconds
+    """nginx asks about the ladder's own connection every LIVE_UPDATE_SECONDS
     (on_update, call=update_play): the pull goes on, one ffmpeg for the whole
     push (answered as a push, it was cut at every update and pulled again)."""
     session_id, key, _ = broadcast_session()
@@ -675,7 +686,7 @@ def test_the_ladders_pull_lasts_through_nginxs_updates(
     )
     seen = time.monotonic()
     # Through two of nginx's updates of the pull, the same ffmpeg pulls.
-    through = 2 * UPDATE_SECONDS + 3
+    through = 2 * app.config["LIVE_UPDATE_SECONDS"] + 3
 
     def same_pull_throughout():
         assert _ladder_pids(rtmp_ingest, broadcast_id) == [first]

@@ -16,6 +16,8 @@ from tests.builders import build_scene
 from tests.conftest import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Its database is SQLite of its own, whatever --db says: run once.
+pytestmark = pytest.mark.once
 
 
 @pytest.fixture(params=["sqlite", "redis"])

@@ -27,6 +27,8 @@ from tests.conftest import make_app
 from tests.media.clips import make_clip
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Its database is SQLite of its own, whatever --db says: run once.
+pytestmark = pytest.mark.once
 
 
 @pytest.fixture(params=["sqlite", "redis"])
