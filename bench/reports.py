@@ -20,6 +20,7 @@ second run skips the generation (``--fresh`` generates anew).
 import argparse
 import secrets
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -155,9 +156,189 @@ def main():
         shutil.rmtree(instance, ignore_errors=True)
 
 
+def report_calls(now):
+    """(name, call) of every report the reports package offers, for the latest
+    full year and the five years; a report the package lacks is left out."""
+    from lms.reports import queries
+    from lms.reports.rules import GROUPINGS, Period
+
+    periods = {
+        str(LATEST_FULL_YEAR): Period(
+            LATEST_FULL_YEAR * 100 + 1, LATEST_FULL_YEAR * 100 + 12
+        ),
+        f"{FIVE_YEARS[0]}-{FIVE_YEARS[1]}": Period(
+            FIVE_YEARS[0] * 100 + 1, FIVE_YEARS[1] * 100 + 12
+        ),
+    }
+    calls = []
+    for label, period in periods.items():
+        for by in GROUPINGS:
+            calls.append(
+                (
+                    f"network_report {label} by {by}",
+                    lambda p=period, b=by: queries.network_report(p, b),
+                )
+            )
+        for name, extra in (
+            ("reach", ()),
+            ("topic_breakdown", ("specialty",)),
+            ("topic_breakdown", ("profession",)),
+            ("evaluations_by_course", ()),
+            ("lecturer_workload", ()),
+        ):
+            function = getattr(queries, name, None)
+            if function is not None:
+                suffix = f" {extra[0]}" if extra else ""
+                calls.append(
+                    (
+                        f"{name} {label}{suffix}",
+                        lambda f=function, p=period, e=extra: f(p, *e),
+                    )
+                )
+    if hasattr(queries, "inactive_sites"):
+        calls.append(("inactive_sites 90 days", lambda: queries.inactive_sites(now)))
+    if hasattr(queries, "home_figures"):
+        calls.append(("home_figures", queries.home_figures))
+    return calls
+
+
+def page_paths(app):
+    """The report pages without arguments, and the network API by each grouping."""
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if (
+            rule.endpoint.startswith("reports.")
+            and "GET" in rule.methods
+            and not rule.arguments
+        ):
+            paths.append(rule.rule)
+    if any(rule.rule == "/api/v1/reports/network" for rule in app.url_map.iter_rules()):
+        for by in ("tier", "province", "hospital", "month"):
+            paths.append(f"/api/v1/reports/network?year={LATEST_FULL_YEAR}&by={by}")
+    return sorted(set(paths))
+
+
+def signed_in_client(app):
+    """A test client signed in as the network's administrator (by the login form)."""
+    import re
+
+    import sqlalchemy as sa
+    from werkzeug.security import generate_password_hash
+
+    from bench.network_data import Network
+    from lms.db import db
+
+    login = Network(0, 0).admin_login
+    with app.app_context():
+        db.session.execute(
+            sa.text("UPDATE users SET password_hash = :h WHERE login = :l"),
+            {
+                "h": generate_password_hash(ADMIN_PASSWORD, method=CHEAP_HASH),
+                "l": login,
+            },
+        )
+        db.session.commit()
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    response = client.post(
+        "/login", data={"login": login, "password": ADMIN_PASSWORD, "csrf_token": token}
+    )
+    if response.status_code != 302:
+        raise RuntimeError(
+            f"the administrator's sign-in failed: {response.status_code}"
+        )
+    return client
+
+
 def run_reports(app, args):
-    print("reports: not written yet")
-    return 0
+    import sqlalchemy as sa
+
+    from lms.db import db, utcnow
+    from lms.reports import summaries
+
+    with app.app_context():
+        started = time.perf_counter()
+        result = summaries.rebuild()
+        rebuilt_s = time.perf_counter() - started
+        print(
+            f"summary tables rebuilt from the raw rows in {rebuilt_s:.1f} s"
+            f" ({len(result.months)} months)"
+        )
+        db.session.remove()
+        now = utcnow()
+        calls = report_calls(now)
+
+        def select_one():
+            db.session.execute(sa.text("SELECT 1")).scalar()
+            db.session.remove()
+
+        def wrap(call):
+            def run():
+                call()
+                db.session.remove()
+
+            return run
+
+        for _, call in calls:  # once, to warm caches and check they run
+            wrap(call)()
+        measured = {name: [] for name, _ in calls}
+        baseline = []
+        for _ in range(args.rounds):
+            baseline.append(timed(select_one, max(args.repeat, 50)))
+            for name, call in calls:
+                measured[name].append(timed(wrap(call), args.repeat))
+    paths = page_paths(app)
+    pages = {path: [] for path in paths}
+    if paths:
+        client = signed_in_client(app)
+        for path in paths:
+            status = client.get(path).status_code
+            if status != 200:
+                print(f"  {path}: {status}")
+                pages.pop(path)
+        for _ in range(args.rounds):
+            for path in pages:
+                pages[path].append(timed(lambda p=path: client.get(p), args.repeat))
+    return print_results(args, rebuilt_s, baseline, measured, pages)
+
+
+def print_results(args, rebuilt_s, baseline, measured, pages):
+    def median(pairs, i):
+        return statistics.median(pair[i] for pair in pairs)
+
+    base_p50 = median(baseline, 0)
+    print(
+        f"reports benchmark: {args.db}, scale {args.scale:g},"
+        f" p50/p95 of {args.repeat} calls, medians of {args.rounds} rounds;"
+        f" SELECT 1 round trip p50 {base_p50 * 1e3:.3f} ms"
+        f" p95 {median(baseline, 1) * 1e3:.3f} ms"
+    )
+    missed = []
+    width = max(len(n) for n in list(measured) + list(pages) + ["x"])
+    for title, results in (
+        ("reports (lms.reports.queries)", measured),
+        ("pages (test client, administrator)", pages),
+    ):
+        if not results:
+            print(f"  {title}: none")
+            continue
+        print(f"  {title}:")
+        for name, pairs in results.items():
+            p50, p95 = median(pairs, 0), median(pairs, 1)
+            flag = "" if p95 < TARGET_SECONDS else "  MISSES the 1 s target"
+            if flag:
+                missed.append(name)
+            print(
+                f"    {name:{width}}  p50 {p50 * 1e3:8.1f} ms  p95 {p95 * 1e3:8.1f} ms"
+                f"  x{p50 / base_p50:9.0f} SELECT 1{flag}"
+            )
+    print(f"  summary tables rebuilt in {rebuilt_s:.1f} s")
+    print(
+        f"  every report and page under {TARGET_SECONDS:g} s p95:"
+        f" {'no: ' + ', '.join(missed) if missed else 'yes'}"
+    )
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
