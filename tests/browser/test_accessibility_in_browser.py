@@ -200,6 +200,8 @@ def build_everything():
             f"/sessions/{sessions['planned']}",
             f"/sessions/{credited}/attendance",
             f"/sessions/{room['session']}/questions",
+            "/reports/",
+            "/reports/?province=51",
         ],
     }
 
