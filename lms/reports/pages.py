@@ -48,7 +48,12 @@ def network_today():
 def period_error_message(error):
     """A ``PeriodError`` in the interface language (its text is the parser's
     English; one that is not listed here is shown as it is)."""
-    messages = {
+    return period_messages().get(str(error), str(error))
+
+
+def period_messages():
+    """The period parser's messages, by their English text."""
+    return {
         "Give a year, or a start and end month, not both.": _(
             "Give a year, or a start and end month, not both."
         ),
@@ -73,7 +78,6 @@ def period_error_message(error):
             "The end month must be written YYYY-MM, such as 2026-03."
         ),
     }
-    return messages.get(str(error), str(error))
 
 
 @dataclass(frozen=True)

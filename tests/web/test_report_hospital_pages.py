@@ -3,7 +3,7 @@ record, the evaluation results by course and the home page's figures (issue 15):
 who may read which, and the figures shown are the report's."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,8 +12,9 @@ from courses import operations as ops
 from lms.accounts.roles import Role
 from lms.hospitals.network import Tier
 from lms.reports import summaries
+from lms.reports.pages import period_messages
 from lms.reports.queries import Scope, home_figures, network_report
-from lms.reports.rules import Period
+from lms.reports.rules import Period, PeriodError, parse_period
 from tests.builders import complete_course
 
 pytestmark = pytest.mark.db
@@ -223,6 +224,25 @@ def test_a_period_that_cannot_be_reported_is_refused_with_its_reason(
         assert message in response.text
         assert 'id="period-problem"' in response.text
         assert 'data-figure="' not in response.text
+
+
+@pytest.mark.parametrize(
+    ("year", "start", "end"),
+    [
+        ("2026", "2026-01", None),
+        (None, "2026-06", "2026-01"),
+        (None, "2010-01", "2026-01"),
+        ("26", None, None),
+        ("1850", None, None),
+        (None, "2026-13", None),
+        (None, "2026-01", "2026-1"),
+    ],
+)
+def test_every_refused_period_is_said_in_the_readers_language(app, year, start, end):
+    with app.test_request_context(), pytest.raises(PeriodError) as refused:
+        parse_period(year, start, end, today=date(2026, 6, 1))
+    with app.test_request_context():
+        assert str(refused.value) in period_messages()
 
 
 def test_a_teaching_record_shows_the_lecturers_workload(
