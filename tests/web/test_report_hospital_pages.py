@@ -342,3 +342,14 @@ def test_the_home_pages_figures_follow_the_data(
     assert after["learners"] == before["learners"] + 1
     assert after["person_times"] == before["person_times"] + 1
     assert after["provinces"] == before["provinces"]
+
+
+def test_the_office_finds_the_pages_from_its_own(client, auth, create_user, network):
+    county, lecturer = network["county"], network["lecturer"]
+    admin = create_user(role=Role.ADMINISTRATOR)
+    auth.login(admin.login)
+    staff = client.get(f"/admin/hospitals/{county.id}/staff?year=2026").text
+    assert f'href="/reports/hospitals/{county.id}?year=2026"' in staff
+    person = client.get(f"/admin/users/{lecturer.id}").text
+    assert f'href="/reports/lecturers/{lecturer.id}"' in person
+    assert 'href="/reports/courses"' in client.get("/dashboard").text
