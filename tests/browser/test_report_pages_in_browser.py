@@ -130,7 +130,7 @@ def test_a_lecturer_reads_their_teaching_record(
     expect(page.locator("h1")).to_contain_text("李建国")
     expect(figure(page, "completions")).to_have_text("4")
     expect(figure(page, "hospitals")).to_have_text("1")
-    expect(figure(page, "lecturer_quality")).to_have_text("5.00")
+    expect(page.locator('[data-figure="lecturer_quality"] td')).to_have_text("5.00")
     row = page.locator(f'tr[data-course="{scene["course"]}"] td.num')
     expect(row).to_have_text(["5", "4", "4", "5.00", "5.00", "4.00"])
     expect(page.locator('tr[data-tier="county"] td')).to_have_text("1")
