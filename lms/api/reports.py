@@ -6,16 +6,25 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from flask import abort
 from pydantic import ConfigDict, Field
 
+from courses.queries import actor_of
 from lms.accounts.roles import Role
 from lms.api import ApiError, api_route, require_user
 from lms.api.schemas import Out, Query
 from lms.db import utcnow
+from lms.edge import MAX_ID
 from lms.hospitals.network import Tier
 from lms.i18n import current_language
 from lms.labels import tier_label
-from lms.reports.queries import Scope, network_report
+from lms.reports.access import can_see_teaching_record
+from lms.reports.queries import (
+    Scope,
+    evaluations_by_course,
+    lecturer_workload,
+    network_report,
+)
 from lms.reports.rules import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -24,10 +33,14 @@ from lms.reports.rules import (
     month_label,
     parse_period,
 )
+from lms.reports.summaries import last_refresh
 
 TAGS = ["reports"]
 #: Who reads the network report: the office (all), a coordinator (their own).
 NETWORK_READERS = (Role.ADMINISTRATOR, Role.SITE_COORDINATOR)
+#: Teaching records: the office (every lecturer's), a lecturer (their own).
+TEACHING_READERS = (Role.ADMINISTRATOR, Role.LECTURER)
+OFFICE = (Role.ADMINISTRATOR,)
 MONTH_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
 CENT = Decimal("0.01")
 
@@ -67,6 +80,15 @@ class NetworkQuery(PeriodQuery):
         None,
         pattern=r"^[0-9]{2}$",
         description="Only this province's hospitals (its 2-digit code, e.g. 51)",
+    )
+
+
+class LecturersQuery(PeriodQuery):
+    lecturer: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="One lecturer's id (the office); a lecturer reads their own",
     )
 
 
@@ -130,6 +152,52 @@ class NetworkReportOut(Out):
     totals: ReportFiguresOut
 
 
+class WorkloadOut(Out):
+    user_id: int
+    name: str
+    sessions: int = Field(description="Sessions they taught that were held")
+    hours_taught: float = Field(description="Class hours of those sessions")
+    courses: int = Field(description="Courses they teach")
+    completions: int = Field(description="Completions of their courses")
+    evaluations: int = Field(description="Evaluations of their courses")
+    course_quality: float | None = Field(description="Average, 1 to 5")
+    lecturer_quality: float | None = Field(description="Average, 1 to 5")
+    hospitals: int = Field(
+        description="Hospitals whose staff attended their sessions or enrolled "
+        "in their courses"
+    )
+    tiers: dict[str, int] = Field(description="Those hospitals by tier")
+
+
+class LecturersReportOut(Out):
+    """Lecturers' teaching in a period"""
+
+    period: ReportPeriodOut
+    as_of: datetime | None
+    rows: list[WorkloadOut]
+
+
+class CourseEvaluationOut(Out):
+    course_id: int
+    title: str = Field(description="In the reader's language")
+    title_zh: str
+    title_en: str
+    enrolments: int
+    completions: int
+    evaluations: int
+    course_quality: float | None = Field(description="Average, 1 to 5")
+    lecturer_quality: float | None = Field(description="Average, 1 to 5")
+    relevance: float | None = Field(description="Average, 1 to 5")
+
+
+class CoursesReportOut(Out):
+    """Evaluation results by course in a period, most evaluated first"""
+
+    period: ReportPeriodOut
+    as_of: datetime | None
+    rows: list[CourseEvaluationOut]
+
+
 # --- the rules of the edge ------------------------------------------------------------
 
 
@@ -149,6 +217,17 @@ def network_scope(user, province):
         return Scope(province_code=province)
     own = (user.hospital_id,) if user.hospital_id is not None else ()
     return Scope(hospital_ids=own, province_code=province)
+
+
+def teaching_lecturers(user, asked):
+    """Whose teaching records ``user`` reads: every lecturer (None), or one."""
+    if user.role == Role.LECTURER and asked is None:
+        return (user.id,)
+    if asked is None:
+        return None
+    if not can_see_teaching_record(actor_of(user), asked):
+        abort(403)
+    return (asked,)
 
 
 def number(value):
@@ -184,13 +263,19 @@ def row_label(row, by, language):
     return row.name(language)
 
 
+def refreshed_at():
+    log = last_refresh()
+    return log.refreshed_dt if log else None
+
+
+def period_json(period):
+    return {"first": month_label(period.first), "last": month_label(period.last)}
+
+
 def report_json(report):
     language = current_language()
     return {
-        "period": {
-            "first": month_label(report.period.first),
-            "last": month_label(report.period.last),
-        },
+        "period": period_json(report.period),
         "by": report.by,
         "as_of": report.as_of,
         "rows": [
@@ -227,3 +312,74 @@ def network(query):
     period = report_period(query)
     scope = network_scope(user, query.province)
     return report_json(network_report(period, query.by, scope))
+
+
+@api_route(
+    "/reports/lecturers",
+    ["GET"],
+    roles=TEACHING_READERS,
+    summary="Lecturers' teaching in a year or months: sessions and hours, "
+    "courses, completions, evaluations, hospitals and tiers reached (the "
+    "office: every lecturer's; a lecturer: their own)",
+    query=LecturersQuery,
+    tags=TAGS,
+    responses={200: LecturersReportOut, 403: "Another lecturer's, or not allowed"},
+)
+def lecturers(query):
+    user = require_user()
+    period = report_period(query)
+    rows = lecturer_workload(period, teaching_lecturers(user, query.lecturer))
+    return {
+        "period": period_json(period),
+        "as_of": refreshed_at(),
+        "rows": [
+            {
+                "user_id": w.user_id,
+                "name": w.name,
+                "sessions": w.sessions,
+                "hours_taught": number(w.hours_taught),
+                "courses": w.courses,
+                "completions": w.completions,
+                "evaluations": w.evaluations,
+                "course_quality": w.course_quality,
+                "lecturer_quality": w.lecturer_quality,
+                "hospitals": w.hospitals,
+                "tiers": w.tiers,
+            }
+            for w in rows
+        ],
+    }
+
+
+@api_route(
+    "/reports/courses",
+    ["GET"],
+    roles=OFFICE,
+    summary="Evaluation results by course in a year or months (the office)",
+    query=PeriodQuery,
+    tags=TAGS,
+    responses={200: CoursesReportOut, 403: "Not the office"},
+)
+def courses(query):
+    require_user()
+    period = report_period(query)
+    language = current_language()
+    return {
+        "period": period_json(period),
+        "as_of": refreshed_at(),
+        "rows": [
+            {
+                "course_id": c.course_id,
+                "title": c.title(language),
+                "title_zh": c.title_zh,
+                "title_en": c.title_en,
+                "enrolments": c.enrolments,
+                "completions": c.completions,
+                "evaluations": c.evaluations,
+                "course_quality": c.course_quality,
+                "lecturer_quality": c.lecturer_quality,
+                "relevance": c.relevance,
+            }
+            for c in evaluations_by_course(period)
+        ],
+    }

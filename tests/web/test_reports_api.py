@@ -56,7 +56,8 @@ def network(db, create_hospital, create_user, create_course):
         tier=Tier.MUNICIPAL, province_code=TIBET, name_zh="拉萨市医院", name_en="Lhasa"
     )
     admin = create_user(role=Role.ADMINISTRATOR)
-    first = create_course(durations=(3600.0, 5400.0), questions=1)
+    lecturer = create_user(role=Role.LECTURER, name="授课专家", hospital=tibet)
+    first = create_course(durations=(3600.0, 5400.0), questions=1, lecturer=lecturer)
     second = create_course(durations=(3600.0, 5400.0), questions=1)
     twice = create_user(name="张医生", hospital=county)
     ops.enrol(first, twice, MARCH)
@@ -89,6 +90,8 @@ def network(db, create_hospital, create_user, create_course):
         "township": township,
         "tibet": tibet,
         "admin": admin,
+        "lecturer": lecturer,
+        "course": first,
         "learners": (twice, done, manual, lhasa_learner),
     }
 
@@ -302,3 +305,127 @@ def test_without_a_period_the_report_covers_this_year(client, network, api_token
     assert report["period"]["first"].endswith("-01")
     assert report["period"]["last"].endswith("-12")
     assert report["as_of"] is not None
+
+
+# --- lecturers' teaching and courses' evaluations -----------------------------------
+
+
+def test_a_lecturer_reads_their_own_teaching_record(client, network, api_token):
+    lecturer = network["lecturer"]
+    response = client.get(
+        "/api/v1/reports/lecturers?year=2026", headers=api_token(lecturer)
+    )
+    assert response.status_code == 200, response.json
+    (row,) = response.json["rows"]
+    assert row["user_id"] == lecturer.id
+    assert row["name"] == "授课专家"
+    assert row["courses"] == 1
+    assert row["completions"] == 1
+    assert row["evaluations"] == 1
+    assert row["course_quality"] == 5
+    assert row["sessions"] == 0
+    assert row["hours_taught"] == 0
+    assert row["hospitals"] == 2  # the county's and the township's learners
+    assert row["tiers"] == {"county": 1, "township": 1}
+    assert response.json["period"] == {"first": "2026-01", "last": "2026-12"}
+    own = client.get(
+        f"/api/v1/reports/lecturers?year=2026&lecturer={lecturer.id}",
+        headers=api_token(lecturer),
+    )
+    assert own.json["rows"] == response.json["rows"]
+
+
+def test_a_lecturer_may_not_read_another_lecturers_record(
+    client, network, api_token, create_user
+):
+    other = create_user(role=Role.LECTURER)
+    response = client.get(
+        f"/api/v1/reports/lecturers?lecturer={network['lecturer'].id}",
+        headers=api_token(other),
+    )
+    assert response.status_code == 403
+    assert response.json["error"]["code"]
+    mine = client.get("/api/v1/reports/lecturers", headers=api_token(other)).json
+    assert [row["user_id"] for row in mine["rows"]] == [other.id]
+
+
+def test_the_office_reads_any_lecturers_record(client, network, api_token):
+    lecturer = network["lecturer"]
+    headers = api_token(network["admin"])
+    one = client.get(
+        f"/api/v1/reports/lecturers?year=2026&lecturer={lecturer.id}", headers=headers
+    ).json
+    assert [row["user_id"] for row in one["rows"]] == [lecturer.id]
+    every = client.get("/api/v1/reports/lecturers?year=2026", headers=headers).json
+    assert lecturer.id in {row["user_id"] for row in every["rows"]}
+
+
+def test_course_evaluations_are_the_offices(client, network, api_token):
+    course = network["course"]
+    headers = api_token(network["admin"]) | {"Accept-Language": "en"}
+    response = client.get("/api/v1/reports/courses?year=2026", headers=headers)
+    assert response.status_code == 200, response.json
+    (row,) = [r for r in response.json["rows"] if r["course_id"] == course.id]
+    assert row["title"] == "Hypertension in primary care"
+    assert row["title_zh"] == "高血压基层管理"
+    assert row["enrolments"] == 3
+    assert row["completions"] == 1
+    assert row["evaluations"] == 1
+    assert (row["course_quality"], row["lecturer_quality"], row["relevance"]) == (
+        5,
+        5,
+        4,
+    )
+    earlier = client.get("/api/v1/reports/courses?year=2025", headers=headers).json
+    assert course.id not in {r["course_id"] for r in earlier["rows"]}
+
+
+@pytest.mark.parametrize(
+    ("path", "roles"),
+    [
+        ("/api/v1/reports/lecturers", (Role.LEARNER, Role.SITE_COORDINATOR)),
+        (
+            "/api/v1/reports/courses",
+            (Role.LEARNER, Role.LECTURER, Role.SITE_COORDINATOR),
+        ),
+    ],
+)
+def test_the_other_reports_refuse_who_may_not_read_them(
+    client, network, api_token, create_user, path, roles
+):
+    for role in roles:
+        person = create_user(role=role, hospital=network["county"])
+        response = client.get(path, headers=api_token(person))
+        assert response.status_code == 403, role
+        assert response.json["error"]["code"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/reports/lecturers", "/api/v1/reports/courses"]
+)
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("year=abc", "invalid_year"),
+        ("start=2026-13", "invalid_period"),
+        ("start=2026-05&end=2026-04", "invalid_period"),
+        ("year=2026&start=2026-01", "invalid_period"),
+        ("by=tier", "invalid_by"),
+    ],
+)
+def test_the_other_reports_refuse_bad_arguments(
+    client, network, api_token, path, query, code
+):
+    response = client.get(f"{path}?{query}", headers=api_token(network["admin"]))
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == code
+
+
+@pytest.mark.parametrize("lecturer", ["0", "abc", "99999999999999999999"])
+def test_a_lecturer_argument_is_an_id(client, network, api_token, lecturer):
+    response = client.get(
+        f"/api/v1/reports/lecturers?lecturer={lecturer}",
+        headers=api_token(network["admin"]),
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_lecturer"
