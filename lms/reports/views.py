@@ -21,9 +21,6 @@ from lms.labels import tier_label
 from lms.reports import sheets
 from lms.reports.queries import Scope, inactive_sites, network_report, reach
 from lms.reports.rules import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    MAX_MONTHS,
     NETWORK_TZ,
     PeriodError,
     month_label,
@@ -32,34 +29,8 @@ from lms.reports.rules import (
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from lms.reports import pages  # noqa: E402, F401  (routes on bp)
+from lms.reports import pages  # noqa: E402  (routes on bp)
 
-#: The period rule's messages, in the reader's language.
-PERIOD_MESSAGES = {
-    "Give a year, or a start and end month, not both.": _l(
-        "Give a year, or a start and end month, not both."
-    ),
-    "The end month is before the start month.": _l(
-        "The end month is before the start month."
-    ),
-    f"A report covers at most {MAX_MONTHS} months.": _l(
-        "A report covers at most %(n)s months.", n=MAX_MONTHS
-    ),
-    "The year must be four digits, such as 2026.": _l(
-        "The year must be four digits, such as 2026."
-    ),
-    f"The year must lie between {FIRST_YEAR} and {LAST_YEAR}.": _l(
-        "The year must lie between %(first)s and %(last)s.",
-        first=FIRST_YEAR,
-        last=LAST_YEAR,
-    ),
-    "The start month must be written YYYY-MM, such as 2026-03.": _l(
-        "The start month must be written YYYY-MM, such as 2026-03."
-    ),
-    "The end month must be written YYYY-MM, such as 2026-03.": _l(
-        "The end month must be written YYYY-MM, such as 2026-03."
-    ),
-}
 #: Years the year picker offers, back from this one.
 YEARS_OFFERED = 10
 #: A site with nothing in this many days is listed as silent.
@@ -90,7 +61,7 @@ def _read_args(args):
             year=args["year"], start=args["start"], end=args["end"], today=_today()
         )
     except PeriodError as error:
-        raise BadRequest(str(PERIOD_MESSAGES.get(str(error), error))) from None
+        raise BadRequest(pages.period_error_message(error)) from None
     province = args["province"] or None
     if province is not None and province not in PROVINCES_BY_CODE:
         raise BadRequest(

@@ -134,3 +134,18 @@ def test_a_click_on_sichuan_opens_its_hospitals(
     screenshot(page, f"reports-network-sichuan-{language}")
     assert page.evaluate("window.__csp") == []
     assert errors == []
+
+
+def test_the_dashboard_fits_a_phone(new_page, screenshot, two_provinces):
+    """On a phone (390 px) the map is drawn at the screen's width and only the
+    wide tables scroll, inside their frames, never the page."""
+    page = new_page(locale="zh-CN", width=390, height=844)
+    sign_in(page, two_provinces["admin"])
+    page.goto("/reports/?province=51")
+    for chart in ("#province-map", "#month-chart", "#tier-chart"):
+        expect(page.locator(chart)).to_have_attribute("data-chart-state", "drawn")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator("#province-map canvas").first.bounding_box()
+    assert 300 <= box["width"] <= 390
+    expect(page.locator("#by-hospital")).to_be_visible()
+    screenshot(page, "reports-network-phone-zh")

@@ -117,6 +117,8 @@ def test_a_province_lists_its_own_hospitals_only(client, db, office, network):
     provinces = {db.session.get(Hospital, k).province_code for k in keys}
     assert provinces == {"51"}
     assert "Shunan" in table and "Qiandong" not in table
+    # Each hospital opens its own page, for the same period.
+    assert f'href="/reports/hospitals/{sichuan.id}?year=2026"' in table
 
 
 @pytest.mark.parametrize(
