@@ -6,26 +6,36 @@ transaction:
 * every change to such a row leaves a stale mark for its month (or the
   learner's year), which the next refresh recomputes (``summaries``).
 
-Beats of a lecture or of a live broadcast leave no mark: they change the
-current month only, which every refresh recomputes anyway (a mark per beat
-would be a write per beat).
+A change that counts in the month it happens in leaves no mark (most beats of
+a lecture or a broadcast): every refresh recomputes the months since the
+previous refresh anyway, and a mark per beat would be a write per beat.
 """
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from certificates.models import Attendance, Certificate, CreditAward, RuleSetVariant
+from certificates.rules import Source
 from courses.events import learner_enrolled
-from courses.models import Enrolment, Evaluation, PlaySession
-from courses.sessions.models import ScheduledSession, SessionDay, SessionOutcome
+from courses.models import Course, Enrolment, Evaluation, Lecture, PlaySession
+from courses.sessions.models import (
+    Presence,
+    RoomHeadcount,
+    ScheduledSession,
+    SessionDay,
+    SessionOutcome,
+)
 from lms.accounts.models import User
-from lms.reports.models import StaleMark
+from lms.db import utcnow
+from lms.hospitals.models import Hospital
+from lms.reports.models import CourseMonth, LearnerMonth, StaleMark
 from lms.reports.rules import month_of, month_of_date
 
 #: Raw rows stamped with the learner's hospital when inserted.
 STAMPED = (Enrolment, CreditAward, Certificate, PlaySession, SessionOutcome, Attendance)
 _users = User.__table__
 _awards = CreditAward.__table__
+_enrolments = Enrolment.__table__
 
 
 def _stamp_hospital(mapper, connection, target):
@@ -38,61 +48,130 @@ def _stamp_hospital(mapper, connection, target):
         )
     else:
         query = sa.select(_users.c.hospital_id).where(_users.c.id == target.user_id)
+        course_id = getattr(target, "course_id", None)
+        if (
+            isinstance(target, CreditAward | Certificate)
+            and course_id is not None
+            and getattr(target, "source", None) != Source.TEACHING
+        ):
+            # A course's credits and certificate count where its enrolment does
+            # (a learner may move between enrolling and completing).
+            enrolled_at = connection.scalar(
+                sa.select(_enrolments.c.hospital_id).where(
+                    _enrolments.c.user_id == target.user_id,
+                    _enrolments.c.course_id == course_id,
+                )
+            )
+            if enrolled_at is not None:
+                target.hospital_id = enrolled_at
+                return
     target.hospital_id = connection.scalar(query)
 
 
-def _first_day_month(connection, session_id):
-    first = connection.scalar(
-        sa.select(sa.func.min(SessionDay.__table__.c.starts_dt)).where(
-            SessionDay.__table__.c.session_id == session_id
-        )
-    )
-    return None if first is None else month_of(first)
+class _Flush:
+    """What one flush's marks need to look up, each at most once."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self._first_day = {}
+
+    def first_day_month(self, session_id):
+        """The month a session counts in: its first day's."""
+        if session_id not in self._first_day:
+            days = SessionDay.__table__.c
+            first = self.connection.scalar(
+                sa.select(sa.func.min(days.starts_dt)).where(
+                    days.session_id == session_id
+                )
+            )
+            self._first_day[session_id] = None if first is None else month_of(first)
+        return self._first_day[session_id]
+
+    def months_of(self, table, **where):
+        """The months a summary table holds rows of (a course's, a learner's)."""
+        query = sa.select(table.c.month).distinct()
+        for name, value in where.items():
+            query = query.where(table.c[name] == value)
+        return set(self.connection.scalars(query))
+
+
+def _values(obj, name):
+    """An attribute's value now and any value it had before this flush."""
+    history = sa.inspect(obj).attrs[name].history
+    return [
+        v
+        for v in (*history.unchanged, *history.added, *history.deleted)
+        if v is not None
+    ]
 
 
 def _changed(obj, name):
     return sa.inspect(obj).attrs[name].history.has_changes()
 
 
-def marks_of(obj, connection):
-    """The stale marks a new or changed ``obj`` leaves: ``(month, user, year)``."""
+def marks_of(obj, flush, now):
+    """The stale marks a new, changed or deleted ``obj`` leaves:
+    ``(month, user, year)`` triples."""
     if isinstance(obj, Enrolment):
-        yield from (
-            (month_of(moment), None, None)
-            for moment in (obj.enrolled_dt, obj.completed_dt)
-            if moment is not None
-        )
+        for name in ("enrolled_dt", "completed_dt"):
+            yield from ((month_of(v), None, None) for v in _values(obj, name))
     elif isinstance(obj, CreditAward):
         yield month_of_date(obj.activity_date), None, None
         yield None, obj.user_id, obj.year
-    elif isinstance(obj, Certificate):
-        if obj.issued_dt is not None:
-            yield month_of(obj.issued_dt), None, None
+    elif isinstance(obj, Certificate | Evaluation):
+        name = "issued_dt" if isinstance(obj, Certificate) else "submitted_dt"
+        yield from ((month_of(v), None, None) for v in _values(obj, name))
     elif isinstance(obj, Attendance):
-        yield month_of_date(obj.session_date), None, None
-    elif isinstance(obj, Evaluation):
-        if obj.submitted_dt is not None:
-            yield month_of(obj.submitted_dt), None, None
-    elif isinstance(obj, SessionOutcome) or (
+        yield from (
+            (month_of_date(v), None, None) for v in _values(obj, "session_date")
+        )
+    elif isinstance(obj, PlaySession):
+        # Its beats count in the month it started: marked only when that is not
+        # this month (every refresh recomputes the months since the last one).
+        if obj.started_dt is not None and month_of(obj.started_dt) != month_of(now):
+            yield month_of(obj.started_dt), None, None
+    elif isinstance(obj, SessionOutcome | Presence | RoomHeadcount) or (
         isinstance(obj, ScheduledSession) and _changed(obj, "state")
     ):
-        session_id = obj.session_id if isinstance(obj, SessionOutcome) else obj.id
-        month = _first_day_month(connection, session_id)
-        if month is not None:
+        session_id = obj.id if isinstance(obj, ScheduledSession) else obj.session_id
+        month = flush.first_day_month(session_id)
+        if month is not None and month != month_of(now):
             yield month, None, None
-    elif isinstance(obj, User) and _changed(obj, "hospital_id"):
-        yield None, obj.id, 0  # compliance is counted where people are now
+    elif isinstance(obj, Course | Lecture):
+        # The hours and specialty of a course count where it was completed.
+        if isinstance(obj, Course) and not (
+            _changed(obj, "specialty") or _changed(obj, "class_hours_override")
+        ):
+            return
+        course_id = obj.id if isinstance(obj, Course) else obj.course_id
+        for month in flush.months_of(CourseMonth.__table__, course_id=course_id):
+            yield month, None, None
+    elif isinstance(obj, User):
+        if _changed(obj, "hospital_id"):
+            yield None, obj.id, 0  # compliance is counted where people are now
+        if _changed(obj, "profession"):
+            for month in flush.months_of(LearnerMonth.__table__, user_id=obj.id):
+                yield month, None, None
+    elif isinstance(obj, Hospital):
+        if _changed(obj, "tier") or _changed(obj, "province_code"):
+            # The requirement its people are held to may change.
+            users = User.__table__.c
+            for user_id in flush.connection.scalars(
+                sa.select(users.id).where(users.hospital_id == obj.id)
+            ):
+                yield None, user_id, 0
     elif isinstance(obj, RuleSetVariant):
         yield None, 0, 0  # who met which year may change for everyone
 
 
 def _mark_changes(session, flush_context):
-    connection = session.connection()
+    flush = _Flush(session.connection())
+    now = utcnow()
     marks = set()
-    for obj in list(session.new) + list(session.dirty):
-        marks.update(marks_of(obj, connection))
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        marks.update(marks_of(obj, flush, now))
     if marks:
-        write_marks(connection, marks)
+        write_marks(flush.connection, marks)
 
 
 def write_marks(connection, marks):

@@ -30,7 +30,6 @@ from courses.sessions.models import (
 )
 from courses.sessions.states import OutcomeRole, PresenceSource, SessionState
 from lms.accounts.models import User
-from lms.accounts.roles import Role
 from lms.db import begin_write_transaction, db, utcnow
 from lms.reports.models import (
     CourseMonth,
@@ -61,6 +60,7 @@ MONTH_TABLES = (
 #: People whose transcripts one query batch loads.
 LEARNER_BATCH = 2000
 HUNDREDTH = Decimal("0.01")
+ZERO_HOURS = Decimal("0.00")
 #: The advisory lock refreshes take turns on (PostgreSQL).
 REFRESH_LOCK = 15_000_001
 
@@ -131,20 +131,34 @@ class _Cells:
         self.learners = set()
 
 
-def refresh_month(month, *, course_hours=None):
-    """Recompute every summary row of ``month`` from the raw rows (flushes)."""
+def refresh_month(month, *, commit, course_hours=None):
+    """Recompute every summary row of ``month`` from the raw rows: read them,
+    end the reading transaction (``commit``), then replace the month's rows in
+    a transaction of their own (the write lock is held only to write)."""
+    cells = _read_month(month, {} if course_hours is None else course_hours)
+    commit()
     _lock_month()
+    _write_month(month, cells)
+
+
+def _course_hours(hours_of):
+    """Fill ``hours_of`` with every course's class hours (once per refresh)."""
+    if not hours_of:
+        for course in db.session.scalars(
+            sa.select(Course).options(sa.orm.selectinload(Course.lectures))
+        ):
+            hours_of[course.id] = Decimal(str(class_hours(course))).quantize(HUNDREDTH)
+    return hours_of
+
+
+def _read_month(month, hours_of):
     lo, hi = month_bounds(month)
     day_lo, day_hi = date_bounds(month)
     cells = _Cells()
     specialty = dict(db.session.execute(sa.select(Course.id, Course.specialty)).all())
-    hours_of = course_hours if course_hours is not None else {}
 
     def hours(course_id):
-        if course_id not in hours_of:
-            course = db.session.get(Course, course_id)
-            hours_of[course_id] = Decimal(str(class_hours(course))).quantize(HUNDREDTH)
-        return hours_of[course_id]
+        return _course_hours(hours_of).get(course_id, ZERO_HOURS)
 
     # Enrolments and completions, by hospital, course and profession.
     for column, field in (
@@ -282,7 +296,7 @@ def refresh_month(month, *, course_hours=None):
         row["lecturer_quality"] += lecturer or 0
         row["relevance"] += relevance or 0
 
-    _write_month(month, cells)
+    return cells
 
 
 def _add_sessions(cells, sessions, specialty):
@@ -447,13 +461,17 @@ def _insert(model, rows, batch=5000):
 # --- learners' years -----------------------------------------------------------------
 
 
-def refresh_learner_years(pairs):
+def refresh_learner_years(pairs, *, commit):
     """Recompute the transcripts' verdicts of ``(user id, year)`` pairs (user 0:
-    every learner; year 0: every year with ledger lines); returns how many."""
+    every learner; year 0: every year with ledger lines), a batch of people per
+    transaction; returns how many rows were written."""
     wanted = defaultdict(set)  # year -> user ids (None: everyone)
-    all_years = sorted(set(db.session.scalars(sa.select(CreditAward.year).distinct())))
+    years = set()
+    if any(year == 0 for _, year in pairs):
+        years = set(db.session.scalars(sa.select(CreditAward.year).distinct()))
+        years |= set(db.session.scalars(sa.select(LearnerYear.year).distinct()))
     for user_id, year in pairs:
-        for y in all_years if year == 0 else [year]:
+        for y in sorted(years) if year == 0 else [year]:
             if user_id == 0:
                 wanted[y] = None
             elif wanted.get(y, set()) is not None:
@@ -461,35 +479,45 @@ def refresh_learner_years(pairs):
     count = 0
     for year, user_ids in sorted(wanted.items()):
         if user_ids is None:
-            db.session.execute(sa.delete(LearnerYear).where(LearnerYear.year == year))
+            # Everyone with lines that year, and everyone with a row of it.
             user_ids = set(
                 db.session.scalars(
                     sa.select(CreditAward.user_id)
                     .where(CreditAward.year == year)
                     .distinct()
                 )
-            )
-        else:
-            db.session.execute(
-                sa.delete(LearnerYear).where(
-                    LearnerYear.year == year, LearnerYear.user_id.in_(user_ids)
+            ) | set(
+                db.session.scalars(
+                    sa.select(LearnerYear.user_id).where(LearnerYear.year == year)
                 )
             )
         ordered = sorted(user_ids)
         for start in range(0, len(ordered), LEARNER_BATCH):
-            count += _write_learner_years(year, ordered[start : start + LEARNER_BATCH])
-    db.session.flush()
+            batch = ordered[start : start + LEARNER_BATCH]
+            rows = _learner_year_rows(year, batch)
+            commit()
+            _lock_month()
+            db.session.execute(
+                sa.delete(LearnerYear).where(
+                    LearnerYear.year == year, LearnerYear.user_id.in_(batch)
+                )
+            )
+            _insert(LearnerYear, rows)
+            commit()
+            count += len(rows)
     return count
 
 
-def _write_learner_years(year, user_ids):
+def _learner_year_rows(year, user_ids):
+    """The rows of people with ledger lines in ``year`` (whatever their role now:
+    compliance reads only the learners among them)."""
     people = db.session.scalars(
         sa.select(User)
-        .where(User.id.in_(user_ids), User.role == Role.LEARNER)
+        .where(User.id.in_(user_ids))
         .options(sa.orm.selectinload(User.hospital))
     ).all()
     transcripts = get_transcripts(people, year)
-    rows = [
+    return [
         {
             "user_id": person.id,
             "year": year,
@@ -499,42 +527,54 @@ def _write_learner_years(year, user_ids):
         for person in people
         if transcripts[person.id].lines
     ]
-    _insert(LearnerYear, rows)
-    return len(rows)
 
 
 # --- the jobs ------------------------------------------------------------------------
 
 
-def refresh_pending(now=None, *, commit=None):
-    """Recompute what the stale marks name, and the current and previous month;
-    delete exactly the marks read (a mark written meanwhile waits for the next
-    run). Commits after each month (``commit``, the session's by default)."""
-    commit = commit or db.session.commit
-    now = now or utcnow()
-    if last_refresh() is None:  # never built (a new install, or just migrated)
-        return rebuild(now=now, commit=commit)
-    started = time.perf_counter()
-    marks = db.session.execute(
+def _read_marks():
+    return db.session.execute(
         sa.select(StaleMark.id, StaleMark.month, StaleMark.user_id, StaleMark.year)
     ).all()
-    current = month_of(now)
-    months = {current, previous_month(current)}
-    months.update(m.month for m in marks if m.month is not None)
-    pairs = {(m.user_id, m.year) for m in marks if m.month is None}
-    db.session.rollback()  # each month is a transaction of its own
-    hours = {}
-    for month in sorted(months):
-        refresh_month(month, course_hours=hours)
-        commit()
-    begin_write_transaction()
-    count = refresh_learner_years(pairs)
+
+
+def _delete_marks(marks, commit):
     ids = [m.id for m in marks]
+    _lock_month()
     for start in range(0, len(ids), 5000):
         db.session.execute(
             sa.delete(StaleMark).where(StaleMark.id.in_(ids[start : start + 5000]))
         )
+    commit()
+
+
+def refresh_pending(now=None, *, commit=None):
+    """Recompute what the stale marks name, and every month since the month
+    before the previous refresh (changes that count in the month they happen
+    leave no mark); delete exactly the marks read, a mark written meanwhile
+    waits for the next run. Each month is a transaction of its own (``commit``,
+    the session's by default)."""
+    commit = commit or db.session.commit
+    now = now or utcnow()
+    log = last_refresh()
+    if log is None:  # never built (a new install, or just migrated)
+        return rebuild(now=now, commit=commit)
+    started = time.perf_counter()
+    marks = _read_marks()
+    current = month_of(now)
+    since = min(previous_month(month_of(log.refreshed_dt)), previous_month(current))
+    months = set(months_between(since, current))
+    months.update(m.month for m in marks if m.month is not None)
+    pairs = {(m.user_id, m.year) for m in marks if m.month is None}
+    commit()
+    hours = {}
+    for month in sorted(months):
+        refresh_month(month, commit=commit, course_hours=hours)
+        commit()
+    count = refresh_learner_years(pairs, commit=commit)
+    _delete_marks(marks, commit)
     seconds = time.perf_counter() - started
+    _lock_month()
     _log_refresh(now, len(months), seconds)
     commit()
     return RefreshResult(tuple(sorted(months)), count, seconds)
@@ -542,23 +582,26 @@ def refresh_pending(now=None, *, commit=None):
 
 def rebuild(first=None, last=None, *, now=None, commit=None, progress=None):
     """Recompute every month from ``first`` to ``last`` (default: every month
-    with raw rows up to now) and every learner's years, from the raw rows."""
+    with raw rows up to now) and every learner's years, from the raw rows; the
+    stale marks read first are then done with."""
     commit = commit or db.session.commit
     now = now or utcnow()
     started = time.perf_counter()
+    marks = _read_marks() if first is None and last is None else []
     first = first or _first_month(now)
     last = last or month_of(now)
     months = months_between(first, last) if first <= last else []
-    db.session.rollback()
+    commit()
     hours = {}
     for month in months:
-        refresh_month(month, course_hours=hours)
+        refresh_month(month, commit=commit, course_hours=hours)
         commit()
         if progress:
             progress(month)
-    begin_write_transaction()
-    count = refresh_learner_years({(0, 0)})
+    count = refresh_learner_years({(0, 0)}, commit=commit)
+    _delete_marks(marks, commit)
     seconds = time.perf_counter() - started
+    _lock_month()
     _log_refresh(now, len(months), seconds)
     commit()
     return RefreshResult(tuple(months), count, seconds)

@@ -42,7 +42,7 @@ def network(db, create_hospital, create_user, create_course):
 
 
 def test_reach_counts_the_hospitals_of_each_tier_with_any_activity(network):
-    busy, quiet, county, *_, scope = network
+    _busy, _quiet, _county, *_, scope = network
     reach = {r.tier: r for r in queries.reach(JUNE, scope)}
     assert (reach["township"].hospitals, reach["township"].reached) == (2, 1)
     assert reach["township"].share == 0.5
@@ -73,7 +73,7 @@ def test_topics_split_person_times_by_specialty_and_profession(network):
 
 
 def test_a_course_and_its_lecturer_show_their_evaluations_and_reach(network):
-    busy, quiet, county, lecturer, course, _ = network
+    _busy, _quiet, _county, lecturer, course, _ = network
     [row] = queries.evaluations_by_course(JUNE, course_ids=(course.id,))
     assert (row.enrolments, row.completions, row.evaluations) == (2, 1, 1)
     assert 1 <= row.course_quality <= 5

@@ -23,7 +23,7 @@ NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
 
 
 def rows_of(db, model, hospital_ids):
-    columns = [c for c in model.__table__.c]
+    columns = list(model.__table__.c)
     return sorted(
         tuple(row)
         for row in db.session.execute(
