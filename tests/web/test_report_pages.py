@@ -258,3 +258,29 @@ def test_silent_sites_and_township_reach_are_on_the_dashboard(
     assert "Township reach" in page
     reach = page[page.index('id="reach-by-tier"') :]
     assert re.search(r'<tr data-key="township">', reach)
+
+
+def test_a_range_of_months_is_reported_and_downloaded_as_asked(client, office, network):
+    page = client.get("/reports/?start=2026-05&end=2026-07").get_data(as_text=True)
+    assert "2026-05 – 2026-07" in page
+    months = page[page.index('id="by-month"') :]
+    months = months[: months.index("</table>")]
+    assert re.findall(r'<tr data-key="([\d-]+)"', months) == [
+        "2026-05",
+        "2026-06",
+        "2026-07",
+    ]
+    # Compliance is a calendar year's: not given over months of two years.
+    assert "for one calendar year only" not in page
+    across = client.get("/reports/?start=2025-11&end=2026-02").get_data(as_text=True)
+    assert "for one calendar year only" in across
+    # The downloads and the provinces' links keep the range.
+    assert "/reports/export.csv?start=2026-05&amp;end=2026-07&amp;by=tier" in page
+    assert "province=51&amp;start=2026-05&amp;end=2026-07" in page
+    response = client.get("/reports/export.csv?by=month&start=2026-05&end=2026-07")
+    assert (
+        'filename="network-by-month-2026-05-to-2026-07.csv"'
+        in response.headers["Content-Disposition"]
+    )
+    _, rows, _ = read_csv(response)
+    assert [r[0] for r in rows] == ["2026-05", "2026-06", "2026-07"]
