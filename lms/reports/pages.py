@@ -110,9 +110,9 @@ def requested_period():
     try:
         period = parse_period(year, start, end, today=today)
     except PeriodError as error:
-        return PeriodChoice(
-            None, period_error_message(error), None, start or "", end or "", years
-        )
+        # Given back to the form as typed (cut short: it is only an echo).
+        start, end = (start or "")[:20], (end or "")[:20]
+        return PeriodChoice(None, period_error_message(error), None, start, end, years)
     whole_year = period.first % 100 == 1 and period.last % 100 == 12 and period.year
     if whole_year and not (start or end):
         return PeriodChoice(period, None, period.year, "", "", years)
