@@ -1,5 +1,7 @@
 """Pure rules of the network reports: the network's months, the periods a
-report covers, and how figures add up (no Flask, no SQL).
+report covers, and how figures add up.
+
+No I/O, no Flask, no SQLAlchemy: plain values in, plain values out.
 
 A month is the integer YYYYMM of the network's own calendar: Beijing time, a
 fixed UTC+8 (China keeps no daylight saving), so a course completed at 07:30 on
