@@ -118,8 +118,9 @@ def parse_period(year=None, start=None, end=None, *, today):
     if year not in (None, "") and (start or end):
         raise PeriodError("Give a year, or a start and end month, not both.")
     if start or end:
-        first = _parse_month(start or end, "start")
-        last = _parse_month(end or start, "end")
+        first = _parse_month(start, "start") if start else None
+        last = _parse_month(end, "end") if end else first
+        first = first or last
         if last < first:
             raise PeriodError("The end month is before the start month.")
         if len(months_between(first, last)) > MAX_MONTHS:
