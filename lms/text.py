@@ -3,7 +3,8 @@
 No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 
 Text arrives from forms, the API and CSV imports. Control characters (NUL makes
-PostgreSQL refuse the row), bidirectional overrides (which make "‮fdp.exe" read as
+PostgreSQL refuse the row), noncharacters (U+FFFE: XML refuses them),
+bidirectional overrides (which make "‮fdp.exe" read as
 "exe.pdf") and lone surrogates are removed; text that holds nothing visible once
 zero-width characters and spaces are set aside is refused. Everything is stored
 in Unicode NFC, so the same name typed on two keyboards compares equal.
@@ -18,9 +19,13 @@ _CONTROLS = "\x00-\x1f\x7f-\x9f"
 _BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 #: Lone UTF-16 surrogates: a JSON "\\ud800" decodes to one; no database stores it.
 _SURROGATES = "\ud800-\udfff"
-_REMOVED_SINGLE_LINE = re.compile(f"[{_CONTROLS}{_BIDI_CONTROLS}{_SURROGATES}]")
+#: Noncharacters: no text holds them, and XML (an Excel export) refuses them.
+_NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff"
+_REMOVED_SINGLE_LINE = re.compile(
+    f"[{_CONTROLS}{_BIDI_CONTROLS}{_SURROGATES}{_NONCHARACTERS}]"
+)
 _REMOVED_MULTI_LINE = re.compile(
-    f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_CONTROLS}{_SURROGATES}]"
+    f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_CONTROLS}{_SURROGATES}{_NONCHARACTERS}]"
 )
 #: Unicode categories that draw nothing on their own: spaces and separators,
 #: controls, format characters (zero-width, bidi marks, tag characters,

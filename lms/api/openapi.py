@@ -283,6 +283,15 @@ def api_route_factory(bp):
                     _require_role(roles)
                 kwargs = dict(path)
                 if query is not None:
+                    repeated = sorted(
+                        k for k in request.args if len(request.args.getlist(k)) > 1
+                    )
+                    if repeated:
+                        raise Invalid(
+                            400,
+                            f"{repeated[0]}: give it once.",
+                            f"invalid_{repeated[0]}",
+                        )
                     kwargs["query"] = parse(query, request.args.to_dict(), 400)
                 if headers is not None:
                     sent = {

@@ -129,7 +129,7 @@ def parse_period(year=None, start=None, end=None, *, today):
     if year in (None, ""):
         return Period(today.year * 100 + 1, today.year * 100 + 12)
     text = str(year).strip()
-    if not text.isdigit() or len(text) != 4:
+    if not re.fullmatch(r"[0-9]{4}", text):
         raise PeriodError("The year must be four digits, such as 2026.")
     number = int(text)
     if not FIRST_YEAR <= number <= LAST_YEAR:

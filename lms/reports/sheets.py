@@ -4,6 +4,7 @@ UTF-8 Chinese) and Excel workbooks (openpyxl)."""
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -133,6 +134,11 @@ def write_csv(header, rows):
     return buffer.getvalue()
 
 
+#: What an XML document may not hold (the workbook is XML): a name stored
+#: before text was cleaned of them would fail the whole export.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def write_xlsx(header, rows, title):
     """A workbook of one sheet: text cells stay text (a name starting with "="
     is no formula), numbers stay numbers, shares are formatted as percentages."""
@@ -145,6 +151,8 @@ def write_xlsx(header, rows, title):
     for values in rows:
         sheet.append([None] * len(values))
         for cell, value in zip(sheet[sheet.max_row], values, strict=True):
+            if isinstance(value, str):
+                value = _XML_UNSAFE.sub("", value)  # rows stored before cleaning
             cell.value = float(value) if isinstance(value, Decimal) else value
             if isinstance(value, str):
                 cell.data_type = "s"

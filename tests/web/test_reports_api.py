@@ -429,3 +429,17 @@ def test_a_lecturer_argument_is_an_id(client, network, api_token, lecturer):
     )
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_lecturer"
+
+
+def test_an_argument_given_twice_is_refused_not_picked(client, api_token, create_user):
+    from lms.accounts.roles import Role
+
+    office = api_token(create_user(role=Role.ADMINISTRATOR))
+    for query in (
+        "year=2025&year=2026",
+        "by=tier&by=hospital",
+        "province=51&province=52",
+    ):
+        response = client.get(f"/api/v1/reports/network?{query}", headers=office)
+        assert response.status_code == 400, query
+        assert "give it once" in response.json["error"]["message"]

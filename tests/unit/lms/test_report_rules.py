@@ -88,6 +88,8 @@ def test_periods_parse(args, period, year):
         ({"year": "99999999999999999999"}, "four digits"),
         ({"year": "1999"}, "between"),
         ({"year": "-202"}, "four digits"),
+        ({"year": "²⁰²⁶"}, "four digits"),  # isdigit() says yes, int() says no
+        ({"year": "202²"}, "four digits"),
         ({"start": "2026-13"}, "YYYY-MM"),
         ({"start": "2026-00"}, "YYYY-MM"),
         ({"start": "26-03"}, "start month must"),

@@ -51,3 +51,18 @@ def test_a_figure_is_shown_sorted_and_downloaded(key, figures, shown, sort, plai
     assert shown_value(column, figures) == shown
     assert sort_value(column, figures) == sort
     assert plain_value(column, figures) == plain
+
+
+def test_a_name_stored_before_cleaning_does_not_break_the_workbook():
+    """A noncharacter or control in a stored name (U+FFFE was accepted once)
+    is left out of the Excel cell instead of failing the whole export."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from lms.reports.sheets import write_xlsx
+
+    data = write_xlsx(["名称", "人次"], [["县\ufffe医院\x0b", Decimal("3")]], "表")
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["A2"].value == "县医院"
+    assert sheet["B2"].value == 3

@@ -18,6 +18,8 @@ CLEANED = [
     ("embedding removed", "\u202aA\u202cB", {}, "AB"),
     ("isolates removed", "\u2066A\u2067B\u2068C\u2069", {}, "ABC"),
     ("lone surrogate removed", "A\ud800B", {}, "AB"),
+    ("noncharacters removed (XML refuses them)", "A\ufffeB\uffffC\ufdd0", {}, "ABC"),
+    ("multi-line drops noncharacters", "a\ufffe\nb", {"multiline": True}, "a\nb"),
     ("NFC: e + combining acute", "Jose\u0301", {}, "José"),
     ("zero-width joiner inside kept", "👩\u200d⚕️ 医生", {}, "👩\u200d⚕️ 医生"),
     ("left-to-right mark kept", "A\u200eB", {}, "A\u200eB"),
