@@ -33,6 +33,7 @@ from lms.audit.models import AuditEntry
 from lms.hospitals.models import Hospital
 from lms.notifications.models import Notification
 from lms.reports.models import (
+    CourseHospitalMonth,
     CourseMonth,
     HospitalMonth,
     HospitalMonthCredits,
@@ -46,6 +47,7 @@ from lms.workers.models import WorkerHeartbeat
 from media_pipeline.models import MediaUpload, TranscodeJob
 
 __all__ = [
+    "CourseHospitalMonth",
     "ApiToken",
     "AuditEntry",
     "CalendarFeed",

@@ -27,8 +27,6 @@ class HospitalMonth(db.Model):
     #: Distinct learners active here this month (not additive across cells).
     learners: Mapped[int] = mapped_column(default=0)
     completions: Mapped[int] = mapped_column(default=0)
-    #: Class hours of the recorded courses completed (per completion).
-    completion_hours: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=0)
     #: Sessions held at this venue, and their scheduled class hours.
     sessions_held: Mapped[int] = mapped_column(default=0)
     session_hours: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=0)
@@ -87,6 +85,27 @@ class CourseMonth(db.Model):
     course_quality: Mapped[int] = mapped_column(default=0)
     lecturer_quality: Mapped[int] = mapped_column(default=0)
     relevance: Mapped[int] = mapped_column(default=0)
+
+
+class CourseHospitalMonth(db.Model):
+    """A course's enrolments and completions at a hospital in a month: which
+    courses a hospital's staff completed (each course's class hours are
+    delivered once however many completed it) and where a lecturer's courses
+    reached."""
+
+    __tablename__ = "rpt_course_hospital_month"
+
+    course_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("courses.id"), primary_key=True
+    )
+    hospital_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("hospitals.id"), primary_key=True, index=True
+    )
+    month: Mapped[int] = mapped_column(primary_key=True, index=True)
+    enrolments: Mapped[int] = mapped_column(default=0)
+    completions: Mapped[int] = mapped_column(default=0)
+    #: The course's class hours when the month was last recomputed.
+    class_hours: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2), default=0)
 
 
 class LearnerMonth(db.Model):

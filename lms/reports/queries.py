@@ -23,6 +23,7 @@ from lms.db import db
 from lms.hospitals.models import Hospital
 from lms.hospitals.network import PROVINCES_BY_CODE, Tier
 from lms.reports.models import (
+    CourseHospitalMonth,
     CourseMonth,
     HospitalMonth,
     HospitalMonthCredits,
@@ -41,11 +42,11 @@ from lms.reports.rules import (
 from lms.reports.summaries import last_refresh, session_hours, sessions_starting
 
 _H = Hospital.__table__.c
+ZERO_HOURS = Decimal("0.00")
 _ADDITIVE_COLUMNS = (
     "enrolments",
     "attendances",
     "completions",
-    "completion_hours",
     "sessions_held",
     "session_hours",
     "rooms_connected",
@@ -110,8 +111,21 @@ def _key_column(by, month_column):
     }[by]
 
 
-def network_report(period, by, scope=Scope()):
-    """Figures of ``period`` grouped ``by`` tier, province, hospital or month."""
+def network_reports(period, groupings, scope=Scope()):
+    """``{by: Report}`` of ``period`` for several groupings (a page's tables):
+    the totals that are counted again, not summed, are counted once."""
+    reports, totals = {}, None
+    for by in groupings:
+        report = network_report(period, by, scope, totals=totals)
+        totals = totals or report.totals
+        reports[by] = report
+    return reports
+
+
+def network_report(period, by, scope=Scope(), *, totals=None):
+    """Figures of ``period`` grouped ``by`` tier, province, hospital or month
+    (``totals``: of another grouping of the same period and scope, to reuse its
+    distinct counts)."""
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}")
     in_scope = scope.hospitals()
@@ -142,6 +156,7 @@ def network_report(period, by, scope=Scope()):
         credits[_row_key(by, k)][category] = Decimal(total or 0)
 
     learners = _learners(period, by, scope)
+    course_hours = _course_hours(period, by, in_scope)
     has_staff = by != "month" and period.year is not None
     staff = _staff(period.year, by, in_scope) if has_staff else {}
 
@@ -151,18 +166,60 @@ def network_report(period, by, scope=Scope()):
         figures = Figures(
             **values.get(k, {}),
             learners=learners.get(k, 0),
+            course_hours=course_hours.get(k, ZERO_HOURS),
             credits_by_category=_clean(credits.get(k, {})),
             staff=done[0],
             staff_met=done[1],
         )
         rows.append(Row(k, name_zh, name_en, figures, tier, province))
-    totals = sum_figures(r.figures for r in rows)
-    totals = replace(totals, learners=_learners(period, None, scope))
-    if period.year and by == "month":
-        staff = _staff(period.year, None, in_scope)
-        totals = replace(totals, staff=staff[0], staff_met=staff[1])
+    summed = sum_figures(r.figures for r in rows)
+    if totals is None:
+        staff = (
+            _staff(period.year, None, in_scope)
+            if period.year is not None
+            else (None, None)
+        )
+        totals = replace(
+            summed,
+            learners=_learners(period, None, scope),
+            course_hours=_course_hours(period, None, in_scope),
+            staff=staff[0],
+            staff_met=staff[1],
+        )
+    else:  # another grouping's: the distinct counts are the same
+        totals = replace(
+            summed,
+            learners=totals.learners,
+            course_hours=totals.course_hours,
+            staff=totals.staff,
+            staff_met=totals.staff_met,
+        )
     log = last_refresh()
     return Report(period, by, tuple(rows), totals, log.refreshed_dt if log else None)
+
+
+def _course_hours(period, by, in_scope):
+    """Class hours of the distinct courses completed, per key (or in all when
+    ``by`` is None): a course completed at two hospitals counts at each, once
+    in their sum."""
+    ch = CourseHospitalMonth.__table__.c
+    where = (
+        ch.month.between(period.first, period.last),
+        ch.hospital_id.in_(in_scope),
+        ch.completions > 0,
+    )
+    hours = sa.func.max(ch.class_hours)
+    if by is None:
+        query = sa.select(ch.course_id, hours).where(*where).group_by(ch.course_id)
+        return sum((Decimal(h) for _, h in db.session.execute(query)), ZERO_HOURS)
+    key = _key_column(by, ch.month)
+    query = sa.select(key, hours).where(*where).group_by(key, ch.course_id)
+    if by != "month":
+        query = query.join(Hospital.__table__, _H.id == ch.hospital_id)
+    totals = defaultdict(lambda: ZERO_HOURS)
+    for k, h in db.session.execute(query):
+        totals[_row_key(by, k)] += Decimal(h)
+    return totals
 
 
 def _text(key):
@@ -175,7 +232,7 @@ def _row_key(by, key):
 
 
 def _number(name, value):
-    if name in ("completion_hours", "session_hours"):
+    if name == "session_hours":
         return Decimal(value or 0)
     return int(value or 0)
 
@@ -613,13 +670,13 @@ def lecturer_workload(period, lecturer_ids=None):
             hospitals_of_session[session_id].add(hospital_id)
     hospitals_of_course = defaultdict(set)
     if all_courses:
+        ch = CourseHospitalMonth.__table__.c
         for course_id, hospital_id in db.session.execute(
-            sa.select(Enrolment.course_id, Enrolment.hospital_id)
+            sa.select(ch.course_id, ch.hospital_id)
             .where(
-                Enrolment.course_id.in_(all_courses),
-                Enrolment.enrolled_dt >= lo,
-                Enrolment.enrolled_dt < hi,
-                Enrolment.hospital_id.is_not(None),
+                ch.course_id.in_(all_courses),
+                ch.month.between(period.first, period.last),
+                ch.enrolments > 0,
             )
             .distinct()
         ):
@@ -684,17 +741,22 @@ class HomeFigures:
 def home_figures():
     """The network's headline numbers over all time, from the summary tables."""
     m = HospitalMonth.__table__.c
-    held, session_hours_, completion_hours, enrolments, attendances = (
-        db.session.execute(
-            sa.select(
-                sa.func.sum(m.sessions_held),
-                sa.func.sum(m.session_hours),
-                sa.func.sum(m.completion_hours),
-                sa.func.sum(m.enrolments),
-                sa.func.sum(m.attendances),
-            )
-        ).one()
+    held, session_hours_, enrolments, attendances = db.session.execute(
+        sa.select(
+            sa.func.sum(m.sessions_held),
+            sa.func.sum(m.session_hours),
+            sa.func.sum(m.enrolments),
+            sa.func.sum(m.attendances),
+        )
+    ).one()
+    ch = CourseHospitalMonth.__table__.c
+    completed = (
+        sa.select(ch.course_id, sa.func.max(ch.class_hours).label("hours"))
+        .where(ch.completions > 0)
+        .group_by(ch.course_id)
+        .subquery()
     )
+    course_hours = db.session.scalar(sa.select(sa.func.sum(completed.c.hours)))
     by_tier = dict(
         db.session.execute(
             sa.select(_H.tier, sa.func.count())
@@ -716,8 +778,7 @@ def home_figures():
         hospitals_by_tier={_text(k): v for k, v in by_tier.items()},
         provinces=provinces or 0,
         sessions_held=int(held or 0),
-        class_hours_delivered=Decimal(session_hours_ or 0)
-        + Decimal(completion_hours or 0),
+        class_hours_delivered=Decimal(session_hours_ or 0) + Decimal(course_hours or 0),
         person_times=int(enrolments or 0) + int(attendances or 0),
         learners=learners or 0,
     )

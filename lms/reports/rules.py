@@ -148,14 +148,17 @@ def _parse_month(text, name):
 @dataclass(frozen=True)
 class Figures:
     """A report's figures for one row (or the totals). Every field adds up
-    across rows except ``learners`` (distinct people) and ``compliance`` (a
-    share), which are counted again for the totals."""
+    across rows except ``learners`` (distinct people), ``course_hours`` (distinct
+    courses) and ``compliance`` (a share), which are counted again for the
+    totals."""
 
     enrolments: int = 0
     attendances: int = 0
     learners: int = 0
     completions: int = 0
-    completion_hours: Decimal = ZERO
+    #: Class hours of the recorded courses completed, each course once however
+    #: many completed it (not additive: two hospitals may complete one course).
+    course_hours: Decimal = ZERO
     sessions_held: int = 0
     session_hours: Decimal = ZERO
     rooms_connected: int = 0
@@ -175,7 +178,7 @@ class Figures:
     @property
     def class_hours_delivered(self):
         """Class hours of recorded courses completed plus those of sessions held."""
-        return self.completion_hours + self.session_hours
+        return self.course_hours + self.session_hours
 
     @property
     def class_hours_watched(self):
@@ -207,13 +210,14 @@ class Figures:
 ADDITIVE = tuple(
     f.name
     for f in fields(Figures)
-    if f.name not in ("learners", "credits_by_category", "staff", "staff_met")
+    if f.name
+    not in ("learners", "course_hours", "credits_by_category", "staff", "staff_met")
 )
 
 
 def add_figures(a, b):
-    """``a + b`` for the additive fields; ``learners`` and the staff counts add
-    too (right for disjoint people, e.g. one hospital's months are not)."""
+    """``a + b`` for the additive fields; ``learners``, ``course_hours`` and the
+    staff counts add too (right only when the rows share no people or courses)."""
     merged = dict(a.credits_by_category)
     for category, credits in b.credits_by_category.items():
         merged[category] = merged.get(category, ZERO) + credits
@@ -230,6 +234,7 @@ def add_figures(a, b):
         a,
         **values,
         learners=a.learners + b.learners,
+        course_hours=a.course_hours + b.course_hours,
         credits_by_category=merged,
         staff=staff,
         staff_met=staff_met,

@@ -32,6 +32,7 @@ from courses.sessions.states import OutcomeRole, PresenceSource, SessionState
 from lms.accounts.models import User
 from lms.db import begin_write_transaction, db, utcnow
 from lms.reports.models import (
+    CourseHospitalMonth,
     CourseMonth,
     HospitalMonth,
     HospitalMonthCredits,
@@ -52,6 +53,7 @@ from lms.reports.rules import (
 
 MONTH_TABLES = (
     HospitalMonth,
+    CourseHospitalMonth,
     HospitalMonthCredits,
     TopicMonth,
     CourseMonth,
@@ -128,6 +130,8 @@ class _Cells:
         self.credits = defaultdict(Decimal)
         self.topic = defaultdict(lambda: defaultdict(int))
         self.course = defaultdict(lambda: defaultdict(int))
+        self.course_hospital = defaultdict(lambda: defaultdict(int))
+        self.hours = {}
         self.learners = set()
 
 
@@ -181,8 +185,8 @@ def _read_month(month, hours_of):
             topic = (hospital_id, specialty.get(course_id, ""), profession.value)
             cells.topic[topic][field] += n
             cells.course[course_id][field] += n
-            if field == "completions":
-                cells.hospital[hospital_id]["completion_hours"] += hours(course_id) * n
+            cells.course_hospital[(course_id, hospital_id)][field] += n
+            cells.hours[course_id] = hours(course_id)
         cells.learners.update(
             map(
                 tuple,
@@ -399,7 +403,6 @@ def _write_month(month, cells):
                 "attendances": row["attendances"],
                 "learners": learners_at[hospital_id],
                 "completions": row["completions"],
-                "completion_hours": Decimal(row["completion_hours"]),
                 "sessions_held": row["sessions_held"],
                 "session_hours": Decimal(row["session_hours"]),
                 "rooms_connected": row["rooms_connected"],
@@ -444,6 +447,20 @@ def _write_month(month, cells):
                 "relevance": row["relevance"],
             }
             for course_id, row in cells.course.items()
+        ],
+    )
+    _insert(
+        CourseHospitalMonth,
+        [
+            {
+                "course_id": course_id,
+                "hospital_id": hospital_id,
+                "month": month,
+                "enrolments": row["enrolments"],
+                "completions": row["completions"],
+                "class_hours": cells.hours[course_id],
+            }
+            for (course_id, hospital_id), row in cells.course_hospital.items()
         ],
     )
     _insert(

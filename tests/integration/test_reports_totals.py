@@ -13,7 +13,8 @@ from bench.network_data import generate
 from bench.reports import migrated
 from certificates.models import Attendance, Certificate, CreditAward
 from certificates.rules import Source
-from courses.models import Enrolment, PlaySession
+from courses.models import Course, Enrolment, PlaySession
+from courses.queries import class_hours
 from courses.sessions.models import (
     Presence,
     ScheduledSession,
@@ -126,7 +127,26 @@ def raw_figures(period):
             Presence.hospital_id.is_not(None),
         )
     )
+    completed = db.session.scalars(
+        sa.select(Enrolment.course_id)
+        .where(
+            Enrolment.completed_dt >= lo,
+            Enrolment.completed_dt < hi,
+            Enrolment.hospital_id.is_not(None),
+        )
+        .distinct()
+    ).all()
+    course_hours = sum(
+        (
+            Decimal(str(class_hours(db.session.get(Course, c)))).quantize(
+                Decimal("0.01")
+            )
+            for c in completed
+        ),
+        Decimal("0.00"),
+    )
     return {
+        "course_hours": course_hours,
         "enrolments": count(
             Enrolment,
             Enrolment.enrolled_dt >= lo,
@@ -187,6 +207,10 @@ def test_totals_are_the_sum_of_the_rows_and_the_raw_counts(network, by, period):
     ):
         assert getattr(totals, name) == raw[name], name
     assert totals.credits_by_category == raw["credits_by_category"]
+    # Each course's class hours once, however many completed it where.
+    assert totals.course_hours == raw["course_hours"] > 0
+    assert max(r.course_hours for r in rows) <= totals.course_hours
+    assert totals.course_hours <= sum(r.course_hours for r in rows)
     # Seconds are rounded per hospital and month: within half a second a cell.
     cells = len(rows) if by == "hospital" else 600
     assert abs(totals.watched_seconds - raw["watched_seconds"]) <= cells

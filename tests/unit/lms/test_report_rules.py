@@ -122,7 +122,7 @@ def test_figures_add_up_field_by_field():
         attendances=2,
         learners=4,
         completions=1,
-        completion_hours=Decimal("1.50"),
+        course_hours=Decimal("1.50"),
         watched_seconds=7200,
         credits_by_category={"I": Decimal("1.0")},
         staff=10,
