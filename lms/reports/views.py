@@ -19,7 +19,13 @@ from lms.hospitals.network import PROVINCES_BY_CODE, Tier
 from lms.i18n import current_language
 from lms.labels import tier_label
 from lms.reports import sheets
-from lms.reports.queries import Scope, inactive_sites, network_report, reach
+from lms.reports.queries import (
+    Scope,
+    inactive_sites,
+    network_report,
+    network_reports,
+    reach,
+)
 from lms.reports.rules import (
     NETWORK_TZ,
     PeriodError,
@@ -107,9 +113,8 @@ def network():
     except BadRequest as error:
         return _problem(args, str(error))
     language = current_language()
-    by_tier = network_report(period, "tier")
-    by_province = network_report(period, "province")
-    by_month = network_report(period, "month")
+    groupings = ("tier", "province", "month")
+    by_tier, by_province, by_month = network_reports(period, groupings).values()
     tiers_reached = reach(period)
     by_hospital = (
         network_report(period, "hospital", Scope(province_code=province))
