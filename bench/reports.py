@@ -87,8 +87,8 @@ def prepare(args, instance):
     from bench.network_data import generate
 
     if args.url:
-        print(f"network: the database at {args.url}")
-        return make_app(args.url, instance), None, None, 0.0
+        print(f"network: the database at {args.url} (migrated to the head)")
+        return migrated(args.url, instance)[0], None, None, 0.0
     if args.db == "postgresql":
         from tests import services
 
@@ -208,6 +208,16 @@ def report_calls(now):
                         lambda f=function, p=period, e=extra: f(p, *e),
                     )
                 )
+    if hasattr(queries, "network_reports"):  # the dashboard's tables together
+        for label, period in periods.items():
+            calls.append(
+                (
+                    f"network_reports {label} tier+province+month",
+                    lambda p=period: queries.network_reports(
+                        p, ("tier", "province", "month")
+                    ),
+                )
+            )
     if hasattr(queries, "inactive_sites"):
         calls.append(("inactive_sites 90 days", lambda: queries.inactive_sites(now)))
     if hasattr(queries, "home_figures"):
