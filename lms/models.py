@@ -37,6 +37,7 @@ from lms.reports.models import (
     CourseMonth,
     HospitalMonth,
     HospitalMonthCredits,
+    LearnerHospitalYear,
     LearnerMonth,
     LearnerYear,
     RefreshLog,
@@ -47,13 +48,13 @@ from lms.workers.models import WorkerHeartbeat
 from media_pipeline.models import MediaUpload, TranscodeJob
 
 __all__ = [
-    "CourseHospitalMonth",
     "ApiToken",
     "AuditEntry",
     "CalendarFeed",
     "Certificate",
     "CertificateBatch",
     "Course",
+    "CourseHospitalMonth",
     "CourseMonth",
     "CreditAward",
     "Enrolment",
@@ -62,6 +63,7 @@ __all__ = [
     "HospitalChangeRequest",
     "HospitalMonth",
     "HospitalMonthCredits",
+    "LearnerHospitalYear",
     "LearnerMonth",
     "LearnerYear",
     "Lecture",

@@ -120,6 +120,34 @@ class LearnerMonth(db.Model):
         sa.ForeignKey("hospitals.id"), primary_key=True, index=True
     )
 
+    __table_args__ = (
+        # Distinct learners of months, read from the index alone.
+        sa.Index(
+            "ix_rpt_learner_month_month_hospital_user",
+            "month",
+            "hospital_id",
+            "user_id",
+        ),
+    )
+
+
+class LearnerHospitalYear(db.Model):
+    """A learner was active at a hospital in a calendar year (the year's
+    ``LearnerMonth`` rows, folded): a whole year's distinct learners are
+    counted from these, a few times fewer rows."""
+
+    __tablename__ = "rpt_learner_hospital_year"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("hospitals.id"), primary_key=True
+    )
+
+    __table_args__ = (
+        sa.Index("ix_rpt_learner_hospital_year_year", "year", "hospital_id", "user_id"),
+    )
+
 
 class LearnerYear(db.Model):
     """A learner's year as the transcript counts it (rows only for people with

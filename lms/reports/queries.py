@@ -27,6 +27,7 @@ from lms.reports.models import (
     CourseMonth,
     HospitalMonth,
     HospitalMonthCredits,
+    LearnerHospitalYear,
     LearnerMonth,
     LearnerYear,
     TopicMonth,
@@ -242,7 +243,13 @@ def _clean(by_category):
 
 
 def _learners(period, by, scope):
-    """Distinct learners per key (or in all when ``by`` is None)."""
+    """Distinct learners per key (or in all when ``by`` is None): from the
+    learners' years when the period is a calendar year and not split by month,
+    else from their months."""
+    starts, ends = period.first % 100, period.last % 100
+    whole_year = period.year is not None and starts == 1 and ends == 12
+    if whole_year and by != "month":
+        return _learners_of_year(period.year, by, scope)
     lm = LearnerMonth.__table__.c
     # The month index is the short way in, unless the scope names a few
     # hospitals: given "hospital_id IN (...)" SQLite walked the hospital index
@@ -259,6 +266,22 @@ def _learners(period, by, scope):
     query = sa.select(key, count).where(*where).group_by(key)
     if by != "month":
         query = query.join(Hospital.__table__, _H.id == lm.hospital_id)
+    return {_row_key(by, k): n for k, n in db.session.execute(query)}
+
+
+def _learners_of_year(year, by, scope):
+    ly = LearnerHospitalYear.__table__.c
+    where = (ly.year == year, ly.hospital_id.in_(scope.hospitals()))
+    count = sa.func.count(sa.distinct(ly.user_id))
+    if by is None:
+        return db.session.scalar(sa.select(count).where(*where)) or 0
+    key = _key_column(by, None)
+    query = (
+        sa.select(key, count)
+        .join(Hospital.__table__, _H.id == ly.hospital_id)
+        .where(*where)
+        .group_by(key)
+    )
     return {_row_key(by, k): n for k, n in db.session.execute(query)}
 
 

@@ -36,6 +36,7 @@ from lms.reports.models import (
     CourseMonth,
     HospitalMonth,
     HospitalMonthCredits,
+    LearnerHospitalYear,
     LearnerMonth,
     LearnerYear,
     RefreshLog,
@@ -478,6 +479,26 @@ def _insert(model, rows, batch=5000):
 # --- learners' years -----------------------------------------------------------------
 
 
+def fold_years(years, *, commit):
+    """Rewrite the learners active at each hospital in each of ``years`` from
+    the year's learner-months (one statement a year)."""
+    lm = LearnerMonth.__table__.c
+    for year in sorted(years):
+        _lock_month()
+        db.session.execute(
+            sa.delete(LearnerHospitalYear).where(LearnerHospitalYear.year == year)
+        )
+        db.session.execute(
+            sa.insert(LearnerHospitalYear).from_select(
+                ["user_id", "year", "hospital_id"],
+                sa.select(lm.user_id, sa.literal(year), lm.hospital_id)
+                .where(lm.month.between(year * 100 + 1, year * 100 + 12))
+                .distinct(),
+            )
+        )
+        commit()
+
+
 def refresh_learner_years(pairs, *, commit):
     """Recompute the transcripts' verdicts of ``(user id, year)`` pairs (user 0:
     every learner; year 0: every year with ledger lines), a batch of people per
@@ -588,6 +609,7 @@ def refresh_pending(now=None, *, commit=None):
     for month in sorted(months):
         refresh_month(month, commit=commit, course_hours=hours)
         commit()
+    fold_years({m // 100 for m in months}, commit=commit)
     count = refresh_learner_years(pairs, commit=commit)
     _delete_marks(marks, commit)
     seconds = time.perf_counter() - started
@@ -615,6 +637,7 @@ def rebuild(first=None, last=None, *, now=None, commit=None, progress=None):
         commit()
         if progress:
             progress(month)
+    fold_years({m // 100 for m in months}, commit=commit)
     count = refresh_learner_years({(0, 0)}, commit=commit)
     _delete_marks(marks, commit)
     seconds = time.perf_counter() - started

@@ -9,7 +9,6 @@ Create Date: 2026-11-30 16:51:30
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "4b9ee40ea33f"
 down_revision = "7d3e9a41c5b2"
 branch_labels = None

@@ -9,7 +9,6 @@ Create Date: 2026-11-30 17:42:50.427835
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "4595d637b143"
 down_revision = "4b9ee40ea33f"
 branch_labels = None
