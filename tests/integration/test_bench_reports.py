@@ -10,7 +10,7 @@ SCALE = 0.01
 
 
 def test_generated_network_has_the_promised_shape(tmp_path, database_url):
-    app, engine = migrated(database_url, tmp_path)
+    _app, engine = migrated(database_url, tmp_path)
     net = generate(engine, scale=SCALE, seed=3, log=None)
 
     def one(sql):
