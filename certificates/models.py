@@ -219,9 +219,7 @@ class Certificate(db.Model):
     payload: Mapped[dict] = mapped_column(sa.JSON)
     signature: Mapped[str] = mapped_column(sa.String(128))
     key_id: Mapped[str] = mapped_column(sa.String(32))
-    issued_dt: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utcnow, index=True
-    )
+    issued_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
