@@ -81,6 +81,10 @@ class CourseMonth(db.Model):
     enrolments: Mapped[int] = mapped_column(default=0)
     completions: Mapped[int] = mapped_column(default=0)
     evaluations: Mapped[int] = mapped_column(default=0)
+    #: The course's class hours when the month was last recomputed.
+    class_hours: Mapped[Decimal] = mapped_column(
+        sa.Numeric(8, 2), default=0, server_default="0"
+    )
     #: Sums of the evaluations' 1–5 ratings (divide by ``evaluations``).
     course_quality: Mapped[int] = mapped_column(default=0)
     lecturer_quality: Mapped[int] = mapped_column(default=0)
@@ -106,6 +110,18 @@ class CourseHospitalMonth(db.Model):
     completions: Mapped[int] = mapped_column(default=0)
     #: The course's class hours when the month was last recomputed.
     class_hours: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2), default=0)
+
+    __table_args__ = (
+        # A period's completed courses per hospital, read from the index alone.
+        sa.Index(
+            "ix_rpt_course_hospital_month_cover",
+            "month",
+            "hospital_id",
+            "course_id",
+            "completions",
+            "class_hours",
+        ),
+    )
 
 
 class LearnerMonth(db.Model):

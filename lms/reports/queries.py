@@ -93,6 +93,15 @@ class Scope:
     hospital_ids: tuple | None = None
     province_code: str | None = None
 
+    @property
+    def is_everything(self):
+        return self.hospital_ids is None and self.province_code is None
+
+    def covers(self, column):
+        """The clause keeping ``column``'s hospitals in scope (none for the
+        whole network: an "IN (every hospital)" leads planners astray)."""
+        return sa.true() if self.is_everything else column.in_(self.hospitals())
+
     def hospitals(self):
         """A select of the hospitals' ids in scope."""
         query = sa.select(_H.id)
@@ -129,7 +138,6 @@ def network_report(period, by, scope=Scope(), *, totals=None):
     distinct counts)."""
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}")
-    in_scope = scope.hospitals()
     values = defaultdict(dict)
 
     m = HospitalMonth.__table__.c
@@ -137,7 +145,7 @@ def network_report(period, by, scope=Scope(), *, totals=None):
     query = (
         sa.select(key, *(sa.func.sum(m[name]) for name in _ADDITIVE_COLUMNS))
         .join(Hospital.__table__, _H.id == m.hospital_id)
-        .where(m.month.between(period.first, period.last), m.hospital_id.in_(in_scope))
+        .where(m.month.between(period.first, period.last), scope.covers(m.hospital_id))
         .group_by(key)
     )
     for k, *sums in db.session.execute(query):
@@ -149,7 +157,7 @@ def network_report(period, by, scope=Scope(), *, totals=None):
     query = (
         sa.select(key, c.category, sa.func.sum(c.credits))
         .join(Hospital.__table__, _H.id == c.hospital_id)
-        .where(c.month.between(period.first, period.last), c.hospital_id.in_(in_scope))
+        .where(c.month.between(period.first, period.last), scope.covers(c.hospital_id))
         .group_by(key, c.category)
     )
     credits = defaultdict(dict)
@@ -157,9 +165,9 @@ def network_report(period, by, scope=Scope(), *, totals=None):
         credits[_row_key(by, k)][category] = Decimal(total or 0)
 
     learners = _learners(period, by, scope)
-    course_hours = _course_hours(period, by, in_scope)
+    course_hours = _course_hours(period, by, scope)
     has_staff = by != "month" and period.year is not None
-    staff = _staff(period.year, by, in_scope) if has_staff else {}
+    staff = _staff(period.year, by, scope) if has_staff else {}
 
     rows = []
     for k, name_zh, name_en, tier, province in _row_keys(period, by, scope):
@@ -176,14 +184,14 @@ def network_report(period, by, scope=Scope(), *, totals=None):
     summed = sum_figures(r.figures for r in rows)
     if totals is None:
         staff = (
-            _staff(period.year, None, in_scope)
+            _staff(period.year, None, scope)
             if period.year is not None
             else (None, None)
         )
         totals = replace(
             summed,
             learners=_learners(period, None, scope),
-            course_hours=_course_hours(period, None, in_scope),
+            course_hours=_course_hours(period, None, scope),
             staff=staff[0],
             staff_met=staff[1],
         )
@@ -199,17 +207,26 @@ def network_report(period, by, scope=Scope(), *, totals=None):
     return Report(period, by, tuple(rows), totals, log.refreshed_dt if log else None)
 
 
-def _course_hours(period, by, in_scope):
+def _course_hours(period, by, scope):
     """Class hours of the distinct courses completed, per key (or in all when
     ``by`` is None): a course completed at two hospitals counts at each, once
     in their sum."""
     ch = CourseHospitalMonth.__table__.c
     where = (
         ch.month.between(period.first, period.last),
-        ch.hospital_id.in_(in_scope),
+        scope.covers(ch.hospital_id),
         ch.completions > 0,
     )
     hours = sa.func.max(ch.class_hours)
+    if by is None and scope.is_everything:
+        # The network's: from the courses' months, a few rows a course.
+        cm = CourseMonth.__table__.c
+        query = (
+            sa.select(cm.course_id, sa.func.max(cm.class_hours))
+            .where(cm.month.between(period.first, period.last), cm.completions > 0)
+            .group_by(cm.course_id)
+        )
+        return sum((Decimal(h) for _, h in db.session.execute(query)), ZERO_HOURS)
     if by is None:
         query = sa.select(ch.course_id, hours).where(*where).group_by(ch.course_id)
         return sum((Decimal(h) for _, h in db.session.execute(query)), ZERO_HOURS)
@@ -244,21 +261,12 @@ def _clean(by_category):
 
 def _learners(period, by, scope):
     """Distinct learners per key (or in all when ``by`` is None): from the
-    learners' years when the period is a calendar year and not split by month,
+    learners' years when the period is whole calendar years not split by month,
     else from their months."""
-    starts, ends = period.first % 100, period.last % 100
-    whole_year = period.year is not None and starts == 1 and ends == 12
-    if whole_year and by != "month":
-        return _learners_of_year(period.year, by, scope)
+    if period.first % 100 == 1 and period.last % 100 == 12 and by != "month":
+        return _learners_of_years((period.first // 100, period.last // 100), by, scope)
     lm = LearnerMonth.__table__.c
-    # The month index is the short way in, unless the scope names a few
-    # hospitals: given "hospital_id IN (...)" SQLite walked the hospital index
-    # over every learner-month of every year (3 s a count at the network's size).
-    hospital = lm.hospital_id if scope.hospital_ids is not None else lm.hospital_id + 0
-    where = (
-        lm.month.between(period.first, period.last),
-        hospital.in_(scope.hospitals()),
-    )
+    where = (lm.month.between(period.first, period.last), scope.covers(lm.hospital_id))
     count = sa.func.count(sa.distinct(lm.user_id))
     if by is None:
         return db.session.scalar(sa.select(count).where(*where)) or 0
@@ -269,9 +277,9 @@ def _learners(period, by, scope):
     return {_row_key(by, k): n for k, n in db.session.execute(query)}
 
 
-def _learners_of_year(year, by, scope):
+def _learners_of_years(years, by, scope):
     ly = LearnerHospitalYear.__table__.c
-    where = (ly.year == year, ly.hospital_id.in_(scope.hospitals()))
+    where = (ly.year.between(*years), scope.covers(ly.hospital_id))
     count = sa.func.count(sa.distinct(ly.user_id))
     if by is None:
         return db.session.scalar(sa.select(count).where(*where)) or 0
@@ -285,7 +293,7 @@ def _learners_of_year(year, by, scope):
     return {_row_key(by, k): n for k, n in db.session.execute(query)}
 
 
-def _staff(year, by, in_scope):
+def _staff(year, by, scope):
     """(registered learners, those who met ``year``) per key, or in all."""
     u, ly = User.__table__.c, LearnerYear.__table__.c
     met = sa.func.sum(sa.case((ly.is_met.is_(True), 1), else_=0))
@@ -297,7 +305,7 @@ def _staff(year, by, in_scope):
         .where(
             u.role == Role.LEARNER.value,
             u.is_active.is_(True),
-            u.hospital_id.in_(in_scope),
+            scope.covers(u.hospital_id),
         )
     )
     if by is None:
@@ -772,11 +780,11 @@ def home_figures():
             sa.func.sum(m.attendances),
         )
     ).one()
-    ch = CourseHospitalMonth.__table__.c
+    cm = CourseMonth.__table__.c
     completed = (
-        sa.select(ch.course_id, sa.func.max(ch.class_hours).label("hours"))
-        .where(ch.completions > 0)
-        .group_by(ch.course_id)
+        sa.select(cm.course_id, sa.func.max(cm.class_hours).label("hours"))
+        .where(cm.completions > 0)
+        .group_by(cm.course_id)
         .subquery()
     )
     course_hours = db.session.scalar(sa.select(sa.func.sum(completed.c.hours)))

@@ -133,6 +133,8 @@ class _Cells:
         self.course = defaultdict(lambda: defaultdict(int))
         self.course_hospital = defaultdict(lambda: defaultdict(int))
         self.hours = {}
+        #: Every course's class hours, read once a refresh (``_course_hours``).
+        self.hours_of = {}
         self.learners = set()
 
 
@@ -160,6 +162,7 @@ def _read_month(month, hours_of):
     lo, hi = month_bounds(month)
     day_lo, day_hi = date_bounds(month)
     cells = _Cells()
+    cells.hours_of = hours_of
     specialty = dict(db.session.execute(sa.select(Course.id, Course.specialty)).all())
 
     def hours(course_id):
@@ -442,6 +445,7 @@ def _write_month(month, cells):
                 "month": month,
                 "enrolments": row["enrolments"],
                 "completions": row["completions"],
+                "class_hours": _course_hours(cells.hours_of).get(course_id, ZERO_HOURS),
                 "evaluations": row["evaluations"],
                 "course_quality": row["course_quality"],
                 "lecturer_quality": row["lecturer_quality"],
@@ -640,6 +644,11 @@ def rebuild(first=None, last=None, *, now=None, commit=None, progress=None):
     fold_years({m // 100 for m in months}, commit=commit)
     count = refresh_learner_years({(0, 0)}, commit=commit)
     _delete_marks(marks, commit)
+    if db.session.get_bind().dialect.name == "sqlite":
+        # Fresh statistics, or the planner may walk the wrong index of a table
+        # that grew from nothing to millions of rows.
+        db.session.execute(sa.text("PRAGMA optimize"))
+        commit()
     seconds = time.perf_counter() - started
     _lock_month()
     _log_refresh(now, len(months), seconds)

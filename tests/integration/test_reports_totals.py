@@ -30,7 +30,7 @@ from lms.reports.rules import ADDITIVE, GROUPINGS, Period, date_bounds, month_bo
 from tests.conftest import unique
 
 NOW = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
-PERIODS = (Period(202501, 202512), Period(202311, 202602))
+PERIODS = (Period(202501, 202512), Period(202311, 202602), Period(202301, 202512))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"], scope="module")
