@@ -31,7 +31,10 @@ def month_of(moment):
     """The network month (YYYYMM) of an aware datetime."""
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment!r}")
-    local = moment.astimezone(NETWORK_TZ)
+    try:
+        local = moment.astimezone(NETWORK_TZ)
+    except OverflowError:  # the last hours of year 9999: the last month there is
+        return 999912
     return local.year * 100 + local.month
 
 

@@ -76,7 +76,11 @@ class RefreshResult:
 
 
 def _lock_month():
-    """Take the month's turn: the SQLite write lock, or an advisory lock."""
+    """Take the refresh's turn: the SQLite write lock, or an advisory lock. On
+    SQLite a transaction that has only read is ended first: it could not take
+    the write lock once another writer had committed ("database is locked")."""
+    if db.session.get_bind().dialect.name == "sqlite" and db.session().in_transaction():
+        db.session.commit()
     begin_write_transaction()
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(REFRESH_LOCK)))

@@ -1,6 +1,7 @@
 """The reports bench's network generator (``bench/network_data.py``) at a tiny
 scale: the network it promises, on a migrated database of its own."""
 
+import pytest
 import sqlalchemy as sa
 
 from bench.network_data import COUNTY, MUNICIPAL, PERSON_TIMES, TOWNSHIP, generate
@@ -9,8 +10,12 @@ from bench.reports import migrated
 SCALE = 0.01
 
 
-def test_generated_network_has_the_promised_shape(tmp_path, database_url):
-    _app, engine = migrated(database_url, tmp_path)
+#: A database of its own (the generator writes explicit ids): the SQLite run only.
+pytestmark = pytest.mark.once
+
+
+def test_generated_network_has_the_promised_shape(tmp_path):
+    _app, engine = migrated(f"sqlite:///{tmp_path / 'network.sqlite3'}", tmp_path)
     net = generate(engine, scale=SCALE, seed=3, log=None)
 
     def one(sql):

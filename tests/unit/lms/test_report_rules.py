@@ -31,6 +31,7 @@ TODAY = date(2026, 11, 30)
         (datetime(2026, 2, 28, 16, 0, tzinfo=UTC), 202603),  # midnight, 1 March
         (datetime(2025, 12, 31, 16, 0, tzinfo=UTC), 202601),  # new year in Beijing
         (datetime(2026, 6, 15, 2, 0, tzinfo=UTC), 202606),
+        (datetime(9999, 12, 31, 23, 0, tzinfo=UTC), 999912),  # past the calendar
     ],
 )
 def test_a_moment_counts_in_the_beijing_month(moment, month):
