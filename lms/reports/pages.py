@@ -124,11 +124,11 @@ def requested_period():
 # --- a hospital's page --------------------------------------------------------
 
 
-def trend_chart(report):
-    """The monthly trend as ``charts.js`` draws it."""
+def trend_chart(report, title=None):
+    """The monthly trend (person-times and completions) as ``charts.js`` draws it."""
     rows = report.rows
     return {
-        "title": _("By month"),
+        "title": title or _("By month"),
         "categories": [row.key for row in rows],
         "series": [
             {

@@ -27,7 +27,6 @@ from lms.reports.queries import (
     reach,
 )
 from lms.reports.rules import (
-    NETWORK_TZ,
     PeriodError,
     month_label,
     parse_period,
@@ -48,10 +47,6 @@ class BadRequest(ValueError):
     """A dashboard argument that cannot be used (the message is for the person)."""
 
 
-def _today():
-    return utcnow().astimezone(NETWORK_TZ).date()
-
-
 def _args():
     """The period's and the province's arguments, as given (for the forms)."""
     return {
@@ -64,7 +59,10 @@ def _read_args(args):
     """(period, province code or None) of the arguments; raises BadRequest."""
     try:
         period = parse_period(
-            year=args["year"], start=args["start"], end=args["end"], today=_today()
+            year=args["year"],
+            start=args["start"],
+            end=args["end"],
+            today=pages.network_today(),
         )
     except PeriodError as error:
         raise BadRequest(pages.period_error_message(error)) from None
@@ -84,7 +82,7 @@ def _period_args(period):
 
 
 def _year_choices(period):
-    this_year = _today().year
+    this_year = pages.network_today().year
     years = list(range(this_year, this_year - YEARS_OFFERED, -1))
     if period and period.year and period.year not in years:
         years.append(period.year)
@@ -137,7 +135,9 @@ def network():
         as_of=by_tier.as_of,
         columns=sheets.PAGE_COLUMNS,
         map_data=_map_data(by_province, language),
-        trend_data=_trend_data(by_month),
+        trend_data=pages.trend_chart(
+            by_month, _("Person-times and completions by month")
+        ),
         tier_data=_tier_data(by_tier),
         reach=tiers_reached,
         township=next((t for t in tiers_reached if t.tier == Tier.TOWNSHIP), None),
@@ -171,23 +171,6 @@ def _map_data(report, language):
                 "label": row.name(language),
             }
             for row in report.rows
-        ],
-    }
-
-
-def _trend_data(report):
-    return {
-        "title": _("Person-times and completions by month"),
-        "categories": [row.key for row in report.rows],
-        "series": [
-            {
-                "name": _("Person-times"),
-                "values": [row.figures.person_times for row in report.rows],
-            },
-            {
-                "name": _("Completions"),
-                "values": [row.figures.completions for row in report.rows],
-            },
         ],
     }
 
