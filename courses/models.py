@@ -60,8 +60,9 @@ class Course(db.Model):
         index=True,
     )
     review_comment: Mapped[str] = mapped_column(sa.Text, default="")
-    #: The ladder policy for its recordings (``media_pipeline.ladder.POLICIES``).
-    media_policy: Mapped[str] = mapped_column(sa.String(32), default="lecture")
+    #: The ladder policy for its recordings (``media_pipeline.ladder.POLICIES``),
+    #: or "auto": each recording's own, from an analysis of its picture.
+    media_policy: Mapped[str] = mapped_column(sa.String(32), default="auto")
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

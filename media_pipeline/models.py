@@ -55,7 +55,16 @@ class TranscodeJob(db.Model):
     state: Mapped[JobState] = mapped_column(
         enum_column(JobState, "job_state"), default=JobState.PENDING, index=True
     )
+    #: The policy asked for: a name of ``ladder.POLICIES`` or "auto".
     policy: Mapped[str] = mapped_column(sa.String(32), default="lecture")
+    #: What the analysis of the source found (``content.CLASSES``); None if not run.
+    content_class: Mapped[str | None] = mapped_column(sa.String(16))
+    #: The policy the ladder was built with ("auto" resolved).
+    used_policy: Mapped[str | None] = mapped_column(sa.String(32))
+    #: The analysis's measurements (``content.Features`` as a dict).
+    content_features: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: Why an "auto" job fell back to the lecture policy, when it did.
+    analysis_note: Mapped[str] = mapped_column(sa.Text, default="")
     attempts: Mapped[int] = mapped_column(default=0)
     progress: Mapped[float] = mapped_column(default=0.0)
     #: Set by the running worker every few seconds; a stale one means it died.
