@@ -53,7 +53,19 @@ HIGH_MOTION_POLICY = LadderPolicy(
     ),
 )
 
-POLICIES = {p.name: p for p in (LECTURE_POLICY, HIGH_MOTION_POLICY)}
+#: Screen captures (small text, still for long stretches): resolution over frame
+#: rate, so text stays legible on the low rungs; no rung below 360p.
+SCREEN_POLICY = LadderPolicy(
+    name="screen",
+    tune="stillimage",
+    rungs=(
+        RungPolicy("720p", 720, 15, 24, 1200),
+        RungPolicy("540p", 540, 10, 25, 650),
+        RungPolicy("360p", 360, 5, 26, 250),
+    ),
+)
+
+POLICIES = {p.name: p for p in (LECTURE_POLICY, HIGH_MOTION_POLICY, SCREEN_POLICY)}
 
 #: The language of a recording whose audio carries no tag. Courses have no language
 #: of their own: they are Chinese CME courses, with an optional English title, so
