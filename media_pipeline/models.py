@@ -95,3 +95,43 @@ class TranscodeJob(db.Model):
 
     def __repr__(self):
         return f"<TranscodeJob {self.id} lecture={self.lecture_id} {self.state.value}>"
+
+
+class TranscodeChunk(db.Model):
+    """One piece of a long recording's job (``media_pipeline.chunks``), run as a
+    queue task of its own by any media worker."""
+
+    __tablename__ = "transcode_chunks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("transcode_jobs.id", ondelete="CASCADE"), index=True
+    )
+    #: The chunk's place in the recording (the audio piece comes after the last).
+    position: Mapped[int] = mapped_column()
+    #: The whole recording's audio rendition and stills, not a span of video.
+    is_audio: Mapped[bool] = mapped_column(default=False)
+    start_seconds: Mapped[float] = mapped_column(default=0.0)
+    #: None: to the recording's end.
+    end_seconds: Mapped[float | None] = mapped_column()
+    #: The number of its first segment in the joined playlists.
+    first_segment: Mapped[int] = mapped_column(default=0)
+    state: Mapped[JobState] = mapped_column(
+        enum_column(JobState, "chunk_state"), default=JobState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: Set by the running worker every few seconds; a stale one means it died.
+    heartbeat_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The worker running it (``host:pid``), for the operator.
+    worker: Mapped[str] = mapped_column(sa.String(100), default="")
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    started_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    job = relationship("TranscodeJob")
+
+    __table_args__ = (sa.UniqueConstraint("job_id", "position"),)
+
+    def __repr__(self):
+        where = f"job={self.job_id} #{self.position}"
+        return f"<TranscodeChunk {self.id} {where} {self.state.value}>"
