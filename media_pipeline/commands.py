@@ -159,3 +159,40 @@ def thumbnails_args(
     output = ffmpeg.output(stream, str(out_pattern), q=5)
     compiled = ffmpeg.compile(output, cmd=binary)
     return [compiled[0], "-hide_banner", "-nostdin", "-y", "-v", "error", *compiled[1:]]
+
+
+def analysis_args(source_path, demuxer, windows, *, size, fps, binary="ffmpeg"):
+    """Short windows of the picture as raw grey frames on stdout, for
+    ``content.measure``: each window ``(start, frames)`` is read from its own
+    seek (never the whole file) and gives exactly ``frames`` frames at ``fps``,
+    each the whole picture scaled to ``size`` above a crop of the same size at
+    the source's own resolution (its grain), padded when the source is smaller.
+    """
+    width, height = size
+    parts = []
+    for start, frames in windows:
+        picture = ffmpeg.input(
+            str(source_path),
+            f=demuxer,
+            protocol_whitelist="file",
+            ss=f"{start:.3f}",
+            t=f"{frames / fps + 0.2:.3f}",
+        )["v:0"]
+        picture = (
+            picture.filter("fps", fps)
+            .filter("tpad", stop=frames, stop_mode="clone")
+            .filter("trim", end_frame=frames)
+            .filter("format", "gray")
+            .filter_multi_output("split", 2)
+        )
+        whole = picture[0].filter("scale", width, height, flags="area")
+        grain = (
+            picture[1]
+            .filter("crop", f"min(iw,{width})", f"min(ih,{height})")
+            .filter("pad", width, height)
+        )
+        parts.append(ffmpeg.filter([whole, grain], "vstack").filter("setsar", 1))
+    joined = parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, v=1, a=0)
+    output = ffmpeg.output(joined, "pipe:1", f="rawvideo", pix_fmt="gray")
+    compiled = ffmpeg.compile(output, cmd=binary)
+    return [compiled[0], "-hide_banner", "-nostdin", "-v", "error", *compiled[1:]]

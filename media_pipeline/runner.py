@@ -10,6 +10,7 @@ import contextlib
 import ctypes
 import errno
 import json
+import logging
 import os
 import shutil
 import signal
@@ -19,8 +20,13 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from media_pipeline import commands
-from media_pipeline.ladder import DEFAULT_LANGUAGE, LECTURE_POLICY, plan_ladder
+from media_pipeline import commands, content
+from media_pipeline.ladder import (
+    DEFAULT_LANGUAGE,
+    LECTURE_POLICY,
+    POLICIES,
+    plan_ladder,
+)
 from media_pipeline.limits import TimeLimits, plan_time_limit
 from media_pipeline.playlists import (
     measure_bandwidth,
@@ -293,6 +299,66 @@ def make_stills(source_path, source, out_dir, *, time_limits=None):
         check(run(args, time_limit=limit))
 
 
+logger = logging.getLogger(__name__)
+
+
+def analyse(source_path, source, *, time_limits=None):
+    """The :class:`content.Features` of a few short windows of the picture
+    (one ffmpeg run; seconds even for hours of 1080p). Raises
+    :class:`TranscodeFailed` when ffmpeg fails, ``ValueError`` when it read
+    too little to measure."""
+    fps = content.sample_fps(source.fps)
+    windows = content.sample_windows(source.duration, fps)
+    args = commands.analysis_args(
+        source_path,
+        DEMUXERS[source.container],
+        windows,
+        size=content.SAMPLE_SIZE,
+        fps=fps,
+    )
+    limit = (time_limits or TimeLimits()).floor_seconds
+    finished = run(args, time_limit=limit, keep_stdout=True)
+    check(finished, "the analysis")
+    return content.measure(
+        finished.stdout, windows, fps, grain_size=(source.width, source.height)
+    )
+
+
+@dataclass(frozen=True)
+class PolicyChoice:
+    """The ladder policy a job uses, and what the analysis found, if it ran."""
+
+    policy: object
+    #: ``content.CLASSES``, or None when nothing was analysed.
+    content_class: str | None = None
+    features: object = None
+    #: Why "auto" fell back to the lecture policy ("" when it did not).
+    note: str = ""
+
+
+def choose_policy(upload_path, source, requested, *, time_limits=None):
+    """The :class:`PolicyChoice` for ``requested`` (a policy name or "auto").
+
+    A named policy is used as it is (an unknown name: the lecture policy).
+    "auto" analyses the picture and takes the class's policy; a recording without
+    a picture, or one the analysis cannot read (ffmpeg fails, runs past its
+    limit, or reads too little), gets the lecture policy, the safe choice for
+    our recordings, with the reason logged and kept on the job.
+    """
+    if requested != content.AUTO:
+        return PolicyChoice(POLICIES.get(requested, LECTURE_POLICY))
+    if not source.has_video:
+        return PolicyChoice(LECTURE_POLICY, note="no picture to analyse")
+    try:
+        features = analyse(upload_path, source, time_limits=time_limits)
+    except (TranscodeFailed, ValueError) as error:
+        note = f"the analysis failed, lecture policy used: {error}"[:500]
+        logger.warning("%s: %s", upload_path, note)
+        return PolicyChoice(LECTURE_POLICY, note=note)
+    found = content.classify(features)
+    return PolicyChoice(content.policy_for(found), found, features)
+
+
 def build_ladder(
     source_path,
     work_dir,
@@ -301,16 +367,19 @@ def build_ladder(
     on_progress=None,
     time_limits=None,
     language=DEFAULT_LANGUAGE,
+    source=None,
 ):
     """Probe, plan and transcode ``source_path`` into a fresh ``work_dir``.
 
     ``language`` is the course's: the audio's, when its stream carries no tag.
+    ``source``: its :class:`SourceInfo`, when the caller probed it already.
 
     A write that fails for want of space, ffmpeg's or ours, is a
     :class:`TranscodeFailed` with the code ``disk_full``.
     """
     time_limits = time_limits or TimeLimits()
-    source = probe(source_path, time_limit=time_limits.floor_seconds)
+    if source is None:
+        source = probe(source_path, time_limit=time_limits.floor_seconds)
     ladder = plan_ladder(source, policy or LECTURE_POLICY, language)
     work_dir = Path(work_dir)
     try:
