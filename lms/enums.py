@@ -30,8 +30,9 @@ class MediaStatus(enum.StrEnum):
 
 
 #: The ladder policies a course may ask for (``media_pipeline.ladder.POLICIES``
-#: holds what each one means).
-MEDIA_POLICIES = ("lecture", "high_motion")
+#: holds what each one means); "auto" picks one per recording from an analysis of
+#: its picture (``media_pipeline.content``).
+MEDIA_POLICIES = ("auto", "lecture", "high_motion", "screen")
 
 
 class JobState(enum.StrEnum):

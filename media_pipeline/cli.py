@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from lms.db import db, utcnow
+from lms.enums import MEDIA_POLICIES
 from media_pipeline import operations as ops
-from media_pipeline.ladder import POLICIES
 from media_pipeline.models import TranscodeJob
 from media_pipeline.states import JobState
 
@@ -29,9 +29,10 @@ def worker_command(workers):
 @click.option("--lecture", "lecture_ids", type=int, multiple=True)
 @click.option(
     "--policy",
-    type=click.Choice(sorted(POLICIES)),
+    type=click.Choice(MEDIA_POLICIES),
     default=None,
-    help="Ladder policy for the new jobs (default: each job's own).",
+    help="Ladder policy for the new jobs (default: each job's own; auto: from "
+    "an analysis of each recording's picture).",
 )
 def retranscode_command(everything, lecture_ids, policy):
     """Queue a new transcode of the latest successful upload of lectures."""

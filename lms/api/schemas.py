@@ -353,7 +353,7 @@ class CourseDecisionIn(In):
         | None
     ) = None
     class_hours_override_reason: text(limits.REASON_MAX) = ""
-    media_policy: Literal["lecture", "high_motion"] | None = None
+    media_policy: Literal["auto", "lecture", "high_motion", "screen"] | None = None
     has_credit_review: bool | None = None
 
 

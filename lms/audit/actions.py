@@ -32,3 +32,4 @@ class AuditAction(enum.StrEnum):
     VISIT_DECIDED = "visit_decided"
     STREAM_KEY_ISSUED = "stream_key_issued"
     STREAM_KEY_REVOKED = "stream_key_revoked"
+    MEDIA_POLICY_CHANGED = "media_policy_changed"

@@ -153,4 +153,5 @@ def action_label(action):
         AuditAction.VISIT_DECIDED: _("On-site visit request decided"),
         AuditAction.STREAM_KEY_ISSUED: _("Stream key issued"),
         AuditAction.STREAM_KEY_REVOKED: _("Stream key revoked"),
+        AuditAction.MEDIA_POLICY_CHANGED: _("Video ladder changed"),
     }.get(AuditAction(action), str(action))

@@ -196,8 +196,10 @@ class MoveForm(FlaskForm):
 
 def media_policy_choices():
     return [
+        SelectChoice("auto", _l("Automatic (from each recording's picture)")),
         SelectChoice("lecture", _l("Lecture (slides and a speaker)")),
         SelectChoice("high_motion", _l("High motion (surgery, camera work)")),
+        SelectChoice("screen", _l("Screen capture (small text)")),
     ]
 
 

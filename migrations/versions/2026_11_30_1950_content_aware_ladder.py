@@ -23,6 +23,46 @@ down_revision = "959242a676a4"
 branch_labels = None
 depends_on = None
 
+AUDIT_ACTIONS = (
+    "course_approved",
+    "course_returned",
+    "class_hours_overridden",
+    "certificate_issued",
+    "certificate_reissued",
+    "certificate_revoked",
+    "credit_line_added",
+    "credit_line_revoked",
+    "rule_set_changed",
+    "attempt_granted",
+    "attendance_corrected",
+    "password_reset",
+    "role_changed",
+    "user_changed",
+    "hospital_change_confirmed",
+    "media_approved",
+    "media_rejected",
+    "users_imported",
+    "session_approved",
+    "session_cancelled",
+    "session_ended",
+    "attendance_vouched",
+    "visit_decided",
+    "stream_key_issued",
+    "stream_key_revoked",
+)
+#: The office's ladder choice for one lecture.
+NEW_AUDIT_ACTIONS = ("media_policy_changed",)
+
+
+def _allow(table, column, constraint, values):
+    """Replace an enum column's CHECK with one allowing ``values``."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    with op.batch_alter_table(table) as batch_op:
+        batch_op.drop_constraint(op.f(f"ck_{table}_{constraint}"), type_="check")
+        batch_op.create_check_constraint(
+            op.f(f"ck_{table}_{constraint}"), f"{column} IN ({listed})"
+        )
+
 
 def upgrade():
     with op.batch_alter_table("transcode_jobs", schema=None) as batch_op:
@@ -44,6 +84,7 @@ def upgrade():
         "UPDATE courses SET media_policy = 'auto' WHERE media_policy = 'lecture'"
         " AND status IN ('draft', 'submitted', 'returned')"
     )
+    _allow("audit_entries", "action", "audit_action", AUDIT_ACTIONS + NEW_AUDIT_ACTIONS)
     # Jobs that ran before: the policy asked for is the one used.
     op.execute(
         "UPDATE transcode_jobs SET used_policy = policy WHERE state = 'succeeded'"
@@ -51,6 +92,12 @@ def upgrade():
 
 
 def downgrade():
+    op.execute(
+        sa.text("DELETE FROM audit_entries WHERE action IN :actions").bindparams(
+            sa.bindparam("actions", NEW_AUDIT_ACTIONS, expanding=True)
+        )
+    )
+    _allow("audit_entries", "action", "audit_action", AUDIT_ACTIONS)
     op.execute(
         "UPDATE transcode_jobs SET policy = COALESCE(used_policy, 'lecture')"
         " WHERE policy = 'auto'"

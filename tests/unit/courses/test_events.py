@@ -7,6 +7,7 @@ from blinker import Namespace
 from courses import credit_terms as port
 from courses.events import announce
 from lms.enums import MEDIA_POLICIES
+from media_pipeline.content import AUTO
 from media_pipeline.ladder import POLICIES
 
 
@@ -35,4 +36,4 @@ def test_credit_terms_must_be_provided_first(monkeypatch):
 
 
 def test_the_media_policies_a_course_may_name_are_the_ladders():
-    assert set(MEDIA_POLICIES) == set(POLICIES)
+    assert set(MEDIA_POLICIES) == set(POLICIES) | {AUTO}
