@@ -11,11 +11,16 @@ from lms.db import begin_write_transaction, db, utcnow
 from lms.queue import periodic_task, task
 from media_pipeline import cleanup
 from media_pipeline import operations as ops
-from media_pipeline.ladder import POLICIES
 from media_pipeline.limits import TimeLimits
 from media_pipeline.models import TranscodeJob
 from media_pipeline.probe import ProbeRejected
-from media_pipeline.runner import TranscodeFailed, build_ladder, publish
+from media_pipeline.runner import (
+    TranscodeFailed,
+    build_ladder,
+    choose_policy,
+    probe,
+    publish,
+)
 from media_pipeline.states import JobState
 from media_pipeline.storage import Storage
 
@@ -40,7 +45,7 @@ def transcode_job(job_id):
     upload_path = store.upload_path(job.upload.token)
     received_sha256 = job.upload.sha256
     work = store.work_dir(job.lecture_id, job.id, job.attempts)
-    policy = POLICIES.get(job.policy)
+    requested = job.policy
     config = current_app.config
     limits = TimeLimits(
         floor_seconds=config["MEDIA_TIME_LIMIT_FLOOR_SECONDS"],
@@ -72,12 +77,16 @@ def transcode_job(job_id):
 
     try:
         ops.check_upload_intact(store, upload_path, received_sha256)
+        source = probe(upload_path, time_limit=limits.floor_seconds)
+        choice = choose_policy(upload_path, source, requested, time_limits=limits)
+        record_choice(job_id, choice)
         source, _ = build_ladder(
             upload_path,
             work,
-            policy=policy,
+            policy=choice.policy,
             on_progress=on_progress,
             time_limits=limits,
+            source=source,
         )
     except (ProbeRejected, TranscodeFailed) as error:
         ops.discard_work(work)  # the previous media, if any, stays published
@@ -99,6 +108,24 @@ def transcode_job(job_id):
         publish(work, store.published(job.lecture_id))
         replay.announce_replay_ready(job.lecture_id, utcnow())
     # else a published course's new version waits for the office (kept in work)
+    db.session.commit()
+
+
+def record_choice(job_id, choice):
+    """Keep on the job what the analysis found and the policy its ladder uses
+    (shown while it transcodes), committed at once."""
+    db.session.rollback()  # nothing read is held: SQLite's writer turn comes first
+    begin_write_transaction()
+    db.session.execute(
+        TranscodeJob.__table__.update()
+        .where(TranscodeJob.id == job_id)
+        .values(
+            used_policy=choice.policy.name,
+            content_class=choice.content_class,
+            content_features=choice.features.as_dict() if choice.features else None,
+            analysis_note=choice.note,
+        )
+    )
     db.session.commit()
 
 
