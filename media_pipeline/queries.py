@@ -59,3 +59,17 @@ def get_upload_job(upload_id):
         .order_by(TranscodeJob.id.desc())
         .limit(1)
     )
+
+
+def latest_jobs_by_lecture(course_id):
+    """``{lecture_id: job}``: each of a course's lectures' newest transcode job."""
+    newest = (
+        sa.select(sa.func.max(TranscodeJob.id))
+        .join(Lecture, Lecture.id == TranscodeJob.lecture_id)
+        .where(Lecture.course_id == course_id)
+        .group_by(TranscodeJob.lecture_id)
+    )
+    jobs = db.session.scalars(
+        sa.select(TranscodeJob).where(TranscodeJob.id.in_(newest))
+    )
+    return {job.lecture_id: job for job in jobs}

@@ -59,6 +59,10 @@ def job_json(job):
             if job.error_code or job.state == JobState.FAILED
             else None
         ),
+        #: The ladder asked for ("auto"), the one used, what the analysis found.
+        "policy": job.policy,
+        "used_policy": job.used_policy,
+        "content_class": job.content_class,
         #: pending / approved / rejected / superseded, or None (no review needed)
         "review": job.review_state.value if job.review_state else None,
         "review_comment": job.review_comment or None,

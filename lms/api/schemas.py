@@ -646,6 +646,12 @@ class JobOut(Out):
     error: str | None
     error_code: str | None
     error_message: str | None
+    #: The ladder policy asked for ("auto": from an analysis of the picture).
+    policy: str
+    #: The policy the ladder used, once chosen.
+    used_policy: str | None = None
+    #: What the analysis found: slides, screen or camera (None: not analysed).
+    content_class: str | None = None
     review: ReviewState | None
     review_comment: str | None
     preview_url: str | None

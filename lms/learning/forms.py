@@ -222,6 +222,24 @@ class ApprovalForm(FlaskForm):
     )
 
 
+class LecturePolicyForm(FlaskForm):
+    """The office's ladder for one lecture ("": the course's), transcoded again."""
+
+    media_policy = SelectField(
+        _l("Video ladder"),
+        choices=[SelectChoice("", _l("As the course")), *media_policy_choices()],
+    )
+
+
+#: What the analysis of a recording's picture found (``media_pipeline.content``).
+def content_class_labels():
+    return {
+        "slides": _l("Slides and a speaker"),
+        "screen": _l("Screen capture"),
+        "camera": _l("Camera"),
+    }
+
+
 class ReturnForm(FlaskForm):
     comment = TextAreaField(
         _l("What should the lecturers change?"),

@@ -27,9 +27,12 @@ from lms.labels import media_label
 from lms.learning.forms import (
     CourseForm,
     LectureForm,
+    LecturePolicyForm,
     MoveForm,
     QuestionForm,
     QuestionSheetForm,
+    content_class_labels,
+    media_policy_choices,
     rule_set_choices,
 )
 from lms.learning.forms import specialty_choices as specialties
@@ -42,7 +45,9 @@ from lms.learning.sheets import (
 )
 from lms.search.tasks import course_changed
 from media_pipeline import queries as media_queries
+from media_pipeline.overrides import override_lecture_policy
 from media_pipeline.states import MediaStatus
+from media_pipeline.tasks import enqueue
 
 bp = Blueprint("teaching", __name__, url_prefix="/teach")
 TEACHERS = (Role.LECTURER, Role.ADMINISTRATOR)
@@ -162,7 +167,51 @@ def render_manage(course, form, question_form=None, status=200):
             "badges": {status: str(media_label(status)) for status in MediaStatus},
         },
         failed_jobs=media_queries.failed_jobs_by_lecture(course.id),
+        latest_jobs=media_queries.latest_jobs_by_lecture(course.id),
+        policy_names={c.value: c.label for c in media_policy_choices()},
+        class_names=content_class_labels(),
+        policy_forms={
+            lecture.id: LecturePolicyForm(
+                formdata=None,
+                prefix=f"policy-{lecture.id}",
+                media_policy=lecture.media_policy or "",
+            )
+            for lecture in course.lectures
+        }
+        if current_user.role == Role.ADMINISTRATOR
+        else {},
     ), status
+
+
+@bp.route(
+    "/courses/<int:course_id>/lectures/<int:lecture_id>/media-policy",
+    methods=["POST"],
+)
+@roles_required(Role.ADMINISTRATOR)
+def lecture_media_policy(course_id, lecture_id):
+    """The office gives a lecture its own ladder, and its recording is transcoded
+    again with it."""
+    course = load_managed(course_id)
+    lecture = db.session.get(Lecture, lecture_id)
+    if lecture is None or lecture.course_id != course.id:
+        abort(404)
+    form = LecturePolicyForm(prefix=f"policy-{lecture.id}")
+    back = url_for(".manage", course_id=course.id, _anchor="lectures")
+    if not form.validate_on_submit():
+        flash(_("Choose a video ladder from the list."), "error")
+        return redirect(back)
+    job = override_lecture_policy(
+        lecture, form.media_policy.data or None, current_user, utcnow()
+    )
+    db.session.commit()
+    if job is None:
+        flash(
+            _("The lecture's video ladder is saved for its next recording."), "success"
+        )
+    else:
+        enqueue(job)
+        flash(_("The recording is transcoded again with the chosen ladder."), "success")
+    return redirect(back)
 
 
 @bp.route("/courses/<int:course_id>/lectures", methods=["POST"])
