@@ -116,6 +116,8 @@ class TranscodeChunk(db.Model):
     end_seconds: Mapped[float | None] = mapped_column()
     #: The number of its first segment in the joined playlists.
     first_segment: Mapped[int] = mapped_column(default=0)
+    #: The ladder policy the job chose: every piece uses the same ladder.
+    policy: Mapped[str] = mapped_column(sa.String(32), default="lecture")
     state: Mapped[JobState] = mapped_column(
         enum_column(JobState, "chunk_state"), default=JobState.PENDING
     )

@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from media_pipeline import commands, content
+from media_pipeline import chunks, commands, content
 from media_pipeline.ladder import (
     DEFAULT_LANGUAGE,
     LECTURE_POLICY,
@@ -551,3 +551,113 @@ def join_recordings(paths, out_path):
     finally:
         listing.unlink(missing_ok=True)
     return out_path
+
+
+def transcode_piece(
+    source_path,
+    source,
+    ladder,
+    out_dir,
+    *,
+    chunk=None,
+    lead=0.0,
+    on_progress=None,
+    time_limits=None,
+):
+    """One piece of a long recording into a fresh ``out_dir``: a chunk's video
+    rungs, or (``chunk`` None) the whole recording's audio rendition.
+
+    ``on_progress(fraction)`` gets the fraction of the piece done.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)  # an earlier attempt's, killed mid-way
+    if chunk is None:
+        names = ["audio"] if ladder.audio else []
+        start, length = 0.0, source.duration
+    else:
+        names = [r.name for r in ladder.rungs]
+        start = chunk.start_seconds
+        length = chunk.duration_seconds or source.duration - start
+    out_dir.mkdir(parents=True)
+    for name in names:
+        (out_dir / name).mkdir()
+    if not names:
+        return
+    args = chunks.piece_args(
+        source_path, DEMUXERS[source.container], ladder, out_dir, chunk=chunk, lead=lead
+    )
+
+    def on_line(line):
+        key, _, value = line.strip().partition("=")
+        if key == "out_time_us" and on_progress and value.isdigit() and length > 0:
+            done = int(value) / 1e6 - start - lead
+            on_progress(max(0.0, min(1.0, done / length)))
+
+    limit = plan_time_limit(length, time_limits or TimeLimits())
+    finished = run(args, time_limit=limit, on_line=on_line)
+    check(finished)
+    if is_truncated(finished.error_tail):
+        raise TranscodeFailed(finished.error_tail, code="incomplete")
+
+
+def _link_tree(source, target):
+    """``target`` made afresh holding hard links to ``source``'s files."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, copy_function=os.link)
+
+
+def join_pieces(work_dir, chunk_dirs, audio_dir, ladder, source, *, time_limits=None):
+    """The chunks' rungs and the audio rendition joined into one ladder in
+    ``work_dir``, as a whole-file transcode lays it out, then verified.
+
+    Segments are hard links (the pieces' folders may go afterwards); a rung's
+    chunks share one initialisation section when their bytes are equal (they
+    are: see ``chunks.piece_args``), else each chunk keeps its own ``EXT-X-MAP``.
+    Run again after a crash, it starts over from the pieces.
+    """
+    work_dir = Path(work_dir)
+    try:
+        for rung in ladder.rungs:
+            target = work_dir / rung.name
+            if target.exists():
+                shutil.rmtree(target)
+            target.mkdir()
+            texts, maps, shared = [], [], None
+            for number, folder in enumerate(Path(d) / rung.name for d in chunk_dirs):
+                text = (folder / "index.m3u8").read_text()
+                init = folder / chunks.parse_map_uri(text)
+                data = init.read_bytes()
+                if shared is None or data != shared:
+                    uri = "init.mp4" if shared is None else f"init_{number}.mp4"
+                    shared = data if shared is None else shared
+                    os.link(init, target / uri)
+                else:
+                    uri = "init.mp4"
+                texts.append(text)
+                maps.append(uri)
+                for _, segment in parse_media_playlist(text):
+                    os.link(folder / segment, target / segment)
+            (target / "index.m3u8").write_text(chunks.join_media_playlists(texts, maps))
+        audio_codec = None
+        if ladder.audio:
+            audio_dir = Path(audio_dir)
+            _link_tree(audio_dir / "audio", work_dir / "audio")
+            audio_master = (audio_dir / "master.m3u8").read_text()
+            audio_codec = audio_master.split('CODECS="', 1)[1].split('"', 1)[0]
+        video_master = (Path(chunk_dirs[0]) / "master.m3u8").read_text()
+        language = ladder.audio.language if ladder.audio else DEFAULT_LANGUAGE
+        (work_dir / "master.m3u8").write_text(
+            chunks.compose_master(video_master, audio_codec, language)
+        )
+        write_measured_master(work_dir, ladder)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise TranscodeFailed(DISK_FULL_TEXT, code="disk_full") from error
+        if isinstance(error, FileNotFoundError):
+            raise TranscodeFailed(
+                f"a chunk's output is missing: {error.filename}", code="bad_output"
+            ) from error
+        raise
+    verify_output(work_dir, ladder, source, time_limits=time_limits)

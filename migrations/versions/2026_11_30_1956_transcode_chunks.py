@@ -24,6 +24,7 @@ def upgrade():
         sa.Column("start_seconds", sa.Double(), nullable=False),
         sa.Column("end_seconds", sa.Double(), nullable=True),
         sa.Column("first_segment", sa.Integer(), nullable=False),
+        sa.Column("policy", sa.String(length=32), nullable=False),
         sa.Column(
             "state",
             sa.Enum(
