@@ -89,6 +89,10 @@ class DefaultConfig:
     MEDIA_ACCEL = ""
     #: A running transcode whose heartbeat is older than this is re-queued.
     JOB_STALE_SECONDS = 120
+    #: A recording longer than this is transcoded in chunks by every media worker.
+    MEDIA_CHUNK_THRESHOLD_SECONDS = 600
+    #: The length of such a chunk (rounded down to whole 6 s segments).
+    MEDIA_CHUNK_SECONDS = 120
     #: Any ffmpeg/ffprobe run may take this long however short its source ...
     MEDIA_TIME_LIMIT_FLOOR_SECONDS = 300
     #: ... and a transcode this many seconds per second of source; then it is killed.

@@ -15,7 +15,7 @@ from lms.db import db
 from lms.notifications.kinds import NotificationKind
 from lms.notifications.operations import course_params, notify
 from lms.problems import StatusError
-from media_pipeline.models import MediaUpload, TranscodeJob
+from media_pipeline.models import MediaUpload, TranscodeChunk, TranscodeJob
 from media_pipeline.runner import TranscodeFailed, publish
 from media_pipeline.states import (
     FINISHED,
@@ -412,6 +412,8 @@ def requeue_stale_jobs(now, stale_after):
     ):
         if not is_stale(job.state, job.heartbeat_dt, now, stale_after):
             continue
+        if has_chunks(job.id):
+            continue  # its chunks are watched one by one (requeue_stale_chunks)
         if job.attempts >= MAX_ATTEMPTS:
             job.state = JobState.FAILED
             job.error = f"the worker stopped {job.attempts} times; giving up"
@@ -457,3 +459,187 @@ def terminate_upload(storage, upload):
     storage.upload_path(upload.token).unlink(missing_ok=True)
     db.session.delete(upload)
     db.session.flush()
+
+
+def create_chunks(job_id, plan, policy, now):
+    """The chunk rows of a running job (its video chunks, then the piece holding
+    the whole recording's audio and stills); ``[]`` when the job stopped."""
+    job = _locked_job(job_id)
+    if job is None or job.state != JobState.RUNNING:
+        return []
+    rows = [
+        TranscodeChunk(
+            job_id=job_id,
+            position=chunk.index,
+            start_seconds=chunk.start_seconds,
+            end_seconds=chunk.end_seconds,
+            first_segment=chunk.first_segment,
+            policy=policy,
+        )
+        for chunk in plan
+    ]
+    rows.append(
+        TranscodeChunk(job_id=job_id, position=len(plan), is_audio=True, policy=policy)
+    )
+    db.session.add_all(rows)
+    job.heartbeat_dt = now
+    db.session.flush()
+    return rows
+
+
+def _locked_job(job_id):
+    return db.session.scalar(
+        sa.select(TranscodeJob)
+        .filter_by(id=job_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def claim_chunk(chunk_id, now, worker):
+    """Mark a pending chunk of a running job running; None when it should not run."""
+    chunk = db.session.scalar(
+        sa.select(TranscodeChunk)
+        .filter_by(id=chunk_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if chunk is None or chunk.state != JobState.PENDING:
+        return None
+    if chunk.job.state != JobState.RUNNING:
+        return None
+    chunk.state = JobState.RUNNING
+    chunk.attempts += 1
+    chunk.worker = worker[:100]
+    chunk.started_dt = chunk.started_dt or now
+    chunk.heartbeat_dt = now
+    db.session.flush()
+    return chunk
+
+
+def beat_chunk(chunk_id, attempt, job_id, now):
+    """A running chunk's heartbeat (its job's too); False when it should stop
+    (the job was cancelled, superseded or failed, or the chunk was taken back)."""
+    jobs = TranscodeJob.__table__
+    alive = db.session.execute(
+        jobs.update()
+        .where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING)
+        .values(heartbeat_dt=now)
+    ).rowcount
+    return bool(alive) and _update_chunk(
+        chunk_id, attempt, JobState.RUNNING, heartbeat_dt=now
+    )
+
+
+def _update_chunk(chunk_id, attempt, state, **values):
+    chunks = TranscodeChunk.__table__
+    return bool(
+        db.session.execute(
+            chunks.update()
+            .where(
+                chunks.c.id == chunk_id,
+                chunks.c.state == JobState.RUNNING,
+                chunks.c.attempts == attempt,
+            )
+            .values(state=state, **values)
+        ).rowcount
+    )
+
+
+def finish_chunk(chunk_id, attempt, job_id, now):
+    """Record a chunk's success; True when it was the job's last one, so this
+    worker joins the pieces.
+
+    The job's row is locked first: two workers finishing their chunks at once
+    take turns, and only the second sees every chunk done.
+    """
+    job = _locked_job(job_id)
+    if job is None or job.state != JobState.RUNNING:
+        return False
+    if not _update_chunk(
+        chunk_id, attempt, JobState.SUCCEEDED, finished_dt=now, heartbeat_dt=now
+    ):
+        return False
+    states = db.session.scalars(
+        sa.select(TranscodeChunk.state).filter_by(job_id=job_id)
+    ).all()
+    done = sum(state == JobState.SUCCEEDED for state in states)
+    job.progress = round(min(0.99, done / len(states)), 4)
+    job.heartbeat_dt = now
+    db.session.flush()
+    return done == len(states)
+
+
+def fail_chunk(chunk_id, attempt, job_id, now, error, error_code):
+    """A chunk that cannot be transcoded fails its job (the published media stays)."""
+    job = _locked_job(job_id)
+    chunk = db.session.get(TranscodeChunk, chunk_id)
+    stopped = error_code == "cancelled"
+    state = JobState.CANCELLED if stopped else JobState.FAILED
+    _update_chunk(chunk_id, attempt, state, finished_dt=now, error=error[:4000])
+    if stopped or job is None or job.state != JobState.RUNNING:
+        return
+    where = f"{chunk.start_seconds:g} s" if not chunk.is_audio else "audio"
+    finish_job(
+        job,
+        now,
+        error=f"chunk {chunk.position} ({where}): {error}",
+        error_code=error_code,
+    )
+
+
+def has_chunks(job_id):
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(TranscodeChunk.id)).filter_by(job_id=job_id)
+        )
+        > 0
+    )
+
+
+def requeue_stale_chunks(now, stale_after):
+    """Chunks whose worker died go back to pending, alone (the job fails after a
+    chunk's last try); a job whose chunks are all done but whose join died gets
+    its last chunk run again (it joins when it ends)."""
+    requeued = []
+    for chunk in db.session.scalars(
+        sa.select(TranscodeChunk)
+        .join(TranscodeJob)
+        .where(
+            TranscodeChunk.state == JobState.RUNNING,
+            TranscodeJob.state == JobState.RUNNING,
+        )
+        .with_for_update(of=TranscodeChunk)
+    ):
+        if not is_stale(chunk.state, chunk.heartbeat_dt, now, stale_after):
+            continue
+        if chunk.attempts >= MAX_ATTEMPTS:
+            chunk.state = JobState.FAILED
+            chunk.finished_dt = now
+            finish_job(
+                chunk.job,
+                now,
+                error=f"chunk {chunk.position}: the worker stopped "
+                f"{chunk.attempts} times; giving up",
+                error_code="worker_died",
+            )
+        else:
+            chunk.state = JobState.PENDING
+            requeued.append(chunk.id)
+    for job in db.session.scalars(
+        sa.select(TranscodeJob).where(
+            TranscodeJob.state == JobState.RUNNING,
+            TranscodeJob.id.in_(sa.select(TranscodeChunk.job_id)),
+        )
+    ):
+        states = db.session.scalars(
+            sa.select(TranscodeChunk).filter_by(job_id=job.id)
+        ).all()
+        if all(c.state == JobState.SUCCEEDED for c in states) and is_stale(
+            job.state, job.heartbeat_dt, now, stale_after
+        ):
+            last = max(states, key=lambda c: c.finished_dt or now)
+            last.state = JobState.PENDING
+            requeued.append(last.id)
+    db.session.flush()
+    return requeued

@@ -9,7 +9,7 @@ from huey import crontab
 from courses.sessions import replay
 from lms.db import begin_write_transaction, db, utcnow
 from lms.queue import periodic_task, task
-from media_pipeline import cleanup
+from media_pipeline import chunk_tasks, cleanup
 from media_pipeline import operations as ops
 from media_pipeline.limits import TimeLimits
 from media_pipeline.models import TranscodeJob
@@ -80,6 +80,9 @@ def transcode_job(job_id):
         source = probe(upload_path, time_limit=limits.floor_seconds)
         choice = choose_policy(upload_path, source, requested, time_limits=limits)
         record_choice(job_id, choice)
+        # A long recording goes on in chunks, run by every media worker.
+        if chunk_tasks.start_chunks(job_id, source, choice.policy, work):
+            return
         source, _ = build_ladder(
             upload_path,
             work,
@@ -134,9 +137,12 @@ def requeue_stale_jobs():
     stale_after = timedelta(seconds=current_app.config["JOB_STALE_SECONDS"])
     begin_write_transaction()
     job_ids = ops.requeue_stale_jobs(utcnow(), stale_after)
+    chunk_ids = ops.requeue_stale_chunks(utcnow(), stale_after)
     db.session.commit()
     for job_id in job_ids:
         transcode_job(job_id)
+    for chunk_id in chunk_ids:
+        chunk_tasks.transcode_chunk(chunk_id)
 
 
 @periodic_task(crontab(minute="*/10"))

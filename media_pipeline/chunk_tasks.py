@@ -1,0 +1,208 @@
+"""Queue tasks of a long recording transcoded in chunks (``media_pipeline.chunks``).
+
+The job's own task (``tasks.transcode_job``) probes the recording and, when it
+is longer than ``MEDIA_CHUNK_THRESHOLD_SECONDS``, writes the chunk rows and
+queues one :func:`transcode_chunk` per piece on the media lane, so every media
+worker takes some. The worker that finishes the last piece joins them into one
+ladder, verifies and publishes it as a whole-file transcode does. A chunk whose
+worker died (its heartbeat stopped) is run again alone.
+
+The audio rendition is one piece of its own, encoded whole: AAC encoded chunk by
+chunk would start every chunk with the encoder's priming (1024 samples of
+silence, a click at each seam), and the whole recording's audio costs a few
+seconds a hour. The poster and seek thumbnails are made with it.
+"""
+
+import os
+import socket
+import time
+
+from flask import current_app
+
+from courses.sessions import replay
+from lms.db import begin_write_transaction, db, utcnow
+from lms.queue import task
+from media_pipeline import operations as ops
+from media_pipeline.chunks import Chunk, plan_chunks, timestamp_lead
+from media_pipeline.ladder import LECTURE_POLICY, POLICIES, plan_ladder
+from media_pipeline.limits import TimeLimits
+from media_pipeline.models import TranscodeChunk, TranscodeJob
+from media_pipeline.probe import ProbeRejected
+from media_pipeline.runner import (
+    TranscodeFailed,
+    join_pieces,
+    make_stills,
+    probe,
+    publish,
+    transcode_piece,
+)
+from media_pipeline.states import JobState
+from media_pipeline.storage import Storage
+
+#: Seconds between heartbeat writes of a running chunk.
+BEAT_SECONDS = 2.0
+#: The pieces' folder inside the job's work folder (removed once published).
+PIECES = "chunks"
+
+
+def _config():
+    return current_app.config
+
+
+def _time_limits():
+    config = _config()
+    return TimeLimits(
+        floor_seconds=config["MEDIA_TIME_LIMIT_FLOOR_SECONDS"],
+        per_source_second=config["MEDIA_TIME_LIMIT_PER_SOURCE_SECOND"],
+    )
+
+
+def plan_for(source, ladder):
+    """The chunks of ``source`` under the configured threshold (``()``: whole)."""
+    if not source.has_video or not ladder.rungs:
+        return ()
+    config = _config()
+    return plan_chunks(
+        source.duration,
+        segment_seconds=ladder.segment_seconds,
+        threshold_seconds=config["MEDIA_CHUNK_THRESHOLD_SECONDS"],
+        chunk_seconds=config["MEDIA_CHUNK_SECONDS"],
+    )
+
+
+def start_chunks(job_id, source, policy, work):
+    """Queue a claimed job's chunks when its recording is long; False when it is
+    to be transcoded whole (the caller goes on)."""
+    ladder = plan_ladder(source, policy)
+    plan = plan_for(source, ladder)
+    if not plan:
+        return False
+    work.mkdir(parents=True, exist_ok=True)
+    begin_write_transaction()
+    rows = ops.create_chunks(job_id, plan, policy.name, utcnow())
+    db.session.commit()
+    # The audio and stills first: they read the whole recording.
+    for row in sorted(rows, key=lambda r: not r.is_audio):
+        transcode_chunk(row.id)
+    return True
+
+
+def worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@task(lane="media")
+def transcode_chunk(chunk_id):
+    begin_write_transaction()
+    chunk = ops.claim_chunk(chunk_id, utcnow(), worker_name())
+    db.session.commit()
+    if chunk is None:
+        return
+    job = chunk.job
+    job_id, attempt = job.id, chunk.attempts
+    store = Storage(_config()["MEDIA_DIR"])
+    upload_path = store.upload_path(job.upload.token)
+    work = store.work_dir(job.lecture_id, job.id, job.attempts)
+    policy = POLICIES.get(chunk.policy, LECTURE_POLICY)
+    piece = None
+    if not chunk.is_audio:
+        piece = Chunk(
+            chunk.position, chunk.start_seconds, chunk.end_seconds, chunk.first_segment
+        )
+    out_dir = work / PIECES / str(chunk.position)
+    db.session.commit()  # end the read: nothing is held while ffmpeg runs
+    last = [0.0]
+
+    def on_progress(_fraction):
+        now = time.monotonic()
+        if now - last[0] >= BEAT_SECONDS:
+            last[0] = now
+            db.session.rollback()
+            begin_write_transaction()
+            beating = ops.beat_chunk(chunk_id, attempt, job_id, utcnow())
+            db.session.commit()
+            if not beating:  # cancelled, superseded, failed: stop ffmpeg now
+                raise TranscodeFailed("the job was cancelled", code="cancelled")
+
+    time_limits = _time_limits()
+    try:
+        source = probe(upload_path, time_limit=time_limits.floor_seconds)
+        ladder = plan_ladder(source, policy)
+        transcode_piece(
+            upload_path,
+            source,
+            ladder,
+            out_dir,
+            chunk=piece,
+            lead=timestamp_lead(ladder),
+            on_progress=on_progress,
+            time_limits=time_limits,
+        )
+        if piece is None:
+            make_stills(upload_path, source, work, time_limits=time_limits)
+    except (ProbeRejected, TranscodeFailed) as error:
+        _fail(chunk_id, attempt, job_id, work, error)
+        return
+    begin_write_transaction()
+    last_one = ops.finish_chunk(chunk_id, attempt, job_id, utcnow())
+    db.session.commit()
+    if last_one:
+        _join(job_id, work, source, ladder, time_limits)
+
+
+def _fail(chunk_id, attempt, job_id, work, error):
+    code = getattr(error, "code", "ffmpeg_failed")
+    begin_write_transaction()
+    ops.fail_chunk(chunk_id, attempt, job_id, utcnow(), str(error), code)
+    job = db.session.get(TranscodeJob, job_id)
+    db.session.refresh(job)
+    stopped = job.state != JobState.RUNNING
+    db.session.commit()
+    if stopped:
+        ops.discard_work(work)  # the previous media, if any, stays published
+
+
+def _join(job_id, work, source, ladder, time_limits):
+    """The last piece's worker: join, verify and publish (``tasks.transcode_job``'s
+    ending)."""
+    rows = db.session.scalars(
+        db.select(TranscodeChunk)
+        .filter_by(job_id=job_id, is_audio=False)
+        .order_by(TranscodeChunk.position)
+    ).all()
+    audio = db.session.scalar(
+        db.select(TranscodeChunk).filter_by(job_id=job_id, is_audio=True)
+    )
+    pieces = work / PIECES
+    db.session.commit()
+    try:
+        join_pieces(
+            work,
+            [pieces / str(r.position) for r in rows],
+            pieces / str(audio.position),
+            ladder,
+            source,
+            time_limits=time_limits,
+        )
+    except TranscodeFailed as error:
+        ops.discard_work(work)
+        begin_write_transaction()
+        job = db.session.get(TranscodeJob, job_id)
+        db.session.refresh(job)
+        if job.state == JobState.RUNNING:
+            ops.finish_job(job, utcnow(), error=str(error), error_code=error.code)
+        db.session.commit()
+        return
+    store = Storage(_config()["MEDIA_DIR"])
+    begin_write_transaction()
+    job = db.session.get(TranscodeJob, job_id)
+    db.session.refresh(job)
+    if not ops.is_latest_job(job):
+        ops.discard_work(work)  # a newer upload won; nothing of this one is shown
+        db.session.rollback()
+        return
+    if ops.finish_job(job, utcnow(), duration=source.duration):
+        publish(work, store.published(job.lecture_id))
+        replay.announce_replay_ready(job.lecture_id, utcnow())
+    db.session.commit()
+    ops.discard_work(pieces)  # the ladder holds its own links to the segments
