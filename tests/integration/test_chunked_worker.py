@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from courses.workflow import CourseStatus
 from lms.db import db, utcnow
 from lms.workers.models import WorkerHeartbeat
 from media_pipeline import operations as ops
+from media_pipeline.chunk_tasks import transcode_chunk
 from media_pipeline.ladder import LECTURE_POLICY
 from media_pipeline.models import TranscodeChunk, TranscodeJob
 from media_pipeline.runner import build_ladder
@@ -193,4 +195,68 @@ def test_a_long_recording_is_joined_from_chunks_by_any_worker(
         assert job.progress == 1.0 and job.attempts == 1
         assert db.session.get(Lecture, lecture_id).media_status == MediaStatus.READY
     assert not (published / "chunks").exists()
+    assert_equals_whole_file(clip, published, tmp_path)
+
+
+def test_a_chunk_whose_worker_is_killed_is_run_again_alone(media_app, tmp_path):
+    app, env, media = media_app
+    env = dict(env, LMS_MEDIA_CHUNK_SECONDS="12")  # 0-12, 12-24, 24-30 s
+    clip = make_clip(
+        tmp_path / "long.mp4", seconds=CLIP_SECONDS, size="640x360", noise=True
+    )
+    job_id, lecture_id = upload_recording(app, media, clip)
+    work = Storage(media).work_dir(lecture_id, job_id, 1)  # its first attempt's
+    second = work / "chunks" / "1" / "240p"
+
+    def second_chunk_half_done():
+        states = {c.position: c.state for c in chunks_of(job_id)}
+        return (
+            states.get(1) == JobState.RUNNING
+            and (second / "seg_00002.m4s").exists()
+            and not (second / "seg_00003.m4s").exists()
+        )
+
+    running = start_workers(app, env, 1)
+    try:
+        with app.app_context():
+            enqueue(db.session.get(TranscodeJob, job_id))
+        until(app, second_chunk_half_done)
+        stop(running, signal.SIGKILL)  # its ffmpeg dies with it (PDEATHSIG)
+    finally:
+        stop(running, signal.SIGKILL)
+    first = work / "chunks" / "0" / "240p"
+    kept = {p.name: p.stat().st_ino for p in first.glob("seg_*.m4s")}
+    assert sorted(kept) == ["seg_00000.m4s", "seg_00001.m4s"]
+    with app.app_context():
+        states = [(c.position, c.state) for c in chunks_of(job_id)]
+        assert states == [
+            (0, JobState.SUCCEEDED),
+            (1, JobState.RUNNING),
+            (2, JobState.PENDING),
+            (3, JobState.SUCCEEDED),  # the audio and stills went first
+        ]
+        assert db.session.get(TranscodeJob, job_id).state == JobState.RUNNING
+        # The periodic task's step, with "stale" meaning "now" for the test: the
+        # job itself is watched through its chunks, and only the dead one returns.
+        stale = (utcnow() + timedelta(hours=1), timedelta(seconds=1))
+        assert ops.requeue_stale_jobs(*stale) == []
+        requeued = ops.requeue_stale_chunks(*stale)
+        assert requeued == [chunks_of(job_id)[1].id]
+        db.session.commit()
+        transcode_chunk(requeued[0])
+    running = start_workers(app, env, 1)
+    try:
+        assert until(app, lambda: job_ended(job_id)) == JobState.SUCCEEDED
+    finally:
+        stop(running)
+    with app.app_context():
+        assert [(c.position, c.attempts) for c in chunks_of(job_id)] == [
+            (0, 1),
+            (1, 2),
+            (2, 1),
+            (3, 1),
+        ]
+    published = Storage(media).published(lecture_id)
+    # The first chunk's segments were not made again: the ladder links the same files.
+    assert {name: (published / "240p" / name).stat().st_ino for name in kept} == kept
     assert_equals_whole_file(clip, published, tmp_path)
