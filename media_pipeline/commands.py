@@ -25,6 +25,49 @@ def probe_args(path, binary="ffprobe"):
     ]
 
 
+def plan_scale_sources(rungs):
+    """Which picture each rung is scaled from: ``None`` for the source, else the
+    index of the rung whose branch it takes.
+
+    The top rung is scaled from the source once; every lower rung from the top
+    rung's picture (a 1080p source is scaled down once, not once per rung: the
+    costliest filter work of a camera recording). Rungs are listed top first.
+    """
+    return tuple(None if index == 0 else 0 for index in range(len(rungs)))
+
+
+def _scaled(stream, rung, flags):
+    """``stream`` at the rung's frame rate (dropped before the scale, so frames
+    that will not be kept are never scaled), size and square pixels."""
+    return (
+        stream.filter("fps", rung.fps)
+        .filter("scale", rung.width, rung.height, flags=flags)
+        .filter("setsar", 1)  # square pixels: scale alone leaves 1281:1280
+        .filter("format", "yuv420p")
+    )
+
+
+def rung_pictures(video, rungs):
+    """The filtered picture of each rung, scaled as :func:`plan_scale_sources` says."""
+    parents = plan_scale_sources(rungs)
+    children = {
+        index: [c for c, parent in enumerate(parents) if parent == index]
+        for index in range(len(rungs))
+    }
+    pictures = [None] * len(rungs)
+    top = _scaled(video, rungs[0], rungs[0].scaler)
+    if children[0]:
+        branches = top.filter_multi_output("split", len(children[0]) + 1)
+        pictures[0] = branches[0]
+        for number, child in enumerate(children[0], start=1):
+            pictures[child] = _scaled(
+                branches[number], rungs[child], rungs[child].scaler
+            )
+    else:
+        pictures[0] = top
+    return pictures
+
+
 def transcode_args(
     source_path,
     demuxer,
@@ -32,9 +75,9 @@ def transcode_args(
     out_dir,
     *,
     binary="ffmpeg",
-    preset="veryfast",
 ):
-    """One ffmpeg process: one decode, ``split``, one encoder per rung, one HLS muxer.
+    """One ffmpeg process: one decode, the source scaled once to the top rung and
+    the lower rungs from that picture, one encoder per rung, one HLS muxer.
 
     Keyframes are forced every ``keyframe_seconds`` by time, so rungs at different
     frame rates cut their segments at the same instants; scene-cut keyframes are off.
@@ -42,21 +85,18 @@ def transcode_args(
     source = ffmpeg.input(str(source_path), f=demuxer, protocol_whitelist="file")
     outputs, options, stream_map = [], {}, []
     if ladder.rungs:
-        branches = source["v:0"].filter_multi_output("split", len(ladder.rungs))
+        pictures = rung_pictures(source["v:0"], ladder.rungs)
         for index, rung in enumerate(ladder.rungs):
-            scaled = (
-                branches[index]
-                .filter("scale", rung.width, rung.height)
-                .filter("setsar", 1)  # square pixels: scale alone leaves 1281:1280
-                .filter("fps", rung.fps)
-                .filter("format", "yuv420p")
-            )
-            outputs.append(scaled)
+            outputs.append(pictures[index])
             options.update(
                 {
                     f"crf:v:{index}": rung.crf,
                     f"maxrate:v:{index}": f"{rung.maxrate_kbps}k",
                     f"bufsize:v:{index}": f"{rung.bufsize_kbps}k",
+                    f"preset:v:{index}": rung.preset,
+                    f"x264-params:v:{index}": ":".join(
+                        ["scenecut=0", "open-gop=0", *rung.x264_params]
+                    ),
                 }
             )
             entry = f"v:{index},name:{rung.name}"
@@ -65,12 +105,10 @@ def transcode_args(
         options.update(
             {
                 "c:v": "libx264",
-                "preset": preset,
                 "tune": ladder.tune,
                 "profile:v": "high",
                 "force_key_frames": f"expr:gte(t,n_forced*{keyframe:g})",
                 "sc_threshold": 0,
-                "x264-params": "scenecut=0:open-gop=0",
             }
         )
     if ladder.audio:
@@ -161,16 +199,23 @@ def thumbnails_args(
     return [compiled[0], "-hide_banner", "-nostdin", "-y", "-v", "error", *compiled[1:]]
 
 
+#: Where each window's crop at the source's own size is taken, as shares of the
+#: room left around it: the middle, then the four quarters (text sits anywhere).
+CROP_PLACES = ((0.5, 0.5), (0.2, 0.25), (0.8, 0.25), (0.2, 0.75), (0.8, 0.75))
+
+
 def analysis_args(source_path, demuxer, windows, *, size, fps, binary="ffmpeg"):
     """Short windows of the picture as raw grey frames on stdout, for
     ``content.measure``: each window ``(start, frames)`` is read from its own
     seek (never the whole file) and gives exactly ``frames`` frames at ``fps``,
     each the whole picture scaled to ``size`` above a crop of the same size at
-    the source's own resolution (its grain), padded when the source is smaller.
+    the source's own resolution (its grain and text; each window's from another
+    place, ``CROP_PLACES``), padded when the source is smaller.
     """
     width, height = size
     parts = []
-    for start, frames in windows:
+    for index, (start, frames) in enumerate(windows):
+        place_x, place_y = CROP_PLACES[index % len(CROP_PLACES)]
         picture = ffmpeg.input(
             str(source_path),
             f=demuxer,
@@ -188,7 +233,13 @@ def analysis_args(source_path, demuxer, windows, *, size, fps, binary="ffmpeg"):
         whole = picture[0].filter("scale", width, height, flags="area")
         grain = (
             picture[1]
-            .filter("crop", f"min(iw,{width})", f"min(ih,{height})")
+            .filter(
+                "crop",
+                f"min(iw,{width})",
+                f"min(ih,{height})",
+                f"(iw-ow)*{place_x}",
+                f"(ih-oh)*{place_y}",
+            )
             .filter("pad", width, height)
         )
         parts.append(ffmpeg.filter([whole, grain], "vstack").filter("setsar", 1))

@@ -4,7 +4,7 @@ No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,12 @@ class RungPolicy:
     crf: int
     #: The stated cap: no span of segments HLS measures a peak over may exceed it.
     cap_kbps: int
+    #: libx264's preset for this rung (low rungs may spend less time per frame).
+    preset: str = "veryfast"
+    #: swscale's flags for the scale to this rung (see commands.rung_pictures).
+    scaler: str = "bicubic"
+    #: Further libx264 settings, ``key=value`` each (aq, lookahead ...).
+    x264_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,9 @@ class Rung:
     cap_kbps: int
     maxrate_kbps: int
     bufsize_kbps: int
+    preset: str = "veryfast"
+    scaler: str = "bicubic"
+    x264_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,12 +164,9 @@ def rung_specs(short, policy):
     above = [r for r in policy.rungs if r.short_side > short]
     if not fitting:
         lowest = policy.rungs[-1]
-        return [
-            RungPolicy(f"{short}p", short, lowest.max_fps, lowest.crf, lowest.cap_kbps)
-        ]
+        return [replace(lowest, name=f"{short}p", short_side=short)]
     if above and short >= fitting[0].short_side * OWN_SIZE_MARGIN:
-        upper = above[-1]
-        own = RungPolicy(f"{short}p", short, upper.max_fps, upper.crf, upper.cap_kbps)
+        own = replace(above[-1], name=f"{short}p", short_side=short)
         return [own, *fitting]
     return fitting
 
@@ -191,6 +197,9 @@ def plan_ladder(source, policy=LECTURE_POLICY, language=DEFAULT_LANGUAGE):
                     spec.cap_kbps,
                     maxrate,
                     bufsize,
+                    spec.preset,
+                    spec.scaler,
+                    spec.x264_params,
                 )
             )
     audio = None
