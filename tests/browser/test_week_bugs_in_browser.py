@@ -46,8 +46,9 @@ def test_the_player_keeps_speed_and_rung_across_modes_and_visits(
     sign_in(page, login)
     page.goto(f"/courses/lectures/{lecture_id}")
     player = "window.telecmePlayer"
-    page.wait_for_function(f"() => {player}.hls() && {player}.hls().levels.length")
+    page.wait_for_function(f"() => {player}")
     page.evaluate(f"() => {{ const v = {player}.video; v.muted = true; v.play(); }}")
+    page.wait_for_function(f"() => {player}.hls() && {player}.hls().levels.length")
 
     # 2x, then audio only: still 2x (a new source reset it to 1x).
     page.select_option("select[name=speed]", "2")
@@ -78,7 +79,7 @@ def test_the_player_keeps_speed_and_rung_across_modes_and_visits(
 
     # The next visit on this device starts as this person left it.
     page.reload()
-    page.wait_for_function(f"() => {player}.hls() && {player}.hls().levels.length")
+    page.wait_for_function(f"() => {player}")
     expect(page.locator("select[name=quality]")).to_have_value("saver")
     expect(page.locator("select[name=speed]")).to_have_value("2")
     assert page.evaluate(f"{player}.video.defaultPlaybackRate") == 2

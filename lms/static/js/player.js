@@ -4,7 +4,15 @@
    counts at a time: when another one takes over, this one says so and offers
    to count here again. In live mode (cfg.live, the watch page of a broadcast,
    lms/static/js/live.js) it plays the live edge, has no speed and keeps no
-   ranges: live.js sets the source and beats for presence. */
+   ranges: live.js sets the source and beats for presence.
+
+   A recorded lecture fetches nothing but its poster before play (the video has
+   preload="none"; hls.js is made on the first play, with autoStartLoad off until
+   the start rung is chosen): the first rung is the highest whose first segment
+   arrives in START_SECONDS at the throughput last measured on this device, else
+   the lowest; hls.js's ABR climbs from there. ?start=eager restores the old
+   start (hls.js made as the page opens, loading at once from its own first
+   choice): bench/startup.py's baseline. */
 (function () {
   "use strict";
   var root = document.getElementById("player");
@@ -20,6 +28,12 @@
   var status = root.querySelector(".player-status");
   // Quality and speed as this person last chose them on this device.
   var prefsKey = "telecme-player-" + (cfg.userId || "guest");
+  // The link's throughput as last measured here (any person: it is the device's).
+  var linkKey = "telecme-link";
+  var LINK_MAX_AGE_MS = 3 * 24 * 3600 * 1000;  // an older figure says little of today's link
+  var START_SECONDS = 3, SEGMENT_SECONDS = 6;  // our ladders' segments (media_pipeline)
+  var eager = cfg.live || /[?&]start=eager(&|$)/.test(location.search);
+  var started = !!cfg.live, measured = false;  // live: live.js sets the source
 
   function say(text) { status.textContent = text || ""; }
 
@@ -45,19 +59,62 @@
   function applyRate() { video.defaultPlaybackRate = rate(); video.playbackRate = rate(); }
   video.addEventListener("loadedmetadata", applyRate);
 
+  /* --- the link: the throughput hls.js measured, kept for the next start ----- */
+  function knownThroughput() {
+    try {
+      var link = JSON.parse(localStorage.getItem(linkKey) || "null");
+      var age = link && Date.now() - link.at;
+      if (link && isFinite(link.bps) && link.bps >= 16000 && link.bps <= 1e9 &&
+          age >= 0 && age <= LINK_MAX_AGE_MS) return link.bps;
+    } catch (e) { /* unreadable: unknown */ }
+    return null;
+  }
+  function rememberThroughput() {
+    if (!hls || !measured || !isFinite(hls.bandwidthEstimate)) return;
+    try {
+      localStorage.setItem(linkKey, JSON.stringify({ bps: Math.round(hls.bandwidthEstimate), at: Date.now() }));
+    } catch (e) { /* private mode: nothing kept */ }
+  }
+  // The highest rung whose first segment (video and audio: a variant's BANDWIDTH
+  // counts both) arrives within START_SECONDS at bps; the lowest when none does
+  // or the link is unknown. hls.js lists its levels by bitrate, lowest first.
+  function startRung(levels, bps) {
+    var best = 0;
+    if (!bps) return best;
+    levels.forEach(function (level, i) {
+      if (level.bitrate * SEGMENT_SECONDS <= bps * START_SECONDS) best = i;
+    });
+    return best;
+  }
+
   function load(url, startAt) {
     if (hls) { hls.destroy(); hls = null; }
     if (window.Hls && Hls.isSupported()) {
-      // The first fragment already comes from the chosen rung (data saver: the
-      // lowest), not from hls.js's bandwidth estimate.
-      // Live: from the live edge (-1), not from the window's oldest segment.
-      hls = new Hls({ startPosition: cfg.live ? -1 : startAt || 0, capLevelToPlayerSize: true,
-                      startLevel: mode === "video" ? wantedLevel : -1 });
+      if (eager) {
+        // The first fragment already comes from the chosen rung (data saver: the
+        // lowest), not from hls.js's bandwidth estimate.
+        // Live: from the live edge (-1), not from the window's oldest segment.
+        hls = new Hls({ startPosition: cfg.live ? -1 : startAt || 0, capLevelToPlayerSize: true,
+                        startLevel: mode === "video" ? wantedLevel : -1 });
+      } else {
+        // Nothing loads until the start rung is set (no bitrate-test fragment);
+        // hls.js's estimate starts from the link as last measured.
+        var known = knownThroughput();
+        hls = new Hls(Object.assign({ autoStartLoad: false, capLevelToPlayerSize: true, testBandwidth: false },
+                                    known ? { abrEwmaDefaultEstimate: known } : {}));
+        hls.on(Hls.Events.FRAG_BUFFERED, function (_, data) {
+          if (data.frag.type === "main") { measured = true; rememberThroughput(); }
+        });
+      }
+      hls.on(Hls.Events.MANIFEST_PARSED, function () {
+        if (mode === "video") {
+          fillLevels(); applyLevel();
+          if (!eager) hls.startLevel = wantedLevel >= 0 ? wantedLevel : startRung(hls.levels, known);
+        }
+        if (!eager) hls.startLoad(startAt || 0);
+      });
       hls.loadSource(url);
       hls.attachMedia(video);
-      hls.on(Hls.Events.MANIFEST_PARSED, function () {
-        if (mode === "video") { fillLevels(); applyLevel(); }
-      });
       hls.on(Hls.Events.ERROR, function (_, data) {
         if (data.fatal && cfg.live) {
           // A new push's playlist appears a few seconds after it starts.
@@ -115,6 +172,7 @@
     var value = quality.value, at = video.currentTime, playing = !video.paused;
     var wanted = choose(value);
     savePrefs();
+    if (!started) { mode = wanted; return; }  // the first play loads what was chosen
     if (wanted !== mode) {
       // hls.js drops audio-only variants from a master with video: load the
       // audio rendition's own playlist instead, with the poster on screen.
@@ -176,6 +234,7 @@
   }
 
   function beat() {
+    rememberThroughput();
     if (!session) return;
     var played = takeRanges();
     if (played.length) {
@@ -272,14 +331,23 @@
       .catch(function () { say(cfg.text.offline); return null; });
   }
 
+  function begin(at) {
+    if (started) return;
+    started = true;
+    load(sourceUrl(), at);
+  }
+
   function start() {
     if (cfg.live) { if (sourceUrl()) load(sourceUrl(), 0); return; }  // live.js beats
-    if (!cfg.tracked) { load(sourceUrl(), 0); return; }  // a lecturer's preview
     // Beats kept from an earlier visit go first, while their play session may
     // still be the one that counts; a new play session takes over after them.
-    flush().then(startSession).then(function (data) {
-      load(sourceUrl(), data ? data.progress.resume_position : 0);
+    // A lecturer's preview (not tracked) starts at 0 and counts nothing.
+    var ready = !cfg.tracked ? Promise.resolve(0) : flush().then(startSession).then(function (data) {
+      return data ? data.progress.resume_position : 0;
     });
+    if (eager) { ready.then(begin); return; }
+    // Nothing is fetched before play: the first play makes the player.
+    video.addEventListener("play", function () { ready.then(begin); }, { once: true });
   }
 
   ["pause", "ended"].forEach(function (name) { video.addEventListener(name, beat); });
