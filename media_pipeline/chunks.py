@@ -11,11 +11,9 @@ chunk's segments in order, one initialisation section for all (their bytes are
 equal) and no discontinuity.
 """
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
-from media_pipeline.commands import transcode_args
 from media_pipeline.playlists import INDEPENDENT, parse_media_playlist
 
 #: A recording longer than this is transcoded in chunks (config
@@ -157,39 +155,3 @@ def compose_master(video_master, audio_codec, language):
         )
     lines += stream_lines
     return "\n".join(lines) + "\n"
-
-
-def piece_args(source_path, demuxer, ladder, out_dir, *, chunk=None, lead=0.0):
-    """ffmpeg's arguments for one piece: a chunk's video rungs (``chunk``), or
-    the whole recording's audio rendition (``chunk`` None).
-
-    The ladder's own command (``commands.transcode_args``), with an accurate
-    input seek and length (decoding from the keyframe before ``start`` and
-    dropping what comes before it), timestamps offset to continue the
-    recording's, and segments numbered from the chunk's first. ``frag_discont``
-    makes the fMP4 muxer write those timestamps into the fragments themselves
-    (without it each chunk starts at zero behind an edit list, and the
-    initialisation sections differ).
-    """
-    if chunk is None:
-        ladder = dataclasses.replace(ladder, rungs=())
-        start, duration, first = 0.0, None, 0
-    else:
-        ladder = dataclasses.replace(ladder, audio=None)
-        start, duration = chunk.start_seconds, chunk.duration_seconds
-        first = chunk.first_segment
-    args = transcode_args(source_path, demuxer, ladder, out_dir)
-    seek = ["-ss", f"{start:.6f}"]
-    if duration is not None:
-        seek += ["-t", f"{duration:.6f}"]
-    at = args.index("-i")
-    args[at:at] = seek
-    args[-1:-1] = [
-        "-output_ts_offset",
-        f"{start + lead:.6f}",
-        "-start_number",
-        str(first),
-        "-hls_segment_options",
-        "movflags=+frag_discont",
-    ]
-    return args

@@ -3,6 +3,8 @@
 Nothing here runs a process: ``media_pipeline.runner`` is the only module that does.
 """
 
+import dataclasses
+
 import ffmpeg
 
 #: Seconds between thumbnails on the seek bar.
@@ -247,3 +249,40 @@ def analysis_args(source_path, demuxer, windows, *, size, fps, binary="ffmpeg"):
     output = ffmpeg.output(joined, "pipe:1", f="rawvideo", pix_fmt="gray")
     compiled = ffmpeg.compile(output, cmd=binary)
     return [compiled[0], "-hide_banner", "-nostdin", "-v", "error", *compiled[1:]]
+
+
+def piece_args(source_path, demuxer, ladder, out_dir, *, chunk=None, lead=0.0):
+    """ffmpeg's arguments for one piece of a long recording (``media_pipeline.chunks``):
+    a chunk's video rungs (``chunk``), or the whole recording's audio rendition
+    (``chunk`` None).
+
+    The ladder's own command (``commands.transcode_args``), with an accurate
+    input seek and length (decoding from the keyframe before ``start`` and
+    dropping what comes before it), timestamps offset to continue the
+    recording's, and segments numbered from the chunk's first. ``frag_discont``
+    makes the fMP4 muxer write those timestamps into the fragments themselves
+    (without it each chunk starts at zero behind an edit list, and the
+    initialisation sections differ).
+    """
+    if chunk is None:
+        ladder = dataclasses.replace(ladder, rungs=())
+        start, duration, first = 0.0, None, 0
+    else:
+        ladder = dataclasses.replace(ladder, audio=None)
+        start, duration = chunk.start_seconds, chunk.duration_seconds
+        first = chunk.first_segment
+    args = transcode_args(source_path, demuxer, ladder, out_dir)
+    seek = ["-ss", f"{start:.6f}"]
+    if duration is not None:
+        seek += ["-t", f"{duration:.6f}"]
+    at = args.index("-i")
+    args[at:at] = seek
+    args[-1:-1] = [
+        "-output_ts_offset",
+        f"{start + lead:.6f}",
+        "-start_number",
+        str(first),
+        "-hls_segment_options",
+        "movflags=+frag_discont",
+    ]
+    return args

@@ -584,7 +584,7 @@ def transcode_piece(
         (out_dir / name).mkdir()
     if not names:
         return
-    args = chunks.piece_args(
+    args = commands.piece_args(
         source_path, DEMUXERS[source.container], ladder, out_dir, chunk=chunk, lead=lead
     )
 

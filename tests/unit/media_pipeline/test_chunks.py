@@ -143,3 +143,21 @@ def test_master_plays_the_video_with_the_audio_rendition():
 
 def test_chunk_is_a_plain_value():
     assert Chunk(1, 12, 24, 2).duration_seconds == 12
+
+
+def test_a_chunk_s_command_seeks_trims_and_continues_the_timestamps():
+    from media_pipeline.commands import piece_args
+    from media_pipeline.ladder import AudioRendition
+
+    ladder = Ladder((rung("240p", 15),), AudioRendition(64, 2), "stillimage", 2, 6)
+    chunk = Chunk(1, 12, 24, 2)
+    args = piece_args("in.mp4", "mov", ladder, "out", chunk=chunk, lead=0.25)
+    at = args.index("-i")
+    assert args[at - 4 : at] == ["-ss", "12.000000", "-t", "12.000000"]
+    assert args[args.index("-output_ts_offset") + 1] == "12.250000"
+    assert args[args.index("-start_number") + 1] == "2"
+    assert args[args.index("-hls_segment_options") + 1] == "movflags=+frag_discont"
+    assert "c:a" not in " ".join(args) and "240p" in " ".join(args)
+    audio = piece_args("in.mp4", "mov", ladder, "out", lead=0.25)
+    assert "-t" not in audio and "libx264" not in audio
+    assert audio[audio.index("-output_ts_offset") + 1] == "0.250000"
