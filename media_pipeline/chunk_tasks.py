@@ -59,8 +59,8 @@ def _time_limits():
 
 def plan_for(source, ladder):
     """The chunks of ``source`` under the configured threshold (``()``: whole)."""
-    if not source.has_video or not ladder.rungs:
-        return ()
+    if not source.has_video or not ladder.rungs or source.is_variable_frame_rate:
+        return ()  # chunks start on frames found from a constant rate
     config = _config()
     return plan_chunks(
         source.duration,

@@ -79,6 +79,25 @@ def plan_chunks(
     )
 
 
+def align_to_frames(chunk, fps):
+    """``chunk`` with its start and end moved to the first frame at or after
+    them, for a source at a constant ``fps``.
+
+    At 30000/1001 fps a boundary at 12 s falls between two frames; the chunk then
+    starts on the frame at 12.012 s, so its own timestamps start at zero on a
+    frame and the ``fps`` filter and the forced keyframes pick the frames a
+    whole-file run picks.
+    """
+    if not fps or fps <= 0:
+        return chunk
+
+    def snap(seconds):
+        return round(math.ceil(seconds * fps - 1e-6) / fps, 6)
+
+    end = None if chunk.end_seconds is None else snap(chunk.end_seconds)
+    return Chunk(chunk.index, snap(chunk.start_seconds), end, chunk.first_segment)
+
+
 def timestamp_lead(ladder):
     """Seconds every chunk's (and the audio's) timestamps are offset by."""
     slowest = min((r.fps for r in ladder.rungs), default=30)

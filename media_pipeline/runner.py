@@ -577,6 +577,7 @@ def transcode_piece(
         start, length = 0.0, source.duration
     else:
         names = [r.name for r in ladder.rungs]
+        chunk = chunks.align_to_frames(chunk, source.fps)
         start = chunk.start_seconds
         length = chunk.duration_seconds or source.duration - start
     out_dir.mkdir(parents=True)

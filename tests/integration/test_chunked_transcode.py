@@ -42,10 +42,11 @@ def transcode_in_chunks(clip, out, chunk_seconds=12):
     return source, ladder, plan
 
 
-@pytest.fixture(scope="module")
-def ladders(tmp_path_factory):
+@pytest.fixture(scope="module", params=["30", "30000/1001"], ids=["30fps", "ntsc"])
+def ladders(request, tmp_path_factory):
+    """At 30 fps and at 29.97 (NTSC: no chunk boundary falls on a frame)."""
     work = tmp_path_factory.mktemp("chunks")
-    clip = make_clip(work / "clip.mp4", seconds=30, size="854x480")
+    clip = make_clip(work / "clip.mp4", seconds=30, size="854x480", rate=request.param)
     build_ladder(clip, work / "whole", policy=LECTURE_POLICY)
     _source, ladder, plan = transcode_in_chunks(clip, work / "joined")
     return clip, work / "whole", work / "joined", ladder, plan

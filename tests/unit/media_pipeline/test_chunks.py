@@ -4,6 +4,7 @@ import pytest
 
 from media_pipeline.chunks import (
     Chunk,
+    align_to_frames,
     compose_master,
     join_media_playlists,
     parse_map_uri,
@@ -161,3 +162,22 @@ def test_a_chunk_s_command_seeks_trims_and_continues_the_timestamps():
     audio = piece_args("in.mp4", "mov", ladder, "out", lead=0.25)
     assert "-t" not in audio and "libx264" not in audio
     assert audio[audio.index("-output_ts_offset") + 1] == "0.250000"
+
+
+@pytest.mark.parametrize(
+    ("fps", "chunk", "expected"),
+    [
+        pytest.param(30, Chunk(1, 12, 24, 2), (12, 24), id="on-frames-already"),
+        pytest.param(25, Chunk(2, 24, None, 4), (24, None), id="last-chunk"),
+        pytest.param(
+            30000 / 1001, Chunk(1, 12, 24, 2), (12.012, 24.024), id="ntsc-next-frame"
+        ),
+        pytest.param(0, Chunk(1, 12, 24, 2), (12, 24), id="unknown-rate"),
+    ],
+)
+def test_chunks_start_on_the_first_frame_at_or_after_their_boundary(
+    fps, chunk, expected
+):
+    aligned = align_to_frames(chunk, fps)
+    assert (aligned.start_seconds, aligned.end_seconds) == expected
+    assert (aligned.index, aligned.first_segment) == (chunk.index, chunk.first_segment)
