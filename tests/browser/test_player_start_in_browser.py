@@ -105,3 +105,25 @@ def test_the_next_visit_starts_from_the_measured_link_and_the_chosen_quality(
     open_lecture(page, lecture_id, requests, link=(50_000_000, 0))
     assert play(page, requests) == "360p"
     expect(page.locator("select[name=quality] option:checked")).to_have_text("360p")
+
+    # Play pressed while the player's scripts are still on their way (deferred:
+    # they run once they arrive, after the page is parsed): hls.js is held back
+    # until the video has played without them.
+    page.add_init_script(
+        """document.addEventListener("readystatechange", () => {
+             if (document.readyState !== "interactive") return;
+             const video = document.querySelector("#player video");
+             video.addEventListener("play", () => {
+               window.__playedEarly = !window.telecmePlayer;
+             });
+             video.muted = true;
+             video.play();
+           })"""
+    )
+    held = []
+    page.route(re.compile(r"/hls\.min\.js"), lambda route: held.append(route))
+    page.goto(f"/courses/lectures/{lecture_id}", wait_until="commit")
+    page.wait_for_function("() => window.__playedEarly !== undefined")
+    assert page.evaluate("window.__playedEarly") and len(held) == 1
+    held[0].continue_()
+    page.wait_for_function(f"() => {PLAYER} && {PLAYER}.video.currentTime > 0.5")

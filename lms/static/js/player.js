@@ -346,7 +346,9 @@
       return data ? data.progress.resume_position : 0;
     });
     if (eager) { ready.then(begin); return; }
-    // Nothing is fetched before play: the first play makes the player.
+    // Nothing is fetched before play: the first play makes the player (also a
+    // play pressed while this script was still on its way).
+    if (!video.paused) { ready.then(begin); return; }
     video.addEventListener("play", function () { ready.then(begin); }, { once: true });
   }
 
