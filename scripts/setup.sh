@@ -10,12 +10,13 @@ venv="${VENV:-.venv}"
 python="${PYTHON:-python3}"
 
 run_packages=(ffmpeg fonts-wqy-zenhei nginx-light libnginx-mod-rtmp)
-test_packages=(chromium postgresql redis-server poppler-utils libzbar0 qpdf)
+test_packages=(chromium postgresql redis-server poppler-utils libzbar0 qpdf opencv-doc)
 # Commands that tell whether a package is already there on non-Debian systems.
 declare -A provides=(
   [ffmpeg]=ffmpeg [chromium]=chromium [redis-server]=redis-server
   [poppler-utils]=pdftoppm [postgresql]=pg_ctlcluster [fonts-wqy-zenhei]=
   [python3-venv]= [libzbar0]= [qpdf]=qpdf [nginx-light]=nginx [libnginx-mod-rtmp]=
+  [opencv-doc]=
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
