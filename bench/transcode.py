@@ -27,6 +27,7 @@ import dataclasses
 import itertools
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -441,19 +442,30 @@ def bench_source(name, clip, policy, seconds, runs, work):
     """Our ladder against one process per rung on ``clip``; prints its rows."""
     info = probe(clip)
     ladder = plan_ladder(info, policy)
-    ours, per_rung = [], []
+    ours, per_rung, ours_cpu, per_rung_cpu = [], [], [], []
     before = load()
     for run in range(runs):
         out = work / f"{name}-ours{run}"
-        ours.append(timed(lambda o=out: transcode(clip, info, ladder, o)))
+        wall, cpu = timed_with_cpu(lambda o=out: transcode(clip, info, ladder, o))
+        ours.append(wall)
+        ours_cpu.append(cpu)
         args = same_settings_per_rung(clip, info, ladder, work / f"{name}-rungs{run}")
-        per_rung.append(timed(lambda a=args: [run_quietly(x) for x in a]))
+        wall, cpu = timed_with_cpu(lambda a=args: [run_quietly(x) for x in a])
+        per_rung.append(wall)
+        per_rung_cpu.append(cpu)
     m_ours, m_rungs = statistics.median(ours), statistics.median(per_rung)
+    c_ours, c_rungs = statistics.median(ours_cpu), statistics.median(per_rung_cpu)
     print(
         f"{name:<12} {info.width}x{info.height}@{info.fps:g} {policy.name:<11} "
         f"ours {m_ours:6.1f} s {seconds / m_ours:5.2f}x realtime | per rung "
         f"{m_rungs:6.1f} s ratio {m_rungs / m_ours:4.2f} | "
         f"{folder_bytes(work / f'{name}-ours0'):>11,} B | {before}, after {load()}",
+        flush=True,
+    )
+    print(
+        f"  CPU seconds: ours {c_ours:6.1f} (all {os.cpu_count()} cores busy: "
+        f"{seconds / c_ours * os.cpu_count():4.2f}x realtime), per rung {c_rungs:6.1f} "
+        f"(ratio {c_rungs / c_ours:4.2f})",
         flush=True,
     )
     peaks = stated_peaks(work / f"{name}-ours0" / "master.m3u8")
@@ -477,6 +489,20 @@ def timed(function):
     started = time.perf_counter()
     function()
     return time.perf_counter() - started
+
+
+def children_cpu():
+    """CPU seconds (user and system) of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_with_cpu(function):
+    """Wall seconds and the CPU seconds of the processes ``function`` ran: on a
+    machine others share, the CPU time moves much less than the wall time."""
+    cpu = children_cpu()
+    wall = timed(function)
+    return wall, children_cpu() - cpu
 
 
 def main():
