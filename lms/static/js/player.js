@@ -64,7 +64,7 @@
     try {
       var link = JSON.parse(localStorage.getItem(linkKey) || "null");
       var age = link && Date.now() - link.at;
-      if (link && isFinite(link.bps) && link.bps >= 16000 && link.bps <= 1e9 &&
+      if (link && typeof link.bps === "number" && isFinite(link.bps) && link.bps >= 16000 &&
           age >= 0 && age <= LINK_MAX_AGE_MS) return link.bps;
     } catch (e) { /* unreadable: unknown */ }
     return null;
