@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from courses import operations as ops
 from courses import queries
@@ -171,16 +172,33 @@ def render_manage(course, form, question_form=None, status=200):
         policy_names={c.value: c.label for c in media_policy_choices()},
         class_names=content_class_labels(),
         policy_forms={
-            lecture.id: LecturePolicyForm(
-                formdata=None,
-                prefix=f"policy-{lecture.id}",
-                media_policy=lecture.media_policy or "",
-            )
-            for lecture in course.lectures
+            lecture.id: lecture_policy_form(lecture) for lecture in course.lectures
         }
         if current_user.role == Role.ADMINISTRATOR
         else {},
     ), status
+
+
+def lecture_policy_form(lecture):
+    """The office's ladder form for a lecture; its first choice names the course's."""
+    form = LecturePolicyForm(
+        formdata=None,
+        prefix=f"policy-{lecture.id}",
+        media_policy=lecture.media_policy or "",
+    )
+    names = {c.value: c.label for c in media_policy_choices()}
+    course_policy = lecture.course.media_policy
+    form.media_policy.choices = [
+        SelectChoice(
+            "",
+            _(
+                "As the course: %(policy)s",
+                policy=names.get(course_policy, course_policy),
+            ),
+        ),
+        *media_policy_choices(),
+    ]
+    return form
 
 
 @bp.route(
