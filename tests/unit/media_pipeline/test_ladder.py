@@ -5,6 +5,8 @@ import pytest
 from media_pipeline.ladder import (
     HIGH_MOTION_POLICY,
     LECTURE_POLICY,
+    LadderPolicy,
+    RungPolicy,
     encoder_rates,
     plan_ladder,
     scaled_size,
@@ -184,3 +186,40 @@ def test_a_silent_video_gets_no_audio_rendition():
 )
 def test_scaled_size_keeps_the_aspect(w, h, short, size):
     assert scaled_size(w, h, short) == size
+
+
+CUSTOM = LadderPolicy(
+    name="custom",
+    tune="film",
+    rungs=(
+        RungPolicy("720p", 720, 30, 22, 2500, "faster", "lanczos", ("aq-mode=2",)),
+        RungPolicy("360p", 360, 30, 25, 600, "superfast", "bilinear"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        (
+            source(1920, 1080),
+            [
+                ("720p", "faster", "lanczos", ("aq-mode=2",)),
+                ("360p", "superfast", "bilinear", ()),
+            ],
+        ),
+        # Its own size between two rungs: the settings of the rung above.
+        (
+            source(960, 540),
+            [
+                ("540p", "faster", "lanczos", ("aq-mode=2",)),
+                ("360p", "superfast", "bilinear", ()),
+            ],
+        ),
+        # Smaller than every rung: the lowest rung's settings.
+        (source(320, 180), [("180p", "superfast", "bilinear", ())]),
+    ],
+)
+def test_each_rung_carries_its_encoder_settings(src, expected):
+    rungs = plan_ladder(src, CUSTOM).rungs
+    assert [(r.name, r.preset, r.scaler, r.x264_params) for r in rungs] == expected
