@@ -48,11 +48,14 @@ LECTURE_POLICY = LadderPolicy(
 )
 
 #: Surgery and other camera-heavy video: full frame rate longer down the ladder.
+#: The top rung is scaled from the (often 1080p) source with bilinear filtering:
+#: on the bench's camera footage 1.6 CPU s of 35 saved a minute, 720p SSIM
+#: 0.982 -> 0.980 (bench/transcode.py; the lower rungs come from this picture).
 HIGH_MOTION_POLICY = LadderPolicy(
     name="high_motion",
     tune="film",
     rungs=(
-        RungPolicy("720p", 720, 30, 23, 2500),
+        RungPolicy("720p", 720, 30, 23, 2500, scaler="bilinear"),
         RungPolicy("480p", 480, 30, 24, 1200),
         RungPolicy("360p", 360, 30, 25, 600),
         RungPolicy("240p", 240, 15, 26, 200),
