@@ -168,3 +168,45 @@ def test_a_cut_upload_keeps_why_auto_fell_back_and_fails_as_incomplete(
     row = db.session.get(TranscodeJob, job["id"])
     assert row.used_policy == "lecture" and row.content_class is None
     assert "fewer than two frames" in row.analysis_note
+
+
+def test_the_office_may_name_auto_or_screen_on_approval_and_in_the_cli(
+    client, create_course, create_user, api_token, clips, db, runner
+):
+    course = create_course(status="submitted", durations=(60.0,))
+    office = api_token(create_user(role=Role.ADMINISTRATOR))
+    bad = client.post(
+        f"/api/v1/courses/{course.id}/approve",
+        headers=office,
+        json={"media_policy": "cinema"},
+    )
+    assert bad.status_code == 422
+    approved = client.post(
+        f"/api/v1/courses/{course.id}/approve",
+        headers=office,
+        json={"media_policy": "screen"},
+    )
+    assert approved.status_code == 200, approved.json
+    db.session.expire_all()
+    assert course.media_policy == "screen"
+
+    lecture = course.lectures[0]
+    job = upload(client, lecture, api_token(course.owner), clips["slides"])
+    assert (job["policy"], job["used_policy"], job["content_class"]) == (
+        "screen",
+        "screen",
+        None,
+    )
+    client.post(f"/api/v1/jobs/{job['id']}/approve", headers=office)
+    result = runner.invoke(
+        args=["media", "retranscode", "--lecture", str(lecture.id), "--policy", "auto"]
+    )
+    assert "Queued 1 transcode jobs." in result.output, result.output
+    db.session.expire_all()
+    last = jobs_of(db, lecture)[-1]
+    assert lecture.media_policy == "auto"
+    assert (last.policy, last.used_policy, last.content_class) == (
+        "auto",
+        "lecture",
+        "slides",
+    )
