@@ -14,7 +14,8 @@ folder; this bench runs it when they are missing. For each source it prints the
 ladder's realtime factor, the ratio against one process per rung (the same
 encoder settings per rung, each process decoding and scaling the source itself,
 run in the same loop), and per rung the bytes, the peak BANDWIDTH stated in the
-master, and SSIM/PSNR against the source scaled to the rung's size; medians of
+master (the audio's included; the cap is the video's), and SSIM/PSNR against the
+source scaled to the rung's size (bicubic); medians of
 several runs. For the lecture clip it also prints the older comparison with a
 hand-written single command at fixed bitrates.
 
@@ -477,7 +478,8 @@ def bench_source(name, clip, policy, seconds, runs, work):
         print(
             f"  {rung.name:>5} {rung.width}x{rung.height}@{rung.fps:g} crf {rung.crf}: "
             f"{folder_bytes(work / f'{name}-ours0' / rung.name):>10,} B, "
-            f"peak {peak:6.0f} kbit/s (cap {rung.cap_kbps}), SSIM {ssim:.4f}, "
+            f"BANDWIDTH {peak:6.0f} kbit/s with audio (video cap {rung.cap_kbps}), "
+            f"SSIM {ssim:.4f}, "
             f"PSNR {psnr:5.2f} dB",
             flush=True,
         )
