@@ -10,11 +10,13 @@ import threading
 import m3u8
 import pytest
 
+from media_pipeline.commands import POSTER_WIDTH
 from media_pipeline.ladder import LECTURE_POLICY
 from media_pipeline.probe import ProbeRejected
 from media_pipeline.runner import (
     TranscodeFailed,
     build_ladder,
+    make_stills,
     probe,
     publish,
     transcode,
@@ -124,6 +126,19 @@ def test_progress_is_reported_and_stills_are_made(lecture):
     assert progress and progress[-1] > 0.9 and progress == sorted(progress)
     assert (out / "poster.jpg").stat().st_size > 0
     assert len(list(out.glob("thumb_*.jpg"))) >= 1
+
+
+def test_a_grainy_1080p_poster_is_small_enough_for_a_slow_link(tmp_path):
+    """The poster is all a lecture page fetches of its video before play: a 1080p
+    frame of grain, the heaviest picture there is, stays narrow and light."""
+    clip = make_clip(tmp_path / "camera.mp4", seconds=1, size="1920x1080", noise=True)
+    (tmp_path / "out").mkdir()
+    make_stills(clip, probe(clip), tmp_path / "out")
+    poster = tmp_path / "out" / "poster.jpg"
+    width = ffprobe_json("-show_streams", str(poster))["streams"][0]["width"]
+    assert width == POSTER_WIDTH
+    # 1280 px at JPEG quality 3 (the poster before) weighed 350 KB here, now 39 KB.
+    assert poster.stat().st_size < 100_000
 
 
 def test_the_audio_rendition_is_stereo_aac(lecture):
