@@ -127,3 +127,38 @@ def test_the_next_visit_starts_from_the_measured_link_and_the_chosen_quality(
     assert page.evaluate("window.__playedEarly") and len(held) == 1
     held[0].continue_()
     page.wait_for_function(f"() => {PLAYER} && {PLAYER}.video.currentTime > 0.5")
+
+
+def test_a_lecture_watched_again_from_the_cache_leaves_the_link_as_measured(
+    app, new_page, committed, clip
+):
+    """Segments are cached for good: played again they arrive at once, and a slow
+    link must not be remembered as a fast one (the next start would pull a top
+    rung's segment through it)."""
+    lecture_id, login = published_lecture(app, committed, clip)
+    page = new_page(locale="en")
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    sign_in(page, login)
+    open_lecture(page, lecture_id, requests)
+    play(page, requests)  # over the network: measured
+    page.wait_for_function(f"() => {PLAYER}.video.currentTime > 3")
+
+    # The same device later on a county clinic's link, which it measured so.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 300,
+            "downloadThroughput": 400_000 / 8,
+            "uploadThroughput": 256_000 / 8,
+        },
+    )
+    open_lecture(page, lecture_id, requests, link=(300_000, 60))
+    play(page, requests)  # the segments played first come from the cache
+    page.wait_for_function(f"() => {PLAYER}.video.currentTime > 3")
+    page.evaluate(f"{PLAYER}.beat()")
+    link = page.evaluate("JSON.parse(localStorage.getItem('telecme-link'))")
+    assert link["bps"] < 1_000_000, link

@@ -33,7 +33,8 @@
   var LINK_MAX_AGE_MS = 3 * 24 * 3600 * 1000;  // an older figure says little of today's link
   var START_SECONDS = 3, SEGMENT_SECONDS = 6;  // our ladders' segments (media_pipeline)
   var eager = cfg.live || /[?&]start=eager(&|$)/.test(location.search);
-  var started = !!cfg.live, measured = false;  // live: live.js sets the source
+  var started = !!cfg.live;  // live: live.js sets the source
+  var linkBps = null;  // this page's own measure of the link
 
   function say(text) { status.textContent = text || ""; }
 
@@ -59,7 +60,7 @@
   function applyRate() { video.defaultPlaybackRate = rate(); video.playbackRate = rate(); }
   video.addEventListener("loadedmetadata", applyRate);
 
-  /* --- the link: the throughput hls.js measured, kept for the next start ----- */
+  /* --- the link: the throughput this page measured, kept for the next start -- */
   function knownThroughput() {
     try {
       var link = JSON.parse(localStorage.getItem(linkKey) || "null");
@@ -70,10 +71,31 @@
     return null;
   }
   function rememberThroughput() {
-    if (!hls || !measured || !isFinite(hls.bandwidthEstimate)) return;
+    if (linkBps === null) return;
     try {
-      localStorage.setItem(linkKey, JSON.stringify({ bps: Math.round(hls.bandwidthEstimate), at: Date.now() }));
+      localStorage.setItem(linkKey, JSON.stringify({ bps: Math.round(linkBps), at: Date.now() }));
     } catch (e) { /* private mode: nothing kept */ }
+  }
+  // Only a segment that crossed the network says something of the link: one
+  // from the browser's cache (segments are cached for good) arrives at once,
+  // and a lecture watched again would be remembered as a fast link. Resource
+  // Timing tells: a cached answer transfers nothing, a revalidated one only its
+  // headers, one fetched its headers and its whole body.
+  function fetchedOverNetwork(url) {
+    var entries = window.performance && performance.getEntriesByName ? performance.getEntriesByName(url) : [];
+    var entry = entries[entries.length - 1];
+    return !!entry && entry.encodedBodySize > 0 && entry.transferSize > entry.encodedBodySize;
+  }
+  // The browser stops recording loads once its buffer is full: start it afresh.
+  if (window.performance && performance.clearResourceTimings) {
+    performance.addEventListener("resourcetimingbufferfull", function () { performance.clearResourceTimings(); });
+  }
+  function sampleLink(frag) {
+    var stats = frag.stats, ms = stats && stats.loading.end - stats.loading.start;
+    if (!(ms > 0) || !(stats.loaded > 0) || !fetchedOverNetwork(frag.url)) return;
+    var bps = stats.loaded * 8000 / ms;
+    linkBps = linkBps === null ? bps : 0.7 * linkBps + 0.3 * bps;
+    rememberThroughput();
   }
   // The highest rung whose first segment (video and audio: a variant's BANDWIDTH
   // counts both) arrives within START_SECONDS at bps; the lowest when none does
@@ -102,8 +124,8 @@
         var known = knownThroughput();
         hls = new Hls(Object.assign({ autoStartLoad: false, capLevelToPlayerSize: true, testBandwidth: false },
                                     known ? { abrEwmaDefaultEstimate: known } : {}));
-        hls.on(Hls.Events.FRAG_BUFFERED, function (_, data) {
-          if (data.frag.type === "main") { measured = true; rememberThroughput(); }
+        hls.on(Hls.Events.FRAG_LOADED, function (_, data) {
+          if (data.frag.type === "main" && data.frag.sn !== "initSegment") sampleLink(data.frag);
         });
       }
       hls.on(Hls.Events.MANIFEST_PARSED, function () {
