@@ -117,6 +117,20 @@ def _accepts_gzip():
     return request.accept_encodings.quality("gzip") > 0
 
 
+def _compression_reveals_nothing():
+    """Whether a page's compressed size may go out (BREACH).
+
+    A page carries a secret (its CSRF token) beside text the request chose (a
+    search term); compressed, its size tells a watcher of the wire how much of a
+    guess matched the secret, if the watcher can make the victim's browser send
+    guesses. Those requests come from another site: the browser says so in
+    ``Sec-Fetch-Site``. A request that carries no cookie (a bearer token's API
+    call) carries none of the user's secrets either.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    return site in ("same-origin", "none") or not request.cookies
+
+
 def _compress(response):
     if (
         response.mimetype not in COMPRESSIBLE_TYPES
@@ -143,6 +157,8 @@ def _compress(response):
         body = _gzipped_file(path, stat.st_mtime_ns, stat.st_size)
         response.direct_passthrough = False
     else:
+        if not _compression_reveals_nothing():
+            return
         response.direct_passthrough = False
         data = response.get_data()
         if len(data) < MIN_COMPRESS_BYTES:

@@ -125,7 +125,8 @@ GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 )
 def test_text_is_gzipped_when_the_client_accepts_it(client, path, mimetype):
     plain = client.get(path)
-    packed = client.get(path, headers=GZIP)
+    # A page of the app's own, as a browser asks for it from another of its pages.
+    packed = client.get(path, headers={**GZIP, "Sec-Fetch-Site": "same-origin"})
     assert packed.status_code == plain.status_code == 200
     assert packed.mimetype == mimetype
     assert packed.headers["Content-Encoding"] == "gzip"
@@ -136,6 +137,36 @@ def test_text_is_gzipped_when_the_client_accepts_it(client, path, mimetype):
     assert len(packed.data) < len(plain.data)
     if mimetype != "text/html":  # a page carries a fresh CSRF token each time
         assert gzip.decompress(packed.data) == plain.data
+
+
+@pytest.mark.parametrize(
+    "site, gzipped",
+    [
+        ("cross-site", False),
+        ("same-site", False),
+        (None, False),  # a browser too old to say: it might be another site's
+        ("same-origin", True),
+        ("none", True),  # typed in the address bar, a bookmark
+    ],
+)
+def test_a_page_with_the_users_secrets_is_gzipped_only_for_the_apps_own_requests(
+    client, site, gzipped
+):
+    """BREACH: a search page carries the CSRF token beside the words searched
+    for; another site making the browser search must not learn, from the
+    compressed size, how much of a guess matched the token."""
+    client.get("/login")  # the session's cookie, which holds the token
+    headers = {**GZIP, **({"Sec-Fetch-Site": site} if site else {})}
+    response = client.get("/courses/?q=csrf-token-guess", headers=headers)
+    assert response.status_code == 200
+    assert ("Content-Encoding" in response.headers) is gzipped
+    assert "Accept-Encoding" in response.headers["Vary"]
+
+
+def test_a_request_without_cookies_is_gzipped_whoever_sent_it(client):
+    """No cookie, none of the user's secrets (an API call with a bearer token)."""
+    response = client.get("/api/v1/openapi.json", headers=GZIP)
+    assert response.headers.get("Content-Encoding") == "gzip"
 
 
 def test_hls_js_travels_at_under_a_third_of_its_size(client):
