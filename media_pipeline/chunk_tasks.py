@@ -13,6 +13,7 @@ silence, a click at each seam), and the whole recording's audio costs a few
 seconds a hour. The poster and seek thumbnails are made with it.
 """
 
+import logging
 import os
 import socket
 import time
@@ -23,9 +24,10 @@ from courses.sessions import replay
 from lms.db import begin_write_transaction, db, utcnow
 from lms.queue import task
 from media_pipeline import operations as ops
-from media_pipeline.chunks import Chunk, plan_chunks, timestamp_lead
+from media_pipeline.chunks import EXACT_SEEKING, Chunk, plan_chunks, timestamp_lead
+from media_pipeline.heartbeat import beating
 from media_pipeline.ladder import LECTURE_POLICY, POLICIES, plan_ladder
-from media_pipeline.limits import TimeLimits
+from media_pipeline.limits import TimeLimits, plan_time_limit
 from media_pipeline.models import TranscodeChunk, TranscodeJob
 from media_pipeline.probe import ProbeRejected
 from media_pipeline.runner import (
@@ -34,6 +36,7 @@ from media_pipeline.runner import (
     make_stills,
     probe,
     publish,
+    remux_to_mp4,
     transcode_piece,
 )
 from media_pipeline.states import JobState
@@ -43,6 +46,11 @@ from media_pipeline.storage import Storage
 BEAT_SECONDS = 2.0
 #: The pieces' folder inside the job's work folder (removed once published).
 PIECES = "chunks"
+#: A source that seeks inexactly (a live replay's MPEG-TS), remuxed to MP4 into
+#: the job's work folder: the chunks are cut from it.
+REMUXED = "source.mp4"
+
+logger = logging.getLogger(__name__)
 
 
 def _config():
@@ -70,16 +78,53 @@ def plan_for(source, ladder):
     )
 
 
-def start_chunks(job_id, source, policy, work):
+def piece_dir(work, position, attempt):
+    """A chunk's folder for one attempt: an attempt taken back (its ffmpeg may
+    still be writing) never shares it with the next."""
+    return work / PIECES / f"{position}-a{attempt}"
+
+
+def chunk_source(upload_path, work):
+    """The file the chunks are cut from: the remuxed MP4 when there is one."""
+    remuxed = work / REMUXED
+    return remuxed if remuxed.exists() else upload_path
+
+
+def start_chunks(job_id, attempt, source, policy, work, upload_path):
     """Queue a claimed job's chunks when its recording is long; False when it is
-    to be transcoded whole (the caller goes on)."""
+    to be transcoded whole (the caller goes on).
+
+    A source whose container does not seek exactly is first remuxed to MP4 in
+    the work folder; when that fails it is transcoded whole.
+    """
     ladder = plan_ladder(source, policy)
     plan = plan_for(source, ladder)
     if not plan:
         return False
     work.mkdir(parents=True, exist_ok=True)
+    if source.container not in EXACT_SEEKING:
+        try:
+            source = remux_to_mp4(
+                upload_path,
+                work / REMUXED,
+                time_limit=plan_time_limit(source.duration, _time_limits()),
+            )
+        except (ProbeRejected, TranscodeFailed) as error:
+            logger.warning(
+                "job %s: remuxing its %s to MP4 failed (%s); transcoded whole",
+                job_id,
+                source.container,
+                error,
+            )
+            (work / REMUXED).unlink(missing_ok=True)
+            return False
+        ladder = plan_ladder(source, policy)
+        plan = plan_for(source, ladder)
+        if not plan:
+            (work / REMUXED).unlink(missing_ok=True)
+            return False
     begin_write_transaction()
-    rows = ops.create_chunks(job_id, plan, policy.name, utcnow())
+    rows = ops.create_chunks(job_id, plan, policy.name, utcnow(), attempt=attempt)
     db.session.commit()
     # The audio and stills first: they read the whole recording.
     for row in sorted(rows, key=lambda r: not r.is_audio):
@@ -101,15 +146,15 @@ def transcode_chunk(chunk_id):
     job = chunk.job
     job_id, attempt = job.id, chunk.attempts
     store = Storage(_config()["MEDIA_DIR"])
-    upload_path = store.upload_path(job.upload.token)
     work = store.work_dir(job.lecture_id, job.id, job.attempts)
+    source_path = chunk_source(store.upload_path(job.upload.token), work)
     policy = POLICIES.get(chunk.policy, LECTURE_POLICY)
     piece = None
     if not chunk.is_audio:
         piece = Chunk(
             chunk.position, chunk.start_seconds, chunk.end_seconds, chunk.first_segment
         )
-    out_dir = work / PIECES / str(chunk.position)
+    out_dir = piece_dir(work, chunk.position, attempt)
     db.session.commit()  # end the read: nothing is held while ffmpeg runs
     last = [0.0]
 
@@ -124,22 +169,27 @@ def transcode_chunk(chunk_id):
             if not beating:  # cancelled, superseded, failed: stop ffmpeg now
                 raise TranscodeFailed("the job was cancelled", code="cancelled")
 
+    def beat():
+        return ops.beat_chunk(chunk_id, attempt, job_id, utcnow())
+
     time_limits = _time_limits()
     try:
-        source = probe(upload_path, time_limit=time_limits.floor_seconds)
-        ladder = plan_ladder(source, policy)
-        transcode_piece(
-            upload_path,
-            source,
-            ladder,
-            out_dir,
-            chunk=piece,
-            lead=timestamp_lead(ladder),
-            on_progress=on_progress,
-            time_limits=time_limits,
-        )
-        if piece is None:
-            make_stills(upload_path, source, work, time_limits=time_limits)
+        # A seek deep into the recording and the stills report no progress.
+        with beating(beat, BEAT_SECONDS):
+            source = probe(source_path, time_limit=time_limits.floor_seconds)
+            ladder = plan_ladder(source, policy)
+            transcode_piece(
+                source_path,
+                source,
+                ladder,
+                out_dir,
+                chunk=piece,
+                lead=timestamp_lead(ladder),
+                on_progress=on_progress,
+                time_limits=time_limits,
+            )
+            if piece is None:
+                make_stills(source_path, source, work, time_limits=time_limits)
     except (ProbeRejected, TranscodeFailed) as error:
         _fail(chunk_id, attempt, job_id, work, error)
         return
@@ -174,17 +224,21 @@ def _join(job_id, work, source, ladder, time_limits):
         db.select(TranscodeChunk).filter_by(job_id=job_id, is_audio=True)
     )
     pieces = work / PIECES
+    folders = [piece_dir(work, r.position, r.attempts) for r in rows]
+    audio_folder = piece_dir(work, audio.position, audio.attempts)
     db.session.commit()
     try:
         join_pieces(
-            work,
-            [pieces / str(r.position) for r in rows],
-            pieces / str(audio.position),
-            ladder,
-            source,
-            time_limits=time_limits,
+            work, folders, audio_folder, ladder, source, time_limits=time_limits
         )
-    except TranscodeFailed as error:
+    except Exception as error:
+        # Whatever went wrong, the job ends: none stays running with nothing shown.
+        logger.exception("job %s: joining its chunks failed", job_id)
+        if not isinstance(error, TranscodeFailed):
+            error = TranscodeFailed(
+                f"joining the chunks failed: {error!r}", code="join_failed"
+            )
+        db.session.rollback()
         ops.discard_work(work)
         begin_write_transaction()
         job = db.session.get(TranscodeJob, job_id)

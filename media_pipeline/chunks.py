@@ -12,6 +12,7 @@ equal) and no discontinuity.
 """
 
 import math
+import re
 from dataclasses import dataclass
 
 from media_pipeline.playlists import INDEPENDENT, parse_media_playlist
@@ -102,6 +103,46 @@ def timestamp_lead(ladder):
     """Seconds every chunk's (and the audio's) timestamps are offset by."""
     slowest = min((r.fps for r in ladder.rungs), default=30)
     return round(LEAD_FRAMES / slowest, 6)
+
+
+#: Containers whose accurate input seek (``-ss`` before ``-i``) lands where it
+#: is asked: ffprobe's ``format_name`` of MP4 and QuickTime. Any other source
+#: (MPEG-TS above all, every live replay) is remuxed to MP4 before chunking.
+EXACT_SEEKING = frozenset({"mov,mp4,m4a,3gp,3g2,mj2"})
+
+_SEGMENT_NUMBER = re.compile(r"(\d+)\.m4s$")
+
+
+def piece_problem(text, chunk, segment_seconds):
+    """What is wrong with one rung's media playlist of ``chunk`` (None when it
+    holds the planned segments): numbered from the chunk's first, one after
+    another, and, unless it is the last chunk, exactly the chunk's segments
+    lasting its length. A chunk whose seek landed elsewhere would write
+    segments another chunk writes too."""
+    segments = parse_media_playlist(text)
+    if not segments:
+        return "it holds no segment"
+    numbers = []
+    for _, uri in segments:
+        found = _SEGMENT_NUMBER.search(uri)
+        if not found:
+            return f"unexpected segment name {uri!r}"
+        numbers.append(int(found.group(1)))
+    expected = list(range(chunk.first_segment, chunk.first_segment + len(numbers)))
+    if numbers != expected:
+        return (
+            f"segments numbered {numbers[0]}..{numbers[-1]}, "
+            f"planned from {chunk.first_segment}"
+        )
+    if chunk.end_seconds is None:
+        return None
+    planned = round(chunk.duration_seconds / segment_seconds)
+    if len(numbers) != planned:
+        return f"{len(numbers)} segments, planned {planned}"
+    lasting = sum(duration for duration, _ in segments)
+    if abs(lasting - chunk.duration_seconds) > 0.5:
+        return f"lasts {lasting:.3f} s, planned {chunk.duration_seconds:.3f} s"
+    return None
 
 
 def join_media_playlists(texts, maps):

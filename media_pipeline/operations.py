@@ -461,11 +461,17 @@ def terminate_upload(storage, upload):
     db.session.flush()
 
 
-def create_chunks(job_id, plan, policy, now):
+def create_chunks(job_id, plan, policy, now, *, attempt=None):
     """The chunk rows of a running job (its video chunks, then the piece holding
-    the whole recording's audio and stills); ``[]`` when the job stopped."""
+    the whole recording's audio and stills); ``[]`` when the job stopped, when
+    ``attempt`` is no longer the job's (a worker taken back during its analysis)
+    or when its chunks exist already."""
     job = _locked_job(job_id)
     if job is None or job.state != JobState.RUNNING:
+        return []
+    if attempt is not None and job.attempts != attempt:
+        return []
+    if has_chunks(job_id):
         return []
     rows = [
         TranscodeChunk(
@@ -515,6 +521,23 @@ def claim_chunk(chunk_id, now, worker):
     chunk.heartbeat_dt = now
     db.session.flush()
     return chunk
+
+
+def beat_job(job_id, attempt, now):
+    """A running job's heartbeat while its own worker works (not its chunks');
+    False when the job stopped or another attempt took it over."""
+    jobs = TranscodeJob.__table__
+    return bool(
+        db.session.execute(
+            jobs.update()
+            .where(
+                jobs.c.id == job_id,
+                jobs.c.state == JobState.RUNNING,
+                jobs.c.attempts == attempt,
+            )
+            .values(heartbeat_dt=now)
+        ).rowcount
+    )
 
 
 def beat_chunk(chunk_id, attempt, job_id, now):
@@ -632,14 +655,37 @@ def requeue_stale_chunks(now, stale_after):
             TranscodeJob.id.in_(sa.select(TranscodeChunk.job_id)),
         )
     ):
-        states = db.session.scalars(
-            sa.select(TranscodeChunk).filter_by(job_id=job.id)
+        if not is_stale(job.state, job.heartbeat_dt, now, stale_after):
+            continue
+        rows = db.session.scalars(
+            sa.select(TranscodeChunk)
+            .filter_by(job_id=job.id)
+            .execution_options(populate_existing=True)
         ).all()
-        if all(c.state == JobState.SUCCEEDED for c in states) and is_stale(
-            job.state, job.heartbeat_dt, now, stale_after
-        ):
-            last = max(states, key=lambda c: c.finished_dt or now)
+        if all(c.state == JobState.SUCCEEDED for c in rows):
+            # The join died: the last chunk runs again and joins when it ends.
+            last = max(rows, key=lambda c: c.finished_dt or now)
+            if last.attempts >= MAX_ATTEMPTS:
+                finish_job(
+                    job,
+                    now,
+                    error=f"joining the chunks stopped {last.attempts} times; "
+                    "giving up",
+                    error_code="worker_died",
+                )
+                continue
             last.state = JobState.PENDING
             requeued.append(last.id)
+            continue
+        # Pending chunks whose queue task was lost (the worker died between
+        # writing them and queuing them, or before claiming one): queued again.
+        # A duplicate task finds its chunk claimed and does nothing; the job's
+        # heartbeat moves so that happens once per stale period.
+        lost = [
+            c.id for c in rows if c.state == JobState.PENDING and c.id not in requeued
+        ]
+        if lost:
+            job.heartbeat_dt = now
+            requeued += lost
     db.session.flush()
     return requeued

@@ -595,11 +595,69 @@ def transcode_piece(
             done = int(value) / 1e6 - start - lead
             on_progress(max(0.0, min(1.0, done / length)))
 
-    limit = plan_time_limit(length, time_limits or TimeLimits())
+    # The seek decodes from the keyframe before the start: that counts too.
+    limit = plan_time_limit(start + length, time_limits or TimeLimits())
     finished = run(args, time_limit=limit, on_line=on_line)
     check(finished)
     if is_truncated(finished.error_tail):
         raise TranscodeFailed(finished.error_tail, code="incomplete")
+    if chunk is not None:
+        check_piece(out_dir, chunk, ladder)
+
+
+def check_piece(out_dir, chunk, ladder):
+    """:class:`TranscodeFailed` unless every rung of a chunk's piece holds the
+    segments planned for it (it would not join into one ladder)."""
+    for rung in ladder.rungs:
+        playlist = Path(out_dir) / rung.name / "index.m3u8"
+        try:
+            text = playlist.read_text()
+        except OSError as error:
+            raise TranscodeFailed(
+                f"chunk {chunk.index}: {playlist.name} of {rung.name} is unreadable",
+                code="bad_output",
+            ) from error
+        problem = chunks.piece_problem(text, chunk, ladder.segment_seconds)
+        if problem:
+            raise TranscodeFailed(
+                f"chunk {chunk.index} ({rung.name}): {problem}", code="bad_output"
+            )
+
+
+def remux_to_mp4(source_path, out_path, *, time_limit):
+    """``source_path``'s video and audio copied (no encoding) into an MP4 at
+    ``out_path``, written under a temporary name first; its :class:`SourceInfo`.
+
+    An MPEG-TS (a live replay) seeks by guessing from bytes: a chunk cut from it
+    starts off its plan. The same streams in MP4 seek exactly.
+    """
+    out_path = Path(out_path)
+    partial = out_path.with_name(f".{out_path.name}.part")
+    args = [
+        "ffmpeg",
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-v",
+        "error",
+        "-i",
+        source_path,
+        "-map",
+        "0:v:0?",
+        "-map",
+        "0:a?",
+        "-c",
+        "copy",
+        "-f",
+        "mp4",
+        partial,
+    ]
+    try:
+        check(run(args, time_limit=time_limit), "the remux to MP4")
+        os.replace(partial, out_path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return probe(out_path, time_limit=time_limit)
 
 
 def _link_tree(source, target):
@@ -660,5 +718,12 @@ def join_pieces(work_dir, chunk_dirs, audio_dir, ladder, source, *, time_limits=
             raise TranscodeFailed(
                 f"a chunk's output is missing: {error.filename}", code="bad_output"
             ) from error
-        raise
+        if isinstance(error, FileExistsError):
+            raise TranscodeFailed(
+                f"two chunks wrote the same segment: {error.filename}",
+                code="bad_output",
+            ) from error
+        raise TranscodeFailed(
+            f"joining the chunks failed: {error}", code="join_failed"
+        ) from error
     verify_output(work_dir, ladder, source, time_limits=time_limits)

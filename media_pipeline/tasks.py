@@ -11,6 +11,7 @@ from lms.db import begin_write_transaction, db, utcnow
 from lms.queue import periodic_task, task
 from media_pipeline import chunk_tasks, cleanup
 from media_pipeline import operations as ops
+from media_pipeline.heartbeat import beating
 from media_pipeline.limits import TimeLimits
 from media_pipeline.models import TranscodeJob
 from media_pipeline.probe import ProbeRejected
@@ -44,7 +45,8 @@ def transcode_job(job_id):
     store = storage()
     upload_path = store.upload_path(job.upload.token)
     received_sha256 = job.upload.sha256
-    work = store.work_dir(job.lecture_id, job.id, job.attempts)
+    attempt = job.attempts
+    work = store.work_dir(job.lecture_id, job.id, attempt)
     requested = job.policy
     config = current_app.config
     limits = TimeLimits(
@@ -75,13 +77,21 @@ def transcode_job(job_id):
             if not beating:  # cancelled or superseded meanwhile: stop ffmpeg now
                 raise TranscodeFailed("the job was cancelled", code="cancelled")
 
+    def beat():
+        return ops.beat_job(job_id, attempt, utcnow())
+
     try:
-        ops.check_upload_intact(store, upload_path, received_sha256)
-        source = probe(upload_path, time_limit=limits.floor_seconds)
-        choice = choose_policy(upload_path, source, requested, time_limits=limits)
-        record_choice(job_id, choice)
-        # A long recording goes on in chunks, run by every media worker.
-        if chunk_tasks.start_chunks(job_id, source, choice.policy, work):
+        # The check, the analysis and a remux report no progress: beat meanwhile.
+        with beating(beat, BEAT_SECONDS):
+            ops.check_upload_intact(store, upload_path, received_sha256)
+            source = probe(upload_path, time_limit=limits.floor_seconds)
+            choice = choose_policy(upload_path, source, requested, time_limits=limits)
+            record_choice(job_id, choice)
+            # A long recording goes on in chunks, run by every media worker.
+            chunked = chunk_tasks.start_chunks(
+                job_id, attempt, source, choice.policy, work, upload_path
+            )
+        if chunked:
             return
         source, _ = build_ladder(
             upload_path,

@@ -4,6 +4,7 @@ a cancelled job's chunks do, and what a failing chunk does to its job."""
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 
@@ -11,7 +12,7 @@ from lms.db import begin_write_transaction, db, utcnow
 from media_pipeline import operations as ops
 from media_pipeline.chunks import plan_chunks
 from media_pipeline.models import TranscodeJob
-from media_pipeline.states import JobState, MediaStatus
+from media_pipeline.states import MAX_ATTEMPTS, JobState, MediaStatus
 from tests.builders import build_scene
 
 PLAN = plan_chunks(30, segment_seconds=6, threshold_seconds=10, chunk_seconds=12)
@@ -120,3 +121,64 @@ def test_two_chunks_finishing_at_once_make_exactly_one_joiner(racing_app):
     assert sorted(results) == [False, True]
     with racing_app.app_context():
         assert db.session.get(TranscodeJob, job_id).progress == pytest.approx(0.99)
+
+
+STALE = timedelta(seconds=120)
+
+
+def test_pending_chunks_whose_task_was_lost_are_queued_again(db):
+    """The worker died between writing the chunks and queuing their tasks (or
+    a task died before its claim): once the job is stale, they are queued
+    again, once per stale period; a duplicate task finds its chunk claimed."""
+    job, rows = running_job()
+    ops.claim_chunk(rows[0].id, utcnow(), "host:1")
+    ops.finish_chunk(rows[0].id, 1, job.id, utcnow())
+    assert ops.requeue_stale_chunks(utcnow(), STALE) == []  # not stale yet
+    later = utcnow() + timedelta(minutes=3)
+    assert sorted(ops.requeue_stale_chunks(later, STALE)) == [r.id for r in rows[1:]]
+    assert ops.requeue_stale_chunks(later + timedelta(seconds=1), STALE) == []
+    assert ops.claim_chunk(rows[1].id, later, "host:2").attempts == 1
+    assert ops.claim_chunk(rows[1].id, later, "host:3") is None  # the duplicate
+
+
+def test_a_join_that_keeps_dying_fails_the_job_after_the_last_try(db):
+    job, rows = running_job()
+    now = utcnow()
+    for row in rows:
+        ops.claim_chunk(row.id, now, "host:1")
+        ops.finish_chunk(row.id, 1, job.id, now)
+    tries = 1
+    while True:
+        now += timedelta(minutes=3)  # the joiner died: nothing beats
+        requeued = ops.requeue_stale_chunks(now, STALE)
+        if not requeued:
+            break
+        (chunk_id,) = requeued
+        chunk = ops.claim_chunk(chunk_id, now, "host:1")
+        assert ops.finish_chunk(chunk_id, chunk.attempts, job.id, now)  # joins
+        tries += 1
+    assert tries == MAX_ATTEMPTS
+    db.session.refresh(job)
+    assert (job.state, job.error_code) == (JobState.FAILED, "worker_died")
+    assert job.error == f"joining the chunks stopped {MAX_ATTEMPTS} times; giving up"
+
+
+def test_a_worker_taken_back_during_its_analysis_writes_no_chunks(db):
+    """Worker 1 is taken for dead while it analyses; worker 2 claims the job.
+    Whichever writes the chunks first, the other writes none (no UNIQUE error)."""
+    scene = build_scene()
+    scene.course.status = "draft"
+    upload = ops.start_upload(
+        scene.course.lectures[0], scene.lecturer, filename="l.mp4", size=1, max_bytes=1
+    )
+    upload.received, upload.completed_dt = 1, utcnow()
+    job = ops.create_job(upload, utcnow(), policy="auto")
+    start = utcnow()
+    assert ops.claim_job(job.id, start).attempts == 1
+    assert ops.requeue_stale_jobs(start + timedelta(seconds=121), STALE) == [job.id]
+    assert ops.claim_job(job.id, start + timedelta(seconds=122)).attempts == 2
+    assert not ops.beat_job(job.id, 1, utcnow())  # worker 1's beat: stop
+    assert ops.create_chunks(job.id, PLAN, "lecture", utcnow(), attempt=1) == []
+    assert len(ops.create_chunks(job.id, PLAN, "lecture", utcnow(), attempt=2)) == 4
+    assert ops.create_chunks(job.id, PLAN, "lecture", utcnow(), attempt=2) == []
+    assert ops.beat_job(job.id, 2, utcnow())

@@ -8,6 +8,7 @@ from media_pipeline.chunks import (
     compose_master,
     join_media_playlists,
     parse_map_uri,
+    piece_problem,
     plan_chunks,
     timestamp_lead,
 )
@@ -181,3 +182,49 @@ def test_chunks_start_on_the_first_frame_at_or_after_their_boundary(
     aligned = align_to_frames(chunk, fps)
     assert (aligned.start_seconds, aligned.end_seconds) == expected
     assert (aligned.index, aligned.first_segment) == (chunk.index, chunk.first_segment)
+
+
+def piece_playlist(first, count, seconds=6.0, last_seconds=None):
+    lines = ["#EXTM3U", '#EXT-X-MAP:URI="init_0.mp4"']
+    for number in range(first, first + count):
+        length = (
+            last_seconds if number == first + count - 1 and last_seconds else seconds
+        )
+        lines += [f"#EXTINF:{length:.6f},", f"seg_{number:05d}.m4s"]
+    return "\n".join([*lines, "#EXT-X-ENDLIST"]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "chunk", "problem"),
+    [
+        pytest.param(piece_playlist(2, 2), Chunk(1, 12, 24, 2), None, id="as-planned"),
+        pytest.param(
+            piece_playlist(4, 3, last_seconds=2), Chunk(2, 24, None, 4), None, id="last"
+        ),
+        pytest.param(
+            piece_playlist(2, 3),
+            Chunk(1, 12, 24, 2),
+            "3 segments, planned 2",
+            id="one-more",
+        ),
+        pytest.param(
+            piece_playlist(1, 2),
+            Chunk(1, 12, 24, 2),
+            "planned from 2",
+            id="starts-early",
+        ),
+        pytest.param(
+            piece_playlist(4, 2), Chunk(2, 24, None, 2), "planned from 2", id="last-off"
+        ),
+        pytest.param(
+            piece_playlist(2, 2, seconds=5),
+            Chunk(1, 12, 24, 2),
+            "lasts 10.000",
+            id="short",
+        ),
+        pytest.param("#EXTM3U\n", Chunk(0, 0, 12, 0), "no segment", id="empty"),
+    ],
+)
+def test_a_chunk_s_piece_holds_exactly_its_planned_segments(text, chunk, problem):
+    found = piece_problem(text, chunk, 6.0)
+    assert (found is None) if problem is None else (problem in found)
