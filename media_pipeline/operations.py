@@ -287,11 +287,21 @@ def _was_published(job):
     published (in a draft, say) and is retried after approval is new content to
     the office and waits for review like any upload.
     """
-    live = db.session.scalar(
-        sa.select(TranscodeJob.upload_id)
+    live = live_job(job.lecture_id, besides=job.id)
+    return live is not None and live.upload_id == job.upload_id
+
+
+def live_job(lecture_id, *, besides=None):
+    """The succeeded job whose output learners see now (None before any).
+
+    Published without review, or approved; the latest decision wins.
+    ``besides``: a job id left out (the one being finished).
+    """
+    return db.session.scalar(
+        sa.select(TranscodeJob)
         .where(
-            TranscodeJob.lecture_id == job.lecture_id,
-            TranscodeJob.id != job.id,
+            TranscodeJob.lecture_id == lecture_id,
+            TranscodeJob.id != (besides or 0),
             TranscodeJob.state == JobState.SUCCEEDED,
             sa.or_(
                 TranscodeJob.review_state.is_(None),
@@ -304,7 +314,6 @@ def _was_published(job):
         )
         .limit(1)
     )
-    return live is not None and live == job.upload_id
 
 
 def get_version_for_review(job_id):

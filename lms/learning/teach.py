@@ -218,17 +218,25 @@ def lecture_media_policy(course_id, lecture_id):
     if not form.validate_on_submit():
         flash(_("Choose a video ladder from the list."), "error")
         return redirect(back)
-    job = override_lecture_policy(
+    result = override_lecture_policy(
         lecture, form.media_policy.data or None, current_user, utcnow()
     )
     db.session.commit()
-    if job is None:
+    if result.job is not None:
+        enqueue(result.job)
+        flash(_("The recording is transcoded again with the chosen ladder."), "success")
+    elif result.in_flight is not None:
+        flash(
+            _(
+                "The recording is already being transcoded with this ladder;"
+                " nothing was started again."
+            ),
+            "success",
+        )
+    else:
         flash(
             _("The lecture's video ladder is saved for its next recording."), "success"
         )
-    else:
-        enqueue(job)
-        flash(_("The recording is transcoded again with the chosen ladder."), "success")
     return redirect(back)
 
 

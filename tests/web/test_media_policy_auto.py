@@ -21,6 +21,12 @@ def clips(tmp_path_factory):
     }
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """The pages' English text is what these tests read."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def upload(client, lecture, headers, body):
     response = client.put(
         f"/api/v1/lectures/{lecture.id}/media", data=body, headers=headers
@@ -127,7 +133,7 @@ def test_auto_picks_each_recordings_ladder_and_the_office_overrides_it(
     assert entry.actor_id == office_user.id
     assert (entry.before, entry.after) == (
         {"media_policy": None},
-        {"media_policy": "lecture"},
+        {"media_policy": "lecture", "job": again.id, "upload": again.upload_id},
     )
     page = client.get(f"/teach/courses/{course.id}").get_data(as_text=True)
     assert "chosen by the CME office" in page
@@ -210,3 +216,173 @@ def test_the_office_may_name_auto_or_screen_on_approval_and_in_the_cli(
         "lecture",
         "slides",
     )
+
+
+def choose(client, auth, course, lecture, policy):
+    """The office's ladder form for one lecture, posted; returns the page after."""
+    return client.post(
+        f"/teach/courses/{course.id}/lectures/{lecture.id}/media-policy",
+        data={
+            f"policy-{lecture.id}-media_policy": policy,
+            "csrf_token": auth.csrf_token(f"/teach/courses/{course.id}"),
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+
+
+def put_waiting(client, lecture, headers, body, monkeypatch):
+    """An upload whose job waits for a worker (no worker takes it)."""
+    import lms.api.media as api_media
+
+    with monkeypatch.context() as patch:
+        patch.setattr(api_media, "enqueue", lambda job: None)
+        response = client.put(
+            f"/api/v1/lectures/{lecture.id}/media", data=body, headers=headers
+        )
+    assert response.status_code == 202, response.json
+    return response.json["job"]
+
+
+def test_a_newer_upload_in_flight_takes_the_ladder_and_the_older_is_not_redone(
+    client, create_course, create_user, api_token, auth, clips, db, monkeypatch
+):
+    course = create_course(durations=(60.0,))  # approved: new media is reviewed
+    (lecture,) = course.lectures
+    lecturer = api_token(course.owner)
+    office_user = create_user(role=Role.ADMINISTRATOR)
+    old = upload(client, lecture, lecturer, clips["slides"])
+    client.post(f"/api/v1/jobs/{old['id']}/approve", headers=api_token(office_user))
+    new = put_waiting(client, lecture, lecturer, clips["camera"], monkeypatch)
+    new_upload = db.session.get(TranscodeJob, new["id"]).upload_id
+
+    auth.login(office_user.login)
+    page = choose(client, auth, course, lecture, "screen")
+    assert "transcoded again with the chosen ladder" in page
+    db.session.expire_all()
+    jobs = jobs_of(db, lecture)
+    replaced, last = db.session.get(TranscodeJob, new["id"]), jobs[-1]
+    # The lecturer's new recording is transcoded with the office's ladder; the
+    # older, live recording is not transcoded again over it.
+    assert replaced.state.value == "cancelled" and "CME office" in replaced.error
+    assert [j.upload_id for j in jobs[2:]] == [new_upload]
+    assert (last.policy, last.state.value) == ("screen", "succeeded")
+    assert last.review_state == "pending"  # new content: the office reviews it
+    (entry,) = policy_audits(db, lecture)
+    assert entry.after == {
+        "media_policy": "screen",
+        "job": last.id,
+        "upload": new_upload,
+    }
+
+
+def test_the_live_recording_is_redone_never_a_rejected_version(
+    client, create_course, create_user, api_token, auth, clips, db
+):
+    course = create_course(durations=(60.0,))
+    (lecture,) = course.lectures
+    lecturer = api_token(course.owner)
+    office_user = create_user(role=Role.ADMINISTRATOR)
+    office = api_token(office_user)
+    live = upload(client, lecture, lecturer, clips["slides"])
+    client.post(f"/api/v1/jobs/{live['id']}/approve", headers=office)
+    rejected = upload(client, lecture, lecturer, clips["camera"])
+    response = client.post(
+        f"/api/v1/jobs/{rejected['id']}/reject", headers=office, json={"comment": "no"}
+    )
+    assert response.status_code == 200, response.json
+
+    auth.login(office_user.login)
+    choose(client, auth, course, lecture, "screen")
+    db.session.expire_all()
+    last = jobs_of(db, lecture)[-1]
+    live_upload = db.session.get(TranscodeJob, live["id"]).upload_id
+    # The recording learners see gets the new ladder, published as before
+    # (the same content); the rejected one stays rejected.
+    assert (last.upload_id, last.policy, last.state.value) == (
+        live_upload,
+        "screen",
+        "succeeded",
+    )
+    assert last.review_state is None
+    assert db.session.get(TranscodeJob, rejected["id"]).review_state == "rejected"
+
+
+def test_a_version_awaiting_review_is_redone_and_waits_again(
+    client, create_course, create_user, api_token, auth, clips, db
+):
+    course = create_course(durations=(60.0,))
+    (lecture,) = course.lectures
+    lecturer = api_token(course.owner)
+    office_user = create_user(role=Role.ADMINISTRATOR)
+    live = upload(client, lecture, lecturer, clips["slides"])
+    client.post(f"/api/v1/jobs/{live['id']}/approve", headers=api_token(office_user))
+    waiting = upload(client, lecture, lecturer, clips["camera"])
+
+    auth.login(office_user.login)
+    choose(client, auth, course, lecture, "screen")
+    db.session.expire_all()
+    last = jobs_of(db, lecture)[-1]
+    assert last.upload_id == db.session.get(TranscodeJob, waiting["id"]).upload_id
+    assert (last.policy, last.review_state) == ("screen", "pending")
+    assert db.session.get(TranscodeJob, waiting["id"]).review_state == "superseded"
+
+
+def test_repeated_posts_start_one_transcode_and_each_one_is_audited(
+    client, create_course, create_user, api_token, auth, clips, db, monkeypatch
+):
+    import lms.learning.teach as teach
+
+    course = create_course(durations=(60.0,))
+    (lecture,) = course.lectures
+    office_user = create_user(role=Role.ADMINISTRATOR)
+    upload(client, lecture, api_token(course.owner), clips["slides"])
+    auth.login(office_user.login)
+    choose(client, auth, course, lecture, "screen")  # transcoded at once
+    monkeypatch.setattr(teach, "enqueue", lambda job: None)  # workers busy
+    pages = [choose(client, auth, course, lecture, "screen") for _ in range(20)]
+    db.session.expire_all()
+    jobs = jobs_of(db, lecture)
+    # The first repeat transcodes the recording again (asked for, audited);
+    # the 19 others find that job waiting with the same ladder and do nothing.
+    assert [j.state.value for j in jobs] == ["succeeded", "succeeded", "pending"]
+    assert all("nothing was started again" in page for page in pages[1:])
+    first, again = policy_audits(db, lecture)
+    assert first.after["job"] == jobs[1].id and again.after["job"] == jobs[2].id
+    assert again.before == {"media_policy": "screen"}
+
+
+def test_a_choice_reaches_the_first_uploads_waiting_job(
+    client, create_course, create_user, api_token, auth, clips, db, monkeypatch
+):
+    course = create_course(durations=(60.0,))
+    (lecture,) = course.lectures
+    office_user = create_user(role=Role.ADMINISTRATOR)
+    waiting = put_waiting(
+        client, lecture, api_token(course.owner), clips["slides"], monkeypatch
+    )
+    auth.login(office_user.login)
+    page = choose(client, auth, course, lecture, "screen")
+    assert "transcoded again with the chosen ladder" in page
+    db.session.expire_all()
+    first, last = jobs_of(db, lecture)
+    assert first.id == waiting["id"] and first.state.value == "cancelled"
+    assert (last.upload_id, last.policy, last.used_policy) == (
+        first.upload_id,
+        "screen",
+        "screen",
+    )
+    assert last.state.value == "succeeded"
+
+
+def test_a_kept_course_ladder_is_not_called_the_office_choice_for_the_lecture(
+    client, create_course, api_token, auth, clips, db
+):
+    course = create_course(durations=(60.0,))
+    course.media_policy = "lecture"  # an approved course's kept default
+    db.session.commit()
+    (lecture,) = course.lectures
+    upload(client, lecture, api_token(course.owner), clips["slides"])
+    auth.login(course.owner.login)
+    page = client.get(f"/teach/courses/{course.id}").get_data(as_text=True)
+    assert "chosen by the CME office" not in page
+    assert "(the course's ladder)" in page
