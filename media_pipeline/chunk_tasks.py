@@ -147,6 +147,7 @@ def transcode_chunk(chunk_id):
     job_id, attempt = job.id, chunk.attempts
     store = Storage(_config()["MEDIA_DIR"])
     work = store.work_dir(job.lecture_id, job.id, job.attempts)
+    link = store.published(job.lecture_id)
     source_path = chunk_source(store.upload_path(job.upload.token), work)
     policy = POLICIES.get(chunk.policy, LECTURE_POLICY)
     piece = None
@@ -191,7 +192,7 @@ def transcode_chunk(chunk_id):
             if piece is None:
                 make_stills(source_path, source, work, time_limits=time_limits)
     except (ProbeRejected, TranscodeFailed) as error:
-        _fail(chunk_id, attempt, job_id, work, error)
+        _fail(chunk_id, attempt, job_id, work, link, error)
         return
     begin_write_transaction()
     last_one = ops.finish_chunk(chunk_id, attempt, job_id, utcnow())
@@ -200,7 +201,7 @@ def transcode_chunk(chunk_id):
         _join(job_id, work, source, ladder, time_limits)
 
 
-def _fail(chunk_id, attempt, job_id, work, error):
+def _fail(chunk_id, attempt, job_id, work, link, error):
     code = getattr(error, "code", "ffmpeg_failed")
     begin_write_transaction()
     ops.fail_chunk(chunk_id, attempt, job_id, utcnow(), str(error), code)
@@ -209,12 +210,18 @@ def _fail(chunk_id, attempt, job_id, work, error):
     stopped = job.state != JobState.RUNNING
     db.session.commit()
     if stopped:
-        ops.discard_work(work)  # the previous media, if any, stays published
+        _discard_unless_shown(work, link)  # the previous media stays published
 
 
 def _join(job_id, work, source, ladder, time_limits):
     """The last piece's worker: join, verify and publish (``tasks.transcode_job``'s
-    ending)."""
+    ending).
+
+    Publishing comes before the commit that records it: a joiner killed in
+    between leaves the job running with its work folder already shown. The
+    joiner run again (``ops.requeue_stale_chunks``) then does not rebuild that
+    folder under the learners, and never removes it: it records the end.
+    """
     rows = db.session.scalars(
         db.select(TranscodeChunk)
         .filter_by(job_id=job_id, is_audio=False)
@@ -223,40 +230,55 @@ def _join(job_id, work, source, ladder, time_limits):
     audio = db.session.scalar(
         db.select(TranscodeChunk).filter_by(job_id=job_id, is_audio=True)
     )
+    lecture_id = db.session.get(TranscodeJob, job_id).lecture_id
     pieces = work / PIECES
     folders = [piece_dir(work, r.position, r.attempts) for r in rows]
     audio_folder = piece_dir(work, audio.position, audio.attempts)
     db.session.commit()
-    try:
-        join_pieces(
-            work, folders, audio_folder, ladder, source, time_limits=time_limits
-        )
-    except Exception as error:
-        # Whatever went wrong, the job ends: none stays running with nothing shown.
-        logger.exception("job %s: joining its chunks failed", job_id)
-        if not isinstance(error, TranscodeFailed):
-            error = TranscodeFailed(
-                f"joining the chunks failed: {error!r}", code="join_failed"
-            )
-        db.session.rollback()
-        ops.discard_work(work)
-        begin_write_transaction()
-        job = db.session.get(TranscodeJob, job_id)
-        db.session.refresh(job)
-        if job.state == JobState.RUNNING:
-            ops.finish_job(job, utcnow(), error=str(error), error_code=error.code)
-        db.session.commit()
-        return
     store = Storage(_config()["MEDIA_DIR"])
+    link = store.published(lecture_id)
+    if not shown(link, work):
+        try:
+            join_pieces(
+                work, folders, audio_folder, ladder, source, time_limits=time_limits
+            )
+        except Exception as error:
+            # Whatever went wrong, the job ends: none stays running, nothing shown.
+            logger.exception("job %s: joining its chunks failed", job_id)
+            if not isinstance(error, TranscodeFailed):
+                error = TranscodeFailed(
+                    f"joining the chunks failed: {error!r}", code="join_failed"
+                )
+            db.session.rollback()
+            _discard_unless_shown(work, link)
+            begin_write_transaction()
+            job = db.session.get(TranscodeJob, job_id)
+            db.session.refresh(job)
+            if job.state == JobState.RUNNING:
+                ops.finish_job(job, utcnow(), error=str(error), error_code=error.code)
+            db.session.commit()
+            return
     begin_write_transaction()
     job = db.session.get(TranscodeJob, job_id)
     db.session.refresh(job)
     if not ops.is_latest_job(job):
-        ops.discard_work(work)  # a newer upload won; nothing of this one is shown
+        _discard_unless_shown(work, link)  # a newer upload won; none of this is shown
         db.session.rollback()
         return
     if ops.finish_job(job, utcnow(), duration=source.duration):
-        publish(work, store.published(job.lecture_id))
+        publish(work, link)  # the same folder again is a no-op
         replay.announce_replay_ready(job.lecture_id, utcnow())
     db.session.commit()
     ops.discard_work(pieces)  # the ladder holds its own links to the segments
+
+
+def shown(link, work):
+    """Whether the published ``link`` points at ``work``."""
+    return link.is_symlink() and link.resolve() == work.resolve()
+
+
+def _discard_unless_shown(work, link):
+    if shown(link, work):
+        logger.error("work folder %s is published; kept", work)
+        return
+    ops.discard_work(work)

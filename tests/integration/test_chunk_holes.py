@@ -210,3 +210,37 @@ def test_a_stale_sweep_meanwhile_does_not_take_back_a_beating_job(
     job, rows, _ = run_job(app, media, clip(tmp_path / "long.mp4"))
     assert (job.state, job.attempts) == (JobState.SUCCEEDED, 1)
     assert len(rows) == 4
+
+
+def test_a_joiner_killed_after_publishing_is_not_undone_by_the_next(
+    inline, tmp_path, monkeypatch
+):
+    """The joiner publishes, then dies before its commit: the job is still
+    running and the sweep runs its last chunk again. That joiner neither
+    rebuilds the folder learners see nor removes it when its join would fail:
+    it records the end."""
+    app, media = inline
+    real_publish = chunk_tasks.publish
+
+    def publish_then_die(work, link):
+        real_publish(work, link)
+        raise RuntimeError("the worker was killed")
+
+    monkeypatch.setattr(chunk_tasks, "publish", publish_then_die)
+    job, _rows, lecture_id = run_job(app, media, clip(tmp_path / "long.mp4"))
+    assert job.state == JobState.RUNNING
+    published = Storage(media).published(lecture_id)
+    assert (published / "master.m3u8").exists()
+
+    def broken_join(*args, **kwargs):
+        raise RuntimeError("the join would fail now")
+
+    monkeypatch.setattr(chunk_tasks, "publish", real_publish)
+    monkeypatch.setattr(chunk_tasks, "join_pieces", broken_join)
+    app.config["JOB_STALE_SECONDS"] = 0
+    with app.app_context():
+        tasks.requeue_stale_jobs()  # the last chunk again, then its join
+        job = db.session.get(TranscodeJob, job.id)
+        assert (job.state, job.error) == (JobState.SUCCEEDED, "")
+    assert (published / "master.m3u8").exists()
+    assert (published / "120p" / "index.m3u8").exists()
