@@ -6,9 +6,7 @@ from flask.cli import AppGroup
 
 from lms.db import db, utcnow
 from lms.enums import MEDIA_POLICIES
-from media_pipeline import operations as ops
 from media_pipeline.models import TranscodeJob
-from media_pipeline.states import JobState
 
 media_cli = AppGroup("media", help="Recordings and their HLS ladders.")
 
@@ -35,25 +33,40 @@ def worker_command(workers):
     "an analysis of each recording's picture).",
 )
 def retranscode_command(everything, lecture_ids, policy):
-    """Queue a new transcode of the latest successful upload of lectures."""
+    """Queue a new transcode of the recording of lectures: the one in flight,
+    else the version awaiting review, else the live one (never a rejected or
+    superseded version: ``media_pipeline.overrides``)."""
+    from courses.models import Lecture
+    from media_pipeline.overrides import transcode_again
     from media_pipeline.tasks import enqueue
 
     if not everything and not lecture_ids:
         raise click.UsageError("Give --all or one or more --lecture ID.")
-    latest = (
-        sa.select(sa.func.max(TranscodeJob.id))
-        .where(TranscodeJob.state == JobState.SUCCEEDED)
-        .group_by(TranscodeJob.lecture_id)
+    query = (
+        sa.select(Lecture)
+        .where(Lecture.id.in_(sa.select(TranscodeJob.lecture_id).distinct()))
+        .order_by(Lecture.id)
     )
-    query = sa.select(TranscodeJob).where(TranscodeJob.id.in_(latest))
     if lecture_ids:
-        query = query.where(TranscodeJob.lecture_id.in_(lecture_ids))
-    jobs = []
-    for done in db.session.scalars(query):
+        query = query.where(Lecture.id.in_(lecture_ids))
+    jobs, unchanged = [], 0
+    now = utcnow()
+    for lecture in db.session.scalars(query):
         if policy and lecture_ids:
-            done.lecture.media_policy = policy  # this lecture's choice from now on
-        jobs.append(ops.create_job(done.upload, utcnow(), policy=policy))
+            lecture.media_policy = policy  # this lecture's choice from now on
+        wanted = (
+            policy or lecture.media_policy or lecture.course.media_policy or "lecture"
+        )
+        result = transcode_again(lecture, wanted, now)
+        if result.job is not None:
+            jobs.append(result.job)
+        elif result.in_flight is not None:
+            unchanged += 1
     db.session.commit()
     for job in jobs:
         enqueue(job)
     click.echo(f"Queued {len(jobs)} transcode jobs.")
+    if unchanged:
+        click.echo(
+            f"{unchanged} already transcoding with that ladder: left as they are."
+        )

@@ -82,7 +82,7 @@ def override_lecture_policy(lecture, policy, actor, now):
     before = lecture.media_policy
     lecture.media_policy = policy
     wanted = policy or lecture.course.media_policy or "lecture"
-    result = _transcode_again(lecture, wanted, now)
+    result = transcode_again(lecture, wanted, now)
     if before != policy or result.job is not None:
         after = {"media_policy": policy}
         if result.job is not None:
@@ -97,7 +97,9 @@ def override_lecture_policy(lecture, policy, actor, now):
     return result
 
 
-def _transcode_again(lecture, wanted, now):
+def transcode_again(lecture, wanted, now):
+    """A new job of ``lecture``'s recording with ladder ``wanted`` (the module's
+    rules), as an :class:`Override`; the caller commits, then enqueues its job."""
     running = job_in_flight(lecture.id)
     if running is not None:
         if running.policy == wanted:

@@ -307,6 +307,44 @@ def test_the_live_recording_is_redone_never_a_rejected_version(
     assert db.session.get(TranscodeJob, rejected["id"]).review_state == "rejected"
 
 
+def test_the_cli_follows_the_same_rules_as_the_office(
+    client, create_course, create_user, api_token, clips, db, runner
+):
+    """`media retranscode --all` redid each lecture's newest succeeded job: a
+    rejected version came back for review while the live one kept its ladder."""
+    course = create_course(durations=(60.0,))
+    (lecture,) = course.lectures
+    lecturer = api_token(course.owner)
+    office = api_token(create_user(role=Role.ADMINISTRATOR))
+    live = upload(client, lecture, lecturer, clips["slides"])
+    client.post(f"/api/v1/jobs/{live['id']}/approve", headers=office)
+    rejected = upload(client, lecture, lecturer, clips["camera"])
+    client.post(
+        f"/api/v1/jobs/{rejected['id']}/reject", headers=office, json={"comment": "no"}
+    )
+
+    result = runner.invoke(
+        args=[
+            "media",
+            "retranscode",
+            "--lecture",
+            str(lecture.id),
+            "--policy",
+            "screen",
+        ]
+    )
+    assert "Queued 1 transcode jobs." in result.output, result.output
+    db.session.expire_all()
+    last = jobs_of(db, lecture)[-1]
+    live_upload = db.session.get(TranscodeJob, live["id"]).upload_id
+    assert (last.upload_id, last.policy, last.state.value) == (
+        live_upload,
+        "screen",
+        "succeeded",
+    )
+    assert db.session.get(TranscodeJob, rejected["id"]).review_state == "rejected"
+
+
 def test_a_version_awaiting_review_is_redone_and_waits_again(
     client, create_course, create_user, api_token, auth, clips, db
 ):
