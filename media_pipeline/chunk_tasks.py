@@ -47,7 +47,8 @@ BEAT_SECONDS = 2.0
 #: The pieces' folder inside the job's work folder (removed once published).
 PIECES = "chunks"
 #: A source that seeks inexactly (a live replay's MPEG-TS), remuxed to MP4 into
-#: the job's work folder: the chunks are cut from it.
+#: the pieces' folder: the chunks are cut from it, and it goes with the pieces
+#: (never left in the published folder).
 REMUXED = "source.mp4"
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def piece_dir(work, position, attempt):
 
 def chunk_source(upload_path, work):
     """The file the chunks are cut from: the remuxed MP4 when there is one."""
-    remuxed = work / REMUXED
+    remuxed = work / PIECES / REMUXED
     return remuxed if remuxed.exists() else upload_path
 
 
@@ -101,12 +102,12 @@ def start_chunks(job_id, attempt, source, policy, work, upload_path):
     plan = plan_for(source, ladder)
     if not plan:
         return False
-    work.mkdir(parents=True, exist_ok=True)
+    (work / PIECES).mkdir(parents=True, exist_ok=True)
     if source.container not in EXACT_SEEKING:
         try:
             source = remux_to_mp4(
                 upload_path,
-                work / REMUXED,
+                work / PIECES / REMUXED,
                 time_limit=plan_time_limit(source.duration, _time_limits()),
             )
         except (ProbeRejected, TranscodeFailed) as error:
@@ -116,19 +117,22 @@ def start_chunks(job_id, attempt, source, policy, work, upload_path):
                 source.container,
                 error,
             )
-            (work / REMUXED).unlink(missing_ok=True)
+            ops.discard_work(work / PIECES)
             return False
         ladder = plan_ladder(source, policy)
         plan = plan_for(source, ladder)
         if not plan:
-            (work / REMUXED).unlink(missing_ok=True)
+            ops.discard_work(work / PIECES)
             return False
     begin_write_transaction()
     rows = ops.create_chunks(job_id, plan, policy.name, utcnow(), attempt=attempt)
+    # The audio and stills first: they read the whole recording. Read before
+    # the commit: a read after it would hold SQLite's shared lock while the
+    # heartbeat thread writes.
+    ids = [row.id for row in sorted(rows, key=lambda r: not r.is_audio)]
     db.session.commit()
-    # The audio and stills first: they read the whole recording.
-    for row in sorted(rows, key=lambda r: not r.is_audio):
-        transcode_chunk(row.id)
+    for chunk_id in ids:
+        transcode_chunk(chunk_id)
     return True
 
 
