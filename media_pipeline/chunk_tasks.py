@@ -256,10 +256,7 @@ def _join(job_id, work, source, ladder, time_limits):
             db.session.rollback()
             _discard_unless_shown(work, link)
             begin_write_transaction()
-            job = db.session.get(TranscodeJob, job_id)
-            db.session.refresh(job)
-            if job.state == JobState.RUNNING:
-                ops.finish_job(job, utcnow(), error=str(error), error_code=error.code)
+            ops.fail_running_job(job_id, utcnow(), error)
             db.session.commit()
             return
     begin_write_transaction()

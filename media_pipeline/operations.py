@@ -240,6 +240,15 @@ def is_latest_job(job):
     return newest == job.id and job.state == JobState.RUNNING
 
 
+def fail_running_job(job_id, now, error):
+    """Record ``error`` (with its ``code``) on the job, if it still runs (a
+    cancelled or superseded one keeps what it says); the caller commits."""
+    job = db.session.get(TranscodeJob, job_id)
+    db.session.refresh(job)
+    if job.state == JobState.RUNNING:
+        finish_job(job, now, error=str(error), error_code=error.code)
+
+
 def finish_job(job, now, *, duration=None, error=None, error_code=""):
     """Record a job's end; True when its output is to be published now.
 

@@ -37,18 +37,11 @@ def pending_versions_by_lecture(course_id):
 
 def failed_jobs_by_lecture(course_id):
     """``{lecture_id: job}`` of a course's lectures whose newest job failed."""
-    newest = (
-        sa.select(sa.func.max(TranscodeJob.id))
-        .join(Lecture, Lecture.id == TranscodeJob.lecture_id)
-        .where(Lecture.course_id == course_id)
-        .group_by(TranscodeJob.lecture_id)
-    )
-    jobs = db.session.scalars(
-        sa.select(TranscodeJob).where(
-            TranscodeJob.id.in_(newest), TranscodeJob.state == JobState.FAILED
-        )
-    )
-    return {job.lecture_id: job for job in jobs}
+    return {
+        lecture_id: job
+        for lecture_id, job in latest_jobs_by_lecture(course_id).items()
+        if job.state == JobState.FAILED
+    }
 
 
 def get_upload_job(upload_id):

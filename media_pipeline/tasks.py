@@ -104,10 +104,7 @@ def transcode_job(job_id):
     except (ProbeRejected, TranscodeFailed) as error:
         ops.discard_work(work)  # the previous media, if any, stays published
         begin_write_transaction()
-        job = db.session.get(TranscodeJob, job_id)
-        db.session.refresh(job)
-        if job.state == JobState.RUNNING:
-            ops.finish_job(job, utcnow(), error=str(error), error_code=error.code)
+        ops.fail_running_job(job_id, utcnow(), error)
         db.session.commit()
         return
     begin_write_transaction()
