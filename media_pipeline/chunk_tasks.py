@@ -16,7 +16,6 @@ seconds a hour. The poster and seek thumbnails are made with it.
 import logging
 import os
 import socket
-import time
 
 from flask import current_app
 
@@ -161,26 +160,20 @@ def transcode_chunk(chunk_id):
         )
     out_dir = piece_dir(work, chunk.position, attempt)
     db.session.commit()  # end the read: nothing is held while ffmpeg runs
-    last = [0.0]
-
-    def on_progress(_fraction):
-        now = time.monotonic()
-        if now - last[0] >= BEAT_SECONDS:
-            last[0] = now
-            db.session.rollback()
-            begin_write_transaction()
-            beating = ops.beat_chunk(chunk_id, attempt, job_id, utcnow())
-            db.session.commit()
-            if not beating:  # cancelled, superseded, failed: stop ffmpeg now
-                raise TranscodeFailed("the job was cancelled", code="cancelled")
 
     def beat():
         return ops.beat_chunk(chunk_id, attempt, job_id, utcnow())
 
     time_limits = _time_limits()
     try:
-        # A seek deep into the recording and the stills report no progress.
-        with beating(beat, BEAT_SECONDS):
+        # The beat runs beside the whole step: a seek deep into the recording
+        # and the stills report no progress of their own.
+        with beating(beat, BEAT_SECONDS) as stopped:
+
+            def on_progress(_fraction):
+                if stopped.is_set():  # cancelled, superseded, taken back
+                    raise TranscodeFailed("the job was cancelled", code="cancelled")
+
             source = probe(source_path, time_limit=time_limits.floor_seconds)
             ladder = plan_ladder(source, policy)
             transcode_piece(

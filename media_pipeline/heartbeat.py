@@ -25,9 +25,11 @@ BEAT_SECONDS = 2.0
 def beating(beat, seconds=BEAT_SECONDS):
     """Call ``beat()`` (a write, committed here) every ``seconds`` while the
     block runs. ``beat`` returning False (the job stopped, the attempt was
-    taken back) ends the beats; the step's own end notices the rest."""
+    taken back) ends the beats and sets the event this yields, which a step
+    reporting progress checks to stop its ffmpeg."""
     app = current_app._get_current_object()
     stop = threading.Event()
+    stopped = threading.Event()
 
     def loop():
         with app.app_context():
@@ -42,6 +44,7 @@ def beating(beat, seconds=BEAT_SECONDS):
                         logger.exception("a heartbeat write failed")
                         continue
                     if alive is False:
+                        stopped.set()
                         return
             finally:
                 db.session.remove()
@@ -49,7 +52,7 @@ def beating(beat, seconds=BEAT_SECONDS):
     thread = threading.Thread(target=loop, name="heartbeat", daemon=True)
     thread.start()
     try:
-        yield
+        yield stopped
     finally:
         stop.set()
         thread.join()
