@@ -28,7 +28,7 @@ from courses.workflow import CourseStatus
 from lms import limits
 from lms.accounts.roles import Profession, Role
 from lms.edge import MAX_ID, MAX_PAGE
-from lms.enums import CourseFormat, ProjectLevel
+from lms.enums import MEDIA_POLICIES, CourseFormat, ProjectLevel
 from lms.hospitals.network import Tier
 from media_pipeline.states import JobState, MediaStatus, ReviewState
 
@@ -353,7 +353,7 @@ class CourseDecisionIn(In):
         | None
     ) = None
     class_hours_override_reason: text(limits.REASON_MAX) = ""
-    media_policy: Literal["auto", "lecture", "high_motion", "screen"] | None = None
+    media_policy: Literal[MEDIA_POLICIES] | None = None
     has_credit_review: bool | None = None
 
 
