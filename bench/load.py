@@ -86,7 +86,7 @@ def make_app(database_url=None, instance_path=None):
 # --- setup through the app's own operations ------------------------------------
 
 
-def ensure_course(app):
+def ensure_course(app, lecture_seconds=LECTURE_SECONDS):
     """The load course (one hospital, one lecture with real transcoded media),
     made once per database and media folder; returns ids and the duration."""
     import sqlalchemy as sa
@@ -138,7 +138,7 @@ def ensure_course(app):
             specialty="nursing",
         )
         lecture = ops.add_lecture(
-            course, lecturer, title_zh="第1讲", duration_seconds=LECTURE_SECONDS
+            course, lecturer, title_zh="第1讲", duration_seconds=lecture_seconds
         )
         # A stand-in until its recording is transcoded below (as the demo does).
         lecture.media_status = MediaStatus.READY
@@ -161,7 +161,7 @@ def ensure_course(app):
         db.session.commit()
     lecture = course.lectures[0]
     if not storage.published(lecture.id).is_symlink():
-        transcode_recording(app, course, lecture)
+        transcode_recording(app, course, lecture, lecture_seconds)
         db.session.refresh(lecture)
     return {
         "course_id": course.id,
@@ -171,7 +171,7 @@ def ensure_course(app):
     }
 
 
-def transcode_recording(app, course, lecture):
+def transcode_recording(app, course, lecture, seconds):
     """A lavfi recording through the real pipeline: upload, transcode, approval."""
     import sqlalchemy as sa
 
@@ -188,10 +188,10 @@ def transcode_recording(app, course, lecture):
     # No transaction open while ffmpeg runs (SQLite: a reader that then writes
     # while another process holds the write lock fails at once).
     db.session.commit()
-    print(f"Transcoding a {LECTURE_SECONDS} s recording for the load course…")
+    print(f"Transcoding a {seconds:g} s recording for the load course…")
     with tempfile.TemporaryDirectory() as folder:
         clip = generate_demo_recording(
-            Path(folder) / "load.mp4", LECTURE_SECONDS, width=426, height=240, rate=10
+            Path(folder) / "load.mp4", seconds, width=426, height=240, rate=10
         )
         size = clip.stat().st_size
         lecturer = course.owner
@@ -216,7 +216,7 @@ def transcode_recording(app, course, lecture):
         raise SystemExit(f"The load lecture's transcode failed (job {job_id}).")
 
 
-def setup(app, learners, coordinators, prefix):
+def setup(app, learners, coordinators, prefix, lecture_seconds=LECTURE_SECONDS):
     """Fresh learners (enrolled, each with an API token for the read-back) and
     site coordinators under ``prefix``; the course made once. Returns the plan."""
     from courses import operations as ops
@@ -227,7 +227,7 @@ def setup(app, learners, coordinators, prefix):
     from lms.hospitals.models import Hospital
 
     with app.app_context():
-        ids = ensure_course(app)
+        ids = ensure_course(app, lecture_seconds)
         course = db.session.get(Course, ids["course_id"])
         hospital = db.session.get(Hospital, ids["hospital_id"])
         # One password for every account of the run: hash it once (scrypt costs
@@ -389,7 +389,7 @@ def passed(summary, p95_limit=None):
 def one_run(args, app, users, seconds, spawn_rate, *, reset_stats=False):
     coordinators = max(1, users // 10) if users >= 2 else 0
     prefix = f"{args.prefix}-{secrets.token_hex(3)}"
-    plan = setup(app, users - coordinators, coordinators, prefix)
+    plan = setup(app, users - coordinators, coordinators, prefix, args.lecture_seconds)
     plan |= {
         "beat_seconds": args.beat_seconds,
         "rate": PLAY_RATE,
@@ -487,6 +487,12 @@ def main():
         help="wall seconds between a viewer's beats (15 in real life)",
     )
     parser.add_argument("--prefix", default="load")
+    parser.add_argument(
+        "--lecture-seconds",
+        type=float,
+        default=LECTURE_SECONDS,
+        help="length of the load course's recording when it is first made",
+    )
     parser.add_argument("--find-max", action="store_true")
     parser.add_argument("--start-users", type=int, default=25)
     parser.add_argument("--max-users", type=int, default=2000)
@@ -501,7 +507,13 @@ def main():
     app = make_app(args.database_url, args.instance_path)
     if args.setup_only:
         coordinators = max(1, args.users // 10) if args.users >= 2 else 0
-        plan = setup(app, args.users - coordinators, coordinators, args.prefix)
+        plan = setup(
+            app,
+            args.users - coordinators,
+            coordinators,
+            f"{args.prefix}-{secrets.token_hex(3)}",
+            args.lecture_seconds,
+        )
         print(
             f"Set up {len(plan['learners'])} learners, {coordinators} coordinators "
             f"under {plan['prefix']!r}; course {plan['course_id']}, lecture "
