@@ -75,7 +75,10 @@ class DefaultConfig:
     QUEUE_URL = ""
     #: Run tasks in the calling process at once (tests and one-off scripts).
     QUEUE_IMMEDIATE = False
-    #: The whoosh index; empty means ``instance/search-index``.
+    #: "auto": SQLite FTS5 (a file in SEARCH_INDEX_DIR) on a SQLite app database,
+    #: a table of the database on PostgreSQL; or "sqlite", "postgresql", "whoosh".
+    SEARCH_BACKEND = "auto"
+    #: The SQLite or whoosh index; empty means ``instance/search-index``.
     SEARCH_INDEX_DIR = ""
     #: Seconds a search index writer waits for the lock.
     SEARCH_WRITER_TIMEOUT = 30.0

@@ -44,6 +44,7 @@ from lms.reports.models import (
     StaleMark,
     TopicMonth,
 )
+from lms.search.models import SearchDocument
 from lms.workers.models import WorkerHeartbeat
 from media_pipeline.models import MediaUpload, TranscodeJob
 
@@ -79,6 +80,7 @@ __all__ = [
     "RoomHeadcount",
     "RuleSetVariant",
     "ScheduledSession",
+    "SearchDocument",
     "SessionDay",
     "SessionOutcome",
     "StaleMark",

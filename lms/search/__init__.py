@@ -1,5 +1,7 @@
-"""Course search behind a small interface, so a cluster engine (OpenSearch) can
-replace the whoosh index when one machine's index is outgrown.
+"""Course search behind a small interface. ``SEARCH_BACKEND`` = "auto" (default)
+serves it from the app's database engine: SQLite FTS5 in a file of its own, or a
+table of the PostgreSQL database (many app processes, one index); "whoosh" keeps
+the folder index of issue 3. A cluster engine (OpenSearch) is the step beyond.
 
     index_course(document)   add or replace one published course
     remove_course(course_id) drop it (returned, archived, deleted)
@@ -50,6 +52,40 @@ class SearchPage:
 FACETS = ("specialty", "professions", "credit_category", "format")
 
 
+def backend_name(config):
+    """The backend ``SEARCH_BACKEND`` names; "auto" follows the app's database."""
+    name = config.get("SEARCH_BACKEND") or "auto"
+    if name == "auto":
+        uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
+        return "postgresql" if uri.startswith("postgresql") else "sqlite"
+    if name not in BACKENDS:
+        raise ValueError(f"SEARCH_BACKEND must be auto or one of {sorted(BACKENDS)}")
+    return name
+
+
+BACKENDS = ("sqlite", "postgresql", "whoosh")
+
+
+def make_search(config):
+    """A new backend for an app's ``config``."""
+    name = backend_name(config)
+    if name == "postgresql":
+        from lms.search.postgresql_backend import PostgresSearch
+
+        return PostgresSearch()
+    if name == "whoosh":
+        from lms.search.whoosh_backend import WhooshSearch
+
+        backend = WhooshSearch
+    else:
+        from lms.search.sqlite_backend import SqliteSearch
+
+        backend = SqliteSearch
+    return backend(
+        config["SEARCH_INDEX_DIR"], writer_timeout=config["SEARCH_WRITER_TIMEOUT"]
+    )
+
+
 def get_search():
     """The search backend of the current app (one per process)."""
     # Flask only here: importing lms.search.query (pure) must not load it.
@@ -57,11 +93,6 @@ def get_search():
 
     backend = current_app.extensions.get("telecme_search")
     if backend is None:
-        from lms.search.whoosh_backend import WhooshSearch
-
-        backend = WhooshSearch(
-            current_app.config["SEARCH_INDEX_DIR"],
-            writer_timeout=current_app.config["SEARCH_WRITER_TIMEOUT"],
-        )
+        backend = make_search(current_app.config)
         current_app.extensions["telecme_search"] = backend
     return backend

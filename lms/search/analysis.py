@@ -16,6 +16,8 @@ DATA = Path(__file__).resolve().parent / "data"
 CHINESE_STOP_WORDS = frozenset(
     ["的", "了", "与", "和", "及", "在", "是", "对", "之", "或", "等", "为", "其", "以"]
 )
+#: Words no field holds and no query looks for.
+STOPS = frozenset(STOP_WORDS) | CHINESE_STOP_WORDS
 
 
 @functools.cache
@@ -120,8 +122,7 @@ class BigramTokenizer(Tokenizer):
 
 
 def text_analyzer():
-    stops = frozenset(STOP_WORDS) | CHINESE_STOP_WORDS
-    return MixedTokenizer() | StopFilter(stoplist=stops, minsize=1) | StemFilter()
+    return MixedTokenizer() | StopFilter(stoplist=STOPS, minsize=1) | StemFilter()
 
 
 def bigram_analyzer():
@@ -133,7 +134,7 @@ def query_words(text):
     as typed (folded), stop words dropped. :func:`index_terms` stems them, once:
     stemming here too stemmed twice ("nursing" → "nurs" → "nur"), and the index
     holds "nurs"."""
-    stops = frozenset(STOP_WORDS) | CHINESE_STOP_WORDS
+    stops = STOPS
     pieces = segment(text, for_search=False)
     words = []
     for i, (word, _, _) in enumerate(pieces):

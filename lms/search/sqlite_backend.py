@@ -1,0 +1,258 @@
+"""The search interface on SQLite FTS5, fed by our analyser's tokens (the embedded
+default when the app's database is SQLite).
+
+The index is its own SQLite file in ``SEARCH_INDEX_DIR``, not a table of the
+app's database: it is derived data (``flask search reindex`` rebuilds it, so it
+needs no backup), and its writes (a rebuild of 100,000 courses is one long
+transaction) must not hold the app database's single write lock while learners'
+heartbeats wait. WAL mode: every web process reads while the worker writes.
+
+The FTS5 table holds tokens, space-joined; its ``ascii`` tokenizer keeps every
+non-ASCII character and ``- . _ /`` inside a token, so a token we wrote is one
+FTS5 token. A query is built only from tokens we produced and quoted.
+"""
+
+import math
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+from lms.search import FACETS, SearchHit, SearchPage
+from lms.search.engine import (
+    BIGRAM_FIELDS,
+    PROJECT_WEIGHT,
+    TEXT_FIELDS,
+    document_fields,
+    document_tokens,
+    facet_counts,
+    highlight_terms,
+    page_hit_html,
+    plan_tokens,
+    project_term,
+)
+
+#: Raised when the tokens or tables change: an index of another version is rebuilt.
+SCHEMA_VERSION = 1
+FILE_NAME = "search.sqlite3"
+FTS_COLUMNS = (
+    *(name for name, _ in TEXT_FIELDS),
+    *(name for name, _ in BIGRAM_FIELDS),
+    "project_number",
+)
+WEIGHTS = (
+    *(w for _, w in TEXT_FIELDS),
+    *(w for _, w in BIGRAM_FIELDS),
+    PROJECT_WEIGHT,
+)
+STORED = ("title", "title_en", "lecturers", "lectures", "body")
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY,"
+    + "".join(f" {name} TEXT NOT NULL," for name in STORED)
+    + " specialty TEXT NOT NULL, format TEXT NOT NULL,"
+    " credit_category TEXT NOT NULL, professions TEXT NOT NULL)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5("
+    + ", ".join(FTS_COLUMNS)
+    + ", tokenize = \"ascii tokenchars '-._/'\", detail = full)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(terms, 'row')",
+)
+RANK = "bm25(terms, " + ", ".join(str(w) for w in WEIGHTS) + ")"
+
+
+def quoted(token):
+    """An FTS5 string: whatever is inside is only ever a token, never syntax."""
+    return '"' + token.replace('"', '""') + '"'
+
+
+def match_expression(groups):
+    """The FTS5 MATCH text of a plan: AND of groups, each an OR of its alternatives."""
+    text_columns = "{" + " ".join(name for name, _ in TEXT_FIELDS) + "}"
+    bigram_columns = "{" + " ".join(name for name, _ in BIGRAM_FIELDS) + "}"
+    clauses = []
+    for group in groups:
+        options = []
+        for alt in group:
+            options.append(f"{text_columns} : {quoted(alt.term)}")
+            options.append(f"project_number : {quoted(alt.project)}")
+            if alt.bigrams:
+                phrase = " + ".join(quoted(b) for b in alt.bigrams)
+                options.append(f"{bigram_columns} : ({phrase})")
+        clauses.append("(" + " OR ".join(options) + ")")
+    return " AND ".join(clauses)
+
+
+def _filter_sql(filters):
+    """``(sql, params)`` narrowing ``docs d`` to the catalog filters."""
+    sql, params = [], []
+    for name, value in (filters or {}).items():
+        if not value:
+            continue
+        if name == "professions":
+            sql.append("instr(d.professions, ?) > 0")
+            params.append(f",{value},")
+        elif name in FACETS:
+            sql.append(f"d.{name} = ?")
+            params.append(value)
+    return "".join(f" AND {s}" for s in sql), params
+
+
+class SqliteSearch:
+    def __init__(self, directory, *, writer_timeout=30.0):
+        self.path = Path(directory) / FILE_NAME
+        self.writer_timeout = writer_timeout
+        self._local = threading.local()
+
+    # --- connections (one per thread and process) ------------------------------------
+
+    def _connect(self):
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid() or local.path != self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=self.writer_timeout, isolation_level=None
+            )
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                self._create(conn)
+            local.conn, local.pid, local.path = conn, os.getpid(), self.path
+        return local.conn
+
+    def _create(self, conn):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                for table in ("vocab", "terms", "docs"):
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in SCHEMA:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    # --- writing (the worker, or `flask search reindex`) -----------------------------
+
+    @staticmethod
+    def _rows(doc):
+        fields = document_fields(doc)
+        tokens = document_tokens(doc)
+        doc_row = (
+            doc.id,
+            *(fields[name] for name in STORED),
+            doc.specialty or "",
+            doc.format or "",
+            doc.credit_category or "",
+            "," + ",".join(doc.professions) + "," if doc.professions else "",
+        )
+        term_row = (
+            doc.id,
+            *(" ".join(tokens[name]) for name in FTS_COLUMNS[:-1]),
+            project_term(doc.project_number or ""),
+        )
+        return doc_row, term_row
+
+    def _write(self, conn, rows):
+        conn.executemany(
+            f"INSERT INTO docs VALUES ({', '.join('?' * (len(STORED) + 5))})",
+            (doc_row for doc_row, _ in rows),
+        )
+        conn.executemany(
+            f"INSERT INTO terms (rowid, {', '.join(FTS_COLUMNS)})"
+            f" VALUES ({', '.join('?' * (len(FTS_COLUMNS) + 1))})",
+            (term_row for _, term_row in rows),
+        )
+
+    def _transaction(self, work):
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return result
+
+    @staticmethod
+    def _delete(conn, course_id):
+        conn.execute("DELETE FROM docs WHERE id = ?", (course_id,))
+        conn.execute("DELETE FROM terms WHERE rowid = ?", (course_id,))
+
+    def index_course(self, doc):
+        rows = [self._rows(doc)]  # the analyser's work before the write lock
+
+        def write(conn):
+            self._delete(conn, doc.id)
+            self._write(conn, rows)
+
+        self._transaction(write)
+
+    def remove_course(self, course_id):
+        self._transaction(lambda conn: self._delete(conn, course_id))
+
+    def rebuild(self, documents):
+        rows = [self._rows(doc) for doc in documents]
+
+        def write(conn):
+            conn.execute("DELETE FROM docs")
+            conn.execute("DELETE FROM terms")
+            self._write(conn, rows)
+            conn.execute("INSERT INTO terms (terms) VALUES ('optimize')")
+
+        self._transaction(write)
+        return len(rows)
+
+    # --- reading (every web process) -------------------------------------------------
+
+    def _holds_term(self, conn):
+        def holds(term):
+            row = conn.execute("SELECT 1 FROM vocab WHERE term = ?", (term,)).fetchone()
+            return row is not None
+
+        return holds
+
+    def search(self, text, *, filters=None, page=1, per_page=20):
+        empty = SearchPage(hits=(), total=0, page=1, pages=0, facets={})
+        conn = self._connect()
+        groups = plan_tokens(text, self._holds_term(conn))
+        if not groups:
+            return empty
+        match = match_expression(groups)
+        where, params = _filter_sql(filters)
+        conn.execute("BEGIN")  # one snapshot for the counts and the page
+        try:
+            combos = conn.execute(
+                "SELECT d.specialty, d.professions, d.credit_category, d.format,"
+                " count(*) FROM terms JOIN docs d ON d.id = terms.rowid"
+                f" WHERE terms MATCH ?{where} GROUP BY 1, 2, 3, 4",
+                (match, *params),
+            ).fetchall()
+            total = sum(row[-1] for row in combos)
+            rows = []
+            if total > (page - 1) * per_page:
+                rows = conn.execute(
+                    f"SELECT d.id, {RANK} AS score, "
+                    + ", ".join(f"d.{name}" for name in STORED)
+                    + " FROM terms JOIN docs d ON d.id = terms.rowid"
+                    f" WHERE terms MATCH ?{where}"
+                    " ORDER BY score, d.id LIMIT ? OFFSET ?",
+                    (match, *params, per_page, (page - 1) * per_page),
+                ).fetchall()
+        finally:
+            conn.execute("COMMIT")
+        marks = highlight_terms(groups)
+        hits = []
+        for course_id, score, *stored in rows:
+            title, title_en, snippet = page_hit_html(
+                dict(zip(STORED, stored, strict=True)), marks
+            )
+            hits.append(SearchHit(course_id, -score, title, title_en, snippet))
+        return SearchPage(
+            hits=tuple(hits),
+            total=total,
+            page=page,
+            pages=math.ceil(total / per_page),
+            facets=facet_counts(combos),
+        )
