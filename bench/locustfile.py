@@ -166,6 +166,11 @@ class Learner(Person):
                 return False
             self.config = json.loads(html.unescape(config.group(1)))
             self.csrf = html.unescape(csrf.group(1))
+        # All the page loads of its video before play (player.js).
+        with self.client.get(
+            self.config["poster"], name="poster", catch_response=True
+        ) as r:
+            expect(r, 200)
         if not self.fetch_playlists():
             return False
         return self.start_session()
@@ -283,7 +288,7 @@ class Coordinator(Person):
     """A site coordinator who reads their hospital's report pages."""
 
     fixed_count = len(PLAN["coordinators"])
-    wait_time = constant_pacing(max(BEAT_SECONDS, 5.0))
+    wait_time = constant_pacing(max(BEAT_SECONDS, 10.0))
 
     def on_start(self):
         self.account = next(_coordinators)
