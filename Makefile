@@ -4,11 +4,16 @@ PORT ?= 5000
 PYTEST ?= $(VENV)/bin/python -m pytest
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test setup setup-test test-sqlite test-postgresql lint format translations \
+.PHONY: run run-scaled test setup setup-test setup-scaled test-sqlite test-postgresql lint format translations \
 	bench-sources
 
 run: setup
 	PORT=$(PORT) VENV=$(VENV) scripts/serve.sh
+
+# PostgreSQL, Redis, two app instances behind nginx and two workers on this
+# machine (scripts/run_scaled.sh; docs/operations.md). PORT=8080 by default.
+run-scaled: setup-scaled
+	VENV=$(VENV) scripts/run_scaled.sh
 
 test: setup-test
 	$(MAKE) --no-print-directory test-sqlite test-postgresql
@@ -18,6 +23,9 @@ setup:
 
 setup-test:
 	VENV=$(VENV) scripts/setup.sh test
+
+setup-scaled:
+	VENV=$(VENV) scripts/setup.sh scaled
 
 # The whole suite on SQLite, then the database tests again on PostgreSQL (but
 # those marked `once`: see setup.cfg).

@@ -68,18 +68,20 @@ def seed_demo_command(if_empty):
 )
 @click.option(
     "--lane",
+    "lanes",
     type=click.Choice(["fast", "media", "live"]),
-    default=None,
-    help="Consume this lane only, in this process (what the supervisor runs).",
+    multiple=True,
+    help="Consume this lane only (one: in this process, as the supervisor and a "
+    "systemd unit per lane run it; several: supervise those). Default: all.",
 )
 @click.option("--restarts", default=0, hidden=True)
-def worker_command(workers, lane, restarts):
+def worker_command(workers, lanes, restarts):
     """Run the background worker: one process per lane (media: transcodes; live:
     broadcasts' live ladders; fast: search index, sweeps, bulk issues),
     restarted when one dies."""
     from lms.workers.cli import run_lanes
 
-    run_lanes(workers, lane, restarts)
+    run_lanes(workers, lanes, restarts)
 
 
 def register_cli(app):

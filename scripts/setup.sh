@@ -2,6 +2,7 @@
 # Set up everything TeleCME needs on this machine; safe to run again.
 #   scripts/setup.sh run    system packages, .venv, the project, translations
 #   scripts/setup.sh test   the same, plus what the test suite needs
+#   scripts/setup.sh scaled the same as run, plus PostgreSQL and Redis (make run-scaled)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ python="${PYTHON:-python3}"
 
 run_packages=(ffmpeg fonts-wqy-zenhei nginx-light libnginx-mod-rtmp)
 test_packages=(chromium postgresql redis-server poppler-utils libzbar0 qpdf opencv-doc)
+scaled_packages=(postgresql redis-server)
 # Commands that tell whether a package is already there on non-Debian systems.
 declare -A provides=(
   [ffmpeg]=ffmpeg [chromium]=chromium [redis-server]=redis-server
@@ -60,6 +62,7 @@ install_system_packages() {
 
 packages=("${run_packages[@]}")
 [[ "$mode" == test ]] && packages+=("${test_packages[@]}")
+[[ "$mode" == scaled ]] && packages+=("${scaled_packages[@]}")
 if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)
 fi
@@ -73,7 +76,7 @@ fi
 # Reinstall only when the packaging files changed since the last install.
 extras=""
 [[ "$mode" == test ]] && extras="[test]"
-stamp="$venv/.telecme-$mode"
+stamp="$venv/.telecme-${mode/scaled/run}"
 digest="$(cat setup.cfg pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$digest" ]]; then
   say "Installing TeleCME$extras into $venv"
