@@ -1,17 +1,26 @@
-"""Search: index build rate and query time over a generated catalog, whoosh (our
-backend: jieba, medical dictionary, bigrams) against SQLite FTS5 on the same data.
+"""Search: index build rate and query time over a generated catalog, for each
+backend of ``lms.search`` in one process: whoosh (issue 3's engine, the
+baseline), SQLite FTS5 and PostgreSQL (both fed by our analyser's tokens).
 
-FTS5 gets the same jieba segmentation (search mode, space-joined), so the two
-engines are compared on equal text; FTS5 has no bigram field or synonyms, so it
-misses what our backend finds through them (the hit counts show it).
+Every query is asked as the catalog asks it: page 1 of 20, with facets and the
+page's highlights. The recall table gives each query's hits per backend; a
+backend that finds fewer than whoosh for any query fails the run (exit 1).
 
-    .venv/bin/python bench/search.py [--docs 100000] [--runs 5] [--seed 2026]
+    flock /tmp/telecme-bench.lock .venv/bin/python bench/search.py \
+        [--docs 100000] [--runs 5] [--seed 2026] [--backends whoosh,sqlite,postgresql]
+        [--database-url postgresql+psycopg://...] [--whoosh-index DIR]
+
+PostgreSQL: ``--database-url`` (an empty database, its schema is upgraded), else a
+throwaway server on loopback as the tests start one (tests/services.py).
+``--whoosh-index DIR`` keeps the whoosh index between runs (its build at 100,000
+courses takes minutes); it is rebuilt when the catalog (docs, seed) differs.
 """
 
 import argparse
+import contextlib
+import json
 import random
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -22,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lms.search import CourseDocument  # noqa: E402
-from lms.search.analysis import query_words, segment, synonyms  # noqa: E402
-from lms.search.query import clean_query, plan_query  # noqa: E402
+from lms.search.analysis import segment  # noqa: E402
+from lms.search.sqlite_backend import SqliteSearch  # noqa: E402
 from lms.search.whoosh_backend import WhooshSearch  # noqa: E402
 
 DISEASES = [
@@ -125,48 +134,14 @@ def generate(count, seed):
         )
 
 
-def fts_text(*parts):
-    return " ".join(word for part in parts for word, _, _ in segment(part))
-
-
-def build_fts(path, docs):
-    conn = sqlite3.connect(path)
-    conn.execute(
-        "CREATE VIRTUAL TABLE docs USING fts5(title, lecturers, lectures, body,"
-        " project_number UNINDEXED)"
-    )
-    conn.executemany(
-        "INSERT INTO docs(rowid, title, lecturers, lectures, body, project_number)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            (
-                d.id,
-                fts_text(d.title_zh, d.title_en),
-                fts_text(*d.lecturer_names),
-                fts_text(*d.lecture_titles),
-                fts_text(d.description_zh, d.description_en),
-                d.project_number,
-            )
-            for d in docs
-        ),
-    )
-    conn.commit()
-    return conn
-
-
-def fts_query(text):
-    """The same plan as our backend (every word, synonyms as alternatives) in FTS5."""
-    plan = plan_query(query_words(clean_query(text)), synonyms())
-    groups = ["(" + " OR ".join(f'"{w}"' for w in g.alternatives) + ")" for g in plan]
-    return " AND ".join(groups)
-
-
 def time_queries(run_one, runs):
-    timings, hits = [], {}
+    """Seconds per query over ``runs`` passes (after one warm-up pass), and hits."""
+    hits = {query: run_one(query) for query in QUERIES}
+    timings = []
     for _ in range(runs):
         for query in QUERIES:
             started = time.perf_counter()
-            hits[query] = run_one(query)
+            run_one(query)
             timings.append(time.perf_counter() - started)
     timings.sort()
     return timings, hits
@@ -176,70 +151,155 @@ def pct(values, q):
     return 1000 * values[min(len(values) - 1, int(len(values) * q))]
 
 
+def ask(backend):
+    """A query as the catalog page asks it: page 1, facets, the page's highlights."""
+
+    def one(query):
+        page = backend.search(query, filters={}, page=1, per_page=20)
+        assert all(isinstance(h.snippet_html, str) for h in page.hits)
+        return page.total
+
+    return one
+
+
+def whoosh_backend(directory, docs, args):
+    marker = directory / "bench-catalog.json"
+    catalog = {"docs": args.docs, "seed": args.seed}
+    backend = WhooshSearch(directory, writer_timeout=60)
+    if marker.exists() and json.loads(marker.read_text()) == catalog:
+        return backend, None
+    shutil.rmtree(directory, ignore_errors=True)
+    started = time.perf_counter()
+    backend.rebuild(docs)
+    built = time.perf_counter() - started
+    marker.write_text(json.dumps(catalog))
+    return backend, built
+
+
+@contextlib.contextmanager
+def postgresql_app(database_url):
+    """An app on PostgreSQL (``database_url`` or a throwaway server), at head."""
+    import secrets
+
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from lms.db import db
+
+    server = None
+    if not database_url:
+        from tests import services
+
+        server = services.start_postgres()
+        database_url = server.create_database("telecme_search_bench")
+    instance = Path(tempfile.mkdtemp(prefix="telecme-search-bench-pg-"))
+    app = create_app(
+        {
+            "SECRET_KEY": secrets.token_hex(32),
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": str(instance),
+            "SEARCH_BACKEND": "postgresql",
+            "QUEUE_IMMEDIATE": True,
+        }
+    )
+    try:
+        with app.app_context():
+            upgrade()
+            yield app, db
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
+        if server is not None:
+            server.stop()
+
+
+def measure(name, backend, docs, runs, build=None):
+    if build is None:
+        started = time.perf_counter()
+        backend.rebuild(docs)
+        build = time.perf_counter() - started
+    timings, hits = time_queries(ask(backend), runs)
+    return {"name": name, "build": build, "timings": timings, "hits": hits}
+
+
+def report(results, args):
+    base = results[0]
+    print(
+        f"search benchmark: {args.docs} generated lectures (seed {args.seed}), "
+        f"{len(QUERIES)} queries x {args.runs} runs, page 1 of 20 with facets "
+        "and highlights"
+    )
+    for result in results:
+        build = result["build"]
+        rate = (
+            f"{args.docs / build:8.0f} docs/s ({build:6.1f} s)" if build else "(kept)"
+        )
+        times = result["timings"]
+        ratio = statistics.median(base["timings"]) / statistics.median(times)
+        print(
+            f"  {result['name']:<10} build {rate:<28}"
+            f" query p50 {pct(times, 0.5):7.1f} ms  p95 {pct(times, 0.95):7.1f} ms"
+            f"  max {1000 * times[-1]:7.1f} ms"
+            f"  whoosh/this p50 {ratio:6.1f}x"
+        )
+    names = [r["name"] for r in results]
+    print("  hits per query: " + " / ".join(names))
+    missing = []
+    for query in QUERIES:
+        counts = [r["hits"][query] for r in results]
+        short = [
+            r["name"] for r in results[1:] if r["hits"][query] < base["hits"][query]
+        ]
+        missing += [(query, name) for name in short]
+        flag = "  FEWER: " + ", ".join(short) if short else ""
+        print(f"    {query:<22} " + " / ".join(f"{c:6d}" for c in counts) + flag)
+    return missing
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5, help="passes over the query set")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--backends", default="whoosh,sqlite,postgresql")
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--whoosh-index", default="")
     args = parser.parse_args()
+    names = [n.strip() for n in args.backends.split(",") if n.strip()]
+    if names[0] != "whoosh":
+        parser.error("--backends starts with whoosh, the baseline")
 
     workdir = Path(tempfile.mkdtemp(prefix="telecme-search-bench-"))
     docs = list(generate(args.docs, args.seed))
     segment("预热")  # load jieba and the dictionary before timing
+    results = []
+    try:
+        whoosh_dir = Path(args.whoosh_index) if args.whoosh_index else workdir / "w"
+        backend, built = whoosh_backend(whoosh_dir, docs, args)
+        results.append(measure("whoosh", backend, docs, args.runs, built))
+        if "sqlite" in names:
+            backend = SqliteSearch(workdir / "sqlite", writer_timeout=60)
+            results.append(measure("sqlite", backend, docs, args.runs))
+        if "postgresql" in names:
+            from lms.search.postgresql_backend import PostgresSearch
 
-    backend = WhooshSearch(workdir / "whoosh", writer_timeout=60)
-    started = time.perf_counter()
-    backend.rebuild(docs)
-    whoosh_build = time.perf_counter() - started
-
-    started = time.perf_counter()
-    conn = build_fts(str(workdir / "fts.sqlite3"), docs)
-    fts_build = time.perf_counter() - started
-
-    whoosh_times, whoosh_hits = time_queries(
-        lambda q: backend.search(q, per_page=20).total, args.runs
-    )
-
-    def fts_one(q):
-        match = fts_query(q)
-        if not match:
-            return 0
-        rows = conn.execute(
-            "SELECT rowid FROM docs WHERE docs MATCH ?"
-            " ORDER BY bm25(docs, 4, 2.5, 1.5, 1)"
-            " LIMIT 20",
-            (match,),
-        ).fetchall()
-        total = conn.execute(
-            "SELECT count(*) FROM docs WHERE docs MATCH ?", (match,)
-        ).fetchone()[0]
-        return total if rows or total else 0
-
-    fts_times, fts_hits = time_queries(fts_one, args.runs)
-
-    print(
-        f"search benchmark: {args.docs} generated lectures (seed {args.seed}), "
-        f"{len(QUERIES)} queries x {args.runs} runs"
-    )
-    w_rate, f_rate = args.docs / whoosh_build, args.docs / fts_build
-    print(
-        f"  build   whoosh {w_rate:8.0f} docs/s ({whoosh_build:.1f} s)   "
-        f"FTS5 {f_rate:8.0f} docs/s ({fts_build:.1f} s)   "
-        f"ratio {fts_build / whoosh_build:.2f}"
-    )
-    w50, w95 = pct(whoosh_times, 0.5), pct(whoosh_times, 0.95)
-    f50, f95 = pct(fts_times, 0.5), pct(fts_times, 0.95)
-    ratio = statistics.median(whoosh_times) / statistics.median(fts_times)
-    print(
-        f"  query   whoosh p50 {w50:7.1f} ms  p95 {w95:7.1f} ms   "
-        f"FTS5 p50 {f50:6.1f} ms  p95 {f95:6.1f} ms   whoosh/FTS5 p50 {ratio:.1f}x"
-    )
-    print(
-        "  hits (whoosh / FTS5):",
-        ", ".join(f"{q} {whoosh_hits[q]}/{fts_hits[q]}" for q in QUERIES),
-    )
-    conn.close()
-    shutil.rmtree(workdir, ignore_errors=True)
+            with postgresql_app(args.database_url) as (_, db):
+                backend = PostgresSearch()
+                started = time.perf_counter()
+                backend.rebuild(docs)
+                db.session.commit()
+                db.session.execute(db.text("ANALYZE search_documents"))
+                db.session.commit()
+                build = time.perf_counter() - started
+                results.append(measure("postgresql", backend, docs, args.runs, build))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    missing = report(results, args)
+    if missing:
+        print(f"  recall: {len(missing)} query/backend pairs find fewer than whoosh")
+        sys.exit(1)
+    print("  recall: every backend finds at least what whoosh finds, for every query")
 
 
 if __name__ == "__main__":

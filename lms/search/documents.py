@@ -66,7 +66,8 @@ def search_published(text, filters, *, page=1, per_page=20):
         page=page,
         per_page=per_page,
     )
-    ids = [hit.course_id for hit in found.hits]
+    # An index row beyond a 32-bit id is no course (PostgreSQL's ``courses.id``).
+    ids = [hit.course_id for hit in found.hits if 0 < hit.course_id < 2**31]
     courses = {course.id: course for course in get_published_courses(ids)}
     return found, [
         (courses[h.course_id], h) for h in found.hits if h.course_id in courses

@@ -86,17 +86,27 @@ def document_fields(doc):
     }
 
 
-def document_tokens(doc):
-    """``{field: [token, ...]}`` of a course, for every text and bigram field."""
+#: The fields a hit's highlights come from.
+HIGHLIGHTED = ("title", "title_en", "lectures", "body")
+
+
+def document_terms(doc):
+    """``(tokens, terms)``: ``{field: [token, ...]}`` for every text and bigram
+    field, and ``{field: [(term, start, end), ...]}`` of the highlighted fields
+    (kept by a backend, a page's highlights need no segmenting)."""
     fields = document_fields(doc)
-    tokens = {
-        name: [t for t, _, _ in word_terms(fields[name])] for name, _ in TEXT_FIELDS
-    }
+    terms = {name: list(word_terms(fields[name])) for name, _ in TEXT_FIELDS}
+    tokens = {name: [t for t, _, _ in terms[name]] for name, _ in TEXT_FIELDS}
     tokens["title_bigrams"] = bigram_terms(fields["title"])
     tokens["body_bigrams"] = bigram_terms(
         f"{fields['body']}\n{fields['lectures']}\n{fields['lecturers']}"
     )
-    return tokens
+    return tokens, {name: terms[name] for name in HIGHLIGHTED}
+
+
+def document_tokens(doc):
+    """``{field: [token, ...]}`` of a course, for every text and bigram field."""
+    return document_terms(doc)[0]
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,8 @@ class Alternative:
     term: str
     project: str
     bigrams: tuple[str, ...] = ()
+    #: A hyphenated word's parts in a row: "near-infrared" finds "near infrared".
+    parts: tuple[str, ...] = ()
 
 
 def plan_tokens(text, holds_term):
@@ -129,9 +141,16 @@ def plan_tokens(text, holds_term):
                 and (len(word) == 2 or not holds_term(term))
             ):
                 bigrams = tuple(char_bigrams(word))
-            alternatives.append(Alternative(term, word, bigrams))
+            alternatives.append(Alternative(term, word, bigrams, _parts(word)))
         groups.append(tuple(alternatives))
     return tuple(groups)
+
+
+def _parts(word):
+    if not WORD.fullmatch(word) or _PARTS.fullmatch(word):
+        return ()
+    parts = [index_terms(p) for p in _PARTS.findall(word) if p not in STOPS]
+    return tuple(parts) if len(parts) > 1 else ()
 
 
 # --- highlights (the page's hits only) -------------------------------------------
@@ -139,7 +158,7 @@ def plan_tokens(text, holds_term):
 
 def highlight_terms(groups):
     """What a highlight marks: the terms, and the CJK words found by bigrams."""
-    terms = {alt.term for group in groups for alt in group}
+    terms = {t for group in groups for alt in group for t in (alt.term, *alt.parts)}
     words = {
         "".join([alt.bigrams[0], *(b[1] for b in alt.bigrams[1:])])
         for group in groups
@@ -149,11 +168,21 @@ def highlight_terms(groups):
     return frozenset(terms), frozenset(words)
 
 
-def _spans(text, marks):
+def _probe(term):
+    """A piece of any word whose term is ``term`` (a stem keeps all but its last
+    letters), so a field without it needs no segmenting."""
+    return term if CJK.fullmatch(term) else term[: max(1, min(4, len(term) - 2))]
+
+
+def _spans(text, marks, text_terms=None):
     terms, words = marks
-    spans = [(start, end) for term, start, end in word_terms(text) if term in terms]
+    folded = fold(text)
+    spans = []
+    if any(_probe(term) in folded for term in terms):
+        if text_terms is None:
+            text_terms = word_terms(text)
+        spans = [(s, e) for term, s, e in text_terms if term in terms]
     if words:
-        folded = fold(text)
         for word in words:
             at = folded.find(word)
             while at != -1:
@@ -182,15 +211,15 @@ def _marked(text, spans, start, end):
     return "".join(str(piece) for piece in out)
 
 
-def highlight_whole(text, marks):
+def highlight_whole(text, marks, text_terms=None):
     """All of ``text``, escaped, its matches in ``<mark>``; empty if none match."""
-    spans = _spans(text, marks)
+    spans = _spans(text, marks, text_terms)
     return _marked(text, spans, 0, len(text)) if spans else ""
 
 
-def highlight_snippet(text, marks, *, surround=50, maxchars=160):
+def highlight_snippet(text, marks, text_terms=None, *, surround=50, maxchars=160):
     """Pieces of ``text`` around its matches (escaped, ``<mark>``), `` … `` between."""
-    spans = _spans(text, marks)
+    spans = _spans(text, marks, text_terms)
     windows = []
     for s, e in spans:
         start, end = max(0, s - surround), min(len(text), e + surround)
@@ -207,13 +236,15 @@ def highlight_snippet(text, marks, *, surround=50, maxchars=160):
     return " … ".join(pieces)
 
 
-def page_hit_html(stored, marks):
-    """``(title_html, title_en_html, snippet_html)`` of one hit's stored fields."""
+def page_hit_html(stored, marks, terms=None):
+    """``(title_html, title_en_html, snippet_html)`` of one hit's stored fields
+    (``terms``: the fields' terms as :func:`document_terms` gave them, if kept)."""
+    terms = terms or {}
     return (
-        highlight_whole(stored["title"], marks),
-        highlight_whole(stored["title_en"], marks),
-        highlight_snippet(stored["body"], marks)
-        or highlight_snippet(stored["lectures"], marks),
+        highlight_whole(stored["title"], marks, terms.get("title")),
+        highlight_whole(stored["title_en"], marks, terms.get("title_en")),
+        highlight_snippet(stored["body"], marks, terms.get("body"))
+        or highlight_snippet(stored["lectures"], marks, terms.get("lectures")),
     )
 
 

@@ -87,6 +87,8 @@ def tsquery_literal(groups):
         for alt in group:
             options.append(lexeme(alt.term))
             options.append(lexeme("#" + alt.project))
+            if alt.parts:
+                options.append("(" + " <-> ".join(map(lexeme, alt.parts)) + ")")
             if alt.bigrams:
                 options.append(
                     "(" + " <-> ".join(lexeme("~" + b) for b in alt.bigrams) + ")"

@@ -3,6 +3,7 @@
 No I/O, no Flask, no SQLAlchemy: plain dataclasses in, plain dataclasses out.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,10 +18,18 @@ WORD = re.compile(r"[a-z0-9]+(?:[-._/][a-z0-9]+)*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+@functools.lru_cache(maxsize=16384)
 def fold_char(char):
-    """One character folded: full-width to half-width, upper to lower case."""
+    """One character folded: full-width to half-width, upper to lower case, a
+    Latin letter without its accent (Sjögren, Ménière are typed without)."""
     folded = unicodedata.normalize("NFKC", char).casefold()
-    return folded if len(folded) == 1 else char
+    if len(folded) != 1:
+        return char
+    if not folded.isascii():
+        base, *marks = unicodedata.normalize("NFD", folded)
+        if base.isascii() and marks and all(map(unicodedata.combining, marks)):
+            return base
+    return folded
 
 
 def fold(text):

@@ -12,6 +12,7 @@ non-ASCII character and ``- . _ /`` inside a token, so a token we wrote is one
 FTS5 token. A query is built only from tokens we produced and quoted.
 """
 
+import json
 import math
 import os
 import sqlite3
@@ -24,7 +25,7 @@ from lms.search.engine import (
     PROJECT_WEIGHT,
     TEXT_FIELDS,
     document_fields,
-    document_tokens,
+    document_terms,
     facet_counts,
     highlight_terms,
     page_hit_html,
@@ -33,7 +34,7 @@ from lms.search.engine import (
 )
 
 #: Raised when the tokens or tables change: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 FILE_NAME = "search.sqlite3"
 FTS_COLUMNS = (
     *(name for name, _ in TEXT_FIELDS),
@@ -50,11 +51,15 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY,"
     + "".join(f" {name} TEXT NOT NULL," for name in STORED)
     + " specialty TEXT NOT NULL, format TEXT NOT NULL,"
-    " credit_category TEXT NOT NULL, professions TEXT NOT NULL)",
+    " credit_category TEXT NOT NULL, professions TEXT NOT NULL,"
+    " highlight_terms TEXT NOT NULL)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5("
     + ", ".join(FTS_COLUMNS)
     + ", tokenize = \"ascii tokenchars '-._/'\", detail = full)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(terms, 'row')",
+    # Raised by every write: a process's facet columns are read again.
+    "CREATE TABLE IF NOT EXISTS generation (id INTEGER PRIMARY KEY, value INTEGER)",
+    "INSERT OR IGNORE INTO generation VALUES (1, 0)",
 )
 RANK = "bm25(terms, " + ", ".join(str(w) for w in WEIGHTS) + ")"
 
@@ -74,6 +79,9 @@ def match_expression(groups):
         for alt in group:
             options.append(f"{text_columns} : {quoted(alt.term)}")
             options.append(f"project_number : {quoted(alt.project)}")
+            if alt.parts:
+                phrase = " + ".join(quoted(p) for p in alt.parts)
+                options.append(f"{text_columns} : ({phrase})")
             if alt.bigrams:
                 phrase = " + ".join(quoted(b) for b in alt.bigrams)
                 options.append(f"{bigram_columns} : ({phrase})")
@@ -101,6 +109,8 @@ class SqliteSearch:
         self.path = Path(directory) / FILE_NAME
         self.writer_timeout = writer_timeout
         self._local = threading.local()
+        self._columns_lock = threading.Lock()
+        self._columns = None
 
     # --- connections (one per thread and process) ------------------------------------
 
@@ -122,7 +132,7 @@ class SqliteSearch:
         conn.execute("BEGIN IMMEDIATE")
         try:
             if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                for table in ("vocab", "terms", "docs"):
+                for table in ("vocab", "terms", "docs", "generation"):
                     conn.execute(f"DROP TABLE IF EXISTS {table}")
                 for statement in SCHEMA:
                     conn.execute(statement)
@@ -137,7 +147,7 @@ class SqliteSearch:
     @staticmethod
     def _rows(doc):
         fields = document_fields(doc)
-        tokens = document_tokens(doc)
+        tokens, terms = document_terms(doc)
         doc_row = (
             doc.id,
             *(fields[name] for name in STORED),
@@ -145,6 +155,7 @@ class SqliteSearch:
             doc.format or "",
             doc.credit_category or "",
             "," + ",".join(doc.professions) + "," if doc.professions else "",
+            json.dumps(terms, ensure_ascii=False, separators=(",", ":")),
         )
         term_row = (
             doc.id,
@@ -155,7 +166,7 @@ class SqliteSearch:
 
     def _write(self, conn, rows):
         conn.executemany(
-            f"INSERT INTO docs VALUES ({', '.join('?' * (len(STORED) + 5))})",
+            f"INSERT INTO docs VALUES ({', '.join('?' * (len(STORED) + 6))})",
             (doc_row for doc_row, _ in rows),
         )
         conn.executemany(
@@ -169,6 +180,7 @@ class SqliteSearch:
         conn.execute("BEGIN IMMEDIATE")
         try:
             result = work(conn)
+            conn.execute("UPDATE generation SET value = value + 1")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -213,6 +225,27 @@ class SqliteSearch:
 
         return holds
 
+    def _facet_columns(self, conn):
+        """``(combination of each course, combinations)``: the facet values of
+        every course, read once per process and index generation (as whoosh's
+        column readers are), so counting facets reads no rows."""
+        generation = conn.execute("SELECT value FROM generation").fetchone()[0]
+        with self._columns_lock:
+            columns = self._columns
+            if columns is None or columns[0] != generation:
+                combos, index, of_course = [], {}, {}
+                for course_id, *values in conn.execute(
+                    "SELECT id, specialty, professions, credit_category, format"
+                    " FROM docs"
+                ):
+                    key = tuple(values)
+                    if key not in index:
+                        index[key] = len(combos)
+                        combos.append(key)
+                    of_course[course_id] = index[key]
+                columns = self._columns = (generation, of_course, combos)
+        return columns[1], columns[2]
+
     def search(self, text, *, filters=None, page=1, per_page=20):
         empty = SearchPage(hits=(), total=0, page=1, pages=0, facets={})
         conn = self._connect()
@@ -221,38 +254,69 @@ class SqliteSearch:
             return empty
         match = match_expression(groups)
         where, params = _filter_sql(filters)
+        skip = (page - 1) * per_page
         conn.execute("BEGIN")  # one snapshot for the counts and the page
         try:
-            combos = conn.execute(
-                "SELECT d.specialty, d.professions, d.credit_category, d.format,"
-                " count(*) FROM terms JOIN docs d ON d.id = terms.rowid"
-                f" WHERE terms MATCH ?{where} GROUP BY 1, 2, 3, 4",
-                (match, *params),
-            ).fetchall()
-            total = sum(row[-1] for row in combos)
+            of_course, combos = self._facet_columns(conn)
+            wanted = [_wanted(combo, filters) for combo in combos]
+            counts = [0] * len(combos)
+            for (course_id,) in conn.execute(
+                "SELECT rowid FROM terms WHERE terms MATCH ?", (match,)
+            ):
+                combo = of_course.get(course_id)
+                if combo is not None and wanted[combo]:
+                    counts[combo] += 1
+            total = sum(counts)
             rows = []
-            if total > (page - 1) * per_page:
-                rows = conn.execute(
-                    f"SELECT d.id, {RANK} AS score, "
-                    + ", ".join(f"d.{name}" for name in STORED)
-                    + " FROM terms JOIN docs d ON d.id = terms.rowid"
-                    f" WHERE terms MATCH ?{where}"
-                    " ORDER BY score, d.id LIMIT ? OFFSET ?",
-                    (match, *params, per_page, (page - 1) * per_page),
+            if total > skip:
+                ranked = conn.execute(
+                    f"SELECT terms.rowid, {RANK} AS score FROM terms"
+                    + (" JOIN docs d ON d.id = terms.rowid" if where else "")
+                    + f" WHERE terms MATCH ?{where}"
+                    " ORDER BY score, terms.rowid LIMIT ? OFFSET ?",
+                    (match, *params, per_page, skip),
                 ).fetchall()
+                stored = {
+                    row[0]: row[1:]
+                    for row in conn.execute(
+                        f"SELECT id, {', '.join(STORED)}, highlight_terms FROM docs"
+                        f" WHERE id IN ({', '.join('?' * len(ranked))})",
+                        [course_id for course_id, _ in ranked],
+                    )
+                }
+                rows = [(i, score, *stored[i]) for i, score in ranked if i in stored]
         finally:
             conn.execute("COMMIT")
         marks = highlight_terms(groups)
         hits = []
-        for course_id, score, *stored in rows:
+        for course_id, score, *fields, terms in rows:
             title, title_en, snippet = page_hit_html(
-                dict(zip(STORED, stored, strict=True)), marks
+                dict(zip(STORED, fields, strict=True)), marks, json.loads(terms)
             )
             hits.append(SearchHit(course_id, -score, title, title_en, snippet))
+        facet_rows = [
+            (*combo, count)
+            for combo, count in zip(combos, counts, strict=True)
+            if count
+        ]
         return SearchPage(
             hits=tuple(hits),
             total=total,
             page=page,
             pages=math.ceil(total / per_page),
-            facets=facet_counts(combos),
+            facets=facet_counts(facet_rows),
         )
+
+
+def _wanted(combo, filters):
+    """Whether the courses of a facet combination pass the catalog filters."""
+    values = dict(zip(FACETS, combo, strict=True))
+    for name, value in (filters or {}).items():
+        if not value or name not in values:
+            continue
+        if name == "professions":
+            if f",{value}," not in values["professions"]:
+                return False
+        elif values[name] != value:
+            return False
+    return True
