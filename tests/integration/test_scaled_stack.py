@@ -287,7 +287,8 @@ def test_scaled_stack_serves_through_nginx_and_holds_a_load(stack):
     assert media.status_code == 200, media.text[:300]
     assert media.content == b"#EXTM3U\n#EXT-X-VERSION:7\n# sent by nginx\n"
     assert media.headers["Content-Type"] == "application/vnd.apple.mpegurl"
-    assert "immutable" in media.headers["Cache-Control"]
+    assert media.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert media.headers["X-Content-Type-Options"] == "nosniff"
     direct = learner.get(f"http://127.0.0.1:{stack.app_ports[0]}{path}", timeout=30)
     assert direct.content == b""
     assert direct.headers["X-Accel-Redirect"].startswith("/protected-media/lectures/")
