@@ -17,6 +17,8 @@ import math
 import os
 import sqlite3
 import threading
+from collections import Counter
+from itertools import chain
 from pathlib import Path
 
 from lms.search import FACETS, SearchHit, SearchPage
@@ -258,14 +260,21 @@ class SqliteSearch:
         conn.execute("BEGIN")  # one snapshot for the counts and the page
         try:
             of_course, combos = self._facet_columns(conn)
-            wanted = [_wanted(combo, filters) for combo in combos]
-            counts = [0] * len(combos)
-            for (course_id,) in conn.execute(
-                "SELECT rowid FROM terms WHERE terms MATCH ?", (match,)
-            ):
-                combo = of_course.get(course_id)
-                if combo is not None and wanted[combo]:
-                    counts[combo] += 1
+            # Counted in C (Counter, map, chain): a broad word matches 10,000s.
+            matched = Counter(
+                map(
+                    of_course.get,
+                    chain.from_iterable(
+                        conn.execute(
+                            "SELECT rowid FROM terms WHERE terms MATCH ?", (match,)
+                        )
+                    ),
+                )
+            )
+            counts = [
+                matched[i] if _wanted(combo, filters) else 0
+                for i, combo in enumerate(combos)
+            ]
             total = sum(counts)
             rows = []
             if total > skip:

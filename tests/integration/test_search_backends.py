@@ -251,3 +251,46 @@ def test_an_index_of_an_older_schema_is_made_again(tmp_path):
     assert backend.search("near").total == 0
     backend.index_course(CATALOG["near"])
     assert found(backend, "near") == [CATALOG["near"].id]
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "html"),
+    [
+        ("<b>近红外</b>光谱", "光谱", "&lt;b&gt;近红外&lt;/b&gt;<mark>光谱</mark>"),
+        ("Near-infrared & NIRS", "infrared", "Near-<mark>infrared</mark> &amp; NIRS"),
+        ("COVID-19 vaccination", "covid-19", "<mark>COVID-19</mark> vaccination"),
+        ("Sjögren", "sjogren", "<mark>Sjögren</mark>"),
+        ("急性脑卒中", "卒中", "急性<mark>脑卒中</mark>"),  # and its synonym
+        ("急性脑卒中", "肺炎", ""),
+    ],
+)
+def test_highlights_mark_what_was_found_and_escape_the_rest(text, query, html):
+    from lms.search.engine import highlight_terms, highlight_whole
+
+    groups = plan_tokens(query, lambda term: False)
+    assert highlight_whole(text, highlight_terms(groups)) == html
+
+
+def test_a_snippet_is_pieces_around_the_matches():
+    from lms.search.engine import highlight_snippet, highlight_terms
+
+    marks = highlight_terms(plan_tokens("梗死", lambda term: False))
+    text = "甲" * 10 + "梗死" + "乙" * 120 + "梗死" + "丙" * 10
+    assert highlight_snippet(text, marks) == (
+        "甲" * 10
+        + "<mark>梗死</mark>"
+        + "乙" * 50
+        + " … "
+        + "乙" * 50
+        + "<mark>梗死</mark>"
+        + "丙" * 10
+    )
+    # Pieces stop at about 160 characters.
+    long = ("乙" * 120 + "梗死") * 5
+    assert highlight_snippet(long, marks).count("<mark>") == 1
+
+
+def test_postgresql_lexemes_are_quoted():
+    from lms.search.postgresql_backend import lexeme
+
+    assert lexeme("a'b\\c") == "'a''b\\\\c'"
