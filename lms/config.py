@@ -215,6 +215,12 @@ def load_config(app, config=None):
 
 def check_config(config):
     """Refuse to start with settings that are unsafe or cannot work."""
+    search = config.get("SEARCH_BACKEND") or "auto"
+    if search not in ("auto", "sqlite", "postgresql", "whoosh"):
+        raise ConfigError("SEARCH_BACKEND must be auto, sqlite, postgresql or whoosh")
+    uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if search == "postgresql" and not uri.startswith("postgresql"):
+        raise ConfigError("SEARCH_BACKEND = 'postgresql' needs a PostgreSQL database")
     if config.get("TESTING"):
         return
     key = config.get("SECRET_KEY")

@@ -294,3 +294,14 @@ def test_postgresql_lexemes_are_quoted():
     from lms.search.postgresql_backend import lexeme
 
     assert lexeme("a'b\\c") == "'a''b\\\\c'"
+
+
+@pytest.mark.parametrize(
+    ("backend", "database"),
+    [("opensearch", "sqlite:///x.sqlite3"), ("postgresql", "sqlite:///x.sqlite3")],
+)
+def test_a_search_backend_that_cannot_work_refuses_to_start(backend, database):
+    from lms.config import ConfigError, check_config
+
+    with pytest.raises(ConfigError, match="SEARCH_BACKEND"):
+        check_config({"SEARCH_BACKEND": backend, "SQLALCHEMY_DATABASE_URI": database})
