@@ -18,6 +18,9 @@ learner_enrolled = _signals.signal("learner-enrolled")
 #: A course was approved, so delivered: ``send(course, now=...)`` (teaching
 #: credits follow).
 course_published = _signals.signal("course-published")
+#: A play session's beat was credited: ``send(started_dt, now=...)`` (the
+#: network reports count its seconds in the month it started).
+play_session_credited = _signals.signal("play-session-credited")
 
 
 def announce(signal, sender, **facts):

@@ -18,6 +18,7 @@ from courses.events import (
     course_completed,
     course_published,
     learner_enrolled,
+    play_session_credited,
 )
 from courses.gates import Step
 from courses.models import (
@@ -57,11 +58,11 @@ from courses.queries import (
     enrolment_step,
     get_enrolment,
     get_evaluation,
-    get_play_session,
     get_progress,
     get_watch_budget,
     is_lecturer_of,
     list_attempts,
+    published_lecture_facts,
 )
 from courses.workflow import (
     EDITABLE,
@@ -820,59 +821,198 @@ def progress_state(progress, lecture, accepted=True):
     )
 
 
+# A beat's statements, built once (plain Core: building and caching a statement
+# per beat cost more than running it).
+_budgets = WatchBudget.__table__.c
+_sessions = PlaySession.__table__.c
+_progress = LectureProgress.__table__.c
+_BEAT_BUDGET = (
+    sa.select(_budgets.play_session_id, _budgets.credited_until_dt)
+    .where(_budgets.user_id == sa.bindparam("user_id"))
+    .with_for_update()
+)
+_BEAT_ROWS = (
+    sa.select(
+        _sessions.id,
+        _sessions.last_seq,
+        _sessions.started_dt,
+        _progress.id.label("progress_id"),
+        _progress.coverage,
+        _progress.last_position,
+        _progress.completed_dt,
+    )
+    .join(
+        LectureProgress.__table__,
+        sa.and_(
+            _progress.user_id == _sessions.user_id,
+            _progress.lecture_id == _sessions.lecture_id,
+        ),
+    )
+    .where(
+        _sessions.token == sa.bindparam("token"),
+        _sessions.user_id == sa.bindparam("user_id"),
+        _sessions.lecture_id == sa.bindparam("lecture_id"),
+    )
+    .with_for_update(of=(PlaySession.__table__, LectureProgress.__table__))
+)
+_BEAT_PROGRESS = (
+    LectureProgress.__table__.update()
+    .where(_progress.id == sa.bindparam("row_id"))
+    .values(
+        coverage=sa.bindparam("new_coverage", type_=_progress.coverage.type),
+        covered_seconds=sa.bindparam("new_covered_seconds"),
+        last_position=sa.bindparam("new_last_position"),
+        completed_dt=sa.bindparam(
+            "new_completed_dt", type_=_progress.completed_dt.type
+        ),
+        updated_dt=sa.bindparam("new_updated_dt", type_=_progress.updated_dt.type),
+    )
+)
+_BEAT_SESSION = (
+    PlaySession.__table__.update()
+    .where(_sessions.id == sa.bindparam("row_id"))
+    .values(
+        last_seq=sa.bindparam("new_last_seq"),
+        last_beat_dt=sa.bindparam(
+            "new_last_beat_dt", type_=_sessions.last_beat_dt.type
+        ),
+        credited_seconds=_sessions.credited_seconds + sa.bindparam("media_seconds"),
+    )
+)
+_BEAT_SPENT = (
+    WatchBudget.__table__.update()
+    .where(_budgets.user_id == sa.bindparam("learner"))
+    .values(
+        credited_until_dt=sa.bindparam(
+            "new_credited_until_dt", type_=_budgets.credited_until_dt.type
+        )
+    )
+)
+
+
+@dataclass(frozen=True)
+class WatchedLecture:
+    """What a heartbeat needs of its lecture."""
+
+    id: int
+    duration: float
+    completion_threshold: float
+
+
+def watched_lecture(lecture):
+    return WatchedLecture(
+        lecture.id, lecture.duration_seconds or 0.0, lecture.course.completion_threshold
+    )
+
+
+def published_lecture(lecture_id):
+    """The lecture of an approved course (anyone signed in may see it), or None:
+    one query, so a heartbeat loads no course or lecture rows."""
+    row = published_lecture_facts(lecture_id)
+    return None if row is None else WatchedLecture(row[0], row[1] or 0.0, row[2])
+
+
 def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=None):
     """Merge a heartbeat's played ranges into the learner's coverage.
 
-    The caller has begun a write transaction (``begin_write_transaction``), so on
-    SQLite nothing else writes between the read and the write; on PostgreSQL the
-    rows are locked here. A replayed beat changes nothing and returns the state;
-    a beat of a play session that another one has taken over is refused (409).
+    ``lecture`` is a ``Lecture`` or a ``WatchedLecture``. The caller has begun a
+    write transaction (``begin_write_transaction``), so on SQLite nothing else
+    writes between the read and the write; on PostgreSQL the rows are locked
+    here. A replayed beat changes nothing and returns the state; a beat of a
+    play session that another one has taken over is refused (409).
+
+    Two reads and three updates of plain columns, no ORM objects: the beat is
+    the most frequent write of the whole network (issue 17).
     """
-    # Lock order: the learner's budget, the play session, the progress row
-    # (PostgreSQL row locks); start_play_session takes the budget first too.
-    budget = get_watch_budget(learner.id, for_update=True)
-    session = get_play_session(token, for_update=True)
-    if (
-        session is None
-        or session.user_id != learner.id
-        or session.lecture_id != lecture.id
-    ):
+    if isinstance(lecture, Lecture):
+        lecture = watched_lecture(lecture)
+    db.session.flush()  # what the caller changed, before reading past the ORM
+    connection = db.session.connection()
+    # Lock order: the learner's budget, then the play session and the progress
+    # row (PostgreSQL row locks); start_play_session takes the budget first too.
+    budget = connection.execute(_BEAT_BUDGET, {"user_id": learner.id}).first()
+    row = connection.execute(
+        _BEAT_ROWS,
+        {"token": token, "user_id": learner.id, "lecture_id": lecture.id},
+    ).first()
+    if row is None:
         raise CourseError("unknown_play_session", "Unknown play session.", 404)
-    progress = get_progress(learner.id, lecture.id, for_update=True)
-    duration = lecture.duration_seconds or 0.0
+    coverage = tuple(tuple(pair) for pair in row.coverage)
     try:
-        ranges = parse_ranges(raw_ranges, duration)
+        ranges = parse_ranges(raw_ranges, lecture.duration)
         decision = decide_beat(
-            PlaySessionState(session.id, session.last_seq),
-            _budget_state(budget) if budget is not None else None,
+            PlaySessionState(row.id, row.last_seq),
+            None if budget is None else WatchBudgetState(*budget),
             seq,
             ranges,
             now,
         )
     except BeatRejected as rejected:
         if rejected.code == "replayed":
-            return progress_state(progress, lecture, accepted=False)
+            return _beat_state(
+                lecture, coverage, row.last_position, row.completed_dt, False
+            )
         if rejected.code == "play_session_superseded":
             raise CourseError(rejected.code, str(rejected), 409) from None
         raise CourseError(rejected.code, str(rejected), 422) from None
-    coverage = merge_ranges(tuple(tuple(p) for p in progress.coverage), decision.ranges)
-    progress.coverage = [list(pair) for pair in coverage]
-    progress.covered_seconds = covered_seconds(coverage)
-    if _is_position(position, duration):
-        progress.last_position = float(position)
+    coverage = merge_ranges(coverage, decision.ranges)
+    last_position = row.last_position
+    if _is_position(position, lecture.duration):
+        last_position = float(position)
     elif decision.ranges:
-        progress.last_position = decision.ranges[-1][1]
-    progress.updated_dt = now
-    if progress.completed_dt is None and is_complete(
-        coverage, duration, lecture.course.completion_threshold
+        last_position = decision.ranges[-1][1]
+    completed_dt = row.completed_dt
+    if completed_dt is None and is_complete(
+        coverage, lecture.duration, lecture.completion_threshold
     ):
-        progress.completed_dt = now
-    session.last_seq = decision.seq
-    session.last_beat_dt = now
-    session.credited_seconds += decision.media_seconds
-    budget.credited_until_dt = decision.credited_until
-    db.session.flush()
-    return progress_state(progress, lecture)
+        completed_dt = now
+    connection.execute(
+        _BEAT_PROGRESS,
+        {
+            "row_id": row.progress_id,
+            "new_coverage": [list(pair) for pair in coverage],
+            "new_covered_seconds": covered_seconds(coverage),
+            "new_last_position": last_position,
+            "new_completed_dt": completed_dt,
+            "new_updated_dt": now,
+        },
+    )
+    connection.execute(
+        _BEAT_SESSION,
+        {
+            "row_id": row.id,
+            "new_last_seq": decision.seq,
+            "new_last_beat_dt": now,
+            "media_seconds": decision.media_seconds,
+        },
+    )
+    connection.execute(
+        _BEAT_SPENT,
+        {"learner": learner.id, "new_credited_until_dt": decision.credited_until},
+    )
+    # Rows a caller holds in the session (tests, the CLI) read the new values.
+    for model, key in (
+        (LectureProgress, row.progress_id),
+        (PlaySession, row.id),
+        (WatchBudget, learner.id),
+    ):
+        held = db.session.identity_map.get(db.session.identity_key(model, key))
+        if held is not None:
+            db.session.expire(held)
+    announce(play_session_credited, row.started_dt, now=now)
+    return _beat_state(lecture, coverage, last_position, completed_dt, True)
+
+
+def _beat_state(lecture, coverage, last_position, completed_dt, accepted):
+    return ProgressState(
+        lecture_id=lecture.id,
+        duration=lecture.duration,
+        covered_seconds=covered_seconds(coverage),
+        complete=completed_dt is not None,
+        resume_position=resume_position(coverage, last_position, lecture.duration),
+        coverage=coverage,
+        accepted=accepted,
+    )
 
 
 def _is_position(value, duration):

@@ -30,9 +30,11 @@ OWN_CACHING_ENDPOINTS = frozenset({"static", "media.lecture_file", "media.live_f
 
 
 def _signed_in():
-    # Only a user the request already loaded: a header never costs a query.
+    # Only a user the request already loaded: a header never costs a query (not
+    # even reloading the user a commit expired: the loaders let in only active
+    # users, so any loaded user that is not the anonymous one is signed in).
     user = g.get("_login_user")
-    return user is not None and user.is_authenticated
+    return user is not None and not user.is_anonymous
 
 
 def set_security_headers(response):

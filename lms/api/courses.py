@@ -361,7 +361,11 @@ def start_play_session(lecture_id):
 )
 def post_progress(lecture_id, body):
     user = require_user()
-    lecture = load_lecture(lecture_id)
+    # A lecture of an approved course in one query; others the long way (a
+    # lecturer's draft, or the same 404 as every other lecture endpoint).
+    lecture = ops.published_lecture(lecture_id) or ops.watched_lecture(
+        load_lecture(lecture_id)
+    )
     state = ops.record_heartbeat(
         user,
         lecture,

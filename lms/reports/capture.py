@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from certificates.models import Attendance, Certificate, CreditAward, RuleSetVariant
 from certificates.rules import Source
-from courses.events import learner_enrolled
+from courses.events import learner_enrolled, play_session_credited
 from courses.models import Course, Enrolment, Evaluation, Lecture, PlaySession
 from courses.sessions.models import (
     Presence,
@@ -187,6 +187,15 @@ def _on_enrolled(enrolment, *, now):
     write_marks(db.session.connection(), {(month_of(now), None, None)})
 
 
+def _on_credited(started_dt, *, now):
+    """A beat credited seconds to a play session: like the ORM's PlaySession
+    rows above, marked only when it started in an earlier month."""
+    if month_of(started_dt) != month_of(now):
+        from lms.db import db
+
+        write_marks(db.session.connection(), {(month_of(started_dt), None, None)})
+
+
 def connect():
     """Called once by the app factory."""
     if sa.event.contains(Session, "after_flush", _mark_changes):
@@ -195,3 +204,4 @@ def connect():
         sa.event.listen(model, "before_insert", _stamp_hospital)
     sa.event.listen(Session, "after_flush", _mark_changes)
     learner_enrolled.connect(_on_enrolled)
+    play_session_credited.connect(_on_credited)
