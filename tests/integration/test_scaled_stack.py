@@ -52,6 +52,48 @@ def test_shipped_nginx_example_is_the_template_rendered():
     assert rendered == (ROOT / "deploy" / "nginx" / "telecme.conf").read_text()
 
 
+def test_the_tls_site_passes_nginx_own_check(tmp_path):
+    """The site as deployed (TLS on 443, HTTP redirecting to it) is a
+    configuration nginx accepts, with a real certificate and key."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+         "/CN=cme.example.org", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    prefix = tmp_path / "nginx"
+    subprocess.run(
+        [
+            sys.executable,
+            "scripts/nginx_site.py",
+            "--upstream=10.0.0.11:8000",
+            "--upstream=10.0.0.12:8000",
+            "--server-name=cme.example.org",
+            f"--tls-cert={cert}",
+            f"--tls-key={key}",
+            f"--media-dir={tmp_path / 'media'}",
+            "--ingest-allow=10.0.0.21",
+            f"--prefix={prefix}",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    site = (prefix / "telecme.conf").read_text()
+    assert "listen 443 ssl http2;" in site
+    assert "return 301 https://$host$request_uri;" in site
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    check = subprocess.run(
+        [nginx, "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+         "-e", str(prefix / "logs" / "error.log")],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr
+
+
 def _example_args():
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
