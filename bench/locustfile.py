@@ -24,6 +24,7 @@ import random
 import re
 import time
 
+import gevent
 from locust import FastHttpUser, constant_pacing, events, task
 
 with open(os.environ["LOAD_PLAN"], encoding="utf-8") as _file:
@@ -42,6 +43,26 @@ _coordinators = itertools.cycle(PLAN["coordinators"] or [None])
 #: login -> {"lecture_id": id, "ranges": [[from, to], ...]} of acknowledged beats.
 SENT = {}
 FAILURES = {"count": 0, "samples": []}
+#: Steady-state mode (bench/load.py --find-max): once all ``LOAD_USERS`` users
+#: have signed in and started watching, the stats start afresh and the run ends
+#: ``LOAD_MEASURE_SECONDS`` later; sign-ins and first page loads are the ramp.
+MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS") or 0)
+USERS = int(os.environ.get("LOAD_USERS") or 0)
+READY = {"users": 0, "measured_from": None, "measured_to": None}
+
+
+def user_ready(environment):
+    READY["users"] += 1
+    if MEASURE_SECONDS and READY["users"] == USERS:
+        environment.stats.reset_all()
+        READY["measured_from"] = time.time()
+
+        def stop():
+            READY["measured_to"] = time.time()
+            environment.runner.quit()
+
+        gevent.spawn_later(MEASURE_SECONDS, stop)
+
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -79,6 +100,12 @@ def _write_results(environment, **kwargs):
         "failure_samples": FAILURES["samples"],
         "endpoints": endpoints,
         "sent": SENT,
+        "ready_users": READY["users"],
+        "measured_seconds": (
+            READY["measured_to"] - READY["measured_from"]
+            if READY["measured_to"]
+            else None
+        ),
     }
     with open(OUT, "w", encoding="utf-8") as file:
         json.dump(result, file)
@@ -132,10 +159,12 @@ class Learner(Person):
         self.account = next(_learners)
         self.login = self.account["login"]
         self.ready = False
-        if not self.sign_in(self.login):
-            return
-        self.browse(search=True)
-        self.ready = self.open_lecture()
+        try:
+            if self.sign_in(self.login):
+                self.browse(search=True)
+                self.ready = self.open_lecture()
+        finally:
+            user_ready(self.environment)
 
     def browse(self, search=False):
         with self.client.get("/courses/", name="catalog", catch_response=True) as r:
@@ -292,7 +321,12 @@ class Coordinator(Person):
 
     def on_start(self):
         self.account = next(_coordinators)
-        self.ready = self.account is not None and self.sign_in(self.account["login"])
+        try:
+            self.ready = self.account is not None and self.sign_in(
+                self.account["login"]
+            )
+        finally:
+            user_ready(self.environment)
 
     @task
     def reports(self):
