@@ -7,6 +7,7 @@ error, and Ctrl-C stops every process.
 
 import contextlib
 import gzip
+import http.client
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from media_pipeline.ingest import callback_secret
 from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -337,6 +339,22 @@ def test_scaled_stack_serves_through_nginx_and_holds_a_load(stack):
     assert requests.get(f"{stack.url}{path}", timeout=30).status_code == 404
     inside = path.replace("/media/", "/protected-media/", 1)
     assert requests.get(f"{stack.url}{inside}", timeout=30).status_code == 404
+
+    # nginx-rtmp's callbacks reach the app through nginx from the ingest's
+    # address only (--ingest-allow): the app itself refuses an unknown key.
+    hook = f"/live-ingest/{callback_secret(stack.app_env()['LMS_SECRET_KEY'])}"
+    push = {"app": "live", "name": "no-such-key", "clientid": "7", "call": "publish"}
+    refused = requests.post(f"{stack.url}{hook}/on_publish", data=push, timeout=30)
+    assert refused.status_code == 403
+    assert "X-Request-ID" in refused.headers  # the app's answer, not nginx's
+    elsewhere = http.client.HTTPConnection(
+        "127.0.0.1", stack.port, timeout=30, source_address=("127.0.0.2", 0)
+    )
+    elsewhere.request("POST", f"{hook}/on_publish", body="name=k")
+    answer = elsewhere.getresponse()
+    assert answer.status == 403
+    assert answer.getheader("X-Request-ID") is None  # nginx's deny
+    elsewhere.close()
 
     # A short load through nginx: no error, every watched second recorded.
     summary = stack.base / "load.json"
