@@ -53,6 +53,8 @@ pg_user=""
 if [[ $(id -u) -eq 0 ]]; then
   pg_user=postgres
   as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+  "${as_pg[@]}" test -x "$dir" ||
+    die "the postgres user cannot reach $dir (a parent folder is private): set SCALED_DIR to a folder it can reach"
 fi
 
 mkdir -p "$dir/logs" "$dir/app" "$dir/media" "$dir/redis"
