@@ -135,6 +135,8 @@ http {{
     sendfile on;
     tcp_nopush on;
     server_tokens off;
+    # As Debian's /etc/nginx/nginx.conf: the site must turn it off itself.
+    gzip on;
 {temp}
     include {site};
 }}

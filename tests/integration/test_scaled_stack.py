@@ -303,6 +303,22 @@ def test_scaled_stack_serves_through_nginx_and_holds_a_load(stack):
         assert requests.get(f"{stack.url}/login", timeout=30).ok
     assert _upstreams_in_access_log(stack) == set(map(str, stack.app_ports))
 
+    # nginx compresses no page the app kept plain: a request from another
+    # site with cookies (BREACH, lms/transport.py), though nginx.conf says
+    # gzip on as Debian's does.
+    cross_site = requests.get(
+        f"{stack.url}/login",
+        headers={
+            "Accept-Encoding": "gzip",
+            "Sec-Fetch-Site": "cross-site",
+            "Cookie": "telecme_session=x",
+        },
+        stream=True,
+        timeout=30,
+    )
+    assert cross_site.status_code == 200
+    assert "Content-Encoding" not in cross_site.headers
+
     # Static files: nginx serves them (no app request id), gzipped, cached for a
     # year when versioned and revalidated when not.
     page = requests.get(f"{stack.url}/login", timeout=30).text
