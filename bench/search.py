@@ -167,7 +167,7 @@ def whoosh_backend(directory, docs, args):
     catalog = {"docs": args.docs, "seed": args.seed}
     backend = WhooshSearch(directory, writer_timeout=60)
     if marker.exists() and json.loads(marker.read_text()) == catalog:
-        return backend, None
+        return backend, 0.0  # kept
     shutil.rmtree(directory, ignore_errors=True)
     started = time.perf_counter()
     backend.rebuild(docs)
