@@ -28,7 +28,8 @@ flask=("$venv/bin/flask" --app lms)
 if "${flask[@]}" seed-demo --if-empty | tee /dev/stderr | grep -q "^Demo data"; then
   "${flask[@]}" search reindex
 fi
-[[ -d "$LMS_INSTANCE_PATH/search-index" ]] || "${flask[@]}" search reindex
+# A new install, or an index kept by another backend (issue 17: FTS5 by default).
+"${flask[@]}" search reindex --if-empty
 
 # The background worker: a supervisor that runs one process per lane (media:
 # transcodes; fast: search index, sweeps, bulk issues) and restarts a lane that

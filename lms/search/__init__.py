@@ -7,6 +7,7 @@ the folder index of issue 3. A cluster engine (OpenSearch) is the step beyond.
     remove_course(course_id) drop it (returned, archived, deleted)
     rebuild(documents)       start over from the database
     search(text, filters, page, per_page) -> SearchPage
+    count()                  how many courses it holds
 """
 
 from dataclasses import dataclass, field

@@ -155,6 +155,10 @@ class PostgresSearch:
 
     # --- reading (every web process) -------------------------------------------------
 
+    def count(self):
+        """How many courses the index holds."""
+        return db.session.scalar(sa.select(sa.func.count()).select_from(TABLE))
+
     @staticmethod
     def _holds_term(term):
         return (

@@ -220,6 +220,10 @@ class SqliteSearch:
 
     # --- reading (every web process) -------------------------------------------------
 
+    def count(self):
+        """How many courses the index holds."""
+        return self._connect().execute("SELECT count(*) FROM docs").fetchone()[0]
+
     def _holds_term(self, conn):
         def holds(term):
             row = conn.execute("SELECT 1 FROM vocab WHERE term = ?", (term,)).fetchone()

@@ -140,6 +140,12 @@ class WhooshSearch:
 
     # --- reading (every web process) -------------------------------------------------
 
+    def count(self):
+        """How many courses the index holds."""
+        if not index.exists_in(self.directory):
+            return 0
+        return index.open_dir(self.directory).doc_count()
+
     def search(self, text, *, filters=None, page=1, per_page=20):
         empty = SearchPage(hits=(), total=0, page=1, pages=0, facets={})
         if not index.exists_in(self.directory):

@@ -305,3 +305,17 @@ def test_a_search_backend_that_cannot_work_refuses_to_start(backend, database):
 
     with pytest.raises(ConfigError, match="SEARCH_BACKEND"):
         check_config({"SEARCH_BACKEND": backend, "SQLALCHEMY_DATABASE_URI": database})
+
+
+def test_reindex_if_empty_builds_only_an_empty_index(runner, app, db, create_course):
+    from lms.search.tasks import course_changed
+
+    app.extensions.pop("telecme_search", None)
+    course = create_course(title_zh="近红外光谱的临床应用")
+    first = runner.invoke(args=["search", "reindex", "--if-empty"])
+    assert "Indexed" in first.output
+    assert course.id in found(get_search(), "近红外光谱")
+    get_search().remove_course(course.id)
+    course_changed(course.id)
+    again = runner.invoke(args=["search", "reindex", "--if-empty"])
+    assert "not rebuilt" in again.output and get_search().count() >= 1
