@@ -1,12 +1,15 @@
 """The SQLAlchemy extension, the model base class and database-wide conventions."""
 
+import fcntl
+import os
 import sqlite3
+import threading
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 #: Named constraints, so migrations can drop them by name on SQLite and PostgreSQL.
@@ -97,7 +100,56 @@ def begin_write_transaction():
     Does nothing when a transaction is already open.
     """
     if not db.session().in_transaction():
-        db.session.connection(execution_options={"sqlite_immediate": True})
+        session = db.session()
+        _queue_behind_other_writers(session)
+        try:
+            session.connection(execution_options={"sqlite_immediate": True})
+        except BaseException:
+            _let_the_next_writer_in(session)
+            raise
+
+
+class _WriterLock:
+    """This thread's own open file on a SQLite database's writers' lock file."""
+
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __del__(self):
+        os.close(self.fd)
+
+
+_writer_locks = threading.local()
+
+
+def _queue_behind_other_writers(session):
+    """On a SQLite file, wait in line for the write lock on a lock file first.
+
+    SQLite makes a writer that finds the database locked sleep (1, 2, 5, 10 …
+    ms) and try again, so under many writers the lock sat free while they
+    slept; a blocked ``flock`` wakes as soon as the writer before it is done.
+    Each thread has its own open file, so threads queue as processes do.
+    """
+    url = session.get_bind().engine.url  # an Engine, or a Connection (tests)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = f"{url.database}-writers"
+    locks = _writer_locks.__dict__.setdefault("by_path", {})
+    lock = locks.get(path) or locks.setdefault(path, _WriterLock(path))
+    fcntl.flock(lock.fd, fcntl.LOCK_EX)
+    session.info["writer_lock"] = lock
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _writer_done(session, transaction):
+    if transaction.parent is None:
+        _let_the_next_writer_in(session)
+
+
+def _let_the_next_writer_in(session):
+    lock = session.info.pop("writer_lock", None)
+    if lock is not None:
+        fcntl.flock(lock.fd, fcntl.LOCK_UN)
 
 
 def insert_ignoring_duplicates(table, values):
