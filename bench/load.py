@@ -26,8 +26,16 @@ media folder for the lecture's recording, its database unless
 ``--database-url`` is given.
 
 Exit status: 0 when no request failed and every watched second sent was
-recorded; 1 otherwise. In ``--find-max`` mode it reports the largest user count
-whose run had p95 heartbeat latency under 500 ms, no errors and no lost seconds.
+recorded; 1 otherwise.
+
+``--find-max`` finds the largest number of simultaneous viewers the server
+holds: steps of fresh users (doubling from ``--start-users``, then bisecting),
+each spawned over ``--ramp-seconds`` (sign-in, catalog, search, lecture page,
+play session, playlists); once every user is watching, ``--step-seconds`` of
+steady state are measured. A step holds when its heartbeats' p95 is under
+500 ms, no request failed (ramp included) and no watched second was lost.
+Viewers are reported at the real beat rate: users x 15 / ``--beat-seconds``.
+Run it under the bench lock: ``flock /tmp/telecme-bench.lock …``.
 """
 
 import argparse
@@ -178,7 +186,7 @@ def transcode_recording(app, course, lecture, seconds):
 
     from lms.accounts.models import User
     from lms.accounts.roles import Role
-    from lms.db import db, utcnow
+    from lms.db import begin_write_transaction, db, utcnow
     from media_pipeline import operations as media_ops
     from media_pipeline.runner import generate_demo_recording
     from media_pipeline.states import ReviewState
@@ -195,6 +203,7 @@ def transcode_recording(app, course, lecture, seconds):
             Path(folder) / "load.mp4", seconds, width=426, height=240, rate=10
         )
         size = clip.stat().st_size
+        begin_write_transaction()
         lecturer = course.owner
         upload = media_ops.start_upload(
             lecture, lecturer, filename=clip.name, size=size, max_bytes=size
@@ -206,6 +215,7 @@ def transcode_recording(app, course, lecture, seconds):
         job_id = job.id
         db.session.commit()
     transcode_job.call_local(job_id)
+    begin_write_transaction()
     admin = db.session.scalar(
         sa.select(User).filter_by(role=Role.ADMINISTRATOR).order_by(User.id)
     )
@@ -224,16 +234,21 @@ def setup(app, learners, coordinators, prefix, lecture_seconds=LECTURE_SECONDS):
     from courses.models import Course
     from lms.accounts import operations as account_ops
     from lms.accounts.roles import Role
-    from lms.db import db, utcnow
+    from lms.db import begin_write_transaction, db, utcnow
     from lms.hospitals.models import Hospital
 
     with app.app_context():
-        ids = ensure_course(app, lecture_seconds)
-        course = db.session.get(Course, ids["course_id"])
-        hospital = db.session.get(Hospital, ids["hospital_id"])
         # One password for every account of the run: hash it once (scrypt costs
         # ~50 ms); the server still checks it on each sign-in.
         password_hash = account_ops._hash(PASSWORD)
+        # Writers from the start (SQLite: a transaction that read first could
+        # not take the write lock once the server had written since).
+        begin_write_transaction()
+        ids = ensure_course(app, lecture_seconds)
+        db.session.commit()
+        begin_write_transaction()
+        course = db.session.get(Course, ids["course_id"])
+        hospital = db.session.get(Hospital, ids["hospital_id"])
         real_hash, account_ops._hash = account_ops._hash, lambda _: password_hash
         try:
             people = []
