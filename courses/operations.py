@@ -826,13 +826,10 @@ def progress_state(progress, lecture, accepted=True):
 _budgets = WatchBudget.__table__.c
 _sessions = PlaySession.__table__.c
 _progress = LectureProgress.__table__.c
-_BEAT_BUDGET = (
-    sa.select(_budgets.play_session_id, _budgets.credited_until_dt)
-    .where(_budgets.user_id == sa.bindparam("user_id"))
-    .with_for_update()
-)
 _BEAT_ROWS = (
     sa.select(
+        _budgets.play_session_id,
+        _budgets.credited_until_dt,
         _sessions.id,
         _sessions.last_seq,
         _sessions.started_dt,
@@ -841,6 +838,8 @@ _BEAT_ROWS = (
         _progress.last_position,
         _progress.completed_dt,
     )
+    .select_from(PlaySession.__table__)
+    .join(WatchBudget.__table__, _budgets.user_id == _sessions.user_id)
     .join(
         LectureProgress.__table__,
         sa.and_(
@@ -853,7 +852,11 @@ _BEAT_ROWS = (
         _sessions.user_id == sa.bindparam("user_id"),
         _sessions.lecture_id == sa.bindparam("lecture_id"),
     )
-    .with_for_update(of=(PlaySession.__table__, LectureProgress.__table__))
+    # PostgreSQL locks the rows in this order, the budget first, as
+    # start_play_session does: beats of many tabs and devices queue on it.
+    .with_for_update(
+        of=(WatchBudget.__table__, PlaySession.__table__, LectureProgress.__table__)
+    )
 )
 _BEAT_PROGRESS = (
     LectureProgress.__table__.update()
@@ -921,16 +924,13 @@ def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=
     here. A replayed beat changes nothing and returns the state; a beat of a
     play session that another one has taken over is refused (409).
 
-    Two reads and three updates of plain columns, no ORM objects: the beat is
+    One read and three updates of plain columns, no ORM objects: the beat is
     the most frequent write of the whole network (issue 17).
     """
     if isinstance(lecture, Lecture):
         lecture = watched_lecture(lecture)
     db.session.flush()  # what the caller changed, before reading past the ORM
     connection = db.session.connection()
-    # Lock order: the learner's budget, then the play session and the progress
-    # row (PostgreSQL row locks); start_play_session takes the budget first too.
-    budget = connection.execute(_BEAT_BUDGET, {"user_id": learner.id}).first()
     row = connection.execute(
         _BEAT_ROWS,
         {"token": token, "user_id": learner.id, "lecture_id": lecture.id},
@@ -942,7 +942,7 @@ def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=
         ranges = parse_ranges(raw_ranges, lecture.duration)
         decision = decide_beat(
             PlaySessionState(row.id, row.last_seq),
-            None if budget is None else WatchBudgetState(*budget),
+            WatchBudgetState(row.play_session_id, row.credited_until_dt),
             seq,
             ranges,
             now,
