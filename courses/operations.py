@@ -62,7 +62,6 @@ from courses.queries import (
     get_watch_budget,
     is_lecturer_of,
     list_attempts,
-    published_lecture_facts,
 )
 from courses.workflow import (
     EDITABLE,
@@ -826,6 +825,8 @@ def progress_state(progress, lecture, accepted=True):
 _budgets = WatchBudget.__table__.c
 _sessions = PlaySession.__table__.c
 _progress = LectureProgress.__table__.c
+_lectures = Lecture.__table__.c
+_courses = Course.__table__.c
 _BEAT_ROWS = (
     sa.select(
         _budgets.play_session_id,
@@ -837,8 +838,13 @@ _BEAT_ROWS = (
         _progress.coverage,
         _progress.last_position,
         _progress.completed_dt,
+        _lectures.duration_seconds,
+        _courses.completion_threshold,
+        _courses.status,
     )
     .select_from(PlaySession.__table__)
+    .join(Lecture.__table__, _lectures.id == _sessions.lecture_id)
+    .join(Course.__table__, _courses.id == _lectures.course_id)
     .join(WatchBudget.__table__, _budgets.user_id == _sessions.user_id)
     .join(
         LectureProgress.__table__,
@@ -893,50 +899,41 @@ _BEAT_SPENT = (
 )
 
 
-@dataclass(frozen=True)
-class WatchedLecture:
-    """What a heartbeat needs of its lecture."""
-
-    id: int
-    duration: float
-    completion_threshold: float
-
-
-def watched_lecture(lecture):
-    return WatchedLecture(
-        lecture.id, lecture.duration_seconds or 0.0, lecture.course.completion_threshold
-    )
-
-
-def published_lecture(lecture_id):
-    """The lecture of an approved course (anyone signed in may see it), or None:
-    one query, so a heartbeat loads no course or lecture rows."""
-    row = published_lecture_facts(lecture_id)
-    return None if row is None else WatchedLecture(row[0], row[1] or 0.0, row[2])
+class LectureUnchecked(Exception):
+    """The heartbeat's short path cannot tell whether the requester may see the
+    lecture (not of an approved course, or no such play session on it): the
+    caller loads the lecture the long way, with its access check, and beats
+    again with it."""
 
 
 def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=None):
     """Merge a heartbeat's played ranges into the learner's coverage.
 
-    ``lecture`` is a ``Lecture`` or a ``WatchedLecture``. The caller has begun a
-    write transaction (``begin_write_transaction``), so on SQLite nothing else
-    writes between the read and the write; on PostgreSQL the rows are locked
-    here. A replayed beat changes nothing and returns the state; a beat of a
-    play session that another one has taken over is refused (409).
+    ``lecture`` is a ``Lecture`` the caller checked the requester may see, or
+    the id of one: then only a lecture of an approved course (which every
+    signed-in user may see) is served, and ``LectureUnchecked`` raised for any
+    other. The caller has begun a write transaction (``begin_write_transaction``),
+    so on SQLite nothing else writes between the read and the write; on
+    PostgreSQL the rows are locked here. A replayed beat changes nothing and
+    returns the state; a beat of a play session that another one has taken
+    over is refused (409).
 
     One read and three updates of plain columns, no ORM objects: the beat is
     the most frequent write of the whole network (issue 17).
     """
-    if isinstance(lecture, Lecture):
-        lecture = watched_lecture(lecture)
+    checked = isinstance(lecture, Lecture)
+    lecture_id = lecture.id if checked else lecture
     db.session.flush()  # what the caller changed, before reading past the ORM
     connection = db.session.connection()
     row = connection.execute(
         _BEAT_ROWS,
-        {"token": token, "user_id": learner.id, "lecture_id": lecture.id},
+        {"token": token, "user_id": learner.id, "lecture_id": lecture_id},
     ).first()
+    if not checked and (row is None or row.status != CourseStatus.APPROVED):
+        raise LectureUnchecked(lecture_id)
     if row is None:
         raise CourseError("unknown_play_session", "Unknown play session.", 404)
+    lecture = _Watched(lecture_id, row.duration_seconds or 0.0)
     coverage = tuple(tuple(pair) for pair in row.coverage)
     try:
         ranges = parse_ranges(raw_ranges, lecture.duration)
@@ -963,7 +960,7 @@ def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=
         last_position = decision.ranges[-1][1]
     completed_dt = row.completed_dt
     if completed_dt is None and is_complete(
-        coverage, lecture.duration, lecture.completion_threshold
+        coverage, lecture.duration, row.completion_threshold
     ):
         completed_dt = now
     connection.execute(
@@ -1001,6 +998,12 @@ def record_heartbeat(learner, lecture, token, seq, raw_ranges, now, *, position=
             db.session.expire(held)
     announce(play_session_credited, row.started_dt, now=now)
     return _beat_state(lecture, coverage, last_position, completed_dt, True)
+
+
+@dataclass(frozen=True)
+class _Watched:
+    id: int
+    duration: float
 
 
 def _beat_state(lecture, coverage, last_position, completed_dt, accepted):

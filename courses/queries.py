@@ -159,31 +159,6 @@ def get_enrolments(user_id, course_ids):
     return {row.course_id: row for row in rows}
 
 
-_PUBLISHED_LECTURE = (
-    sa.select(
-        Lecture.__table__.c.id,
-        Lecture.__table__.c.duration_seconds,
-        Course.__table__.c.completion_threshold,
-    )
-    .join(Course.__table__, Course.__table__.c.id == Lecture.__table__.c.course_id)
-    .where(
-        Lecture.__table__.c.id == sa.bindparam("lecture_id"),
-        Course.__table__.c.status == CourseStatus.APPROVED,
-    )
-)
-
-
-def published_lecture_facts(lecture_id):
-    """``(id, duration_seconds, completion_threshold)`` of a lecture whose course
-    is approved, or None (then the caller loads it the long way). A statement
-    built once: a heartbeat runs it."""
-    return (
-        db.session.connection()
-        .execute(_PUBLISHED_LECTURE, {"lecture_id": lecture_id})
-        .first()
-    )
-
-
 def get_play_session(token, *, for_update=False):
     query = sa.select(PlaySession).filter_by(token=token)
     return db.session.scalar(_locked(query, for_update))

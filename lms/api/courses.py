@@ -361,20 +361,14 @@ def start_play_session(lecture_id):
 )
 def post_progress(lecture_id, body):
     user = require_user()
-    # A lecture of an approved course in one query; others the long way (a
-    # lecturer's draft, or the same 404 as every other lecture endpoint).
-    lecture = ops.published_lecture(lecture_id) or ops.watched_lecture(
-        load_lecture(lecture_id)
-    )
-    state = ops.record_heartbeat(
-        user,
-        lecture,
-        body.play_session,
-        body.seq,
-        body.ranges,
-        utcnow(),
-        position=body.position,
-    )
+    beat = (body.play_session, body.seq, body.ranges, utcnow())
+    try:
+        state = ops.record_heartbeat(user, lecture_id, *beat, position=body.position)
+    except ops.LectureUnchecked:
+        # Not a lecture of an approved course (a lecturer's own draft), or no
+        # such play session: the long way, and the same 404 as elsewhere.
+        lecture = load_lecture(lecture_id)
+        state = ops.record_heartbeat(user, lecture, *beat, position=body.position)
     db.session.commit()
     return serialize_progress(state)
 
