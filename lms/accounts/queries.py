@@ -1,5 +1,6 @@
 """Reading accounts."""
 
+import functools
 import hashlib
 
 import sqlalchemy as sa
@@ -41,18 +42,20 @@ def get_user_by_session_id(session_id):
     return user
 
 
-#: Built once: every API request with a bearer token runs it (building it each
-#: time cost as much as running it).
-_TOKEN_WITH_USER = (
-    sa.select(ApiToken)
-    .where(ApiToken.token_hash == sa.bindparam("token_hash"))
-    .options(joinedload(ApiToken.user))
-)
+@functools.cache
+def _token_with_user():
+    """Built once, at first use (once every model is mapped): every API request
+    with a bearer token runs it, and building it cost as much as running it."""
+    return (
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == sa.bindparam("token_hash"))
+        .options(joinedload(ApiToken.user))
+    )
 
 
 def get_api_token(token):
     """The valid token row for a bearer token, or None (unknown, expired, revoked)."""
-    row = db.session.scalar(_TOKEN_WITH_USER, {"token_hash": hash_token(token)})
+    row = db.session.scalar(_token_with_user(), {"token_hash": hash_token(token)})
     if row is None or not row.is_valid_at(utcnow()) or not row.user.is_active:
         return None
     return row
