@@ -2,7 +2,11 @@
 VENV ?= .venv
 PORT ?= 5000
 PYTEST ?= $(VENV)/bin/python -m pytest
-PYTEST_WORKERS ?= 2
+# Three workers on two cores: many tests wait on real processes (workers, ffmpeg,
+# nginx, Chromium) more than they compute. worksteal hands a finished worker the
+# tests still queued at another, so one long test at the end does not hold the run.
+PYTEST_WORKERS ?= 3
+XDIST ?= -n $(PYTEST_WORKERS) --dist worksteal
 
 .PHONY: run run-scaled test setup setup-test setup-scaled test-sqlite test-postgresql lint format translations \
 	bench-sources
@@ -30,10 +34,10 @@ setup-scaled:
 # The whole suite on SQLite, then the database tests again on PostgreSQL (but
 # those marked `once`: see setup.cfg).
 test-sqlite:
-	$(PYTEST) -n $(PYTEST_WORKERS)
+	$(PYTEST) $(XDIST)
 
 test-postgresql:
-	$(PYTEST) -n $(PYTEST_WORKERS) --db=postgresql -m "db and not once"
+	$(PYTEST) $(XDIST) --db=postgresql -m "db and not once"
 
 lint:
 	$(VENV)/bin/ruff check .
