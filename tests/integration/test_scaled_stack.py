@@ -303,6 +303,12 @@ def test_scaled_stack_serves_through_nginx_and_holds_a_load(stack):
         assert requests.get(f"{stack.url}/login", timeout=30).ok
     assert _upstreams_in_access_log(stack) == set(map(str, stack.app_ports))
 
+    # The app's absolute URLs keep nginx's port (Host: $http_host, not $host):
+    # /courses redirects to /courses/ on the same host and port.
+    moved = requests.get(f"{stack.url}/courses", allow_redirects=False, timeout=30)
+    assert moved.status_code == 308
+    assert moved.headers["Location"] == f"{stack.url}/courses/"
+
     # nginx compresses no page the app kept plain: a request from another
     # site with cookies (BREACH, lms/transport.py), though nginx.conf says
     # gzip on as Debian's does.
