@@ -2,6 +2,8 @@
 Host the app sees, what the systemd units start at boot and bind."""
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,37 @@ def test_the_app_sees_the_host_with_its_port(conf):
     URLs (room QR codes) would point at port 80 (test_scaled_stack checks one)."""
     hosts = re.findall(r"proxy_set_header Host (\S+);", conf)
     assert hosts and set(hosts) == {"$http_host"}
+
+
+def test_the_units_the_guide_enables_start_at_boot(tmp_path):
+    """The units are WantedBy=telecme.target: enabling one must enable the
+    target too (Also=), or after a reboot no TeleCME service starts."""
+    units = tmp_path / "etc" / "systemd" / "system"
+    units.mkdir(parents=True)
+    for unit in SYSTEMD.iterdir():
+        shutil.copy(unit, units)
+    for unit in ("telecme-web@8000", "telecme-worker@media", "telecme-ingest"):
+        subprocess.run(
+            ["systemctl", f"--root={tmp_path}", "enable", unit],
+            check=True,
+            capture_output=True,
+        )
+    assert (units / "multi-user.target.wants" / "telecme.target").is_symlink()
+    assert sorted(path.name for path in (units / "telecme.target.wants").iterdir()) == [
+        "telecme-ingest.service",
+        "telecme-web@8000.service",
+        "telecme-worker@media.service",
+    ]
+
+
+def test_an_app_machine_without_its_address_listens_on_loopback_only():
+    """gunicorn --bind ${TELECME_BIND}:%i with TELECME_BIND unset binds ':8000',
+    every interface, while the app trusts X-Forwarded-For. The address defaults
+    to loopback and machine.env (which names it) is required."""
+    service = (SYSTEMD / "telecme-web@.service").read_text()
+    lines = [line for line in service.splitlines() if not line.startswith("#")]
+    assert "Environment=TELECME_BIND=127.0.0.1" in lines
+    assert "EnvironmentFile=/etc/telecme/machine.env" in lines
+    assert "EnvironmentFile=-/etc/telecme/machine.env" not in lines
+    # EnvironmentFile= overrides Environment=, whatever their order.
+    assert "--bind ${TELECME_BIND}:%i" in service
