@@ -4,6 +4,9 @@
 #
 #   scripts/backup.sh [--no-media] DEST
 #
+# DEST is relative to the current folder. VENV names the app's venv (default:
+# the release's .venv, else /srv/telecme/venv as docs/operations.md installs it).
+#
 # It reads the app's own settings (instance/lms.cfg, LMS_* variables: on a
 # deployed machine `set -a; . /etc/telecme/telecme.env; set +a` first), so it
 # finds what the app uses: PostgreSQL through pg_dump (custom format, a
@@ -11,9 +14,20 @@
 # (the `.backup` of sqlite3), the key files wherever CERTIFICATE_KEY_FILE and
 # CERTIFICATE_DOCUMENT_SIGNER_FILE point. DEST holds secrets: keep it private.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
-venv="${VENV:-.venv}"
+# The venv: VENV, else the release's .venv (a checkout), else the deployed one
+# beside the release (/srv/telecme/venv next to /srv/telecme/app).
+release="$(cd "$(dirname "$0")/.." && pwd)"
+venv="${VENV:-}"
+if [[ -z "$venv" ]]; then
+  for candidate in "$release/.venv" "$(dirname "$release")/venv" /srv/telecme/venv; do
+    if [[ -x "$candidate/bin/python" ]]; then venv="$candidate"; break; fi
+  done
+fi
+[[ -n "$venv" && -x "$venv/bin/python" ]] || {
+  echo "backup: no venv with the app (looked for $release/.venv and /srv/telecme/venv); set VENV=/path/to/venv" >&2
+  exit 1
+}
 media=1
 if [[ "${1:-}" == --no-media ]]; then
   media=0
@@ -21,10 +35,16 @@ if [[ "${1:-}" == --no-media ]]; then
 fi
 [[ $# -eq 1 ]] || { echo "usage: scripts/backup.sh [--no-media] DEST" >&2; exit 2; }
 dest="$1"
+[[ "$dest" == /* ]] || dest="$PWD/$dest"  # the caller's folder, not the release
 [[ -e "$dest" ]] && { echo "backup: $dest exists; name a new folder" >&2; exit 1; }
+cd "$release"
 
 # The settings as the app resolves them (paths made absolute, defaults filled in).
-eval "$("$venv/bin/python" scripts/settings.py)"
+settings="$("$venv/bin/python" scripts/settings.py)" || {
+  echo "backup: could not read the app's settings with $venv/bin/python (above)" >&2
+  exit 1
+}
+eval "$settings"
 export PGPASSWORD="$pg_password"
 
 umask 077
