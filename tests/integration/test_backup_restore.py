@@ -78,6 +78,22 @@ with app.app_context():
     }))
 """
 
+#: Whether the database has a table a newer release added (argv[1] "create":
+#: add it first).
+NEWER_TABLE = r"""
+import sys
+import sqlalchemy as sa
+from lms import create_app
+from lms.db import db
+
+app = create_app()
+with app.app_context():
+    if sys.argv[1] == "create":
+        db.session.execute(sa.text("CREATE TABLE from_a_newer_release (id integer)"))
+        db.session.commit()
+    print(sa.inspect(db.engine).has_table("from_a_newer_release"))
+"""
+
 
 def run(args, env, **kwargs):
     done = subprocess.run(
@@ -154,3 +170,70 @@ def test_a_restored_backup_still_verifies_its_certificates(installation, tmp_pat
     assert seen["file_valid"], seen["problems"]
     assert seen["status"] == 200, seen["public"]
     assert seen["public"]["status"] == "valid", seen["public"]
+
+    # Restored again, over a newer release's database and media: its extra
+    # table goes too (pg_restore --clean alone kept it, and `flask db upgrade`
+    # then failed on it), and the media folder (a mount point) stays where it
+    # is: its contents are put aside. (What the first restore put aside is
+    # moved away first, as the operator would: a restore never overwrites it.)
+    for left in instance.glob("*.before-restore"):
+        left.unlink()
+    assert run([sys.executable, "-c", NEWER_TABLE, "create"], env).split()[-1] == "True"
+    media = instance / "media"
+    (media / "after-the-backup.txt").write_text("newer")
+    mount_point = media.stat().st_ino
+    run(["scripts/restore.sh", str(backup)], env)
+    assert run([sys.executable, "-c", NEWER_TABLE, "look"], env).split()[-1] == "False"
+    assert media.stat().st_ino == mount_point
+    assert not (media / "after-the-backup.txt").exists()
+    assert (media / "lectures/1/kept.txt").read_text() == "a published file"
+    aside = instance / "media.before-restore"
+    assert (aside / "after-the-backup.txt").read_text() == "newer"
+
+    # Once more would overwrite what that restore put aside: it refuses
+    # before it changes anything.
+    refused = subprocess.run(
+        ["scripts/restore.sh", str(backup)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert refused.returncode == 1
+    assert ".before-restore exists" in refused.stderr
+    assert (aside / "after-the-backup.txt").read_text() == "newer"
+
+
+def test_backup_finds_the_deployed_venv_and_writes_where_it_was_called(tmp_path):
+    """docs/operations.md: the release in /srv/telecme/app, its venv beside it
+    in /srv/telecme/venv, and `cd /var/backups && backup.sh nightly`; a
+    relative DEST is the caller's folder, not the release's."""
+    release = tmp_path / "app"
+    release.mkdir()
+    subprocess.run(
+        f"git -C {ROOT} archive HEAD | tar -x -C {release}", shell=True, check=True
+    )
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LMS_INSTANCE_PATH": str(instance),
+        "LMS_SECRET_KEY": secrets.token_hex(32),
+        "LMS_DATABASE_URL": f"sqlite:///{instance}/lms.sqlite3",
+    }
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    backup = [str(release / "scripts/backup.sh"), "--no-media", "nightly"]
+
+    # No venv anywhere it looks: a clear error, nothing written.
+    lost = subprocess.run(backup, cwd=backups, env=env, capture_output=True, text=True)
+    assert lost.returncode == 1
+    assert "set VENV=" in lost.stderr
+    assert not (backups / "nightly").exists()
+
+    (tmp_path / "venv").symlink_to(ROOT / ".venv")
+    done = subprocess.run(backup, cwd=backups, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (backups / "nightly" / "MANIFEST").exists()
+    assert not (release / "nightly").exists()
