@@ -19,6 +19,7 @@ Standard library only: it runs with the system's python3, without the venv.
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -40,6 +41,15 @@ EXAMPLE_ARGS = [
     "--access-log=/var/log/nginx/telecme.access.log",
     "--proxy-params=/etc/nginx/snippets/telecme-proxy.conf",
 ]
+
+
+def _arg(value):
+    """``value`` as one nginx argument: quoted when it has a space, a quote or
+    one of ``;{}#`` (a folder such as ``/srv/my files``)."""
+    value = str(value)
+    if not re.search(r"""[\s;{}#"'\\]""", value):
+        return value
+    return '"' + re.sub(r"""(["\\])""", r"\\\1", value) + '"'
 
 
 def _indent(lines, spaces):
@@ -70,8 +80,8 @@ def render_site(
         listen_lines = [
             "listen 443 ssl http2;",
             "listen [::]:443 ssl http2;",
-            f"ssl_certificate {tls_cert};",
-            f"ssl_certificate_key {tls_key};",
+            f"ssl_certificate {_arg(tls_cert)};",
+            f"ssl_certificate_key {_arg(tls_key)};",
             "ssl_protocols TLSv1.2 TLSv1.3;",
             "ssl_prefer_server_ciphers off;",
             "ssl_session_cache shared:telecme_tls:10m;",
@@ -96,14 +106,14 @@ def render_site(
         "@EXTRA_SERVERS@": extra,
         "@LISTEN@": _indent(listen_lines, 4),
         "@SERVER_NAME@": server_name,
-        "@ACCESS_LOG@": access_log,
-        "@STATIC_DIR@": str(static_dir).rstrip("/"),
-        "@MEDIA_DIR@": str(media_dir).rstrip("/"),
-        "@LIVE_DIR@": str(live_dir).rstrip("/"),
+        "@ACCESS_LOG@": _arg(access_log),
+        "@STATIC_DIR@": _arg(str(static_dir).rstrip("/") + "/"),
+        "@MEDIA_DIR@": _arg(str(media_dir).rstrip("/") + "/"),
+        "@LIVE_DIR@": _arg(str(live_dir).rstrip("/") + "/"),
         "@INGEST_ALLOW@": _indent(
             [f"allow {address};" for address in ingest_allow or ["127.0.0.1"]], 8
         ),
-        "@PROXY_PARAMS@": str(proxy_params),
+        "@PROXY_PARAMS@": _arg(proxy_params),
     }
     text = TEMPLATE.read_text()
     for token, value in values.items():
@@ -118,7 +128,7 @@ def render_main(prefix, site, user=None):
     logs and temporary files inside it; no root needed)."""
     prefix = Path(prefix)
     temp = "\n".join(
-        f"    {kind}_temp_path {prefix}/tmp/{kind};"
+        f"    {kind}_temp_path {_arg(prefix / 'tmp' / kind)};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return f"""# Written by scripts/nginx_site.py --prefix.
@@ -126,8 +136,8 @@ daemon off;
 master_process on;
 {f"user {user};" if user else ""}
 worker_processes 2;
-pid {prefix}/nginx.pid;
-error_log {prefix}/logs/error.log warn;
+pid {_arg(prefix / "nginx.pid")};
+error_log {_arg(prefix / "logs" / "error.log")} warn;
 events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
@@ -138,7 +148,7 @@ http {{
     # As Debian's /etc/nginx/nginx.conf: the site must turn it off itself.
     gzip on;
 {temp}
-    include {site};
+    include {_arg(site)};
 }}
 """
 

@@ -56,7 +56,10 @@ def test_shipped_nginx_example_is_the_template_rendered():
 
 def test_the_tls_site_passes_nginx_own_check(tmp_path):
     """The site as deployed (TLS on 443, HTTP redirecting to it) is a
-    configuration nginx accepts, with a real certificate and key."""
+    configuration nginx accepts, with a real certificate and key, in folders
+    whose names have spaces (each path is quoted)."""
+    tmp_path = tmp_path / "with spaces; {and} #such"
+    tmp_path.mkdir()
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
