@@ -89,3 +89,13 @@ def test_an_app_machine_without_its_address_listens_on_loopback_only():
     assert "EnvironmentFile=-/etc/telecme/machine.env" not in lines
     # EnvironmentFile= overrides Environment=, whatever their order.
     assert "--bind ${TELECME_BIND}:%i" in service
+
+
+def test_the_guide_compiles_the_translations_on_install_and_upgrade():
+    """No .mo file is in git: a release installed as docs/operations.md says
+    must compile them, or every page is English."""
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    install, upgrade = guide.split("## Upgrading")
+    upgrade = upgrade.split("\n## ")[0]
+    for steps in (install, upgrade):
+        assert "pybabel compile -d lms/translations" in " ".join(steps.split())
