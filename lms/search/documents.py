@@ -1,13 +1,20 @@
 """Course rows to search documents, and the index kept in step with the database."""
 
+import logging
+
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import ServiceUnavailable
 
 from courses.models import Course
 from courses.queries import get_published_courses
 from courses.workflow import CourseStatus
 from lms.db import db
 from lms.search import CourseDocument, get_search
+from lms.search.engine import SearchUnavailable
+
+log = logging.getLogger(__name__)
 
 
 def document_for(course):
@@ -60,12 +67,21 @@ FILTER_FIELDS = {
 
 def search_published(text, filters, *, page=1, per_page=20):
     """A search page and its ``(course, hit)`` pairs, published courses only."""
-    found = get_search().search(
-        text,
-        filters={FILTER_FIELDS[k]: v for k, v in filters.items() if k in FILTER_FIELDS},
-        page=page,
-        per_page=per_page,
-    )
+    try:
+        found = get_search().search(
+            text,
+            filters={
+                FILTER_FIELDS[k]: v for k, v in filters.items() if k in FILTER_FIELDS
+            },
+            page=page,
+            per_page=per_page,
+        )
+    except SearchUnavailable as error:
+        # The operator's words in the log, the reader's on the page or in the JSON.
+        log.error("%s", error)
+        raise ServiceUnavailable(
+            _("Search is unavailable for now. Please try again later.")
+        ) from error
     # An index row beyond a 32-bit id is no course (PostgreSQL's ``courses.id``).
     ids = [hit.course_id for hit in found.hits if 0 < hit.course_id < 2**31]
     courses = {course.id: course for course in get_published_courses(ids)}

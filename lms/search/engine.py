@@ -37,6 +37,11 @@ RUN_GAP = "."
 _PARTS = re.compile(r"[a-z0-9]+")
 
 
+class SearchUnavailable(Exception):
+    """The index cannot be read (a corrupt or missing file): an operator rebuilds
+    it with ``flask search reindex``; the catalog without a query still works."""
+
+
 def word_terms(text):
     """``(term, start, end)``: the text-field terms of ``text`` with their offsets.
 

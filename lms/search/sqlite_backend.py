@@ -26,6 +26,7 @@ from lms.search.engine import (
     BIGRAM_FIELDS,
     PROJECT_WEIGHT,
     TEXT_FIELDS,
+    SearchUnavailable,
     document_fields,
     document_terms,
     facet_counts,
@@ -119,14 +120,24 @@ class SqliteSearch:
     def _connect(self):
         local = self._local
         if getattr(local, "pid", None) != os.getpid() or local.path != self.path:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path, timeout=self.writer_timeout, isolation_level=None
-            )
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                self._create(conn)
+            conn = None
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(
+                    self.path, timeout=self.writer_timeout, isolation_level=None
+                )
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version != SCHEMA_VERSION:
+                    self._create(conn)
+            except (sqlite3.DatabaseError, OSError) as error:
+                if conn is not None:
+                    conn.close()
+                raise SearchUnavailable(
+                    f"search index unavailable ({self.path}: {error});"
+                    " run flask search reindex"
+                ) from error
             local.conn, local.pid, local.path = conn, os.getpid(), self.path
         return local.conn
 

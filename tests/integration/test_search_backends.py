@@ -7,6 +7,7 @@ table on the PostgreSQL run (``--db=postgresql``)."""
 
 import re
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -319,3 +320,31 @@ def test_reindex_if_empty_builds_only_an_empty_index(runner, app, db, create_cou
     course_changed(course.id)
     again = runner.invoke(args=["search", "reindex", "--if-empty"])
     assert "not rebuilt" in again.output and get_search().count() >= 1
+
+
+@pytest.mark.parametrize("damage", ["garbage", "directory"])
+@pytest.mark.parametrize("url", ["/courses/?q=near", "/api/v1/courses?q=near"])
+def test_a_corrupt_sqlite_index_answers_503_and_logs_what_to_do(
+    client, app, damage, url, caplog
+):
+    app.config["SEARCH_BACKEND"] = "sqlite"
+    index_file = Path(app.config["SEARCH_INDEX_DIR"]) / "search.sqlite3"
+    index_file.parent.mkdir(parents=True, exist_ok=True)
+    if damage == "garbage":
+        index_file.write_bytes(b"garbage" * 1000)
+    else:
+        index_file.mkdir()
+    app.extensions.pop("telecme_search", None)
+    try:
+        response = client.get(url)
+        assert response.status_code == 503
+        if url.startswith("/api/v1"):
+            assert response.get_json()["error"]["code"] == "service_unavailable"
+        assert any(
+            "run flask search reindex" in record.getMessage()
+            for record in caplog.records
+        )
+        assert client.get(url.split("?")[0]).status_code == 200  # no query: no index
+    finally:
+        app.config["SEARCH_BACKEND"] = "auto"
+        app.extensions.pop("telecme_search", None)
