@@ -312,6 +312,17 @@ def test_scaled_stack_serves_through_nginx_and_holds_a_load(stack):
     assert moved.status_code == 308
     assert moved.headers["Location"] == f"{stack.url}/courses/"
 
+    # Only PUT .../media streams a large body to the app: nginx itself refuses
+    # a heartbeat's body over 20m (it reads every other body first, so a slow
+    # client holds no gunicorn thread), before a byte of it arrives.
+    heartbeat = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=30)
+    heartbeat.putrequest("POST", "/api/v1/lectures/1/progress")
+    heartbeat.putheader("Content-Length", str(21 * 1024 * 1024))
+    heartbeat.putheader("Content-Type", "application/json")
+    heartbeat.endheaders()
+    assert heartbeat.getresponse().status == 413
+    heartbeat.close()
+
     # nginx compresses no page the app kept plain: a request from another
     # site with cookies (BREACH, lms/transport.py), though nginx.conf says
     # gzip on as Debian's does.
