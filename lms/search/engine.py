@@ -19,7 +19,15 @@ from lms.search.analysis import (
     segment,
     synonyms,
 )
-from lms.search.query import CJK, WORD, char_bigrams, clean_query, fold, plan_query
+from lms.search.query import (
+    CJK,
+    WORD,
+    char_bigrams,
+    clean_query,
+    compose,
+    fold,
+    plan_query,
+)
 
 #: Where a word may match, and how much a match there counts: titles first (the
 #: same weights as the whoosh backend).
@@ -82,13 +90,14 @@ def document_fields(doc):
     body = f"{doc.description_zh}\n{doc.description_en}".strip()
     lectures = "\n".join(doc.lecture_titles)
     lecturers = " ".join(doc.lecturer_names)
-    return {
+    fields = {
         "title": doc.title_zh,
         "title_en": doc.title_en,
         "lecturers": lecturers,
         "lectures": lectures,
         "body": body,
     }
+    return {name: compose(text) for name, text in fields.items()}
 
 
 #: The fields a hit's highlights come from.

@@ -32,6 +32,14 @@ def fold_char(char):
     return folded
 
 
+def compose(text):
+    """``text`` in NFC: an accent typed as a letter and a combining mark
+    (``Me\u0301nie\u0300re``, as macOS and some PDFs write) becomes one letter,
+    which :func:`fold` can fold. Applied to every text before it is stored or
+    folded, so fold's offsets index the stored (composed) text."""
+    return unicodedata.normalize("NFC", text)
+
+
 def fold(text):
     """Fold a text character by character (offsets stay the same)."""
     return "".join(fold_char(c) for c in text)
@@ -41,7 +49,7 @@ def clean_query(raw):
     """What is worth searching for in ``raw``: folded, no control characters, capped."""
     if not isinstance(raw, str):
         return ""
-    text = _CONTROL.sub(" ", raw)[: MAX_QUERY_CHARS * 4]
+    text = compose(_CONTROL.sub(" ", raw)[: MAX_QUERY_CHARS * 4])
     return " ".join(fold(text).split())[:MAX_QUERY_CHARS]
 
 

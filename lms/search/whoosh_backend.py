@@ -11,7 +11,7 @@ from whoosh.sorting import Count, FieldFacet
 
 from lms.search import FACETS, SearchHit, SearchPage
 from lms.search.analysis import bigram_analyzer, index_terms, query_words, synonyms
-from lms.search.query import CJK, char_bigrams, clean_query, plan_query
+from lms.search.query import CJK, char_bigrams, clean_query, compose, plan_query
 
 #: Where a word may match, and how much a match there counts: titles first.
 TEXT_FIELDS = (
@@ -46,17 +46,17 @@ def make_schema():
 
 
 def to_fields(doc):
-    body = f"{doc.description_zh}\n{doc.description_en}".strip()
-    lectures = "\n".join(doc.lecture_titles)
-    lecturers = " ".join(doc.lecturer_names)
+    body = compose(f"{doc.description_zh}\n{doc.description_en}".strip())
+    lectures = compose("\n".join(doc.lecture_titles))
+    lecturers = compose(" ".join(doc.lecturer_names))
     return {
         "id": str(doc.id),
-        "title": doc.title_zh,
-        "title_en": doc.title_en,
+        "title": compose(doc.title_zh),
+        "title_en": compose(doc.title_en),
         "lecturers": lecturers,
         "lectures": lectures,
         "body": body,
-        "title_bigrams": doc.title_zh,
+        "title_bigrams": compose(doc.title_zh),
         "body_bigrams": f"{body}\n{lectures}\n{lecturers}",
         "project_number": doc.project_number.strip().casefold(),
         "specialty": doc.specialty,

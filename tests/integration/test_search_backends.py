@@ -348,3 +348,14 @@ def test_a_corrupt_sqlite_index_answers_503_and_logs_what_to_do(
     finally:
         app.config["SEARCH_BACKEND"] = "auto"
         app.extensions.pop("telecme_search", None)
+
+
+@pytest.mark.parametrize("query", ["meniere", "Me\u0301nie\u0300re", "Ménière"])
+def test_a_decomposed_accent_is_found_and_highlighted(app, db, query):
+    decomposed = doc(8, "梅尼埃病", "Me\u0301nie\u0300re's disease")
+    app.extensions.pop("telecme_search", None)
+    backend = get_search()
+    backend.rebuild([decomposed])
+    hits = backend.search(query).hits
+    assert [hit.course_id for hit in hits] == [8]
+    assert "<mark>Ménière</mark>" in hits[0].title_en_html

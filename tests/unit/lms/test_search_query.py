@@ -5,6 +5,7 @@ from lms.search.query import (
     MAX_QUERY_TERMS,
     char_bigrams,
     clean_query,
+    compose,
     fold,
     load_synonyms,
     plan_query,
@@ -25,6 +26,9 @@ from lms.search.query import (
         ("Behçet", "behcet"),
         ("Guillain–Barré", "guillain–barre"),
         ("ß", "ß"),  # folds to two letters: kept, so offsets stay
+        # Decomposed accents fold once composed (offsets index the composed text).
+        (compose("Me\u0301nie\u0300re"), "meniere"),
+        (compose("Behc\u0327et"), "behcet"),
     ],
 )
 def test_full_width_and_case_fold_together(text, folded):
@@ -41,6 +45,9 @@ def test_full_width_and_case_fold_together(text, folded):
         (None, ""),
         (123, ""),
         ("x" * 10_000, "x" * MAX_QUERY_CHARS),
+        # An accent as a letter and a combining mark (issue 17 attack): composed.
+        ("Me\u0301nie\u0300re", "meniere"),
+        ("SJO\u0308GREN", "sjogren"),
     ],
 )
 def test_queries_are_cleaned_and_capped(raw, clean):
