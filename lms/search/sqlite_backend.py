@@ -119,7 +119,20 @@ class SqliteSearch:
 
     def _connect(self):
         local = self._local
-        if getattr(local, "pid", None) != os.getpid() or local.path != self.path:
+        try:
+            inode = os.stat(self.path).st_ino
+        except OSError:
+            inode = None
+        # A file deleted and made again (an operator's fresh reindex) is another
+        # index: a connection to the old inode would read the deleted one forever.
+        if (
+            getattr(local, "pid", None) != os.getpid()
+            or local.path != self.path
+            or local.inode != inode
+        ):
+            if getattr(local, "conn", None) is not None:
+                local.conn.close()
+                local.conn = None
             conn = None
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,6 +152,7 @@ class SqliteSearch:
                     " run flask search reindex"
                 ) from error
             local.conn, local.pid, local.path = conn, os.getpid(), self.path
+            local.inode = os.stat(self.path).st_ino
         return local.conn
 
     def _create(self, conn):
@@ -246,7 +260,11 @@ class SqliteSearch:
         """``(combination of each course, combinations)``: the facet values of
         every course, read once per process and index generation (as whoosh's
         column readers are), so counting facets reads no rows."""
-        generation = conn.execute("SELECT value FROM generation").fetchone()[0]
+        # A file made again starts its generations anew: its inode tells it apart.
+        generation = (
+            self._local.inode,
+            conn.execute("SELECT value FROM generation").fetchone()[0],
+        )
         with self._columns_lock:
             columns = self._columns
             if columns is None or columns[0] != generation:

@@ -359,3 +359,18 @@ def test_a_decomposed_accent_is_found_and_highlighted(app, db, query):
     hits = backend.search(query).hits
     assert [hit.course_id for hit in hits] == [8]
     assert "<mark>Ménière</mark>" in hits[0].title_en_html
+
+
+def test_an_index_file_deleted_and_built_again_is_read_anew(tmp_path):
+    reader = SqliteSearch(tmp_path / "ix")
+    reader.rebuild([CATALOG["near"]])
+    assert reader.search("near").total == 1
+    for path in (tmp_path / "ix").iterdir():
+        path.unlink()  # an operator removes the derived index and reindexes
+    rebuilder = SqliteSearch(tmp_path / "ix")
+    thread = threading.Thread(
+        target=rebuilder.rebuild, args=([CATALOG["near"], doc(9, "近红外", "Near")],)
+    )
+    thread.start()
+    thread.join()
+    assert reader.search("near").total == 2
