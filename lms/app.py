@@ -41,6 +41,10 @@ def create_app(config=None):
 
     errors.register(app)
     register_cli(app)
+    if app.config["SEARCH_WARM_AT_START"]:
+        from lms.search import warm
+
+        warm(app)
     return app
 
 

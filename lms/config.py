@@ -82,6 +82,10 @@ class DefaultConfig:
     SEARCH_INDEX_DIR = ""
     #: Seconds a search index writer waits for the lock.
     SEARCH_WRITER_TIMEOUT = 30.0
+    #: Load the search analyser (jieba, the medical dictionary) and the backend
+    #: when the app is built, not on the first search: for serving processes
+    #: (scripts/serve.sh and run_scaled.sh set it), not for tests or the CLI.
+    SEARCH_WARM_AT_START = False
 
     #: Uploads, work folders and published HLS; empty means ``instance/media``.
     MEDIA_DIR = ""

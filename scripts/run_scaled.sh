@@ -218,7 +218,7 @@ fi
 
 # --- Two app instances, two workers, the ingest ------------------------------
 for p in "${app_ports[@]}"; do
-  "$venv/bin/gunicorn" --bind "127.0.0.1:$p" --workers "$app_workers" --threads 4 \
+  LMS_SEARCH_WARM_AT_START=true "$venv/bin/gunicorn" --bind "127.0.0.1:$p" --workers "$app_workers" --threads 4 \
     --access-logfile "$logs/app-$p.access.log" "lms:create_app()" \
     > "$logs/app-$p.log" 2>&1 &
   started $! "app :$p"

@@ -49,5 +49,5 @@ fi
 trap 'kill $worker $ingest 2>/dev/null; wait $worker $ingest 2>/dev/null' EXIT INT TERM
 
 echo "==> TeleCME on http://127.0.0.1:$port (demo logins in README.md; Ctrl-C stops)" >&2
-"$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 2 --threads 4 \
+LMS_SEARCH_WARM_AT_START=true "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 2 --threads 4 \
   --access-logfile - "lms:create_app()"

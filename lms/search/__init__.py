@@ -97,3 +97,24 @@ def get_search():
         backend = make_search(current_app.config)
         current_app.extensions["telecme_search"] = backend
     return backend
+
+
+#: A query of a Chinese word and an English one: planning it loads jieba with the
+#: medical dictionary and the synonyms, and the backend opens its connection.
+WARM_QUERY = "心力衰竭 heart"
+
+
+def warm(app):
+    """Pay a search's one-time costs in this process now (jieba's dictionaries,
+    the synonyms, the backend's connection and facet columns), not on a learner's
+    first search. For serving processes (``SEARCH_WARM_AT_START``); a failure is
+    logged and the first search pays instead."""
+    from lms.search.analysis import segmenter, synonyms
+
+    synonyms()
+    segmenter()
+    with app.app_context():
+        try:
+            get_search().search(WARM_QUERY, per_page=1)
+        except Exception:
+            app.logger.exception("search: warming the backend at start failed")
