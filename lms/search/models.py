@@ -31,3 +31,6 @@ class SearchDocument(db.Model):
     #: Our analyser's tokens with positions and weights (A titles, B lecturers,
     #: C lecture titles, D descriptions).
     terms: Mapped[str] = mapped_column(sa.Text().with_variant(TSVECTOR(), "postgresql"))
+    #: ``{field: [[term, start, end], ...]}`` of the highlighted fields (JSON), so
+    #: a page's highlights need no segmenting; ``{}`` (rows of before): segment.
+    highlight_terms: Mapped[str] = mapped_column(sa.Text, server_default="{}")

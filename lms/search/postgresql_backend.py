@@ -12,6 +12,7 @@ Writes go through the app's session: the caller (the worker's task, the CLI)
 commits.
 """
 
+import json
 import math
 
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ from lms.search import FACETS, SearchHit, SearchPage
 from lms.search.engine import (
     RUN_GAP,
     document_fields,
-    document_tokens,
+    document_terms,
     facet_counts,
     highlight_terms,
     page_hit_html,
@@ -54,9 +55,9 @@ def lexeme(token):
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(doc):
-    """The ``tsvector`` of a course, as PostgreSQL's input syntax."""
-    tokens = document_tokens(doc)
+def tsvector_literal(doc, tokens):
+    """The ``tsvector`` of a course (``tokens``: its :func:`document_terms`), as
+    PostgreSQL's input syntax."""
     positions = {}
     position = 0
 
@@ -99,6 +100,7 @@ def tsquery_literal(groups):
 
 def _row(doc):
     fields = document_fields(doc)
+    tokens, terms = document_terms(doc)
     return {
         "course_id": doc.id,
         **{name: fields[name] for name in STORED},
@@ -106,7 +108,8 @@ def _row(doc):
         "format": doc.format or "",
         "credit_category": doc.credit_category or "",
         "professions": "," + ",".join(doc.professions) + "," if doc.professions else "",
-        "terms": tsvector_literal(doc),
+        "terms": tsvector_literal(doc, tokens),
+        "highlight_terms": json.dumps(terms, ensure_ascii=False, separators=(",", ":")),
     }
 
 
@@ -207,17 +210,19 @@ class PostgresSearch:
             stored = {
                 row[0]: row[1:]
                 for row in db.session.execute(
-                    sa.select(TABLE.c.course_id, *(TABLE.c[n] for n in STORED)).where(
-                        TABLE.c.course_id.in_([i for i, _ in ranked])
-                    )
+                    sa.select(
+                        TABLE.c.course_id,
+                        *(TABLE.c[n] for n in STORED),
+                        TABLE.c.highlight_terms,
+                    ).where(TABLE.c.course_id.in_([i for i, _ in ranked]))
                 )
             }
         rows = [(i, score, *stored[i]) for i, score in ranked if i in stored]
         marks = highlight_terms(groups)
         hits = []
-        for course_id, score, *stored in rows:
+        for course_id, score, *stored, terms in rows:
             title, title_en, snippet = page_hit_html(
-                dict(zip(STORED, stored, strict=True)), marks
+                dict(zip(STORED, stored, strict=True)), marks, json.loads(terms)
             )
             hits.append(SearchHit(course_id, score, title, title_en, snippet))
         return SearchPage(
