@@ -1,9 +1,11 @@
 """The SQLAlchemy extension, the model base class and database-wide conventions."""
 
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -113,10 +115,19 @@ class _WriterLock:
     """This thread's own open file on a SQLite database's writers' lock file."""
 
     def __init__(self, path):
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            # Another user's file, a read-only folder: writers fall back to
+            # SQLite's own busy handler rather than fail.
+            logging.getLogger(__name__).warning(
+                "SQLite writers' lock file %s unusable (%s): not queueing", path, error
+            )
+            self.fd = None
 
     def __del__(self):
-        os.close(self.fd)
+        if self.fd is not None:
+            os.close(self.fd)
 
 
 _writer_locks = threading.local()
@@ -127,7 +138,8 @@ def _queue_behind_other_writers(session):
 
     SQLite makes a writer that finds the database locked sleep (1, 2, 5, 10 …
     ms) and try again, so under many writers the lock sat free while they
-    slept; a blocked ``flock`` wakes as soon as the writer before it is done.
+    slept; polling the lock file every half millisecond takes it as soon as the
+    writer before it is done.
     Each thread has its own open file, so threads queue as processes do.
     """
     url = session.get_bind().engine.url  # an Engine, or a Connection (tests)
@@ -136,8 +148,28 @@ def _queue_behind_other_writers(session):
     path = f"{url.database}-writers"
     locks = _writer_locks.__dict__.setdefault("by_path", {})
     lock = locks.get(path) or locks.setdefault(path, _WriterLock(path))
-    fcntl.flock(lock.fd, fcntl.LOCK_EX)
+    if lock.fd is None or not _take(lock.fd, WRITER_QUEUE_SECONDS):
+        return  # SQLite's busy handler decides, with its own timeout
     session.info["writer_lock"] = lock
+
+
+#: The longest a writer waits in line: past it, SQLite's busy timeout applies as
+#: before (a writer holding its transaction open must not stop every other for
+#: good).
+WRITER_QUEUE_SECONDS = 30.0
+
+
+def _take(fd, seconds):
+    """The lock file's lock within ``seconds``, polled every half millisecond."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.0005)
 
 
 @event.listens_for(Session, "after_transaction_end")

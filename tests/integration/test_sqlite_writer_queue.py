@@ -71,3 +71,35 @@ def test_a_savepoint_keeps_the_line(sqlite_app):
         assert not line_is_free(path)
         db.session.commit()
         assert line_is_free(path)
+
+
+def test_a_lock_file_this_process_cannot_open_leaves_writes_to_sqlite(sqlite_app):
+    """Another user's lock file (a root-run CLI made it 0600) must not stop writes."""
+    app, path = sqlite_app
+    os.mkdir(path)  # opening a folder read-write fails, as another user's file does
+    with app.app_context():
+        begin_write_transaction()
+        db.session.execute(sa.text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+        db.session.commit()
+        assert db.session.execute(sa.text("SELECT count(*) FROM t")).scalar() == 0
+
+
+def test_a_writer_waits_in_line_no_longer_than_its_bound(sqlite_app, monkeypatch):
+    """A line held for good (a stuck writer) hands the wait back to SQLite's own
+    busy handler after WRITER_QUEUE_SECONDS instead of waiting forever."""
+    import lms.db
+
+    app, path = sqlite_app
+    monkeypatch.setattr(lms.db, "WRITER_QUEUE_SECONDS", 0.2)
+    with app.app_context():
+        db.session.execute(sa.text("SELECT 1"))
+        db.session.rollback()
+    holder = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        with app.app_context():
+            begin_write_transaction()
+            db.session.execute(sa.text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+            db.session.commit()
+    finally:
+        os.close(holder)
