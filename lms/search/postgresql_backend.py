@@ -55,6 +55,10 @@ def lexeme(token):
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+#: PostgreSQL's longest lexeme (bytes); a longer word is not indexed.
+MAX_LEXEME_BYTES = 2046
+
+
 def tsvector_literal(doc, tokens):
     """The ``tsvector`` of a course (``tokens``: its :func:`document_terms`), as
     PostgreSQL's input syntax."""
@@ -62,6 +66,8 @@ def tsvector_literal(doc, tokens):
     position = 0
 
     def add(token, weight):
+        if len(token.encode()) > MAX_LEXEME_BYTES:
+            return  # PostgreSQL refuses the whole row; its to_tsvector skips them too
         entries = positions.setdefault(token, [])
         if len(entries) < MAX_POSITIONS_PER_LEXEME:
             entries.append(f"{min(position, MAX_POSITION)}{weight}")

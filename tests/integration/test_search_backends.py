@@ -374,3 +374,14 @@ def test_an_index_file_deleted_and_built_again_is_read_anew(tmp_path):
     thread.start()
     thread.join()
     assert reader.search("near").total == 2
+
+
+def test_a_word_longer_than_a_lexeme_may_be_is_left_out_not_the_catalog(
+    database_search,
+):
+    """PostgreSQL refuses a lexeme over 2,046 bytes with the whole statement: one
+    description holding a long sequence or URL stopped every reindex."""
+    long_word = doc(77, "长描述课程", "Long words", description_en="a" * 3000 + " tail")
+    database_search.rebuild([*CATALOG.values(), long_word])
+    assert found(database_search, "tail") == [77]
+    assert found(database_search, "covid") == [1]
