@@ -29,8 +29,8 @@ from lms.search.query import (
     plan_query,
 )
 
-#: Where a word may match, and how much a match there counts: titles first (the
-#: same weights as the whoosh backend).
+#: Where a word may match, and how much a match there counts: titles first (every
+#: backend, whoosh included).
 TEXT_FIELDS = (
     ("title", 4.0),
     ("title_en", 4.0),

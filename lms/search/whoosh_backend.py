@@ -11,17 +11,8 @@ from whoosh.sorting import Count, FieldFacet
 
 from lms.search import FACETS, SearchHit, SearchPage
 from lms.search.analysis import bigram_analyzer, index_terms, query_words, synonyms
+from lms.search.engine import BIGRAM_FIELDS, PROJECT_WEIGHT, TEXT_FIELDS
 from lms.search.query import CJK, char_bigrams, clean_query, compose, plan_query
-
-#: Where a word may match, and how much a match there counts: titles first.
-TEXT_FIELDS = (
-    ("title", 4.0),
-    ("title_en", 4.0),
-    ("lecturers", 2.5),
-    ("lectures", 1.5),
-    ("body", 1.0),
-)
-BIGRAM_FIELDS = (("title_bigrams", 3.0), ("body_bigrams", 0.8))
 
 
 def make_schema():
@@ -90,7 +81,7 @@ def build_query(text, searcher=None):
             alternatives += [
                 Term(name, term, boost=boost) for name, boost in TEXT_FIELDS
             ]
-            alternatives.append(Term("project_number", word, boost=3.0))
+            alternatives.append(Term("project_number", word, boost=PROJECT_WEIGHT))
             if _needs_bigrams(word, searcher):
                 bigrams = char_bigrams(word)
                 for name, boost in BIGRAM_FIELDS:
