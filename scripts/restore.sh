@@ -12,19 +12,7 @@
 # left from an earlier restore. VENV names the app's venv (as for backup.sh).
 set -euo pipefail
 
-# The venv: VENV, else the release's .venv (a checkout), else the deployed one
-# beside the release (/srv/telecme/venv next to /srv/telecme/app).
-release="$(cd "$(dirname "$0")/.." && pwd)"
-venv="${VENV:-}"
-if [[ -z "$venv" ]]; then
-  for candidate in "$release/.venv" "$(dirname "$release")/venv" /srv/telecme/venv; do
-    if [[ -x "$candidate/bin/python" ]]; then venv="$candidate"; break; fi
-  done
-fi
-[[ -n "$venv" && -x "$venv/bin/python" ]] || {
-  echo "restore: no venv with the app (looked for $release/.venv and /srv/telecme/venv); set VENV=/path/to/venv" >&2
-  exit 1
-}
+. "$(dirname "$0")/find_venv.sh" restore
 media=1
 if [[ "${1:-}" == --no-media ]]; then
   media=0
